@@ -1,0 +1,66 @@
+"""The `Run`: what a strategy's hooks receive. The trainer creates and owns it."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import torch
+from torch import nn
+
+from .interfaces import DataInfo
+
+
+@dataclass
+class Run:
+    """The state of one training (or sampling) run, shared by the trainer and the hooks.
+
+    :param config: the validated experiment config (``ganforge.config.Experiment``).
+    :param data: what the data provides; networks were built against it.
+    :param models: role -> network (``generator``, ``discriminator``, ``encoder`` ...), the
+        plain modules: data-parallel training averages gradients across ranks after
+        backward, so a recipe may call any network any number of times per step.
+    :param device: where models and batches live.
+    :param ema: role -> exponential moving average copy (usually only the generator).
+    :param step: completed training steps.
+    :param amp_dtype: the autocast dtype, or None for full precision.
+    :param hook: the run-scoped pluggy hook relay (call other strategies' run hooks).
+    :param state: free-form per-run storage for strategies (saved in checkpoints when
+        the values are tensors, numbers or strings).
+    """
+
+    config: Any
+    data: DataInfo
+    models: nn.ModuleDict
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    ema: dict[str, nn.Module] = field(default_factory=dict)
+    step: int = 0
+    amp_dtype: torch.dtype | None = None
+    hook: Any = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """The autocast context of the run's precision (a no-op in fp32)."""
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
+
+    def generator_for_sampling(self, role: str = "generator") -> nn.Module:
+        """The EMA copy of ``role`` when there is one, else the trained network."""
+        return self.ema.get(role, self.models[role])
+
+    @contextlib.contextmanager
+    def frozen(self, *roles: str) -> Iterator[None]:
+        """Disable gradients of the given networks inside the block (generator steps
+        must not accumulate gradients into the discriminator)."""
+        saved = []
+        for role in roles:
+            for p in self.models[role].parameters():
+                saved.append((p, p.requires_grad))
+                p.requires_grad_(False)
+        try:
+            yield
+        finally:
+            for p, flag in saved:
+                p.requires_grad_(flag)

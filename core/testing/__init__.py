@@ -1,0 +1,1 @@
+"""ganforge.testing: the test kit for plugin authors."""

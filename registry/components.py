@@ -1,0 +1,163 @@
+"""The component registry: built once from the plugins' `ganforge_register` hooks.
+
+Registration happens only through the hook (never as an import side effect), one plugin
+at a time, so a plugin that registers something invalid is reported and dropped whole
+while the others stay. The result is an immutable `Registry`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import fnmatch
+import inspect
+import re
+from types import MappingProxyType
+from typing import Iterable
+
+from pydantic import BaseModel
+
+from ganforge.condition import FieldSpec, FieldTable, field_table
+from ganforge.errors import AmbiguousComponent, ComponentNotFound, PluginError
+from ganforge.interfaces import BASES, KINDS
+
+from .discovery import Discovery, _short_error
+from .records import ComponentRecord, PluginInfo
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Registrar:
+    """The ``register`` callback a plugin's `ganforge_register` receives.
+
+    ``register(kind, name, cls, *, params=None, summary=None, paper="")`` adds one
+    component; ``register.condition_field(FieldSpec(...))`` adds a Condition field.
+    """
+
+    def __init__(self, plugin: PluginInfo):
+        self._plugin = plugin
+        self.records: list[ComponentRecord] = []
+        self.fields: list[FieldSpec] = []
+
+    def __call__(self, kind: str, name: str, cls: type, *, params: type[BaseModel] | None = None,
+                 summary: str | None = None, paper: str = "") -> None:
+        where = f"plugin {self._plugin.name!r} registering {kind} {name!r}"
+        if kind not in KINDS:
+            raise PluginError(f"{where}: unknown kind; kinds are {', '.join(KINDS)}")
+        if not NAME_RE.match(name):
+            raise PluginError(f"{where}: names are lower case letters, digits and '_', starting with a letter")
+        if not (inspect.isclass(cls) and issubclass(cls, BASES[kind])):
+            raise PluginError(f"{where}: {cls!r} is not a subclass of ganforge.{BASES[kind].__name__}")
+        params = params or cls.Params
+        if not (inspect.isclass(params) and issubclass(params, BaseModel)):
+            raise PluginError(f"{where}: params must be a pydantic model class, got {params!r}")
+        if summary is None:
+            summary = (inspect.getdoc(cls) or "").strip().splitlines()[0:1]
+            summary = summary[0] if summary else ""
+        if any(r.kind == kind and r.name == name for r in self.records):
+            raise PluginError(f"{where}: registered twice by the same plugin")
+        self.records.append(ComponentRecord(kind, name, cls, params, summary, paper, self._plugin.name,
+                                            self._plugin.distribution, self._plugin.version))
+
+    def condition_field(self, spec: FieldSpec) -> None:
+        if not isinstance(spec, FieldSpec):
+            raise PluginError(f"plugin {self._plugin.name!r}: condition_field takes a ganforge.FieldSpec")
+        self.fields.append(spec)
+
+
+class Registry:
+    """An immutable view of every registered component and every discovered plugin."""
+
+    def __init__(self, records: Iterable[ComponentRecord], plugins: Iterable[PluginInfo],
+                 fields: FieldTable, pluginmanager=None):
+        by_key: dict[tuple[str, str], list[ComponentRecord]] = {}
+        for r in records:
+            by_key.setdefault((r.kind, r.name), []).append(r)
+        self._by_key = MappingProxyType({k: tuple(v) for k, v in by_key.items()})
+        self.plugins: tuple[PluginInfo, ...] = tuple(plugins)
+        self.fields = fields
+        self.pluginmanager = pluginmanager
+
+    # -- queries ---------------------------------------------------------------------
+    def records(self, kind: str | None = None, pattern: str | None = None) -> list[ComponentRecord]:
+        """Every record, optionally of one kind and matching a wildcard (``spade*``)."""
+        out = [r for recs in self._by_key.values() for r in recs
+               if (kind is None or r.kind == kind) and (pattern is None or fnmatch.fnmatch(r.name, pattern))]
+        return sorted(out, key=lambda r: (KINDS.index(r.kind), r.name, r.plugin))
+
+    def names(self, kind: str) -> list[str]:
+        return sorted({n for (k, n) in self._by_key if k == kind})
+
+    def conflicts(self) -> list[tuple[ComponentRecord, ...]]:
+        return [recs for recs in self._by_key.values() if len(recs) > 1]
+
+    def get(self, kind: str, name: str) -> ComponentRecord:
+        """The record for ``name`` or ``plugin/name``; errors name alternatives."""
+        if kind not in KINDS:
+            raise ComponentNotFound(f"unknown component kind {kind!r}; kinds are {', '.join(KINDS)}")
+        plugin = None
+        if "/" in name:
+            plugin, name = name.split("/", 1)
+        recs = self._by_key.get((kind, name), ())
+        if plugin is not None:
+            recs = tuple(r for r in recs if r.plugin == plugin)
+        if len(recs) == 1:
+            return recs[0]
+        if len(recs) > 1:
+            listed = "; ".join(f"{r.origin()} -> use '{r.qualified_name}'" for r in recs)
+            raise AmbiguousComponent(f"{kind} {name!r} is registered by {len(recs)} plugins: {listed}")
+        known = self.names(kind)
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        where = f" from plugin {plugin!r}" if plugin else ""
+        raise ComponentNotFound(
+            f"no {kind} named {name!r}{where}.{hint} Registered {kind}s: {', '.join(known) or 'none'}. "
+            "`ganforge plugins` shows which plugins loaded."
+        )
+
+    def find_by_params(self, kind: str, params_cls: type) -> ComponentRecord:
+        recs = [r for r in self.records(kind) if r.params is params_cls]
+        if len(recs) != 1:
+            raise ComponentNotFound(f"{len(recs)} {kind}s use params model {params_cls.__name__}; pass a name instead")
+        return recs[0]
+
+    def failed_plugins(self) -> list[PluginInfo]:
+        return [p for p in self.plugins if p.status in ("failed", "incompatible")]
+
+
+def build_registry(discovery: Discovery, strict: bool = False) -> Registry:
+    """Call every plugin's `ganforge_register` and freeze the result.
+
+    In strict mode any failed or incompatible plugin, and any name conflict, raises
+    `PluginError`; otherwise they are recorded for ``ganforge plugins`` to show.
+    """
+    pm = discovery.pm
+    records: list[ComponentRecord] = []
+    table = field_table()
+    infos = dict(discovery.infos)
+    for impl in pm.hook.ganforge_register.get_hookimpls():
+        info = infos.get(impl.plugin_name)
+        if info is None or info.status != "ok":
+            continue
+        registrar = Registrar(info)
+        try:
+            impl.function(register=registrar)
+            table = table.with_fields(tuple(registrar.fields), {f.name: info.name for f in registrar.fields})
+        except BaseException as exc:  # noqa: BLE001 - one bad plugin must not lock users out
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            infos[info.name] = dataclasses.replace(info, status="failed", error=_short_error(exc))
+            pm.unregister(name=info.name)
+            continue
+        records.extend(registrar.records)
+        infos[info.name] = dataclasses.replace(info, components=len(registrar.records))
+    registry = Registry(records, infos.values(), table, pm)
+    if strict:
+        problems = [f"plugin {p.name} ({p.distribution or 'local'} {p.version or ''}) {p.status}: {p.error}"
+                    for p in registry.failed_plugins()]
+        for recs in registry.conflicts():
+            problems.append(f"{recs[0].kind} {recs[0].name!r} registered by " +
+                            " and ".join(r.origin() for r in recs))
+        if problems:
+            raise PluginError("strict plugin loading failed:\n  " + "\n  ".join(problems))
+    return registry

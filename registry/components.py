@@ -117,9 +117,13 @@ class Registry:
 
     def find_by_params(self, kind: str, params_cls: type) -> ComponentRecord:
         recs = [r for r in self.records(kind) if r.params is params_cls]
-        if len(recs) != 1:
-            raise ComponentNotFound(f"{len(recs)} {kind}s use params model {params_cls.__name__}; pass a name instead")
-        return recs[0]
+        if len(recs) == 1:
+            return recs[0]
+        label = params_cls.__qualname__
+        if not recs:
+            raise ComponentNotFound(f"no {kind} uses params model {label}")
+        names = ", ".join(repr(r.name) for r in recs)
+        raise AmbiguousComponent(f"{kind}s {names} share params model {label}; pass {{'type': name, ...}} instead")
 
     def failed_plugins(self) -> list[PluginInfo]:
         return [p for p in self.plugins if p.status in ("failed", "incompatible")]

@@ -1,0 +1,28 @@
+# Two commands on a fresh clone: `make demo` (the quickstart) and `make test`.
+# Each creates .venv if missing and installs the core and every plugin under plugins/
+# into it (editable), pinned by constraints.txt.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt $(wildcard plugins/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]" $(addprefix -e ,$(PLUGIN_DIRS))
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/ganforge demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info plugins/*/*.egg-info

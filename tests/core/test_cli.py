@@ -1,0 +1,96 @@
+"""The CLI in subprocesses, as a user runs it."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+BROKEN = "raise ImportError('this plugin is broken on purpose')\n"
+LOCAL = textwrap.dedent('''
+    import ganforge
+
+    class Ident(ganforge.Normalizer):
+        """Identity normalizer of a lab's local plugin."""
+        def forward(self, x, cond):
+            return x
+
+    @ganforge.hookimpl
+    def ganforge_register(register):
+        register("normalizer", "lab_ident", Ident, paper="none")
+
+    @ganforge.hookimpl
+    def ganforge_cli(group):
+        @group.command(name="lab-hello")
+        def hello():
+            "Say hello from a plugin command."
+            print("hello from the lab plugin")
+''')
+
+
+def ganforge(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "ganforge.cli", *args], capture_output=True, text=True,
+                          env=full_env, timeout=120)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"ganforge {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def local_plugins(tmp_path):
+    (tmp_path / "lab_plugin.py").write_text(LOCAL)
+    (tmp_path / "broken_plugin.py").write_text(BROKEN)
+    return tmp_path
+
+
+def test_plugins_json_lists_core_ok():
+    out = json.loads(ganforge("plugins", "--json").stdout)
+    core = {p["name"]: p for p in out["plugins"]}["core"]
+    assert core["status"] == "ok" and core["distribution"] == "ganforge" and core["components"] > 0
+    assert out["conflicts"] == []
+
+
+def test_broken_plugin_is_listed_and_other_commands_still_work(local_plugins):
+    env = {"GANFORGE_PLUGINS": f"{local_plugins / 'broken_plugin.py'},{local_plugins / 'lab_plugin.py'}"}
+    listed = {p["name"]: p for p in json.loads(ganforge("plugins", "--json", env=env).stdout)["plugins"]}
+    assert listed["broken_plugin"]["status"] == "failed"
+    assert "this plugin is broken on purpose" in listed["broken_plugin"]["error"]
+    assert listed["lab_plugin"]["status"] == "ok"
+    comps = json.loads(ganforge("components", "normalizer", "lab_*", "--json", env=env).stdout)
+    assert [c["name"] for c in comps] == ["lab_ident"] and comps[0]["plugin"] == "lab_plugin"
+    assert "hello from the lab plugin" in ganforge("lab-hello", env=env).stdout
+    strict = ganforge("--strict", "plugins", env=env, check=False)
+    assert strict.returncode == 2 and "broken_plugin (local ) failed" in strict.stderr
+
+
+def test_plugin_option_and_disable(local_plugins):
+    path = str(local_plugins / "lab_plugin.py")
+    comps = json.loads(ganforge("--plugin", path, "components", "--json").stdout)
+    assert "lab_ident" in {c["name"] for c in comps}
+    listed = json.loads(ganforge("--plugin", path, "-p", "no:lab_plugin", "plugins", "--json").stdout)
+    assert {p["name"]: p["status"] for p in listed["plugins"]}["lab_plugin"] == "disabled"
+
+
+def test_describe_shows_params_and_needs(local_plugins):
+    info = json.loads(ganforge("describe", "dataset", "synthetic", "--json").stdout)
+    assert info["kind"] == "dataset" and info["params"]
+    assert all(p["doc"] for p in info["params"])
+    text = ganforge("describe", "dataset", "synthetic").stdout
+    assert "params:" in text and "resolution" in text
+
+
+def test_unknown_component_is_a_clear_error_not_a_traceback():
+    proc = ganforge("describe", "normalizer", "spaed", check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: no normalizer named 'spaed'") and "Traceback" not in proc.stderr
+
+
+def test_schema_is_valid_json_schema_with_components():
+    schema = json.loads(ganforge("schema").stdout)
+    assert schema["title"] == "ganforge experiment"
+    datasets = schema["$defs"]["kind_dataset"]["oneOf"]
+    assert any(opt.get("properties", {}).get("type", {}).get("const") == "synthetic" for opt in datasets)
+    assert schema["properties"]["data"]["$ref"] == "#/$defs/kind_dataset"

@@ -1,0 +1,35 @@
+"""The base of metrics that read the FID Inception's features."""
+
+from __future__ import annotations
+
+import torch
+
+from ganforge.condition import Condition
+from ganforge.interfaces import DataInfo, Metric
+
+from .features import InceptionFeatures, InceptionParams, shared_inception
+
+
+class InceptionMetric(Metric):
+    """Builds (or reuses) the shared extractor at construction, so missing weights fail
+    before any evaluation, and feeds ``update`` batches to `add`."""
+
+    Params = InceptionParams
+
+    def __init__(self, params: InceptionParams, data: DataInfo):
+        super().__init__(params, data)
+        self.features: InceptionFeatures = shared_inception(params)
+        self.reset()
+
+    def update(self, fake: torch.Tensor, real: torch.Tensor | None = None, cond: Condition | None = None) -> None:
+        self.add(self.features(fake), "fake")
+        if real is not None and self.uses_real:
+            self.add(self.features(real), "real")
+
+    @property
+    def uses_real(self) -> bool:
+        """Whether ``real`` batches contribute (False for IS, or FID against stored statistics)."""
+        return True
+
+    def add(self, features: dict[str, torch.Tensor], which: str) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError

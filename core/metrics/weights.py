@@ -1,0 +1,67 @@
+"""Finding pretrained weight files offline, and naming where to put them when absent.
+
+A weights spec is ``"none"`` (deterministic random init, for tests), ``"hub"`` (the torch
+hub checkpoints cache, where ``torch.hub.load_state_dict_from_url`` would have saved the
+official file) or a file path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+from ganforge.errors import ConfigError
+
+
+class MissingWeights(ConfigError, FileNotFoundError):
+    """A pretrained weight file is not where the config says; the message says where to put it."""
+
+
+def hub_checkpoints_dir() -> Path:
+    """Where torch hub caches downloaded checkpoints (``$TORCH_HOME/hub/checkpoints``)."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def resolve_weights(spec: str, url: str, what: str) -> Path | None:
+    """The weight file for ``spec`` (None for ``"none"``); a missing file is a `MissingWeights`
+    naming the file from ``url`` and the exact directory where it is looked for."""
+    if spec == "none":
+        return None
+    filename = url.rsplit("/", 1)[-1]
+    path = hub_checkpoints_dir() / filename if spec == "hub" else Path(spec).expanduser()
+    if not path.is_file():
+        raise MissingWeights(
+            f"{what}: weight file {str(path)!r} not found. Download {filename} from {url} and put it in "
+            f"{str(path.parent)!r}" + (" (the torch hub checkpoints cache)" if spec == "hub" else "")
+            + ", or set `weights` to its path; `weights: none` gives random weights for tests.")
+    return path
+
+
+def load_state_dict(path: Path, what: str) -> dict[str, torch.Tensor]:
+    """A state dict from a trusted-format file (``weights_only=True``), with errors naming it."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the file named
+        raise ConfigError(f"{what}: cannot read weights from {str(path)!r}: {exc}") from exc
+    if not isinstance(state, dict):
+        raise ConfigError(f"{what}: {str(path)!r} holds a {type(state).__name__}, not a state dict")
+    return state
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a weight file, memoised per (path, size, mtime)."""
+    st = os.stat(path)
+    return _sha256(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

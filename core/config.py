@@ -1,0 +1,340 @@
+"""The experiment config: pydantic models of everything a training run is made of.
+
+A config is YAML; ``--set a.b=c`` overrides any value (parsed as a YAML scalar, so
+``train.steps=10`` is an int and ``train.ema.enabled=true`` a bool). Loading it checks the
+whole tree before anything is built: the structure here, every component's params
+against its registered ``Params`` (with the full dotted path of a bad value), and the
+Condition fields every component needs against what the dataset and the configured
+encoders provide. A typo or an impossible combination is a `ConfigError` /
+`ConditionMismatch` naming the file and the path, not a crash at step 1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Literal, Mapping
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from . import registry as _registry
+from .errors import ConfigError, GanforgeError
+from .interfaces import ComponentSpec, DataInfo, Params, Strategy
+
+
+class Adam(Params):
+    """Adam as GANs use it; ``betas=(0, 0.9)`` with unequal lrs is TTUR (SPADE)."""
+
+    type: Literal["adam"] = "adam"
+    lr: float = Field(2e-4, gt=0, description="learning rate")
+    betas: tuple[float, float] = Field((0.5, 0.999), description="(beta1, beta2)")
+    weight_decay: float = Field(0.0, ge=0)
+    eps: float = Field(1e-8, gt=0)
+
+    @field_validator("betas")
+    @classmethod
+    def _betas_in_range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not all(0.0 <= b < 1.0 for b in v):
+            raise ValueError(f"betas must lie in [0, 1), got {v}")
+        return v
+
+
+class Schedule(Params):
+    """Learning-rate schedule shared by every optimiser.
+
+    ``linear`` is SPADE's ``niter_decay``: the rate stays constant, then falls linearly
+    to zero over the last ``decay_steps`` steps.
+    """
+
+    type: Literal["constant", "linear"] = "constant"
+    decay_steps: int = Field(0, ge=0, description="linear: steps over which the rate decays to 0 at the end")
+
+    @model_validator(mode="after")
+    def _linear_needs_steps(self) -> "Schedule":
+        if self.type == "linear" and self.decay_steps <= 0:
+            raise ValueError("a linear schedule needs decay_steps > 0")
+        return self
+
+
+class EMA(Params):
+    """Exponential moving average of the generator (``G_ema``), used for sampling."""
+
+    enabled: bool = False
+    beta: float = Field(0.999, ge=0.0, lt=1.0, description="decay per step")
+    start: int = Field(0, ge=0, description="before this step the average copies the weights")
+    roles: tuple[str, ...] = Field(("generator",), description="networks to average")
+
+
+class R1(Params):
+    """Lazy R1 penalty on real images (Mescheder et al. 2018; lazy as in StyleGAN2).
+
+    Every ``interval`` steps the discriminator loss gets
+    ``interval * gamma / 2 * E[||grad_x D(x)||^2]``; ``gamma = 0`` switches it off.
+    """
+
+    gamma: float = Field(0.0, ge=0.0)
+    interval: int = Field(16, ge=1)
+    role: str = Field("discriminator", description="the network the penalty applies to")
+
+
+class Train(Params):
+    """How the trainer runs the loop. ``batch_size`` is global (split across ranks)."""
+
+    steps: int = Field(1000, ge=1)
+    batch_size: int = Field(1, ge=1, description="global batch, divided among DDP ranks")
+    num_workers: int = Field(0, ge=0)
+    seed: int = 0
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    channels_last: bool = False
+    compile: bool = False
+    ema: EMA = Field(default_factory=EMA)
+    r1: R1 = Field(default_factory=R1)
+    sample_every: int = Field(500, ge=0, description="steps between sample grids; 0 = only first and last")
+    sample_size: int = Field(8, ge=1, description="images in the fixed sampling batch")
+    checkpoint_every: int = Field(1000, ge=0, description="0 = only at the end")
+    keep_last: int = Field(3, ge=1, description="checkpoints kept in the run folder")
+    log_every: int = Field(10, ge=1)
+    eval_every: int = Field(0, ge=0, description="0 = only at the end (if metrics are configured)")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    sync_batchnorm: bool = Field(True, description="BatchNorm -> SyncBatchNorm under multi-GPU DDP")
+
+
+class Eval(Params):
+    """Periodic evaluation: metrics over ``batches`` batches of the training data."""
+
+    metrics: list[ComponentSpec] = Field(default_factory=list)
+    batches: int = Field(4, ge=1)
+
+
+class Experiment(Params):
+    """A whole experiment: data, networks, recipe, optimisers and how to train."""
+
+    plugins: list[str] = Field(default_factory=list, description="local plugins (modules or .py files) to load")
+    data: ComponentSpec = Field(description="the dataset")
+    models: dict[str, ComponentSpec] = Field(default_factory=dict, description="role -> network")
+    strategy: ComponentSpec = Field(description="the paper's training recipe")
+    strategies: list[ComponentSpec] = Field(default_factory=list, description="extra strategies, after the recipe")
+    optim: dict[str, Adam] = Field(default_factory=dict, description="optimiser name -> settings")
+    schedule: Schedule = Field(default_factory=Schedule)
+    train: Train = Field(default_factory=Train)
+    eval: Eval = Field(default_factory=Eval)
+
+    _COMPONENTS: ClassVar[dict[str, tuple[str, str]]] = {
+        "data": ("dataset", "one"), "models": ("network", "dict"),
+        "strategy": ("strategy", "one"), "strategies": ("strategy", "list"),
+    }
+
+    @classmethod
+    def component_fields(cls) -> dict[str, tuple[str, str]]:
+        """Top-level fields holding components: name -> (kind, one|list|dict)."""
+        return dict(cls._COMPONENTS)
+
+
+# -- loading ------------------------------------------------------------------------
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """``a.b=c`` -> (["a", "b"], c) with ``c`` parsed as a YAML scalar."""
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected KEY.PATH=VALUE")
+    key, raw = item.split("=", 1)
+    parts = [p for p in key.strip().split(".")]
+    if not all(parts):
+        raise ConfigError(f"--set {item!r}: empty key in {key!r}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--set {item!r}: value is not valid YAML: {exc}") from None
+    return parts, value
+
+
+def apply_overrides(tree: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """A copy of ``tree`` with every ``a.b=c`` applied; intermediate mappings are created."""
+    import copy
+
+    out = copy.deepcopy(tree)
+    for item in overrides:
+        parts, value = parse_override(item)
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = node[part] = {}
+            if isinstance(nxt, str):  # a component given by name: {type: name}
+                nxt = node[part] = {"type": nxt}
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"--set {item!r}: {'.'.join(parts[:i + 1])} is {nxt!r}, not a mapping")
+            node = nxt
+        node[parts[-1]] = value
+    return out
+
+
+def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
+    """The mapping in a YAML file (safe loader); errors name the file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{path}: a config is a mapping, got {type(tree).__name__}")
+    return tree
+
+
+def _validation_message(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        got = f" (got {err['input']!r})" if "input" in err and err["type"] not in ("missing", "extra_forbidden") else ""
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"  {loc}: {msg}{got}")
+    return f"{source}: invalid config:\n" + "\n".join(lines)
+
+
+def from_dict(tree: Mapping[str, Any], source: str = "<config>") -> Experiment:
+    """Validate the structure (not yet the components) of a config mapping."""
+    try:
+        return Experiment.model_validate(dict(tree))
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc, source)) from None
+
+
+def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), check: bool = True) -> Experiment:
+    """Read, override, validate and (with ``check``) verify every component of a config.
+
+    Relative ``plugins`` paths are taken relative to the config file.
+    """
+    path = Path(path)
+    tree = apply_overrides(read_yaml(path), overrides)
+    plugins = tree.get("plugins")
+    if isinstance(plugins, list):
+        tree["plugins"] = [_plugin_path(p, path.parent) for p in plugins]
+    exp = from_dict(tree, str(path))
+    if check:
+        verify(exp, source=str(path))
+    return exp
+
+
+def _plugin_path(ref: Any, base: Path) -> Any:
+    if isinstance(ref, str) and ref.endswith(".py") and not os.path.isabs(ref):
+        return str((base / ref).resolve())
+    return ref
+
+
+def dump_config(exp: Experiment) -> str:
+    """The resolved config as YAML (what the run folder keeps as config.yaml)."""
+    return yaml.safe_dump(exp.model_dump(mode="json"), sort_keys=False)
+
+
+# -- verification against the registry -----------------------------------------------
+
+def ensure_plugins(exp: Experiment) -> None:
+    """Load the config's local plugins into the current registry (keeping the plugins the
+    command line loaded); a config's plugin that fails to load is an error."""
+    if not exp.plugins:
+        return
+    current = _registry.get_registry()
+    loaded = {p.module for p in current.plugins if p.status == "ok"} | {p.name for p in current.plugins}
+    wanted = [p for p in exp.plugins if p not in loaded and Path(p).stem not in loaded]
+    if not wanted:
+        return
+    previous = [p.module for p in current.plugins
+                if p.source in ("option", "config", "direct") and p.status == "ok" and p.module]
+    disabled = [p.name for p in current.plugins if p.status == "disabled"]
+    reg = _registry.load(plugins=[*previous, *wanted], disabled=disabled)
+    for info in reg.plugins:
+        if info.status != "ok" and (info.module in wanted or info.name in {Path(w).stem for w in wanted}):
+            raise ConfigError(f"plugins: {info.module or info.name} {info.status}: {info.error}")
+
+
+def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
+    """(role -> kind, optional roles) over the recipe and the extra strategies: a role
+    is required when any of them lists it outside its ``optional_networks``."""
+    roles: dict[str, str] = {}
+    required: set[str] = set()
+    for i, spec in enumerate([exp.strategy, *exp.strategies]):
+        path = "strategy" if i == 0 else f"strategies.{i - 1}"
+        cls = _registry.resolve("strategy", spec, path)[0].cls
+        for role, kind in cls.networks.items():
+            if roles.setdefault(role, kind) != kind:
+                raise ConfigError(f"{path}: network {role!r} is a {kind} here but a {roles[role]} elsewhere")
+            if role not in cls.optional_networks:
+                required.add(role)
+    return roles, frozenset(set(roles) - required)
+
+
+def verify(exp: Experiment, data: DataInfo | None = None, source: str = "<config>") -> DataInfo:
+    """Check every component of the config; returns the DataInfo networks are built with
+    (the dataset's plus the fields the configured encoders provide).
+
+    ``data`` is the dataset's DataInfo when the caller has already built the dataset;
+    otherwise the dataset is described from its params (see `describe_data`).
+    """
+    try:
+        ensure_plugins(exp)
+        _registry.resolve("dataset", exp.data, "data")
+        for i, spec in enumerate(exp.strategies):
+            _registry.resolve("strategy", spec, f"strategies.{i}")
+        _registry.resolve("strategy", exp.strategy, "strategy")
+        kinds, optional = recipe_networks(exp)
+        for role, spec in exp.models.items():
+            if role not in kinds:
+                known = ", ".join(sorted(kinds)) or "none"
+                raise ConfigError(f"models.{role}: the recipe has no network {role!r}; its networks: {known}")
+            _registry.resolve(kinds[role], spec, f"models.{role}")
+        missing = [r for r in kinds if r not in exp.models and r not in optional]
+        if missing:
+            raise ConfigError(f"models: the recipe {exp.strategy.type!r} needs "
+                              + ", ".join(f"models.{r} (a {kinds[r]})" for r in missing))
+        recipe = _registry.resolve("strategy", exp.strategy, "strategy")[0].cls
+        for name in exp.optim:
+            if name not in recipe.optimizers:
+                raise ConfigError(f"optim.{name}: the recipe {exp.strategy.type!r} has no optimiser {name!r}; "
+                                  f"its optimisers: {', '.join(recipe.optimizers) or 'none'}")
+        for i, spec in enumerate(exp.eval.metrics):
+            _registry.resolve("metric", spec, f"eval.metrics.{i}")
+        if exp.train.r1.gamma > 0 and exp.train.r1.role not in kinds:
+            raise ConfigError(f"train.r1.role: no network {exp.train.r1.role!r} in this recipe")
+        info = network_data(exp, data if data is not None else describe_data(exp))
+        for role, spec in exp.models.items():
+            _registry.check_requirements(kinds[role], spec, info, f"models.{role}")
+        _registry.check_requirements("strategy", exp.strategy, info, "strategy")
+        for i, spec in enumerate(exp.strategies):
+            _registry.check_requirements("strategy", spec, info, f"strategies.{i}")
+        return info
+    except GanforgeError as exc:
+        if str(exc).startswith(source):
+            raise
+        raise type(exc)(f"{source}: {exc}") from None
+
+
+def describe_data(exp: Experiment) -> DataInfo:
+    """The dataset's DataInfo. A dataset class may describe itself from its params alone
+    (a classmethod ``describe(params) -> DataInfo``), so configs of datasets that are not
+    on this machine can still be checked and their networks counted; otherwise the
+    dataset is built (it reads its index) and asked."""
+    record, params = _registry.resolve("dataset", exp.data, "data")
+    describe = getattr(record.cls, "describe", None)
+    if callable(describe):
+        return describe(params)
+    return _registry.build("dataset", exp.data, path="data").info()
+
+
+def network_data(exp: Experiment, data: DataInfo) -> DataInfo:
+    """``data`` plus the Condition fields the configured encoders provide."""
+    kinds, _ = recipe_networks(exp)
+    provided: set[str] = set()
+    for role, spec in exp.models.items():
+        if kinds.get(role) == "encoder":
+            provided |= set(_registry.resolve("encoder", spec, f"models.{role}")[0].cls.provides)
+    if not provided:
+        return data
+    return data.model_copy(update={"fields": frozenset(data.fields) | provided})
+
+
+def recipe_class(exp: Experiment) -> type[Strategy]:
+    return _registry.resolve("strategy", exp.strategy, "strategy")[0].cls

@@ -1,0 +1,15 @@
+"""ganforge.trainer: one training loop for every paper.
+
+``train(exp, run_dir)`` builds what a config describes and trains it; the recipe
+(a Strategy) computes the losses, the trainer owns the rest (optimisers, schedules,
+precision, EMA, R1, data parallelism, checkpoints, NaN guard, logs, samples, report).
+"""
+
+from .assemble import assemble, build_networks, parameter_counts
+from .checkpoint import latest_checkpoint, list_checkpoints
+from .checkpoint import load as load_checkpoint
+from .guard import NonFiniteLoss
+from .loop import Trainer, train
+
+__all__ = ["train", "Trainer", "NonFiniteLoss", "assemble", "build_networks", "parameter_counts",
+           "latest_checkpoint", "list_checkpoints", "load_checkpoint"]

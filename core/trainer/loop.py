@@ -1,0 +1,337 @@
+"""The training loop: one for every paper.
+
+A step is: prepare the batch (strategies' ``ganforge_prepare_batch``), the
+discriminator phase (the recipe's loss, lazy R1 when configured, backward, gradient
+averaging across ranks, optimiser step), the generator phase (the same), the EMA update,
+then the ``ganforge_after_step`` observers. The recipe only computes losses; backward,
+precision, data parallelism, checkpoints and logging are the trainer's.
+
+Sampling and evaluation run under a forked RNG seeded from the config, so they draw the
+same noise every time and never disturb the training RNG: a run resumed from a
+checkpoint continues bit-identically on CPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+
+from ganforge import registry as _registry
+from ganforge.config import Experiment, dump_config, verify
+from ganforge.errors import ConfigError
+from ganforge.interfaces import StepResult
+from ganforge.report import save_grid, write_report
+from ganforge.run import Run
+
+from . import checkpoint as ckpt
+from .assemble import assemble
+from .data import Batches, Position, fixed_batch, to_run_batch
+from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
+                          mean_over_ranks, shutdown)
+from .ema import EMA
+from .guard import check_finite
+from .optim import lr_factor, make_optimizers, phases, set_learning_rates
+from .penalty import r1_due, r1_penalty
+from .precision import PHASES, amp_dtype, make_scalers, resolve_device
+from .progress import Progress, truncate_metrics
+
+LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
+# Config sections that must not change when a run is resumed (they define the weights).
+FIXED_ON_RESUME = ("data", "models", "strategy", "strategies", "optim")
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
+class Trainer:
+    """Builds a run from a config and trains it. ``fit()`` runs to ``train.steps``."""
+
+    def __init__(self, exp: Experiment, run_dir: str | os.PathLike, resume: bool = False,
+                 show_progress: bool = True):
+        self.exp = exp
+        self.cfg = exp.train
+        self.run_dir = Path(run_dir)
+        wants_cuda = self.cfg.device == "cuda" or (self.cfg.device == "auto" and torch.cuda.is_available())
+        self.world_owned = not (torch.distributed.is_available() and torch.distributed.is_initialized())
+        self.world: World = init_world("cuda" if wants_cuda else "cpu")
+        self.device = resolve_device(self.cfg.device, self.world.local_rank)
+        self.amp_dtype = amp_dtype(self.cfg.precision, self.device)
+
+        resume_from = self._find_checkpoint(resume)
+        seed_everything(self.cfg.seed)  # identical initial weights on every rank
+        self.dataset = _registry.build("dataset", exp.data, path="data")
+        self.data_info = self.dataset.info()
+        net_info = verify(exp, self.data_info, source="config")
+        parts = assemble(exp, net_info)
+        self.kinds, self.strategies, self.pm = parts.kinds, parts.strategies, parts.pm
+        self.networks = self._prepare_networks(parts.models)
+        for s in self.strategies:
+            s.to(self.device)
+        self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
+                       amp_dtype=self.amp_dtype, hook=self.pm.hook)
+        self.pm.hook.ganforge_setup(run=self.run)
+        broadcast_modules(list(self.networks.values()), self.world)
+        self.ema = {role: EMA(self.networks[role], self.cfg.ema.beta, self.cfg.ema.start)
+                    for role in self.cfg.ema.roles if self.cfg.ema.enabled and role in self.networks}
+        self.run.ema = {role: e.shadow for role, e in self.ema.items()}
+        if self.cfg.compile:
+            self.run.models = nn.ModuleDict({r: torch.compile(m) for r, m in self.networks.items()})
+        recipe_optims = type(self.strategies[0]).optimizers
+        self.optimizers = make_optimizers(self.run, exp, recipe_optims)
+        self.phase_optims = phases(recipe_optims, self.kinds, self.optimizers)
+        self.scalers = make_scalers(self.cfg.precision, self.device)
+        self.position = Position()
+        self.last_good: str | None = None
+        if resume_from is not None:
+            self._load(resume_from)
+        else:
+            seed_everything(self.cfg.seed + self.world.rank)  # per-rank noise from here on
+        self.batches = Batches(self.dataset, self.cfg.batch_size, self.world, self.cfg.seed,
+                               self.cfg.num_workers, self.position)
+        self.sample_batch = to_run_batch(fixed_batch(self.dataset, self.cfg.sample_size), self.data_info,
+                                         self.device, self.cfg.channels_last)
+        self.metrics = [_registry.build("metric", m, net_info, path=f"eval.metrics.{i}").to(self.device)
+                        for i, m in enumerate(exp.eval.metrics)]
+        self.resumed = resume_from is not None
+        if self.world.is_main:
+            self._init_run_dir()
+        self.progress = Progress(self.run_dir, self.cfg.steps, self.run.step, self.world.is_main, show_progress)
+
+    # -- construction --------------------------------------------------------------
+    def _find_checkpoint(self, resume: bool) -> Path | None:
+        latest = ckpt.latest_checkpoint(self.run_dir)
+        if latest is not None and not resume:
+            raise ConfigError(f"run folder {self.run_dir} already holds checkpoints (latest {latest.name}); "
+                              "pass --resume to continue it or --out for a new run")
+        return latest if resume else None
+
+    def _prepare_networks(self, models: nn.ModuleDict) -> nn.ModuleDict:
+        if self.world.distributed and self.device.type == "cuda" and self.cfg.sync_batchnorm:
+            models = nn.ModuleDict({r: nn.SyncBatchNorm.convert_sync_batchnorm(m) for r, m in models.items()})
+        models.to(self.device)
+        if self.cfg.channels_last:
+            models.to(memory_format=torch.channels_last)
+        return models.train()
+
+    def _init_run_dir(self) -> None:
+        (self.run_dir / "samples").mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        text = dump_config(self.exp).encode("utf-8")
+        ckpt.atomic_write(self.run_dir / "config.yaml", lambda f: f.write(text))
+        if self.resumed:
+            truncate_metrics(self.run_dir / "metrics.jsonl", self.run.step)
+        else:
+            (self.run_dir / "metrics.jsonl").unlink(missing_ok=True)
+
+    # -- the loop --------------------------------------------------------------------
+    def fit(self) -> Run:
+        """Train to ``train.steps``; on any error the report still shows what happened."""
+        try:
+            if not self.resumed:
+                self._sample()
+            window: dict[str, list[float]] = {}
+            stream = iter(self.batches)
+            while self.run.step < self.cfg.steps:
+                logs = self.train_step(next(stream))
+                for k, v in logs.items():
+                    window.setdefault(k, []).append(v)
+                self.progress.step()
+                self._periodic(window)
+            return self.run
+        finally:
+            self.progress.close()
+            if self.world.is_main:
+                write_report(self.run_dir)
+            shutdown(self.world, self.world_owned)
+
+    def train_step(self, raw: dict[str, Any]) -> dict[str, float]:
+        """One step on one raw batch; returns the step's logs as floats."""
+        run, hook = self.run, self.pm.hook
+        set_learning_rates(self.optimizers, lr_factor(self.exp.schedule, run.step, self.cfg.steps))
+        batch = to_run_batch(raw, self.data_info, self.device, self.cfg.channels_last)
+        hook.ganforge_prepare_batch(run=run, batch=batch)
+        logs: dict[str, float] = {}
+        d_result = hook.ganforge_discriminator_step(run=run, batch=batch)
+        r1 = self.cfg.r1
+        if d_result is not None and d_result.loss is not None and r1_due(r1, run.step):
+            penalty = r1_penalty(run.models[r1.role], batch, r1)
+            d_result = StepResult(d_result.loss + penalty, {**d_result.logs, "r1": penalty})
+        self._phase("discriminator", d_result, logs)
+        self._phase("generator", hook.ganforge_generator_step(run=run, batch=batch), logs)
+        for e in self.ema.values():
+            e.update(run.step)
+        run.step += 1
+        hook.ganforge_after_step(run=run, step=run.step, logs=logs)
+        return logs
+
+    def _phase(self, phase: str, result: StepResult | None, logs: dict[str, float]) -> None:
+        """Log, guard, backward, average and step one player's optimisers."""
+        if result is None:
+            return
+        loss = result.loss
+        names = list(result.logs)
+        device = loss.device if loss is not None else self.device
+        values = [torch.as_tensor(v, dtype=torch.float32, device=device).detach().reshape(())
+                  for v in result.logs.values()]
+        if loss is not None:
+            values.insert(0, loss.detach().float().reshape(()))
+            names.insert(0, LOSS_KEYS[phase])
+        if not values:
+            return
+        floats = mean_over_ranks(torch.stack(values), self.world).tolist()
+        logs.update(zip(names, floats))
+        if loss is None:
+            return
+        check_finite(phase, floats[0], logs, self.run.step, self.last_good)
+        optims = [self.optimizers[n] for n in self.phase_optims[phase]]
+        if not optims:
+            return
+        scaler = self.scalers[phase]
+        for opt in optims:
+            opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        average_gradients([p for opt in optims for g in opt.param_groups for p in g["params"]], self.world)
+        for opt in optims:
+            scaler.step(opt)
+        scaler.update()
+
+    def _periodic(self, window: dict[str, list[float]]) -> None:
+        step, cfg, last = self.run.step, self.cfg, self.run.step == self.cfg.steps
+        if step % cfg.log_every == 0 or last:
+            self.progress.log(step, {k: sum(v) / len(v) for k, v in window.items()})
+            window.clear()
+        if self.metrics or self.pm.hook.ganforge_evaluate.get_hookimpls():
+            if (cfg.eval_every and step % cfg.eval_every == 0) or last:
+                self.progress.log(step, self.evaluate(), kind="eval")
+        if (cfg.sample_every and step % cfg.sample_every == 0) or last:
+            self._sample()
+        if (cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or last:
+            self.save_checkpoint()
+
+    # -- sampling and evaluation ---------------------------------------------------------
+    @contextlib.contextmanager
+    def _inference(self) -> Iterator[None]:
+        """Forked RNG with a fixed seed, no autograd, every network in eval mode."""
+        devices = [self.device] if self.device.type == "cuda" else []
+        modes = [(m, m.training) for m in [*self.networks.values(), *self.run.ema.values()]]
+        with torch.random.fork_rng(devices=devices, device_type=self.device.type), torch.no_grad():
+            torch.manual_seed(self.cfg.seed)
+            for m, _ in modes:
+                m.eval()
+            try:
+                yield
+            finally:
+                for m, mode in modes:
+                    m.train(mode)
+
+    def _sample(self) -> None:
+        """Write samples/step_XXXXXXXX.png from the fixed batch (rank 0 only)."""
+        if not self.world.is_main:
+            return
+        run, batch = self.run, self.sample_batch
+        with self._inference():
+            images = self.pm.hook.ganforge_sample(run=run, batch=batch)
+            if images is None:
+                with run.autocast():
+                    images = torch.cat([batch["image"], run.generator_for_sampling()(batch["cond"])])
+        save_grid(images.float(), batch["image"].shape[0], self.run_dir / "samples" / f"step_{run.step:08d}.png")
+        write_report(self.run_dir)
+
+    def evaluate(self) -> dict[str, float]:
+        """The configured metrics on ``eval.batches`` batches (same ones every time, split
+        across ranks) plus the strategies' ``ganforge_evaluate`` numbers."""
+        run, out = self.run, {}
+        with self._inference():
+            if self.metrics:
+                for m in self.metrics:
+                    m.reset()
+                sampler = DistributedSampler(self.dataset, self.world.size, self.world.rank, shuffle=False)
+                loader = DataLoader(self.dataset, batch_size=self.batches.per_rank, sampler=sampler,
+                                    num_workers=self.cfg.num_workers)
+                for i, raw in enumerate(loader):
+                    if i >= self.exp.eval.batches:
+                        break
+                    batch = to_run_batch(raw, self.data_info, self.device, self.cfg.channels_last)
+                    self.pm.hook.ganforge_prepare_batch(run=run, batch=batch)
+                    with run.autocast():
+                        fake = run.generator_for_sampling()(batch["cond"])
+                    for m in self.metrics:
+                        m.update(fake.float(), real=batch["image"], cond=batch["cond"])
+                for m in self.metrics:
+                    out.update(m.compute())
+            for extra in self.pm.hook.ganforge_evaluate(run=run):
+                if extra:
+                    out.update(extra)
+        return {k: float(v) for k, v in out.items()}
+
+    # -- checkpoints ---------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Everything a checkpoint holds except the RNG states (gathered separately)."""
+        keep = (torch.Tensor, int, float, str, bool)
+        return {
+            "step": self.run.step,
+            "world_size": self.world.size,
+            "config": self.exp.model_dump(mode="json"),
+            "models": {r: m.state_dict() for r, m in self.networks.items()},
+            "ema": {r: e.shadow.state_dict() for r, e in self.ema.items()},
+            "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
+            "scalers": {p: s.state_dict() for p, s in self.scalers.items()},
+            "data": {"epoch": self.batches.position.epoch, "batch": self.batches.position.batch},
+            "run_state": {k: v for k, v in self.run.state.items() if isinstance(v, keep)},
+        }
+
+    def save_checkpoint(self) -> Path | None:
+        """Atomically write checkpoints/step_XXXXXXXX.pt (rank 0) and prune old ones."""
+        rngs = gather_objects(ckpt.rng_state(), self.world)
+        path = None
+        if self.world.is_main:
+            path = self.run_dir / "checkpoints" / ckpt.checkpoint_name(self.run.step)
+            ckpt.save(path, {**self.state(), "rng": rngs})
+            ckpt.prune(path.parent, self.cfg.keep_last)
+            self.last_good = str(path)
+        barrier(self.world)
+        return path
+
+    def _load(self, path: Path) -> None:
+        state = ckpt.load(path, map_location=self.device)
+        self._check_resumable(state, path)
+        for role, sd in state["models"].items():
+            self.networks[role].load_state_dict(sd)
+        for role, sd in state["ema"].items():
+            if role in self.ema:
+                self.ema[role].shadow.load_state_dict(sd)
+        for name, sd in state["optimizers"].items():
+            self.optimizers[name].load_state_dict(sd)
+        for phase in PHASES:
+            self.scalers[phase].load_state_dict(state["scalers"][phase])
+        self.run.step = state["step"]
+        self.run.state.update(state["run_state"])
+        self.position = Position(state["data"]["epoch"], state["data"]["batch"])
+        ckpt.set_rng_state(state["rng"][self.world.rank])
+        self.last_good = str(path)
+
+    def _check_resumable(self, state: dict[str, Any], path: Path) -> None:
+        current = self.exp.model_dump(mode="json")
+        changed = [k for k in FIXED_ON_RESUME if current[k] != state["config"].get(k)]
+        if changed:
+            raise ConfigError(f"{path}: cannot resume, the config changed in {', '.join(changed)} "
+                              "since this checkpoint was written; use a new --out")
+        if state["world_size"] != self.world.size:
+            raise ConfigError(f"{path}: written by {state['world_size']} processes, resumed with "
+                              f"{self.world.size}; resume with the same number of processes")
+
+
+def train(exp: Experiment, run_dir: str | os.PathLike, resume: bool = False, show_progress: bool = True) -> Run:
+    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint)."""
+    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress).fit()

@@ -1,0 +1,89 @@
+"""pix2pixHD's multi-scale patch discriminator, as SPADE uses it (Park et al. 2019, Sec. 4;
+Wang et al. 2018, Sec. 3.2).
+
+``num_D`` identical PatchGAN discriminators see the image concatenated with the semantic
+map at full, 1/2, 1/4 ... resolution. Each returns its patch score map and the
+activations of its hidden layers, which the feature matching loss compares.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+from torch import nn
+
+import ganforge
+from ganforge import Condition, DataInfo, DiscriminatorOutput
+
+from . import semantic
+from .layers import ConvNormAct, InitParams, NormType
+
+KERNEL, PADDING = 4, 2  # pix2pixHD: kw = 4, padw = ceil((kw - 1) / 2)
+
+
+class MultiscalePatchParams(InitParams):
+    ndf: int = Field(64, ge=1, description="channels of the first conv of each discriminator")
+    n_layers: int = Field(4, ge=1, description="conv layers before the score layer (SPADE's --n_layers_D)")
+    num_D: int = Field(2, ge=1, description="number of scales")
+    max_channels: int = Field(512, ge=1, description="channel cap of the hidden layers")
+    norm: NormType = Field("instance", description="norm of the hidden layers (norm_D 'spectralinstance')")
+    spectral_norm: bool = Field(True, description="spectral norm on the hidden layers")
+    use_instance: bool | None = semantic.use_instance_field()
+
+
+class NLayerDiscriminator(nn.Module):
+    """One PatchGAN: a stride-2 conv, n_layers-1 normalised convs (the last of stride 1),
+    then a 1-channel score conv; 70x70 receptive field at n_layers = 3."""
+
+    def __init__(self, in_ch: int, params: MultiscalePatchParams):
+        super().__init__()
+        nf = params.ndf
+        layers = [ConvNormAct(in_ch, nf, KERNEL, 2, PADDING, norm="none", spectral=False, activation=True,
+                              init=params)]
+        for n in range(1, params.n_layers):
+            nf_prev, nf = nf, min(nf * 2, params.max_channels)
+            stride = 1 if n == params.n_layers - 1 else 2
+            layers.append(ConvNormAct(nf_prev, nf, KERNEL, stride, PADDING, norm=params.norm,
+                                      spectral=params.spectral_norm, activation=True, init=params))
+        layers.append(ConvNormAct(nf, 1, KERNEL, 1, PADDING, norm="none", spectral=False, activation=False,
+                                  init=params))
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Every layer's output; the last is the score map."""
+        outputs = []
+        for layer in self.layers:
+            x = layer(x)
+            outputs.append(x)
+        return outputs
+
+
+class MultiscalePatchDiscriminator(ganforge.Discriminator):
+    """pix2pixHD multi-scale PatchGAN on image + semantic map, with hidden features for feature matching."""
+
+    Params: ClassVar = MultiscalePatchParams
+    requires = frozenset({"label"})
+
+    def __init__(self, params: MultiscalePatchParams, data: DataInfo):
+        super().__init__(params, data)
+        in_ch = semantic.semantic_nc(data, params.use_instance) + data.image_channels
+        self.scales = nn.ModuleList(NLayerDiscriminator(in_ch, params) for _ in range(params.num_D))
+
+    @classmethod
+    def requirements(cls, params: MultiscalePatchParams, data: DataInfo) -> frozenset[str]:
+        return semantic.requirements(params.use_instance)
+
+    def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
+        seg = semantic.semantic_map(cond, self.data, self.params.use_instance, size=tuple(image.shape[-2:]))
+        x = torch.cat([seg.to(image.dtype), image], dim=1)  # SPADE's order: semantics, then image
+        scores, features = [], []
+        for i, discriminator in enumerate(self.scales):
+            if i:
+                x = F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, count_include_pad=False)
+            *hidden, score = discriminator(x)
+            scores.append(score)
+            features.append(hidden)
+        return DiscriminatorOutput(scores=scores, features=features)

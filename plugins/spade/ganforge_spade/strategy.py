@@ -1,0 +1,118 @@
+"""The SPADE training recipe (Park et al. 2019, Sec. 4 and appendix A; pix2pixHD's paired
+conditional objective with the hinge loss):
+
+    D: L_GAN(D(s, x), real) + L_GAN(D(s, G(s)), fake)
+    G: L_GAN(D(s, G(s)), real) + lambda_feat L_FM + lambda_vgg L_VGG [+ lambda_kld KL(E(x))]
+
+Real and fake go through D in one batch (so batch-normalised Ds see joint statistics).
+The trainer owns backward, the optimisers (TTUR: G 1e-4, D 4e-4, Adam betas (0, 0.9)),
+EMA and AMP; this recipe only computes the losses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from pydantic import Field
+
+import ganforge
+from ganforge import AdversarialLoss, ComponentSpec, Condition, DataInfo, PairedLoss, StepResult
+from ganforge.run import Run
+
+
+class PairedConditionalParams(ganforge.Params):
+    gan_loss: ComponentSpec = ganforge.slot("loss", "hinge", "adversarial loss (SPADE's --gan_mode hinge)")
+    feat: ComponentSpec | None = ganforge.slot("loss", "feature_matching", "D feature matching; null disables it")
+    lambda_feat: float = Field(10.0, ge=0, description="weight of feature matching")
+    vgg: ComponentSpec | None = ganforge.slot("loss", "vgg19_perceptual", "perceptual loss; null disables it")
+    lambda_vgg: float = Field(10.0, ge=0, description="weight of the perceptual loss")
+    kld: ComponentSpec = ganforge.slot("loss", "kl", "KL of the encoder's posterior, used when there is an encoder")
+    lambda_kld: float = Field(0.05, ge=0, description="weight of the KL term")
+
+
+class PairedConditional(ganforge.Strategy):
+    """SPADE / pix2pixHD recipe: conditional GAN on (label map, image) pairs with feature matching and VGG losses."""
+
+    Params: ClassVar = PairedConditionalParams
+    networks = {"generator": "generator", "discriminator": "discriminator", "encoder": "encoder"}
+    optional_networks = frozenset({"encoder"})
+    optimizers = {"generator": ("generator", "encoder"), "discriminator": ("discriminator",)}
+
+    def __init__(self, params: PairedConditionalParams, data: DataInfo):
+        super().__init__(params, data)
+        self.gan_loss = ganforge.build("loss", params.gan_loss, data, path="strategy.gan_loss", expect=AdversarialLoss)
+        self.feat = (ganforge.build("loss", params.feat, data, path="strategy.feat")
+                     if params.feat is not None else None)
+        self.vgg = (ganforge.build("loss", params.vgg, data, path="strategy.vgg", expect=PairedLoss)
+                    if params.vgg is not None else None)
+        self.kld = ganforge.build("loss", params.kld, data, path="strategy.kld")
+
+    # -- pieces of a step --------------------------------------------------------------
+    def generate(self, run: Run, batch: dict[str, Any], generator: torch.nn.Module | None = None
+                 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """G(s) and the encoder's output (empty without an encoder): with an encoder, z
+        comes from the real image (the posterior), as in SPADE's training and test."""
+        cond: Condition = batch["cond"]
+        encoded: dict[str, torch.Tensor] = {}
+        if "encoder" in run.models:
+            encoded = run.models["encoder"](batch["image"], cond)
+            cond = cond.replace(**{k: encoded[k] for k in run.models["encoder"].provides})
+        generator = generator if generator is not None else run.models["generator"]
+        return generator(cond), encoded
+
+    @staticmethod
+    def discriminate(run: Run, fake: torch.Tensor, real: torch.Tensor, cond: Condition):
+        """D on fake and real in one batch; returns (fake, real) `DiscriminatorOutput` halves."""
+        both = Condition({k: torch.cat([v, v]) for k, v in cond.items()})
+        out = run.models["discriminator"](torch.cat([fake, real]), both)
+        b = fake.shape[0]
+        halves = []
+        for part in (slice(0, b), slice(b, None)):
+            halves.append(ganforge.DiscriminatorOutput(
+                scores=[s[part] for s in out.scores],
+                features=[[f[part] for f in scale] for scale in out.features]))
+        return halves[0], halves[1]
+
+    # -- run hooks -----------------------------------------------------------------------
+    @ganforge.hookimpl
+    def ganforge_setup(self, run: Run) -> None:
+        self.to(run.device)  # the loss networks (VGG) live where the models do
+
+    @ganforge.hookimpl
+    def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
+        real, cond = batch["image"], batch["cond"]
+        with run.autocast():
+            with torch.no_grad():
+                fake, _ = self.generate(run, batch)
+            pred_fake, pred_real = self.discriminate(run, fake.detach(), real, cond)
+            d_fake = self.gan_loss(pred_fake.scores, real=False, for_discriminator=True)
+            d_real = self.gan_loss(pred_real.scores, real=True, for_discriminator=True)
+        return StepResult(d_fake + d_real, {"d_fake": d_fake.detach(), "d_real": d_real.detach()})
+
+    @ganforge.hookimpl
+    def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
+        real, cond = batch["image"], batch["cond"]
+        p = self.params
+        with run.frozen("discriminator"), run.autocast():
+            fake, encoded = self.generate(run, batch)
+            pred_fake, pred_real = self.discriminate(run, fake, real, cond)
+            logs = {"g_gan": self.gan_loss(pred_fake.scores, real=True, for_discriminator=False)}
+            weighted = [logs["g_gan"]]
+            if self.feat is not None:
+                logs["g_feat"] = self.feat(pred_fake.features, pred_real.features)
+                weighted.append(p.lambda_feat * logs["g_feat"])
+            if self.vgg is not None:
+                logs["g_vgg"] = self.vgg(fake, real)
+                weighted.append(p.lambda_vgg * logs["g_vgg"])
+            if encoded:
+                logs["kld"] = self.kld(encoded["mu"], encoded["logvar"])
+                weighted.append(p.lambda_kld * logs["kld"])
+        return StepResult(sum(weighted), {k: v.detach() for k, v in logs.items()})
+
+    @ganforge.hookimpl
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+        """The real images, then the generated ones (the sampling copy of G, EMA if any)."""
+        with torch.no_grad(), run.autocast():
+            fake, _ = self.generate(run, batch, generator=run.generator_for_sampling())
+        return torch.cat([batch["image"], fake.to(batch["image"].dtype)])

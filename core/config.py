@@ -11,9 +11,10 @@ encoders provide. A typo or an impossible combination is a `ConfigError` /
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Iterator, Literal, Mapping
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -251,6 +252,16 @@ def ensure_plugins(exp: Experiment) -> None:
             raise ConfigError(f"plugins: {info.module or info.name} {info.status}: {info.error}")
 
 
+def resolve(kind: str, spec: Any, path: str):
+    """`ganforge.registry.resolve` whose lookup errors name the config path."""
+    try:
+        return _registry.resolve(kind, spec, path)
+    except LookupError as exc:  # ComponentNotFound, AmbiguousComponent
+        if str(exc).startswith(f"{path}"):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+
+
 def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
     """(role -> kind, optional roles) over the recipe and the extra strategies: a role
     is required when any of them lists it outside its ``optional_networks``."""
@@ -258,7 +269,7 @@ def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
     required: set[str] = set()
     for i, spec in enumerate([exp.strategy, *exp.strategies]):
         path = "strategy" if i == 0 else f"strategies.{i - 1}"
-        cls = _registry.resolve("strategy", spec, path)[0].cls
+        cls = resolve("strategy", spec, path)[0].cls
         for role, kind in cls.networks.items():
             if roles.setdefault(role, kind) != kind:
                 raise ConfigError(f"{path}: network {role!r} is a {kind} here but a {roles[role]} elsewhere")
@@ -267,38 +278,49 @@ def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
     return roles, frozenset(set(roles) - required)
 
 
+def check_components(exp: Experiment) -> dict[str, str]:
+    """Every name and params value of the config against the registry (no data needed);
+    returns role -> kind of the recipe's networks."""
+    ensure_plugins(exp)
+    resolve("dataset", exp.data, "data")
+    resolve("strategy", exp.strategy, "strategy")
+    for i, spec in enumerate(exp.strategies):
+        resolve("strategy", spec, f"strategies.{i}")
+    kinds, optional = recipe_networks(exp)
+    for role, spec in exp.models.items():
+        if role not in kinds:
+            known = ", ".join(sorted(kinds)) or "none"
+            raise ConfigError(f"models.{role}: the recipe has no network {role!r}; its networks: {known}")
+        resolve(kinds[role], spec, f"models.{role}")
+    missing = [r for r in kinds if r not in exp.models and r not in optional]
+    if missing:
+        raise ConfigError(f"models: the recipe {exp.strategy.type!r} needs "
+                          + ", ".join(f"models.{r} (a {kinds[r]})" for r in missing))
+    recipe = recipe_class(exp)
+    for name in exp.optim:
+        if name not in recipe.optimizers:
+            raise ConfigError(f"optim.{name}: the recipe {exp.strategy.type!r} has no optimiser {name!r}; "
+                              f"its optimisers: {', '.join(recipe.optimizers) or 'none'}")
+    for i, spec in enumerate(exp.eval.metrics):
+        resolve("metric", spec, f"eval.metrics.{i}")
+    if exp.train.r1.gamma > 0 and exp.train.r1.role not in kinds:
+        raise ConfigError(f"train.r1.role: no network {exp.train.r1.role!r} in this recipe")
+    for role in exp.train.ema.roles if exp.train.ema.enabled else ():
+        if role not in kinds:
+            raise ConfigError(f"train.ema.roles: no network {role!r} in this recipe")
+    return kinds
+
+
 def verify(exp: Experiment, data: DataInfo | None = None, source: str = "<config>") -> DataInfo:
-    """Check every component of the config; returns the DataInfo networks are built with
-    (the dataset's plus the fields the configured encoders provide).
+    """Check every component of the config, then the Condition fields each one needs
+    against what the data and the configured encoders provide. Returns the DataInfo the
+    networks are built with.
 
     ``data`` is the dataset's DataInfo when the caller has already built the dataset;
     otherwise the dataset is described from its params (see `describe_data`).
     """
-    try:
-        ensure_plugins(exp)
-        _registry.resolve("dataset", exp.data, "data")
-        for i, spec in enumerate(exp.strategies):
-            _registry.resolve("strategy", spec, f"strategies.{i}")
-        _registry.resolve("strategy", exp.strategy, "strategy")
-        kinds, optional = recipe_networks(exp)
-        for role, spec in exp.models.items():
-            if role not in kinds:
-                known = ", ".join(sorted(kinds)) or "none"
-                raise ConfigError(f"models.{role}: the recipe has no network {role!r}; its networks: {known}")
-            _registry.resolve(kinds[role], spec, f"models.{role}")
-        missing = [r for r in kinds if r not in exp.models and r not in optional]
-        if missing:
-            raise ConfigError(f"models: the recipe {exp.strategy.type!r} needs "
-                              + ", ".join(f"models.{r} (a {kinds[r]})" for r in missing))
-        recipe = _registry.resolve("strategy", exp.strategy, "strategy")[0].cls
-        for name in exp.optim:
-            if name not in recipe.optimizers:
-                raise ConfigError(f"optim.{name}: the recipe {exp.strategy.type!r} has no optimiser {name!r}; "
-                                  f"its optimisers: {', '.join(recipe.optimizers) or 'none'}")
-        for i, spec in enumerate(exp.eval.metrics):
-            _registry.resolve("metric", spec, f"eval.metrics.{i}")
-        if exp.train.r1.gamma > 0 and exp.train.r1.role not in kinds:
-            raise ConfigError(f"train.r1.role: no network {exp.train.r1.role!r} in this recipe")
+    with naming(source):
+        kinds = check_components(exp)
         info = network_data(exp, data if data is not None else describe_data(exp))
         for role, spec in exp.models.items():
             _registry.check_requirements(kinds[role], spec, info, f"models.{role}")
@@ -306,8 +328,15 @@ def verify(exp: Experiment, data: DataInfo | None = None, source: str = "<config
         for i, spec in enumerate(exp.strategies):
             _registry.check_requirements("strategy", spec, info, f"strategies.{i}")
         return info
+
+
+@contextlib.contextmanager
+def naming(source: str) -> Iterator[None]:
+    """Prefix ganforge errors raised inside with the config's file name."""
+    try:
+        yield
     except GanforgeError as exc:
-        if str(exc).startswith(source):
+        if str(exc).startswith(f"{source}:"):
             raise
         raise type(exc)(f"{source}: {exc}") from None
 
@@ -317,7 +346,7 @@ def describe_data(exp: Experiment) -> DataInfo:
     (a classmethod ``describe(params) -> DataInfo``), so configs of datasets that are not
     on this machine can still be checked and their networks counted; otherwise the
     dataset is built (it reads its index) and asked."""
-    record, params = _registry.resolve("dataset", exp.data, "data")
+    record, params = resolve("dataset", exp.data, "data")
     describe = getattr(record.cls, "describe", None)
     if callable(describe):
         return describe(params)
@@ -330,11 +359,11 @@ def network_data(exp: Experiment, data: DataInfo) -> DataInfo:
     provided: set[str] = set()
     for role, spec in exp.models.items():
         if kinds.get(role) == "encoder":
-            provided |= set(_registry.resolve("encoder", spec, f"models.{role}")[0].cls.provides)
+            provided |= set(resolve("encoder", spec, f"models.{role}")[0].cls.provides)
     if not provided:
         return data
     return data.model_copy(update={"fields": frozenset(data.fields) | provided})
 
 
 def recipe_class(exp: Experiment) -> type[Strategy]:
-    return _registry.resolve("strategy", exp.strategy, "strategy")[0].cls
+    return resolve("strategy", exp.strategy, "strategy")[0].cls

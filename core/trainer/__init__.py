@@ -5,11 +5,11 @@
 precision, EMA, R1, data parallelism, checkpoints, NaN guard, logs, samples, report).
 """
 
-from .assemble import assemble, build_networks, parameter_counts
+from .assemble import assemble, build_networks, generate, parameter_counts
 from .checkpoint import latest_checkpoint, list_checkpoints
 from .checkpoint import load as load_checkpoint
 from .guard import NonFiniteLoss
 from .loop import Trainer, train
 
-__all__ = ["train", "Trainer", "NonFiniteLoss", "assemble", "build_networks", "parameter_counts",
+__all__ = ["train", "Trainer", "NonFiniteLoss", "assemble", "build_networks", "generate", "parameter_counts",
            "latest_checkpoint", "list_checkpoints", "load_checkpoint"]

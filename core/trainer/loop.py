@@ -25,14 +25,14 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from ganforge import registry as _registry
-from ganforge.config import Experiment, dump_config, verify
+from ganforge.config import Experiment, check_components, dump_config, naming, verify
 from ganforge.errors import ConfigError
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
 
 from . import checkpoint as ckpt
-from .assemble import assemble
+from .assemble import assemble, generate
 from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
@@ -58,7 +58,7 @@ class Trainer:
     """Builds a run from a config and trains it. ``fit()`` runs to ``train.steps``."""
 
     def __init__(self, exp: Experiment, run_dir: str | os.PathLike, resume: bool = False,
-                 show_progress: bool = True):
+                 show_progress: bool = True, source: str = "config"):
         self.exp = exp
         self.cfg = exp.train
         self.run_dir = Path(run_dir)
@@ -70,9 +70,11 @@ class Trainer:
 
         resume_from = self._find_checkpoint(resume)
         seed_everything(self.cfg.seed)  # identical initial weights on every rank
-        self.dataset = _registry.build("dataset", exp.data, path="data")
-        self.data_info = self.dataset.info()
-        net_info = verify(exp, self.data_info, source="config")
+        with naming(source):
+            check_components(exp)  # names and params before anything is built
+            self.dataset = _registry.build("dataset", exp.data, path="data")
+            self.data_info = self.dataset.info()
+        net_info = verify(exp, self.data_info, source=source)
         parts = assemble(exp, net_info)
         self.kinds, self.strategies, self.pm = parts.kinds, parts.strategies, parts.pm
         self.networks = self._prepare_networks(parts.models)
@@ -244,7 +246,8 @@ class Trainer:
             images = self.pm.hook.ganforge_sample(run=run, batch=batch)
             if images is None:
                 with run.autocast():
-                    images = torch.cat([batch["image"], run.generator_for_sampling()(batch["cond"])])
+                    fake = generate(run.models, self.kinds, batch["cond"], batch["image"], run.generator_for_sampling())
+                images = torch.cat([batch["image"], fake.float()])
         save_grid(images.float(), batch["image"].shape[0], self.run_dir / "samples" / f"step_{run.step:08d}.png")
         write_report(self.run_dir)
 
@@ -265,7 +268,8 @@ class Trainer:
                     batch = to_run_batch(raw, self.data_info, self.device, self.cfg.channels_last)
                     self.pm.hook.ganforge_prepare_batch(run=run, batch=batch)
                     with run.autocast():
-                        fake = run.generator_for_sampling()(batch["cond"])
+                        fake = generate(run.models, self.kinds, batch["cond"], batch["image"],
+                                        run.generator_for_sampling())
                     for m in self.metrics:
                         m.update(fake.float(), real=batch["image"], cond=batch["cond"])
                 for m in self.metrics:
@@ -332,6 +336,8 @@ class Trainer:
                               f"{self.world.size}; resume with the same number of processes")
 
 
-def train(exp: Experiment, run_dir: str | os.PathLike, resume: bool = False, show_progress: bool = True) -> Run:
-    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint)."""
-    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress).fit()
+def train(exp: Experiment, run_dir: str | os.PathLike, resume: bool = False, show_progress: bool = True,
+          source: str = "config") -> Run:
+    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint);
+    ``source`` names the config in error messages."""
+    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress, source=source).fit()

@@ -8,6 +8,9 @@ the RNG state matter, logs, sampling). Registered directly in-process or through
 
 from __future__ import annotations
 
+import os
+import signal
+
 import torch
 import torch.nn.functional as F
 from pydantic import Field
@@ -143,6 +146,12 @@ class TinyRecipe(ganforge.Strategy):
         if run.step == self.params.poison_step:
             loss = loss * float("nan")
         return StepResult(loss, {"l1": l1})
+
+    @ganforge.hookimpl
+    def ganforge_after_step(self, run, step, logs):
+        """``TINY_KILL_AT=N`` SIGKILLs this process after step N (resume tests)."""
+        if os.environ.get("TINY_KILL_AT") == str(step):
+            os.kill(os.getpid(), signal.SIGKILL)
 
     @ganforge.hookimpl
     def ganforge_sample(self, run, batch):

@@ -1,0 +1,196 @@
+"""The training commands of the ``ganforge`` CLI: train, sample, params, demo.
+
+``add_commands(group)`` adds them to a click group; ``ganforge.cli`` calls it after the
+registry is loaded with the global plugin options.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import click
+import numpy as np
+import torch
+from PIL import Image
+
+from . import registry as _registry
+from .condition import Condition
+from .config import Experiment, describe_data, from_dict, load_config, verify
+from .errors import ConfigError, DataError, GanforgeError
+from .report import save_grid
+
+SET_HELP = "Override a config value: --set train.steps=100 (repeatable; values parse as YAML)."
+
+
+def default_run_dir(config: str | Path) -> Path:
+    """``runs/<config name>``: stable, so ``--resume`` finds it again."""
+    return Path("runs") / Path(config).stem
+
+
+def train_command(config: str, overrides: Sequence[str], out: str | None, resume: bool,
+                  show_progress: bool = True) -> Path:
+    from .trainer import train
+
+    exp = load_config(config, overrides, check=False)  # the trainer checks it against the built dataset
+    run_dir = Path(out) if out else default_run_dir(config)
+    train(exp, run_dir, resume=resume, show_progress=show_progress, source=str(config))
+    return run_dir
+
+
+def add_commands(group: click.Group) -> None:
+    """Add ``train``, ``sample``, ``params`` and ``demo`` to ``group``."""
+
+    @group.command()
+    @click.argument("config", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+    @click.option("--out", type=click.Path(file_okay=False), help="Run folder [default: runs/<config name>].")
+    @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in the run folder.")
+    @click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
+    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, no_progress: bool) -> None:
+        """Train the experiment described by CONFIG (YAML)."""
+        run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress)
+        click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
+
+    @group.command()
+    @click.argument("run_or_ckpt", type=click.Path(exists=True))
+    @click.option("--n", "count", default=8, show_default=True, type=click.IntRange(1), help="Images to generate.")
+    @click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: <run>/generated_step_N.png].")
+    @click.option("--labels", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help="Label-map PNG (class ids as pixel values); repeat for several. "
+                       "Without it, conditions come from the run's dataset (the synthetic world: a fresh seed).")
+    @click.option("--seed", default=None, type=int, help="Seed of the noise and of the synthetic world.")
+    def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], seed: int | None) -> None:
+        """Generate images with a trained run (its EMA generator when it has one)."""
+        path = sample_command(run_or_ckpt, count, out, labels, seed)
+        click.echo(f"wrote {path}")
+
+    @group.command()
+    @click.argument("config", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable: role -> {total, trainable}.")
+    def params(config: str, overrides: tuple[str, ...], as_json: bool) -> None:
+        """Build the networks CONFIG describes and print their parameter counts."""
+        counts = params_command(config, overrides)
+        if as_json:
+            click.echo(json.dumps(counts, indent=2))
+            return
+        width = max(len(r) for r in counts) if counts else 4
+        click.echo(f"{'ROLE'.ljust(width)}  {'TOTAL':>14}  {'TRAINABLE':>14}")
+        for role, c in counts.items():
+            click.echo(f"{role.ljust(width)}  {c['total']:>14,}  {c['trainable']:>14,}")
+
+    @group.command()
+    @click.option("--out", default="runs/demo", show_default=True, type=click.Path(file_okay=False))
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+    @click.option("--resume", is_flag=True, help="Continue an interrupted demo.")
+    def demo(out: str, overrides: tuple[str, ...], resume: bool) -> None:
+        """The quickstart: SPADE on the synthetic world, a few minutes on CPU."""
+        config = demo_config()
+        click.echo(f"training {config} into {out} (SPADE on the synthetic world, CPU)")
+        run_dir = train_command(str(config), overrides, out, resume)
+        click.echo(f"done. Open {Path(run_dir).resolve() / 'index.html'} in a browser: sample grids over the "
+                   f"steps and the loss curves. Samples: {run_dir}/samples, checkpoints: {run_dir}/checkpoints.")
+
+
+# -- params ------------------------------------------------------------------------------
+
+def params_command(config: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, int]]:
+    """Role -> {"total", "trainable"} of the networks a config builds (no training)."""
+    from .trainer import build_networks, parameter_counts
+
+    exp = load_config(config, overrides, check=False)
+    info = verify(exp, source=str(config))
+    models, _ = build_networks(exp, info)
+    return parameter_counts(models)
+
+
+# -- demo --------------------------------------------------------------------------------
+
+def demo_config() -> Path:
+    """SPADE's synthetic.yaml: from the installed ganforge_spade package, else the repo."""
+    candidates = []
+    try:
+        import importlib.resources as resources
+
+        candidates.append(Path(str(resources.files("ganforge_spade"))) / "configs" / "synthetic.yaml")
+    except (ModuleNotFoundError, TypeError):
+        pass
+    candidates.append(Path(__file__).resolve().parent.parent / "plugins" / "spade" / "configs" / "synthetic.yaml")
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise GanforgeError("the demo needs the SPADE plugin: `pip install -e plugins/spade` (looked for "
+                        + ", ".join(str(c) for c in candidates) + ")")
+
+
+# -- sample ------------------------------------------------------------------------------
+
+def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
+                   seed: int | None = None) -> Path:
+    """Load a checkpoint, generate ``count`` images and write them as one PNG grid."""
+    from .trainer import build_networks, generate, latest_checkpoint, load_checkpoint
+
+    path = Path(run_or_ckpt)
+    ckpt_path = latest_checkpoint(path) if path.is_dir() else path
+    if ckpt_path is None:
+        raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
+    state = load_checkpoint(ckpt_path)
+    exp = from_dict(state["config"], f"{ckpt_path} (config)")
+    seed = exp.train.seed + 1 if seed is None else seed
+    if labels:  # the files hold label maps only: components needing more fail the check below
+        data_info = describe_data(exp).model_copy(update={"fields": frozenset({"label"})})
+        cond, image = labels_condition(labels, data_info), None
+    else:
+        data_info, cond, image = _dataset_condition(exp, count, seed)
+    info = verify(exp, data_info, source=f"{ckpt_path} (config)")
+    models, kinds = build_networks(exp, info)
+    for role, sd in state["models"].items():
+        models[role].load_state_dict(sd)
+    if "generator" in state["ema"]:
+        models["generator"].load_state_dict(state["ema"]["generator"])
+    models.eval()
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        images = generate(models, kinds, cond, image)
+    step = state["step"]
+    run_dir = ckpt_path.parent.parent
+    target = Path(out) if out else run_dir / f"generated_step_{step:08d}.png"
+    return save_grid(images.float(), min(len(images), 8), target)
+
+
+def _dataset_condition(exp: Experiment, count: int, seed: int):
+    """Conditions (and real images, for encoders) of the run's dataset; a dataset with a
+    ``seed`` param (the synthetic world) gets ``seed`` so the scenes are new ones."""
+    spec = exp.data
+    record, params = _registry.resolve("dataset", spec, "data")
+    if "seed" in type(params).model_fields:
+        spec = spec.model_validate({**spec.model_dump(), "seed": seed})
+    dataset = _registry.build("dataset", spec, path="data")
+    if len(dataset) < count:
+        raise ConfigError(f"--n {count}: the dataset has only {len(dataset)} samples")
+    info = dataset.info()
+    raw = torch.utils.data.default_collate([dataset[i] for i in range(count)])
+    cond = Condition({k: raw[k] for k in info.fields if k in raw})
+    return info, cond, raw["image"]
+
+
+def labels_condition(files: Sequence[str], info) -> Condition:
+    """Label maps from PNG files (pixel value = class id), resized (nearest) to the run's
+    resolution; ids outside [0, label_nc) are an error naming the file."""
+    maps = []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                arr = np.array(im)
+        except OSError as exc:
+            raise DataError(f"{f}: cannot read label map: {exc}") from None
+        if arr.ndim != 2:
+            raise DataError(f"{f}: a label map has one channel of class ids, got shape {arr.shape}")
+        lab = torch.from_numpy(arr.astype(np.int64))
+        if info.label_nc and int(lab.max()) >= info.label_nc:
+            raise DataError(f"{f}: label id {int(lab.max())} >= label_nc {info.label_nc}")
+        lab = torch.nn.functional.interpolate(lab[None, None].float(), size=tuple(info.resolution), mode="nearest")
+        maps.append(lab[0, 0].long())
+    return Condition(label=torch.stack(maps))

@@ -1,0 +1,129 @@
+"""The training loop end to end on the tiny plugin (in-process, CPU, milliseconds per step)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from ganforge.errors import ConfigError
+from ganforge.trainer import NonFiniteLoss, Trainer, latest_checkpoint, list_checkpoints, load_checkpoint, train
+
+
+def weights(run) -> dict[str, torch.Tensor]:
+    return {f"{role}.{k}": v.clone() for role, m in run.models.items() for k, v in m.state_dict().items()}
+
+
+def test_same_seed_same_weights_other_seed_differs(make_exp, tmp_path):
+    a = weights(train(make_exp(), tmp_path / "a", show_progress=False))
+    b = weights(train(make_exp(), tmp_path / "b", show_progress=False))
+    c = weights(train(make_exp(seed=4), tmp_path / "c", show_progress=False))
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert any(not torch.equal(a[k], c[k]) for k in a)
+
+
+def test_both_players_learn_and_run_folder_is_complete(make_exp, tmp_path):
+    exp = make_exp(steps=6)
+    trainer = Trainer(exp, tmp_path / "run", show_progress=False)
+    before = weights(trainer.run)
+    run = trainer.fit()
+    after = weights(run)
+    for role in ("generator", "discriminator"):
+        assert any(not torch.equal(before[k], after[k]) for k in before if k.startswith(role)), role
+    out = tmp_path / "run"
+    lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines] == [1, 2, 3, 4, 5, 6]
+    assert {"d_loss", "g_loss", "d_real", "l1"} <= set(lines[0])
+    assert lines[-1]["l1"] < lines[0]["l1"]  # the L1 term pulls G towards the targets
+    assert sorted(p.name for p in (out / "samples").iterdir()) == [
+        "step_00000000.png", "step_00000003.png", "step_00000006.png"]
+    assert [p.name for p in list_checkpoints(out / "checkpoints")] == ["step_00000003.pt", "step_00000006.pt"]
+    assert (out / "config.yaml").read_text().startswith("plugins: []\ndata:\n  type: tiny_shapes")
+    assert (out / "index.html").exists()
+
+
+def test_checkpoint_contents_load_with_weights_only(make_exp, tmp_path):
+    run = train(make_exp(keep_last=1, ema={"enabled": True, "beta": 0.9}), tmp_path / "run", show_progress=False)
+    assert [p.name for p in list_checkpoints(tmp_path / "run" / "checkpoints")] == ["step_00000006.pt"]
+    state = load_checkpoint(latest_checkpoint(tmp_path / "run"))  # torch.load(weights_only=True) inside
+    assert state["step"] == 6 and state["world_size"] == 1
+    assert state["data"] == {"epoch": 1, "batch": 2}  # 16 samples / batch 4 = 4 batches per epoch
+    assert set(state["models"]) == {"generator", "discriminator"} and set(state["ema"]) == {"generator"}
+    assert set(state["optimizers"]) == {"generator", "discriminator"}
+    assert state["optimizers"]["generator"]["param_groups"][0]["betas"] == (0.0, 0.9)
+    assert isinstance(state["rng"][0]["torch"], torch.Tensor)
+    assert state["config"]["train"]["steps"] == 6
+    for k, v in state["models"]["generator"].items():
+        assert torch.equal(v, run.models["generator"].state_dict()[k])
+    for k, v in state["ema"]["generator"].items():
+        assert torch.equal(v, run.ema["generator"].state_dict()[k])
+        assert not torch.equal(v, state["models"]["generator"][k])
+
+
+def test_nan_guard_stops_before_the_update_and_keeps_last_good(make_exp, config_tree, tmp_path):
+    config_tree["strategy"] = {"type": "tiny_recipe", "poison_step": 4}
+    trainer = Trainer(make_exp(config_tree, steps=8), tmp_path / "run", show_progress=False)
+    with pytest.raises(NonFiniteLoss) as err:
+        trainer.fit()
+    text = str(err.value)
+    assert "the generator loss is nan at step 5" in text
+    assert "the last good checkpoint is" in text and "step_00000003.pt" in text
+    assert [p.name for p in list_checkpoints(tmp_path / "run" / "checkpoints")] == ["step_00000003.pt"]
+    assert trainer.run.step == 4  # the poisoned step did not complete
+    assert all(torch.isfinite(p).all() for p in trainer.run.models["generator"].parameters())
+    assert (tmp_path / "run" / "index.html").exists()  # the report shows what happened
+
+
+def test_existing_run_needs_resume_and_same_networks(make_exp, tmp_path, config_tree):
+    train(make_exp(steps=3), tmp_path / "run", show_progress=False)
+    with pytest.raises(ConfigError, match="already holds checkpoints .*pass --resume"):
+        Trainer(make_exp(steps=3), tmp_path / "run", show_progress=False)
+    config_tree["models"]["generator"] = {"type": "tiny_gen", "ch": 4}
+    with pytest.raises(ConfigError, match="cannot resume, the config changed in models"):
+        Trainer(make_exp(config_tree, steps=6), tmp_path / "run", resume=True, show_progress=False)
+    run = train(make_exp(steps=5), tmp_path / "run", resume=True, show_progress=False)  # more steps is fine
+    assert run.step == 5
+
+
+def test_resume_in_process_is_bit_identical(make_exp, tmp_path):
+    full = weights(train(make_exp(steps=6), tmp_path / "full", show_progress=False))
+    train(make_exp(steps=3), tmp_path / "part", show_progress=False)
+    resumed = weights(train(make_exp(steps=6), tmp_path / "part", resume=True, show_progress=False))
+    assert all(torch.equal(full[k], resumed[k]) for k in full)
+
+
+def test_bf16_autocast_on_cpu_and_fp16_refused(make_exp, tmp_path):
+    trainer = Trainer(make_exp(steps=2, precision="bf16"), tmp_path / "bf16", show_progress=False)
+    assert trainer.run.amp_dtype == torch.bfloat16
+    with trainer.run.autocast():
+        assert torch.get_autocast_dtype("cpu") == torch.bfloat16 and torch.is_autocast_enabled("cpu")
+    trainer.fit()
+    lines = [json.loads(x) for x in (tmp_path / "bf16" / "metrics.jsonl").read_text().splitlines()]
+    assert all(torch.isfinite(torch.tensor(r["g_loss"])) for r in lines)
+    with pytest.raises(ConfigError, match="fp16 needs a CUDA device"):
+        Trainer(make_exp(precision="fp16", device="cpu"), tmp_path / "fp16", show_progress=False)
+
+
+def test_lazy_r1_is_logged_every_interval(make_exp, tmp_path):
+    train(make_exp(steps=5, r1={"gamma": 10.0, "interval": 2}), tmp_path / "run", show_progress=False)
+    lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [("r1" in r) for r in lines] == [True, False, True, False, True]  # steps 0, 2, 4 (0-based)
+    assert all(r["r1"] > 0 for r in lines if "r1" in r)
+
+
+def test_linear_schedule_reaches_zero_at_the_end(make_exp, config_tree, tmp_path):
+    config_tree["schedule"] = {"type": "linear", "decay_steps": 4}
+    trainer = Trainer(make_exp(config_tree, steps=6), tmp_path / "run", show_progress=False)
+    seen = []
+    original = trainer.train_step
+
+    def record(raw):
+        out = original(raw)
+        seen.append(trainer.optimizers["generator"].param_groups[0]["lr"])
+        return out
+
+    trainer.train_step = record
+    trainer.fit()
+    assert seen == pytest.approx([1e-3, 1e-3, 1e-3, 0.75e-3, 0.5e-3, 0.25e-3])

@@ -74,7 +74,7 @@ class MultiscalePatchDiscriminator(ganforge.Discriminator):
 
     @classmethod
     def requirements(cls, params: MultiscalePatchParams, data: DataInfo) -> frozenset[str]:
-        return semantic.requirements(params.use_instance)
+        return semantic.requirements(params.use_instance, data)
 
     def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
         seg = semantic.semantic_map(cond, self.data, self.params.use_instance, size=tuple(image.shape[-2:]))

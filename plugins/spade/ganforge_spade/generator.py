@@ -111,7 +111,7 @@ class SPADEGenerator(ganforge.Generator):
     @classmethod
     def requirements(cls, params: SPADEGeneratorParams, data: DataInfo) -> frozenset[str]:
         # The deterministic start reads the label map; the norm slot declares its own needs.
-        return frozenset() if params.use_vae else semantic.requirements(params.use_instance)
+        return frozenset() if params.use_vae else semantic.requirements(params.use_instance, data)
 
     def initial(self, cond: Condition) -> torch.Tensor:
         """The (B, 16 ngf, sh, sw) input of the head block."""

@@ -34,7 +34,9 @@ class _ScaleAveraged(ganforge.AdversarialLoss):
 
 
 class HingeLoss(_ScaleAveraged):
-    """Hinge loss (Lim & Ye 2017): D: E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(s)))], G: -E[D(G(s))]."""
+    """Hinge GAN loss, SPADE's default.
+
+    Lim & Ye 2017: D minimises E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(s)))], G minimises -E[D(G(s))]."""
 
     def loss(self, score, real, for_discriminator):
         if for_discriminator:
@@ -45,25 +47,27 @@ class HingeLoss(_ScaleAveraged):
 
 
 class LSGANLoss(_ScaleAveraged):
-    """Least-squares GAN loss (Mao et al. 2017; pix2pixHD's default): MSE to 1 for real, 0 for fake."""
+    """Least-squares GAN loss: MSE to 1 for real, 0 for fake (Mao et al. 2017; pix2pixHD's default)."""
 
     def loss(self, score, real, for_discriminator):
         return F.mse_loss(score, torch.full_like(score, 1.0 if real else 0.0))
 
 
 class NonSaturatingLoss(_ScaleAveraged):
-    """The original GAN loss with the non-saturating generator objective (Goodfellow et al. 2014):
-    binary cross-entropy on logits; the generator maximises log D(G(s))."""
+    """Original GAN loss with the non-saturating generator objective (binary cross-entropy on logits).
+
+    Goodfellow et al. 2014: the generator maximises log D(G(s)) (SPADE's gan_mode 'original')."""
 
     def loss(self, score, real, for_discriminator):
         return F.binary_cross_entropy_with_logits(score, torch.full_like(score, 1.0 if real else 0.0))
 
 
 class FeatureMatchingLoss(ganforge.Loss):
-    """pix2pixHD's discriminator feature matching (Wang et al. 2018, Eq. 4): L1 between the
-    hidden activations of D on the generated and the real image, summed over layers and
-    averaged over scales (SPADE's weighting; pix2pixHD's 4/(n_layers+1) layer weight is 1
-    at its n_layers = 3). Real features are targets: no gradient flows into them."""
+    """Discriminator feature matching: L1 between D's hidden activations on fake and real images.
+
+    pix2pixHD (Wang et al. 2018, Eq. 4) as SPADE weights it: summed over layers, averaged
+    over scales (pix2pixHD's layer weight 4/(n_layers+1) is 1 at its n_layers = 3). Real
+    features are targets: no gradient flows into them."""
 
     def forward(self, fake_features: Sequence[Sequence[torch.Tensor]],
                 real_features: Sequence[Sequence[torch.Tensor]]) -> torch.Tensor:
@@ -78,8 +82,10 @@ class FeatureMatchingLoss(ganforge.Loss):
 
 
 class KLDivergenceLoss(ganforge.Loss):
-    """KL(N(mu, sigma^2) || N(0, I)) = -1/2 sum(1 + logvar - mu^2 - exp(logvar)), summed over the
-    batch and z as in SPADE (which therefore pairs it with the small lambda_kld = 0.05)."""
+    """KL divergence of the encoder's Gaussian from N(0, I), summed over batch and z.
+
+    KL = -1/2 sum(1 + logvar - mu^2 - exp(logvar)); SPADE sums rather than averages,
+    which is why its weight lambda_kld = 0.05 is small."""
 
     def forward(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         mu, logvar = mu.float(), logvar.float()

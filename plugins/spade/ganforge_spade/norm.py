@@ -50,7 +50,7 @@ class SPADE(ganforge.Normalizer):
 
     @classmethod
     def requirements(cls, params: SPADEParams, data: DataInfo) -> frozenset[str]:
-        return semantic.requirements(params.use_instance)
+        return semantic.requirements(params.use_instance, data)
 
     def modulation(self, x: torch.Tensor, cond: Condition) -> tuple[torch.Tensor, torch.Tensor]:
         """(gamma, beta), each (B, C, H, W), from the semantic map at x's resolution."""

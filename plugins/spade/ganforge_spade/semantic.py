@@ -22,9 +22,9 @@ def uses_instance(use_instance: bool | None, data: DataInfo) -> bool:
     return ("instance" in data.fields) if use_instance is None else use_instance
 
 
-def requirements(use_instance: bool | None) -> frozenset[str]:
-    """'label', plus 'instance' when it was asked for explicitly."""
-    return frozenset({"label", "instance"} if use_instance else {"label"})
+def requirements(use_instance: bool | None, data: DataInfo) -> frozenset[str]:
+    """'label', plus 'instance' when the semantic map includes instance edges."""
+    return frozenset({"label", "instance"} if uses_instance(use_instance, data) else {"label"})
 
 
 def semantic_nc(data: DataInfo, use_instance: bool | None) -> int:

@@ -1,0 +1,115 @@
+"""Import of the released SPADE checkpoints (``latest_net_G.pth``, ``latest_net_D.pth``,
+``latest_net_E.pth`` of NVlabs/SPADE) into this plugin's networks, and the inverse.
+
+The layouts differ in three ways: the generator's blocks are one ``blocks`` list here
+(``head_0, G_middle_0, G_middle_1, up_0 ...`` there); the discriminator's and encoder's
+layers are ``ConvNormAct`` units here (nested ``Sequential``s named ``model<n>`` /
+``layer<n>`` there); and spectral norm is torch's parametrization here
+(``parametrizations.weight.original`` / ``.0._u`` / ``.0._v``) where SPADE used the old
+hook (``weight_orig`` / ``weight_u`` / ``weight_v``). The tensors themselves are the same.
+
+    >>> G = ganforge.build("generator", {"type": "spade", "num_upsampling_layers": "more"}, data)
+    >>> load_official(G, "checkpoints/cityscapes_pretrained/latest_net_G.pth")
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import torch
+from torch import nn
+
+import ganforge
+
+from .discriminator import MultiscalePatchDiscriminator
+from .encoder import ConvEncoder
+from .generator import SPADEGenerator
+
+# The official names of the generator's blocks, in forward order.
+GENERATOR_BLOCKS = ("head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3", "up_4")
+# Spectral norm: (this plugin's suffix, the official suffix).
+SPECTRAL_SUFFIXES = ((".parametrizations.weight.original", ".weight_orig"),
+                     (".parametrizations.weight.0._u", ".weight_u"),
+                     (".parametrizations.weight.0._v", ".weight_v"))
+
+
+def _spectral(key: str) -> str:
+    for ours, theirs in SPECTRAL_SUFFIXES:
+        if key.endswith(ours):
+            return key[: -len(ours)] + theirs
+    return key
+
+
+def _generator_key(model: SPADEGenerator, key: str) -> str:
+    m = re.fullmatch(r"blocks\.(\d+)\.(.+)", key)
+    return f"{GENERATOR_BLOCKS[int(m[1])]}.{m[2]}" if m else key
+
+
+def _unit_key(unit, part: str, rest: str, prefix: str) -> str:
+    """A ConvNormAct's key in SPADE's layout: ``prefix.0.`` (conv) / ``prefix.1.`` (norm) inside
+    the conv+norm ``Sequential`` when the layer is normalised, the bare conv otherwise."""
+    if unit.has_norm:
+        return f"{prefix}.{0 if part == 'conv' else 1}.{rest}"
+    return f"{prefix}.{rest}"
+
+
+def _discriminator_key(model: MultiscalePatchDiscriminator, key: str) -> str:
+    i, n, part, rest = re.fullmatch(r"scales\.(\d+)\.layers\.(\d+)\.(conv|norm)\.(.+)", key).groups()
+    # Each official layer is Sequential(unit, LeakyReLU), so the unit sits at index 0.
+    return _unit_key(model.scales[int(i)].layers[int(n)], part, rest, f"discriminator_{i}.model{n}.0")
+
+
+def _encoder_key(model: ConvEncoder, key: str) -> str:
+    m = re.fullmatch(r"layers\.(\d+)\.(conv|norm)\.(.+)", key)
+    if not m:
+        return key  # fc_mu, fc_var
+    k, part, rest = m.groups()
+    return _unit_key(model.layers[int(k)], part, rest, f"layer{int(k) + 1}")
+
+
+def official_names(model: nn.Module) -> dict[str, str]:
+    """This model's state_dict key -> the key of the same tensor in SPADE's checkpoints."""
+    renames = {SPADEGenerator: _generator_key, MultiscalePatchDiscriminator: _discriminator_key,
+               ConvEncoder: _encoder_key}
+    rename = next((f for cls, f in renames.items() if isinstance(model, cls)), None)
+    if rename is None:
+        raise TypeError(f"no SPADE checkpoint layout for {type(model).__name__}")
+    return {key: _spectral(rename(model, key)) for key in model.state_dict()}
+
+
+def to_official(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The model's state_dict under SPADE's key names."""
+    names = official_names(model)
+    return {names[k]: v for k, v in model.state_dict().items()}
+
+
+def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source: str = "the checkpoint"
+                  ) -> dict[str, torch.Tensor]:
+    """SPADE's ``state_dict`` renamed for ``model``; a key or shape that does not fit is an
+    error naming it (usually a config that differs from the checkpoint's: label_nc,
+    contain_dontcare_label, instance maps, ngf, num_upsampling_layers, use_vae)."""
+    ours = {theirs: mine for mine, theirs in official_names(model).items()}
+    expected = model.state_dict()
+    missing = sorted(set(ours) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(ours))
+    wrong = [f"{k}: {tuple(state_dict[k].shape)} in the file, {tuple(expected[ours[k]].shape)} here"
+             for k in state_dict if k in ours and state_dict[k].shape != expected[ours[k]].shape]
+    if missing or unexpected or wrong:
+        lines = [f"missing: {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}" if missing else "",
+                 f"unexpected: {', '.join(unexpected[:6])}{' ...' if len(unexpected) > 6 else ''}" if unexpected else "",
+                 *wrong[:6]]
+        raise ganforge.ConfigError(
+            f"{source} does not fit this {type(model).__name__}:\n  " + "\n  ".join(l for l in lines if l)
+            + "\n  check label_nc, contain_dontcare_label, use_instance, ngf/ndf, num_upsampling_layers, use_vae")
+    return {ours[k]: v for k, v in state_dict.items()}
+
+
+def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
+    """Load a released SPADE checkpoint file into ``model`` (in place) and return it."""
+    if not os.path.isfile(path):
+        raise ganforge.ConfigError(f"SPADE checkpoint {path} does not exist (download the pretrained models "
+                                   "from NVlabs/SPADE and point to latest_net_G.pth / _D / _E)")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(from_official(model, state, source=str(path)))
+    return model

@@ -1,0 +1,224 @@
+"""The published on-disk layouts, each as the paper's code reads it.
+
+=================  ===========================================================================
+name               layout (``root`` = the ``root`` param)
+=================  ===========================================================================
+paired_folders     SPADE "custom": ``root/<image_dir>/*``, ``root/<label_dir>/*.png``, optional
+                   ``root/<instance_dir>/*.png``, paired by file stem
+class_folders      StarGAN v2 (AFHQ, CelebA-HQ): ``root/<split>/<domain>/*.jpg``, domains sorted
+cityscapes         ``root/leftImg8bit/<split>/<city>/<x>_leftImg8bit.png`` and
+                   ``root/gtFine/<split>/<city>/<x>_gtFine_{labelIds,instanceIds}.png``
+ade20k             ``root`` = ADEChallengeData2016: ``images/<split>/*.jpg``,
+                   ``annotations/<split>/*.png`` (0 = other -> don't care, as SPADE)
+celebamask_hq      SEAN's: ``root/<split>/images/*.jpg``, ``root/<split>/labels/*.png`` (19 classes)
+deepfashion        SMIS's: ``root/<split>/*.jpg``, ``root/cihp_<split>_mask/*.png`` (8 parsing classes)
+=================  ===========================================================================
+
+COCO panoptic lives in `ganforge.data.coco`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from pydantic import Field, model_validator
+
+from ganforge.errors import DataError
+
+from .base import Entry, LayoutDataset, LayoutParams, SegmentationDataset, SegmentationParams
+from .io import IMAGE_EXTENSIONS, list_images
+from .transforms import Preprocess
+
+
+def pair_by_stem(image_dir: Path, map_dirs: dict[str, Path]) -> list[Entry]:
+    """One `Entry` per image, with the map of the same file stem from each map folder;
+    an image or map without its partner is an error naming the stems."""
+    images = {p.stem: p for p in list_images(image_dir, "image")}
+    maps = {name: {p.stem: p for p in list_images(d, name)} for name, d in map_dirs.items()}
+    for name, found in maps.items():
+        lonely = sorted(set(images) ^ set(found))
+        if lonely:
+            raise DataError(f"{map_dirs[name]}: {name} maps and images in {image_dir} do not pair by file name; "
+                            f"unpaired stems: {', '.join(lonely[:5])}{' ...' if len(lonely) > 5 else ''}")
+    return [Entry(images[s], {name: found[s] for name, found in maps.items()}) for s in sorted(images)]
+
+
+# -- SPADE "custom" and the layouts that are paired folders with fixed names -------------
+
+
+class PairedFoldersParams(SegmentationParams):
+    """SPADE's custom dataset mode (its defaults)."""
+
+    image_dir: str = Field("images", description="images folder (relative to root, or absolute)")
+    label_dir: str = Field("labels", description="label maps folder")
+    instance_dir: str | None = Field(None, description="instance maps folder (needs no_instance: false)")
+
+    @model_validator(mode="after")
+    def _instances(self):
+        if not self.no_instance and self.instance_dir is None:
+            raise ValueError("no_instance is false but instance_dir is not set")
+        return self
+
+
+class PairedFolders(SegmentationDataset):
+    """SPADE's custom mode: label, image and optional instance folders paired by file stem."""
+
+    Params = PairedFoldersParams
+    layout_doc = "root/<image_dir>/<stem>.<ext> paired with root/<label_dir>/<stem>.png"
+
+    def folders(self) -> tuple[Path, dict[str, Path]]:
+        p = self.params
+        maps = {"label": self.root / p.label_dir}
+        if not p.no_instance:
+            maps["instance"] = self.root / p.instance_dir
+        return self.root / p.image_dir, maps
+
+    def scan(self) -> list[Entry]:
+        return pair_by_stem(*self.folders())
+
+
+class ADE20KParams(SegmentationParams):
+    """SPADE's ADE20K options: 150 classes plus 'other' as don't care."""
+
+    split: Literal["training", "validation"] = "training"
+    label_nc: int = 150
+    contain_dontcare_label: bool = True
+
+
+class ADE20K(PairedFolders):
+    """ADE20K scene parsing (ADEChallengeData2016) as SPADE reads it."""
+
+    Params = ADE20KParams
+    layout_doc = "root/images/<split>/*.jpg and root/annotations/<split>/*.png"
+
+    def folders(self) -> tuple[Path, dict[str, Path]]:
+        s = self.params.split
+        return self.root / "images" / s, {"label": self.root / "annotations" / s}
+
+    def label_ids(self, raw: np.ndarray, path: Path) -> np.ndarray:
+        """File ids are 1..150 with 0 = "other"; SPADE shifts them down by one and makes
+        "other" the don't-care label (``label_nc``)."""
+        ids = raw - 1
+        ids[raw == 0] = self.label_nc
+        return self.check_labels(ids, path)
+
+
+class CelebAMaskHQParams(SegmentationParams):
+    """SEAN's CelebAMask-HQ options (19 face-part classes, no instances)."""
+
+    split: Literal["train", "test"] = "train"
+    label_nc: int = 19
+    load_size: int = 256
+
+
+class CelebAMaskHQ(PairedFolders):
+    """CelebAMask-HQ in SEAN's layout (images and combined 19-class label maps)."""
+
+    Params = CelebAMaskHQParams
+    layout_doc = "root/<split>/images/*.jpg and root/<split>/labels/*.png"
+
+    def folders(self) -> tuple[Path, dict[str, Path]]:
+        base = self.root / self.params.split
+        return base / "images", {"label": base / "labels"}
+
+
+class DeepFashionParams(SegmentationParams):
+    """SMIS's DeepFashion options: 8 human-parsing classes (CIHP masks)."""
+
+    split: Literal["train", "test"] = "train"
+    label_nc: int = 8
+    load_size: int = 256
+
+
+class DeepFashion(PairedFolders):
+    """DeepFashion in SMIS's layout: images with CIHP human-parsing masks (no pose)."""
+
+    Params = DeepFashionParams
+    layout_doc = "root/<split>/*.jpg and root/cihp_<split>_mask/*.png"
+
+    def folders(self) -> tuple[Path, dict[str, Path]]:
+        s = self.params.split
+        return self.root / s, {"label": self.root / f"cihp_{s}_mask"}
+
+
+# -- Cityscapes ---------------------------------------------------------------------
+
+
+class CityscapesParams(SegmentationParams):
+    """SPADE's Cityscapes options: 35 label ids, instances, 2:1 fixed resize."""
+
+    split: Literal["train", "val", "test"] = "train"
+    label_nc: int = 35
+    no_instance: bool = False
+    preprocess: Preprocess = "fixed"
+    load_size: int = 512
+    crop_size: int = 512
+    aspect_ratio: float = 2.0
+
+
+class Cityscapes(SegmentationDataset):
+    """Cityscapes fine annotations: ``*_labelIds.png`` and ``*_instanceIds.png``."""
+
+    Params = CityscapesParams
+    layout_doc = "root/leftImg8bit/<split>/<city>/*_leftImg8bit.png with root/gtFine/<split>/<city>/*_gtFine_*.png"
+    SUFFIX = "_leftImg8bit"
+
+    def scan(self) -> list[Entry]:
+        split = self.params.split
+        images = sorted((self.root / "leftImg8bit" / split).glob(f"*/*{self.SUFFIX}.png"))
+        entries = []
+        for img in images:
+            stem = img.stem[: -len(self.SUFFIX)]
+            gt = self.root / "gtFine" / split / img.parent.name
+            maps = {"label": gt / f"{stem}_gtFine_labelIds.png"}
+            if not self.params.no_instance:
+                maps["instance"] = gt / f"{stem}_gtFine_instanceIds.png"
+            missing = [str(p) for p in maps.values() if not p.is_file()]
+            if missing:
+                raise DataError(f"{img}: its annotation {missing[0]} does not exist")
+            entries.append(Entry(img, maps))
+        return entries
+
+    def instance_ids(self, raw: np.ndarray, path: Path) -> np.ndarray:
+        """Cityscapes stores ``class * 1000 + k`` for things and the class id for stuff;
+        stuff becomes 0, things keep their unique id."""
+        return np.where(raw >= 1000, raw, 0)
+
+
+# -- class-per-folder domains ----------------------------------------------------------
+
+
+class ClassFoldersParams(LayoutParams):
+    """StarGAN v2's layout and image size."""
+
+    split: str = Field("train", description="sub-folder of root holding one folder per domain")
+    load_size: int = 256
+    crop_size: int = 256
+
+
+class ClassFolders(LayoutDataset):
+    """One folder per domain (AFHQ: cat/dog/wild; CelebA-HQ: female/male), domain index
+    from the sorted folder names."""
+
+    Params = ClassFoldersParams
+    layout_doc = "root/<split>/<domain>/*.jpg"
+
+    def scan(self) -> list[Entry]:
+        base = self.root / self.params.split
+        if not base.is_dir():
+            raise DataError(f"{base}: split folder does not exist; expected {self.layout_doc}")
+        self.domains = sorted(d.name for d in base.iterdir() if d.is_dir())
+        return [Entry(img, meta={"domain": i}) for i, name in enumerate(self.domains)
+                for img in sorted(p for p in (base / name).rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)]
+
+    def fields(self) -> frozenset[str]:
+        return frozenset({"domain"})
+
+    def info_extra(self) -> dict:
+        return {"num_domains": len(self.domains)}
+
+    def extras(self, entry: Entry, sample: dict) -> None:
+        sample["domain"] = torch.tensor(entry.meta["domain"])

@@ -1,0 +1,108 @@
+"""Map operations shared by every dataset: boxes from instance maps, edges, and the COCO
+panoptic id encoding.
+
+Boxes are always derived from the (transformed) pixels, never carried from annotation
+files, so they stay consistent with crops and flips and enclose exactly the object's
+visible pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ganforge.condition import instance_edges
+
+#: panoptic segment ids below this value are stuff; see `panoptic_ids`.
+PANOPTIC_INSTANCE_STRIDE = 256
+
+
+def boxes_from_instances(label: np.ndarray, instance: np.ndarray, max_boxes: int) -> np.ndarray:
+    """(max_boxes, 5) float32 rows ``(class, x0, y0, x1, y1)`` in [0, 1] units, one per
+    instance id > 0 in ascending id order, padded with class -1.
+
+    ``x0, y0`` is the top-left corner of the first covered pixel and ``x1, y1`` the
+    bottom-right corner of the last, so the box encloses every pixel of the instance.
+    The class is the label of the instance's pixels (its most frequent one).
+    """
+    h, w = instance.shape
+    out = np.zeros((max_boxes, 5), np.float32)
+    out[:, 0] = -1
+    ids = np.flatnonzero(np.bincount(instance.ravel()))
+    ids = ids[ids > 0][:max_boxes]
+    if ids.size == 0:
+        return out
+    ys, xs = np.nonzero(instance > 0)
+    inst = instance[ys, xs]
+    order = np.searchsorted(ids, inst)
+    keep = (order < ids.size) & (ids[np.minimum(order, ids.size - 1)] == inst)
+    ys, xs, order, lab = ys[keep], xs[keep], order[keep], label[ys[keep], xs[keep]]
+    x0 = np.full(ids.size, w, np.int64)
+    y0 = np.full(ids.size, h, np.int64)
+    x1 = np.full(ids.size, -1, np.int64)
+    y1 = np.full(ids.size, -1, np.int64)
+    np.minimum.at(x0, order, xs)
+    np.minimum.at(y0, order, ys)
+    np.maximum.at(x1, order, xs)
+    np.maximum.at(y1, order, ys)
+    # the class of each instance: the most frequent label among its pixels
+    counts = np.zeros((ids.size, int(lab.max()) + 1), np.int64)
+    np.add.at(counts, (order, lab), 1)
+    n = ids.size
+    out[:n, 0] = counts.argmax(1)
+    out[:n, 1] = x0 / w
+    out[:n, 2] = y0 / h
+    out[:n, 3] = (x1 + 1) / w
+    out[:n, 4] = (y1 + 1) / h
+    return out
+
+
+def boundary_map(*maps: torch.Tensor) -> torch.Tensor:
+    """(1, H, W) float {0, 1}: pixels whose 4-neighbour differs in any of the (H, W) maps,
+    marked on both sides of the boundary as pix2pixHD/SPADE mark instance edges."""
+    edge = torch.zeros((1,) + tuple(maps[0].shape), dtype=torch.float32)
+    for m in maps:
+        edge = torch.maximum(edge, instance_edges(m[None])[0])
+    return edge
+
+
+def panoptic_ids(label: np.ndarray, instance: np.ndarray) -> np.ndarray:
+    """The synthetic world's panoptic ids: ``(label + 1) + 256 * instance``.
+
+    Stuff pixels (instance 0) get one segment per class, each thing its own segment; id 0
+    stays free for COCO's "void". Encoded into a PNG with `ids_to_rgb` this is exactly
+    COCO's ``id = R + 256 G + 256^2 B`` with R = category id, (G, B) = instance.
+    """
+    return (label.astype(np.int64) + 1) + PANOPTIC_INSTANCE_STRIDE * instance.astype(np.int64)
+
+
+def ids_to_rgb(ids: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 PNG colours of COCO panoptic ids: ``id = R + 256 G + 256^2 B``."""
+    ids = ids.astype(np.int64)
+    if ids.size and (ids.min() < 0 or ids.max() >= 256 ** 3):
+        raise ValueError(f"panoptic ids must lie in [0, 2^24), got [{ids.min()}, {ids.max()}]")
+    return np.stack([ids % 256, (ids // 256) % 256, ids // 256 ** 2], axis=-1).astype(np.uint8)
+
+
+def rgb_to_ids(rgb: np.ndarray) -> np.ndarray:
+    """(H, W) int64 COCO panoptic ids of an (H, W, 3) PNG: ``R + 256 G + 256^2 B``."""
+    rgb = rgb.astype(np.int64)
+    return rgb[..., 0] + 256 * rgb[..., 1] + 256 ** 2 * rgb[..., 2]
+
+
+def segments_info(panoptic: np.ndarray, category_of, isthing_of) -> list[dict]:
+    """COCO ``segments_info`` of a panoptic id map: one entry per id > 0 with ``id``,
+    ``category_id``, ``isthing``, ``iscrowd`` (0), ``bbox`` ``[x, y, w, h]`` in pixels and
+    ``area`` in pixels. ``category_of(id)`` / ``isthing_of(category)`` name the segment."""
+    out = []
+    for seg in np.unique(panoptic):
+        if seg == 0:
+            continue
+        ys, xs = np.nonzero(panoptic == seg)
+        cat = int(category_of(int(seg)))
+        out.append({
+            "id": int(seg), "category_id": cat, "isthing": int(bool(isthing_of(cat))), "iscrowd": 0,
+            "bbox": [int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)],
+            "area": int(xs.size),
+        })
+    return out

@@ -1,0 +1,182 @@
+"""Ray-cast rendering of a `Scene`: label, instance and depth maps, textures, sketches.
+
+Every pixel casts the ray of the pinhole camera; it hits the ground plane, the mountain
+ridge at infinity, the sky, or one of the objects' planes (nearest wins through a depth
+buffer). Textures live in each surface's own coordinates (ground metres, the sky dome's
+angles, an object's plane), so they foreshorten with the perspective like real ones.
+All work is vectorised numpy; objects are rasterised only inside their projected box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .scene import Scene
+
+#: columns of ``region_style_params``: the colour and texture of each class's region
+STYLE_PARAMS = ("red", "green", "blue", "stripe_freq", "stripe_angle", "stripe_amp", "noise_freq", "noise_amp")
+DOME_RADIUS = 10.0  # metres per radian on the sky dome: sky textures use world-like units
+STAR_INNER = 0.45  # inner radius of the five-pointed star
+
+
+def _star(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    r = np.hypot(a, b)
+    sector = 2 * np.pi / 5
+    phi = np.mod(np.arctan2(b, a) - np.pi / 2, sector)  # 0 at an outer tip, the first tip points up
+    phi = sector / 2 - np.abs(phi - sector / 2)  # fold: angle from the nearest tip, in [0, 36 deg]
+    ox, ix, iy = 1.0, STAR_INNER * np.cos(sector / 2), STAR_INNER * np.sin(sector / 2)
+    px, py = r * np.cos(phi), r * np.sin(phi)
+    return (ix - ox) * py - iy * (px - ox) >= 0  # left of the edge tip -> inner corner
+
+
+SHAPES = {
+    "disc": lambda a, b: a * a + b * b <= 1.0,
+    "ellipse": lambda a, b: a * a + b * b <= 1.0,  # elongated through its size (aspect)
+    "box": lambda a, b: (np.abs(a) <= 1.0) & (np.abs(b) <= 1.0),
+    "triangle": lambda a, b: (b >= -1.0) & (np.abs(a) <= (1.0 - b) / 2),
+    "star": _star,
+}
+
+
+@dataclass
+class Layout:
+    """What the rays hit, per pixel."""
+
+    label: np.ndarray  # (H, W) int64
+    instance: np.ndarray  # (H, W) int64, 0 = stuff, objects numbered 1.. in scene order
+    depth: np.ndarray  # (H, W) float32 camera depth, inf for sky and mountains
+    tex: np.ndarray  # (2, H, W) float32 texture coordinates of the surface hit
+    footprint: np.ndarray  # (H, W) float32 size of a pixel in texture units (anti-aliasing)
+    light: np.ndarray  # (H, W) float32 diffuse shading factor
+    instance_of: np.ndarray  # (N,) instance id of each scene object, 0 when fully hidden
+
+
+def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing_ids: np.ndarray,
+                  shapes: tuple[str, ...]) -> Layout:
+    """Cast every pixel's ray into ``scene``.
+
+    :param stuff_ids: label id of each enabled stuff class (sky and ground always).
+    :param thing_ids: label id of each enabled thing class, indexed by ``scene.category``.
+    :param shapes: shape name of each enabled thing class.
+    """
+    rays = scene.rays(h, w)
+    dx, dy, dz = rays[..., 0], rays[..., 1], rays[..., 2]
+    norm = np.sqrt(dx * dx + dy * dy + dz * dz)
+    ground = dy < -1e-6
+    t_ground = np.where(ground, -scene.height / np.where(ground, dy, -1.0), np.inf).astype(np.float32)
+    f = scene.focal(h)
+
+    label = np.where(ground, stuff_ids["ground"], stuff_ids["sky"]).astype(np.int64)
+    heading = np.arctan2(dx, dz)
+    elev = np.arctan2(dy, np.hypot(dx, dz))
+    if "mountain" in stuff_ids:
+        sky = ~ground
+        label[sky] = np.where(np.degrees(elev[sky]) < scene.ridge_height(heading[sky]), stuff_ids["mountain"],
+                              stuff_ids["sky"])
+    gx, gz = np.where(ground, t_ground * dx, 0.0), np.where(ground, t_ground * dz, 0.0)
+    if "water" in stuff_ids and scene.lake[5] > 0:
+        cx, cz, ra, rb, ang = scene.lake[:5]
+        c, s = np.cos(np.radians(ang)), np.sin(np.radians(ang))
+        p, q = (c * (gx - cx) + s * (gz - cz)) / ra, (-s * (gx - cx) + c * (gz - cz)) / rb
+        shore = 1.0 + 0.15 * np.sin(3 * np.arctan2(q, p))
+        label[ground & (p * p + q * q < shore * shore)] = stuff_ids["water"]
+
+    tex = np.where(ground, np.stack([gx, gz]), np.stack([heading, elev]) * DOME_RADIUS).astype(np.float32)
+    grazing = np.maximum(-dy / norm, 0.02)
+    footprint = np.where(ground, t_ground / (f * grazing), DOME_RADIUS / f).astype(np.float32)
+    depth = t_ground.copy()
+    light = np.ones((h, w), np.float32)
+    instance = np.zeros((h, w), np.int64)
+
+    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32)
+    for j in range(len(scene.category)):
+        uv, z = scene.project(scene.local_to_world(j, corners), h, w)
+        if (z <= 1e-3).any():
+            continue
+        u0, v0 = np.clip(np.floor(uv.min(0)).astype(int), 0, [w, h])
+        u1, v1 = np.clip(np.ceil(uv.max(0)).astype(int) + 1, 0, [w, h])
+        if u0 >= u1 or v0 >= v1:
+            continue
+        sub = rays[v0:v1, u0:u1]
+        axis_a, _, normal = scene.object_axes(j)
+        denom = np.einsum("hwc,c->hw", sub, normal)  # einsum: no BLAS threads per pixel
+        denom = np.where(np.abs(denom) < 1e-6, 1e-6, denom)
+        t = ((scene.position[j] - scene.centre) @ normal) / denom
+        rel = scene.centre + t[..., None] * sub - scene.position[j]
+        la, lb = np.einsum("hwc,c->hw", rel, axis_a), rel[..., 1]  # axis b is +y
+        rho = np.radians(scene.roll[j])
+        a = (np.cos(rho) * la + np.sin(rho) * lb) / scene.size[j, 0]
+        b = (-np.sin(rho) * la + np.cos(rho) * lb) / scene.size[j, 1]
+        hit = SHAPES[shapes[scene.category[j]]](a, b) & (t > 0) & (t < depth[v0:v1, u0:u1])
+        label[v0:v1, u0:u1][hit] = thing_ids[scene.category[j]]
+        instance[v0:v1, u0:u1][hit] = j + 1
+        depth[v0:v1, u0:u1][hit] = t[hit]
+        tex[0, v0:v1, u0:u1][hit], tex[1, v0:v1, u0:u1][hit] = a[hit], b[hit]
+        facing = np.abs(denom[hit]) / norm[v0:v1, u0:u1][hit]
+        footprint[v0:v1, u0:u1][hit] = t[hit] / (f * scene.size[j, 1] * np.maximum(facing, 0.1))
+        light[v0:v1, u0:u1][hit] = 0.55 + 0.45 * abs(float(normal @ scene.sun))
+
+    # number the visible objects 1..M in scene order; hidden ones get 0
+    visible = np.bincount(instance.ravel(), minlength=len(scene.category) + 1) > 0
+    visible[0] = False
+    lut = np.zeros(len(visible), np.int64)
+    lut[visible] = np.arange(1, visible.sum() + 1)
+    return Layout(label, lut[instance], depth, tex, footprint, light, lut[1:])
+
+
+def value_noise(x: np.ndarray, y: np.ndarray, key: np.ndarray | int) -> np.ndarray:
+    """Smooth lattice noise in [0, 1] at (x, y); ``key`` selects an independent pattern.
+
+    Integer hashing (no floating-point sine tricks), so it is bit-identical everywhere.
+    """
+    xi, yi = np.floor(x), np.floor(y)
+    fx, fy = x - xi, y - yi
+    fx, fy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
+    xi, yi = xi.astype(np.int64), yi.astype(np.int64)
+    key = np.asarray(key, np.int64)
+
+    def corner(i, j):
+        hsh = i * 374761393 + j * 668265263 + key * 2246822519
+        hsh = (hsh ^ (hsh >> 13)) * 1274126177
+        return ((hsh ^ (hsh >> 16)) & 0xFFFF).astype(np.float32) / 65535.0
+
+    top = corner(xi, yi) * (1 - fx) + corner(xi + 1, yi) * fx
+    bottom = corner(xi, yi + 1) * (1 - fx) + corner(xi + 1, yi + 1) * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+
+
+def shade(layout: Layout, style: np.ndarray, noise_key: int) -> np.ndarray:
+    """(H, W, 3) linear RGB in [0, 1]: each region's colour modulated by its stripes and
+    noise (``style`` is the (K, D) ``region_style_params``), faded out where a pixel is too
+    coarse to carry the frequency (no aliasing), times the diffuse light."""
+    p = style[layout.label]  # (H, W, D)
+    s, t = layout.tex
+    theta = np.radians(p[..., 4])
+    fade_s = np.clip(1 - 2 * p[..., 3] * layout.footprint, 0, 1)
+    fade_n = np.clip(1 - 2 * p[..., 6] * layout.footprint, 0, 1)
+    stripes = p[..., 5] * np.sin(2 * np.pi * p[..., 3] * (s * np.cos(theta) + t * np.sin(theta))) * fade_s
+    key = layout.label + 1009 * noise_key
+    noise = p[..., 7] * (2 * value_noise(p[..., 6] * s, p[..., 6] * t, key) - 1) * fade_n
+    rgb = p[..., :3] * ((1 + stripes + noise) * layout.light)[..., None]
+    return np.clip(rgb, 0, 1).astype(np.float32)
+
+
+def sketch_strokes(outline: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A free-hand-like drawing of ``outline`` (H, W) bool: every outline pixel moves by a
+    smooth random displacement (about 1% of the image, so strokes wobble) and is dropped
+    where a smooth random mask is low (strokes break over about a quarter of their
+    length), as a person's strokes would. Only outline pixels are computed."""
+    h, w = outline.shape
+    ys, xs = np.nonzero(outline)
+    ys, xs = ys.astype(np.float32), xs.astype(np.float32)
+    u, v = xs * (4.0 / w), ys * (4.0 / h)  # about four wobbles across the image
+    keys = rng.integers(0, 2 ** 31, 3)
+    amp = 0.01 * min(h, w) + 0.75
+    keep = value_noise(u * 1.5, v * 1.5, keys[2]) > 0.3
+    x = np.clip(np.rint(xs + amp * (2 * value_noise(u, v, keys[0]) - 1)), 0, w - 1).astype(np.int64)
+    y = np.clip(np.rint(ys + amp * (2 * value_noise(u, v, keys[1]) - 1)), 0, h - 1).astype(np.int64)
+    out = np.zeros((h, w), bool)
+    out[y[keep], x[keep]] = True
+    return out

@@ -1,0 +1,104 @@
+"""train / sample / params / demo through click, on a local group as ganforge.cli adds them."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from ganforge import cli_train
+from ganforge.errors import ConditionMismatch, DataError, GanforgeError
+
+
+@pytest.fixture
+def cli():
+    @click.group()
+    def group():
+        """test group"""
+
+    cli_train.add_commands(group)
+    return group
+
+
+def invoke(cli, *args):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
+    return result
+
+
+def conv_params(cin, cout, k=3):
+    return cin * cout * k * k + cout
+
+
+def test_params_json_counts_every_role(registry, cli, write_config, config_tree):
+    result = invoke(cli, "params", write_config(config_tree), "--json", "--set", "models.encoder=tiny_enc",
+                    "--set", "models.generator.use_style=true")
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output)
+    generator = conv_params(3 + 1 + 4, 8) + conv_params(8, 3)  # one-hot + noise + style -> ch -> RGB
+    discriminator = conv_params(3 + 3, 8) + conv_params(8, 1)
+    assert counts == {"generator": {"total": generator, "trainable": generator},
+                      "discriminator": {"total": discriminator, "trainable": discriminator},
+                      "encoder": {"total": 3 * 4 + 4, "trainable": 3 * 4 + 4}}
+    table = invoke(cli, "params", write_config(config_tree))
+    assert table.exit_code == 0
+    plain = conv_params(3 + 1, 8) + conv_params(8, 3)
+    assert table.output.splitlines()[1].split() == ["generator", f"{plain:,}", f"{plain:,}"]
+
+
+def test_params_reports_config_errors(registry, cli, write_config, config_tree):
+    result = invoke(cli, "params", write_config(config_tree), "--set", "models.generator.needs_instance=true")
+    assert isinstance(result.exception, ConditionMismatch)
+    assert "models.generator: generator 'tiny_gen' needs condition field 'instance'" in str(result.exception)
+
+
+def test_train_then_sample_from_dataset_and_label_files(registry, cli, write_config, config_tree, tmp_path):
+    config = write_config(config_tree)
+    out = tmp_path / "run"
+    result = invoke(cli, "train", config, "--out", out, "--set", "train.steps=3", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert f"report: {out / 'index.html'}" in result.output
+    again = invoke(cli, "train", config, "--out", out, "--set", "train.steps=4", "--resume", "--no-progress")
+    assert again.exit_code == 0, again.output
+
+    result = invoke(cli, "sample", out, "--n", "3")
+    assert result.exit_code == 0, result.output
+    with Image.open(out / "generated_step_00000004.png") as im:
+        assert im.size == (3 * 10 + 2, 10 + 2)
+
+    labels = []
+    for i in range(2):
+        path = tmp_path / f"label{i}.png"
+        arr = np.zeros((16, 16), np.uint8)
+        arr[4:12, 4:12] = i + 1
+        Image.fromarray(arr).save(path)
+        labels += ["--labels", path]
+    target = tmp_path / "from_labels.png"
+    result = invoke(cli, "sample", out / "checkpoints" / "step_00000004.pt", *labels, "--out", target)
+    assert result.exit_code == 0, result.output
+    with Image.open(target) as im:
+        assert im.size == (2 * 10 + 2, 10 + 2)  # resized to the run's 8x8
+
+    bad = tmp_path / "bad.png"
+    Image.fromarray(np.full((8, 8), 7, np.uint8)).save(bad)
+    result = invoke(cli, "sample", out, "--labels", bad)
+    assert isinstance(result.exception, DataError) and "label id 7 >= label_nc 3" in str(result.exception)
+
+
+def test_sample_needs_a_checkpoint(registry, cli, tmp_path):
+    result = invoke(cli, "sample", tmp_path)
+    assert isinstance(result.exception, GanforgeError) and "no checkpoints in" in str(result.exception)
+
+
+def test_demo_config_comes_from_the_installed_spade_package(monkeypatch, tmp_path):
+    package = tmp_path / "ganforge_spade"
+    (package / "configs").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "configs" / "synthetic.yaml").write_text("data: synthetic\n")
+    monkeypatch.delitem(sys.modules, "ganforge_spade", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert cli_train.demo_config() == package / "configs" / "synthetic.yaml"

@@ -1,0 +1,37 @@
+"""The metrics register as components, each documenting its conventions."""
+
+import pytest
+
+import ganforge
+from ganforge.metrics import register_components
+
+
+def collect():
+    calls = []
+    register_components(lambda kind, name, cls, **kw: calls.append((kind, name, cls, kw)))
+    return calls
+
+
+def test_every_metric_registers_as_a_metric_component():
+    calls = collect()
+    assert [name for _, name, _, _ in calls] == ["fid", "kid", "is", "psnr", "ssim", "rmse"]
+    for kind, name, cls, kw in calls:
+        assert kind == "metric" and issubclass(cls, ganforge.Metric)
+        assert issubclass(cls.Params, ganforge.Params) and kw["summary"]
+
+
+@pytest.mark.parametrize("name", ["fid", "kid", "is", "psnr", "ssim", "rmse"])
+def test_every_params_field_is_documented(name):
+    cls = {n: c for _, n, c, _ in collect()}[name]
+    for field, info in cls.Params.model_fields.items():
+        assert info.description, f"{name}.{field} has no description"
+
+
+def test_defaults_are_the_reference_libraries():
+    cls = {n: c for _, n, c, _ in collect()}
+    kid = cls["kid"].Params()
+    assert (kid.subsets, kid.subset_size, kid.degree, kid.gamma, kid.coef0, kid.seed) == (100, 1000, 3, None, 1.0, 2020)
+    assert cls["is"].Params().splits == 10
+    assert cls["fid"].Params().resize == "tf1_bilinear" and cls["fid"].Params().weights == "hub"
+    with pytest.raises(ValueError, match="resize"):
+        cls["fid"].Params(resize="bicubic")

@@ -61,9 +61,9 @@ class LayoutDataset(Dataset):
     """Base of every on-disk layout. Subclasses implement `scan`; samples are dicts with
     ``image`` (3, H, W) in [-1, 1] and the maps the layout has, each (H, W) long.
 
-    With ``on_error: skip`` a bad sample is replaced by the next good one;
-    ``num_skipped`` counts the skips and ``errors`` maps each bad file to its problem
-    (per process: each DataLoader worker counts its own).
+    With ``on_error: skip`` a bad sample is replaced by the next good one and never read
+    again; ``num_skipped`` counts the bad samples and ``errors`` maps each one's image
+    path to its problem (per process: each DataLoader worker counts its own).
     """
 
     Params = LayoutParams
@@ -80,8 +80,8 @@ class LayoutDataset(Dataset):
         if not entries:
             raise DataError(f"{self.root}: no samples found for split {params.split!r}; expected {self.layout_doc}")
         self.entries: list[Entry] = entries
-        self.num_skipped = 0
         self.errors: dict[str, str] = {}
+        self._bad: set[int] = set()
 
     # -- what a layout defines -----------------------------------------------------
     def scan(self) -> list[Entry]:  # pragma: no cover - abstract
@@ -110,15 +110,22 @@ class LayoutDataset(Dataset):
         if not 0 <= index < n:
             raise IndexError(f"index {index} outside [0, {n})")
         for k in range(n):
-            entry = self.entries[(index + k) % n]
+            j = (index + k) % n
+            if j in self._bad:
+                continue
             try:
-                return self.load(entry)
+                return self.load(self.entries[j])
             except DataError as exc:
                 if self.params.on_error == "raise":
                     raise
-                self.num_skipped += 1
-                self.errors[str(entry.image)] = str(exc)
+                self._bad.add(j)
+                self.errors[str(self.entries[j].image)] = str(exc)
         raise DataError(f"{self.root}: every one of the {n} samples failed to load, e.g. {next(iter(self.errors.values()))}")
+
+    @property
+    def num_skipped(self) -> int:
+        """How many distinct samples were found bad and are skipped from now on."""
+        return len(self._bad)
 
     def load(self, entry: Entry) -> dict:
         p = self.params

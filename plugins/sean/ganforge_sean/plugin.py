@@ -1,0 +1,25 @@
+"""The plugin module named by the ``ganforge`` entry point: registers SEAN's components
+and adds the ``ganforge sean`` commands (the paper's applications)."""
+
+from __future__ import annotations
+
+import ganforge
+
+from . import PAPER
+from .encoder import SEANStyleEncoder
+from .generator import SEANGenerator
+from .norm import SEAN
+
+GANFORGE_API = "1.0"
+
+COMPONENTS = (
+    ("normalizer", "sean", SEAN),
+    ("encoder", "sean_style", SEANStyleEncoder),
+    ("generator", "sean", SEANGenerator),
+)
+
+
+@ganforge.hookimpl
+def ganforge_register(register) -> None:
+    for kind, name, cls in COMPONENTS:
+        register(kind, name, cls, paper=PAPER)

@@ -1,0 +1,37 @@
+"""The plugin module named by the ``ganforge`` entry point: registers StarGAN v2's
+components, its Condition fields and its application commands."""
+
+from __future__ import annotations
+
+import ganforge
+
+from . import PAPER
+from .adain import AdaIN
+from .discriminator import MultiTaskDiscriminator
+from .generator import StarGANv2Generator
+from .mapping import MappingNetwork
+from .strategy import StarGANv2
+from .style_encoder import StyleEncoder
+
+GANFORGE_API = "1.0"
+
+ADAIN_PAPER = "arXiv:1703.06868"
+FIELDS = (
+    ganforge.FieldSpec("source", "bilinear", "float", "B,3,H,W", "image to translate, in [-1, 1]"),
+)
+COMPONENTS = (
+    ("normalizer", "adain", AdaIN, ADAIN_PAPER),
+    ("generator", "stargan_v2", StarGANv2Generator, PAPER),
+    ("encoder", "stargan_v2_mapping", MappingNetwork, PAPER),
+    ("encoder", "stargan_v2_style", StyleEncoder, PAPER),
+    ("discriminator", "stargan_v2", MultiTaskDiscriminator, PAPER),
+    ("strategy", "stargan_v2", StarGANv2, PAPER),
+)
+
+
+@ganforge.hookimpl
+def ganforge_register(register) -> None:
+    for spec in FIELDS:
+        register.condition_field(spec)
+    for kind, name, cls, paper in COMPONENTS:
+        register(kind, name, cls, paper=paper)

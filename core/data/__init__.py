@@ -15,7 +15,7 @@ from __future__ import annotations
 from .base import LayoutDataset, LayoutParams, SegmentationDataset, SegmentationParams
 from .coco import COCOPanoptic
 from .export import export_synthetic
-from .layouts import ADE20K, CelebAMaskHQ, Cityscapes, ClassFolders, DeepFashion, PairedFolders
+from .layouts import ADE20K, CelebAMaskHQ, Cityscapes, ClassFolders, COCOStuff, DeepFashion, PairedFolders
 from .synthetic import SyntheticParams, SyntheticWorld
 
 DATASETS = {
@@ -25,6 +25,8 @@ DATASETS = {
     "class_folders": (ClassFolders, "one folder per domain, as StarGAN v2 reads AFHQ and CelebA-HQ",
                       "arXiv:1912.01865"),
     "coco_panoptic": (COCOPanoptic, "COCO panoptic: panoptic ids, labels, instances, boxes", "arXiv:1801.00868"),
+    "coco_stuff": (COCOStuff, "COCO-Stuff label maps (182 classes) and instances, as SPADE reads them",
+                   "arXiv:1612.03716"),
     "cityscapes": (Cityscapes, "Cityscapes fine labels (35 ids) and instances, as SPADE reads them",
                    "arXiv:1604.01685"),
     "ade20k": (ADE20K, "ADE20K scene parsing: 150 classes, 'other' as don't care (SPADE)", "arXiv:1608.05442"),
@@ -41,5 +43,5 @@ def register_components(register) -> None:
 
 
 __all__ = ["SyntheticWorld", "SyntheticParams", "LayoutDataset", "LayoutParams", "SegmentationDataset",
-           "SegmentationParams", "PairedFolders", "ClassFolders", "COCOPanoptic", "Cityscapes", "ADE20K",
+           "SegmentationParams", "PairedFolders", "ClassFolders", "COCOPanoptic", "COCOStuff", "Cityscapes", "ADE20K",
            "CelebAMaskHQ", "DeepFashion", "export_synthetic", "register_components", "DATASETS"]

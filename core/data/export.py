@@ -21,15 +21,15 @@ from PIL import Image
 from .ops import ids_to_rgb, panoptic_ids, segments_info
 from .synthetic import DOMAINS, SyntheticWorld
 
-Layout = Literal["paired_folders", "class_folders", "coco_panoptic", "cityscapes", "ade20k", "celebamask_hq",
-                 "deepfashion"]
-DEFAULT_SPLIT = {"paired_folders": "", "class_folders": "train", "coco_panoptic": "train2017", "cityscapes": "train",
-                 "ade20k": "training", "celebamask_hq": "train", "deepfashion": "train"}
+Layout = Literal["paired_folders", "class_folders", "coco_panoptic", "coco_stuff", "cityscapes", "ade20k",
+                 "celebamask_hq", "deepfashion"]
+DEFAULT_SPLIT = {"paired_folders": "", "class_folders": "train", "coco_panoptic": "train2017", "coco_stuff": "train",
+                 "cityscapes": "train", "ade20k": "training", "celebamask_hq": "train", "deepfashion": "train"}
 # the most label ids each layout's loader accepts at its paper's label_nc
 MAX_CLASSES = {"paired_folders": 255, "cityscapes": 34, "ade20k": 150, "celebamask_hq": 19, "deepfashion": 8,
-               "coco_panoptic": 255, "class_folders": 10 ** 9}
+               "coco_panoptic": 255, "coco_stuff": 182, "class_folders": 10 ** 9}
 NEEDS = {"class_folders": ("domain",), "coco_panoptic": ("label", "instance"), "cityscapes": ("label", "instance"),
-         "paired_folders": ("label", "instance")}
+         "paired_folders": ("label", "instance"), "coco_stuff": ("label", "instance")}
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -85,6 +85,12 @@ def _paired(root, split, i, s, ext, world, state):
     _save(s["instance"].numpy().astype(np.uint16), root / "instances" / f"{i:06d}.png")
 
 
+def _coco_stuff(root, split, i, s, ext, world, state):
+    _save(_rgb(s), root / f"{split}_img" / f"{i:012d}{ext}")
+    _save(s["label"].numpy().astype(np.uint8), root / f"{split}_label" / f"{i:012d}.png")
+    _save(s["instance"].numpy().astype(np.uint16), root / f"{split}_inst" / f"{i:012d}.png")
+
+
 def _class_folders(root, split, i, s, ext, world, state):
     d = int(s["domain"])
     # the index prefix keeps sorted folder order equal to the domain index
@@ -137,6 +143,6 @@ def _finish_coco(root, split, world, state):
 
 
 _WRITERS: dict[str, Callable] = {
-    "paired_folders": _paired, "class_folders": _class_folders, "coco_panoptic": _coco, "cityscapes": _cityscapes,
+    "paired_folders": _paired, "class_folders": _class_folders, "coco_panoptic": _coco, "coco_stuff": _coco_stuff, "cityscapes": _cityscapes,
     "ade20k": _ade20k, "celebamask_hq": _celebamask_hq, "deepfashion": _deepfashion,
 }

@@ -8,6 +8,8 @@ paired_folders     SPADE "custom": ``root/<image_dir>/*``, ``root/<label_dir>/*.
 class_folders      StarGAN v2 (AFHQ, CelebA-HQ): ``root/<split>/<domain>/*.jpg``, domains sorted
 cityscapes         ``root/leftImg8bit/<split>/<city>/<x>_leftImg8bit.png`` and
                    ``root/gtFine/<split>/<city>/<x>_gtFine_{labelIds,instanceIds}.png``
+coco_stuff         SPADE's: ``root/<split>_img/*.jpg``, ``root/<split>_label/*.png``,
+                   ``root/<split>_inst/*.png`` (182 classes, 255 = don't care)
 ade20k             ``root`` = ADEChallengeData2016: ``images/<split>/*.jpg``,
                    ``annotations/<split>/*.png`` (0 = other -> don't care, as SPADE)
 celebamask_hq      SEAN's: ``root/<split>/images/*.jpg``, ``root/<split>/labels/*.png`` (19 classes)
@@ -83,9 +85,9 @@ class PairedFolders(SegmentationDataset):
 class ADE20KParams(SegmentationParams):
     """SPADE's ADE20K options: 150 classes plus 'other' as don't care."""
 
-    split: Literal["training", "validation"] = "training"
-    label_nc: int = 150
-    contain_dontcare_label: bool = True
+    split: Literal["training", "validation"] = Field("training", description="images/<split>, annotations/<split>")
+    label_nc: int = Field(150, ge=1, description="ADE20K's 150 scene-parsing classes")
+    contain_dontcare_label: bool = Field(True, description="file id 0 ('other') becomes the don't-care label 150")
 
 
 class ADE20K(PairedFolders):
@@ -106,12 +108,35 @@ class ADE20K(PairedFolders):
         return self.check_labels(ids, path)
 
 
+class COCOStuffParams(SegmentationParams):
+    """SPADE's COCO-Stuff options: 182 classes, 255 = unlabelled as don't care, instances."""
+
+    split: Literal["train", "val"] = Field("train", description="root/<split>_img, <split>_label, <split>_inst")
+    label_nc: int = Field(182, ge=1, description="COCO-Stuff's 182 label ids (80 things, 91 stuff, gaps)")
+    contain_dontcare_label: bool = Field(True, description="id 255 (unlabelled) becomes the don't-care label 182")
+    no_instance: bool = Field(False, description="ignore the <split>_inst instance maps")
+
+
+class COCOStuff(PairedFolders):
+    """COCO-Stuff in SPADE's layout: <split>_img, <split>_label and <split>_inst folders."""
+
+    Params = COCOStuffParams
+    layout_doc = "root/<split>_img/*.jpg, root/<split>_label/*.png and root/<split>_inst/*.png"
+
+    def folders(self) -> tuple[Path, dict[str, Path]]:
+        s = self.params.split
+        maps = {"label": self.root / f"{s}_label"}
+        if not self.params.no_instance:
+            maps["instance"] = self.root / f"{s}_inst"
+        return self.root / f"{s}_img", maps
+
+
 class CelebAMaskHQParams(SegmentationParams):
     """SEAN's CelebAMask-HQ options (19 face-part classes, no instances)."""
 
-    split: Literal["train", "test"] = "train"
-    label_nc: int = 19
-    load_size: int = 256
+    split: Literal["train", "test"] = Field("train", description="root/<split>/images and root/<split>/labels")
+    label_nc: int = Field(19, ge=1, description="CelebAMask-HQ's 19 face-part classes, 0 = background")
+    load_size: int = Field(256, ge=1, description="resize target before cropping (SEAN trains at 256)")
 
 
 class CelebAMaskHQ(PairedFolders):
@@ -128,9 +153,9 @@ class CelebAMaskHQ(PairedFolders):
 class DeepFashionParams(SegmentationParams):
     """SMIS's DeepFashion options: 8 human-parsing classes (CIHP masks)."""
 
-    split: Literal["train", "test"] = "train"
-    label_nc: int = 8
-    load_size: int = 256
+    split: Literal["train", "test"] = Field("train", description="root/<split> images, root/cihp_<split>_mask labels")
+    label_nc: int = Field(8, ge=1, description="SMIS's 8 human-parsing classes")
+    load_size: int = Field(256, ge=1, description="resize target before cropping (SMIS trains at 256)")
 
 
 class DeepFashion(PairedFolders):
@@ -150,13 +175,13 @@ class DeepFashion(PairedFolders):
 class CityscapesParams(SegmentationParams):
     """SPADE's Cityscapes options: 35 label ids, instances, 2:1 fixed resize."""
 
-    split: Literal["train", "val", "test"] = "train"
-    label_nc: int = 35
-    no_instance: bool = False
-    preprocess: Preprocess = "fixed"
-    load_size: int = 512
-    crop_size: int = 512
-    aspect_ratio: float = 2.0
+    split: Literal["train", "val", "test"] = Field("train", description="leftImg8bit/<split>, gtFine/<split>")
+    label_nc: int = Field(35, ge=1, description="Cityscapes label ids 0..33 plus license plate, as SPADE counts")
+    no_instance: bool = Field(False, description="ignore the *_instanceIds.png maps")
+    preprocess: Preprocess = Field("fixed", description="SPADE's preprocess_mode; 'fixed' keeps the 2:1 frame")
+    load_size: int = Field(512, ge=1, description="resize target before cropping (SPADE's load_size)")
+    crop_size: int = Field(512, ge=1, description="output width for 'fixed' (SPADE trains Cityscapes at 512x256)")
+    aspect_ratio: float = Field(2.0, gt=0, description="width / height for 'fixed'")
 
 
 class Cityscapes(SegmentationDataset):
@@ -195,8 +220,8 @@ class ClassFoldersParams(LayoutParams):
     """StarGAN v2's layout and image size."""
 
     split: str = Field("train", description="sub-folder of root holding one folder per domain")
-    load_size: int = 256
-    crop_size: int = 256
+    load_size: int = Field(256, ge=1, description="resize target before cropping (StarGAN v2's img_size)")
+    crop_size: int = Field(256, ge=1, description="final size (StarGAN v2's img_size)")
 
 
 class ClassFolders(LayoutDataset):

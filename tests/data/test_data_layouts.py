@@ -13,8 +13,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ganforge.data import (ADE20K, COCOPanoptic, CelebAMaskHQ, Cityscapes, ClassFolders, DeepFashion, PairedFolders,
-                           export_synthetic)
+from ganforge.data import (ADE20K, COCOPanoptic, COCOStuff, CelebAMaskHQ, Cityscapes, ClassFolders, DeepFashion,
+                           PairedFolders, export_synthetic)
 from ganforge.data.synthetic import SyntheticParams, SyntheticWorld
 from ganforge.errors import DataError
 
@@ -103,6 +103,21 @@ def test_coco_void_pixels_become_dont_care(world, tmp_path):
     Image.fromarray(rgb).save(png)
     s = COCOPanoptic(COCOPanoptic.Params(root=str(root), **EXACT))[0]
     assert (s["label"][:2] == 9).all() and (s["instance"][:2] == 0).all() and (s["panoptic"][:2] == 0).all()
+
+
+def test_coco_stuff_round_trip_and_unlabelled_as_dont_care(world, tmp_path):
+    root = export(world, tmp_path, "coco_stuff")
+    ds = COCOStuff(COCOStuff.Params(root=str(root), **EXACT))
+    assert ds.info().label_nc == 182 and ds.info().fields == {"label", "instance"}
+    for i in range(N):
+        s, ref = ds[i], world[i]
+        assert_image_round_trip(s["image"], ref["image"])
+        assert torch.equal(s["label"], ref["label"]) and torch.equal(s["instance"], ref["instance"])
+    lab = ds.entries[0].maps["label"]
+    raw = np.array(Image.open(lab))
+    raw[-1] = 255  # COCO-Stuff's "unlabelled"
+    Image.fromarray(raw).save(lab)
+    assert (ds[0]["label"][-1] == 182).all()
 
 
 def test_cityscapes_round_trip(world, tmp_path):

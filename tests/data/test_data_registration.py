@@ -12,8 +12,8 @@ from ganforge.data.ops import boxes_from_instances, ids_to_rgb, rgb_to_ids, segm
 from ganforge.registry import Discovery, use_registry
 from ganforge.registry.components import build_registry
 
-NAMES = ["ade20k", "celebamask_hq", "cityscapes", "class_folders", "coco_panoptic", "deepfashion", "paired_folders",
-         "synthetic"]
+NAMES = ["ade20k", "celebamask_hq", "cityscapes", "class_folders", "coco_panoptic", "coco_stuff", "deepfashion",
+         "paired_folders", "synthetic"]
 
 
 class CoreData:
@@ -34,6 +34,8 @@ def test_every_dataset_is_registered_with_a_summary(registry):
     assert registry.names("dataset") == NAMES
     for rec in registry.records("dataset"):
         assert rec.summary and issubclass(rec.params, ganforge.Params)
+        undocumented = [n for n, f in rec.params.model_fields.items() if not f.description]
+        assert not undocumented, (rec.name, undocumented)
 
 
 def test_build_synthetic_from_a_spec(registry):

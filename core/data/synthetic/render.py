@@ -53,6 +53,45 @@ class Layout:
     instance_of: np.ndarray  # (N,) instance id of each scene object, 0 when fully hidden
 
 
+def _stuff(scene: Scene, rays: np.ndarray, f: float, stuff_ids: dict[str, int]):
+    """Label, texture coordinates, footprint and depth of the background: rays going down
+    hit the ground plane (and maybe the lake), the others the mountain ridge or the sky.
+    Each part is computed on its own pixels only."""
+    h, w, _ = rays.shape
+    ground = rays[..., 1] < -1e-6
+    label = np.full((h, w), stuff_ids["sky"], np.int64)
+    tex = np.empty((2, h, w), np.float32)
+    footprint = np.full((h, w), DOME_RADIUS / f, np.float32)
+    depth = np.full((h, w), np.inf, np.float32)
+
+    g = rays[ground]
+    t = -scene.height / g[:, 1]
+    gx, gz = t * g[:, 0], t * g[:, 2]
+    ground_label = np.full(len(t), stuff_ids["ground"], np.int64)
+    if "water" in stuff_ids and scene.lake[5] > 0:
+        cx, cz, ra, rb, ang = scene.lake[:5]
+        c, s = np.cos(np.radians(ang)), np.sin(np.radians(ang))
+        p, q = (c * (gx - cx) + s * (gz - cz)) / ra, (-s * (gx - cx) + c * (gz - cz)) / rb
+        r2 = p * p + q * q
+        sin_phi = q / np.sqrt(np.maximum(r2, 1e-12))
+        shore = 1.0 + 0.15 * (3 * sin_phi - 4 * sin_phi ** 3)  # 1 + 0.15 sin(3 phi): a wavy shore
+        ground_label[r2 < shore * shore] = stuff_ids["water"]
+    label[ground] = ground_label
+    tex[0][ground], tex[1][ground] = gx, gz
+    grazing = np.maximum(-g[:, 1] / np.sqrt(np.einsum("nc,nc->n", g, g)), 0.02)
+    footprint[ground] = t / (f * grazing)
+    depth[ground] = t
+
+    sky = ~ground
+    d = rays[sky]
+    heading = np.arctan2(d[:, 0], d[:, 2])
+    elev = np.arctan2(d[:, 1], np.hypot(d[:, 0], d[:, 2]))
+    if "mountain" in stuff_ids:
+        label[sky] = np.where(np.degrees(elev) < scene.ridge_height(heading), stuff_ids["mountain"], stuff_ids["sky"])
+    tex[0][sky], tex[1][sky] = heading * DOME_RADIUS, elev * DOME_RADIUS
+    return label, tex, footprint, depth
+
+
 def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing_ids: np.ndarray,
                   shapes: tuple[str, ...]) -> Layout:
     """Cast every pixel's ray into ``scene``.
@@ -62,31 +101,8 @@ def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing
     :param shapes: shape name of each enabled thing class.
     """
     rays = scene.rays(h, w)
-    dx, dy, dz = rays[..., 0], rays[..., 1], rays[..., 2]
-    norm = np.sqrt(dx * dx + dy * dy + dz * dz)
-    ground = dy < -1e-6
-    t_ground = np.where(ground, -scene.height / np.where(ground, dy, -1.0), np.inf).astype(np.float32)
     f = scene.focal(h)
-
-    label = np.where(ground, stuff_ids["ground"], stuff_ids["sky"]).astype(np.int64)
-    heading = np.arctan2(dx, dz)
-    elev = np.arctan2(dy, np.hypot(dx, dz))
-    if "mountain" in stuff_ids:
-        sky = ~ground
-        label[sky] = np.where(np.degrees(elev[sky]) < scene.ridge_height(heading[sky]), stuff_ids["mountain"],
-                              stuff_ids["sky"])
-    gx, gz = np.where(ground, t_ground * dx, 0.0), np.where(ground, t_ground * dz, 0.0)
-    if "water" in stuff_ids and scene.lake[5] > 0:
-        cx, cz, ra, rb, ang = scene.lake[:5]
-        c, s = np.cos(np.radians(ang)), np.sin(np.radians(ang))
-        p, q = (c * (gx - cx) + s * (gz - cz)) / ra, (-s * (gx - cx) + c * (gz - cz)) / rb
-        shore = 1.0 + 0.15 * np.sin(3 * np.arctan2(q, p))
-        label[ground & (p * p + q * q < shore * shore)] = stuff_ids["water"]
-
-    tex = np.where(ground, np.stack([gx, gz]), np.stack([heading, elev]) * DOME_RADIUS).astype(np.float32)
-    grazing = np.maximum(-dy / norm, 0.02)
-    footprint = np.where(ground, t_ground / (f * grazing), DOME_RADIUS / f).astype(np.float32)
-    depth = t_ground.copy()
+    label, tex, footprint, depth = _stuff(scene, rays, f, stuff_ids)
     light = np.ones((h, w), np.float32)
     instance = np.zeros((h, w), np.int64)
 
@@ -103,9 +119,11 @@ def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing
         axis_a, _, normal = scene.object_axes(j)
         denom = np.einsum("hwc,c->hw", sub, normal)  # einsum: no BLAS threads per pixel
         denom = np.where(np.abs(denom) < 1e-6, 1e-6, denom)
-        t = ((scene.position[j] - scene.centre) @ normal) / denom
-        rel = scene.centre + t[..., None] * sub - scene.position[j]
-        la, lb = np.einsum("hwc,c->hw", rel, axis_a), rel[..., 1]  # axis b is +y
+        offset = scene.position[j] - scene.centre
+        t = float(offset @ normal) / denom
+        # in-plane coordinates of the hit point C + t d relative to the centre P (axis b is +y)
+        la = t * np.einsum("hwc,c->hw", sub, axis_a) - float(offset @ axis_a)
+        lb = t * sub[..., 1] - offset[1]
         rho = np.radians(scene.roll[j])
         a = (np.cos(rho) * la + np.sin(rho) * lb) / scene.size[j, 0]
         b = (-np.sin(rho) * la + np.cos(rho) * lb) / scene.size[j, 1]
@@ -114,7 +132,7 @@ def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing
         instance[v0:v1, u0:u1][hit] = j + 1
         depth[v0:v1, u0:u1][hit] = t[hit]
         tex[0, v0:v1, u0:u1][hit], tex[1, v0:v1, u0:u1][hit] = a[hit], b[hit]
-        facing = np.abs(denom[hit]) / norm[v0:v1, u0:u1][hit]
+        facing = np.abs(denom[hit]) / np.sqrt(np.einsum("nc,nc->n", sub[hit], sub[hit]))
         footprint[v0:v1, u0:u1][hit] = t[hit] / (f * scene.size[j, 1] * np.maximum(facing, 0.1))
         light[v0:v1, u0:u1][hit] = 0.55 + 0.45 * abs(float(normal @ scene.sun))
 

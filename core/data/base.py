@@ -14,14 +14,13 @@ from typing import Literal
 
 import numpy as np
 import torch
-from PIL import Image
 from pydantic import Field
 
 from ganforge.errors import DataError
 from ganforge.interfaces import DataInfo, Dataset, Params
 
 from . import transforms
-from .io import read_ids, read_rgb
+from .io import image_size, read_ids, read_rgb
 from .ops import boxes_from_instances
 
 
@@ -148,8 +147,7 @@ class LayoutDataset(Dataset):
 
     def info(self) -> DataInfo:
         p = self.params
-        with Image.open(self.entries[0].image) as first:  # header only
-            size = first.size
+        size = image_size(self.entries[0].image)
         resolution = transforms.output_size(p.preprocess, size, p.load_size, p.crop_size, p.aspect_ratio)
         return DataInfo(fields=self.fields(), image_channels=3, resolution=resolution, **self.info_extra())
 

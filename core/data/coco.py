@@ -49,25 +49,28 @@ class COCOPanoptic(SegmentationDataset):
                 doc = json.load(f)
             images = {im["id"]: im["file_name"] for im in doc["images"]}
             categories = sorted(doc["categories"], key=lambda c: c["id"])
-            annotations = doc["annotations"]
+            self._label_of = {c["id"]: i for i, c in enumerate(categories)}
+            self._isthing = {c["id"]: bool(c.get("isthing", 0)) for c in categories}
+            self.categories = categories
+            entries = [self._entry(ann, images, path) for ann in doc["annotations"]]
+        except DataError:
+            raise
         except FileNotFoundError:
             raise DataError(f"{path}: annotation file does not exist; expected {self.layout_doc}") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{path}: not a COCO panoptic annotation file ({type(exc).__name__}: {exc})") from None
-        self.categories = categories
-        self._label_of = {c["id"]: i for i, c in enumerate(categories)}
-        self._isthing = {c["id"]: bool(c.get("isthing", 0)) for c in categories}
-        entries = []
-        for ann in annotations:
-            segments = ann.get("segments_info", [])
-            for seg in segments:
-                if seg["category_id"] not in self._label_of:
-                    raise DataError(f"{path}: segment {seg['id']} of {ann['file_name']} has category "
-                                    f"{seg['category_id']}, which is not in 'categories'")
-            image = self.root / split / images[ann["image_id"]]
-            png = self.root / "annotations" / f"panoptic_{split}" / ann["file_name"]
-            entries.append(Entry(image, {"panoptic": png}, {"segments": segments}))
         return sorted(entries, key=lambda e: e.image.name)
+
+    def _entry(self, ann: dict, images: dict, path: Path) -> Entry:
+        segments = ann["segments_info"]
+        for seg in segments:
+            if seg["category_id"] not in self._label_of:
+                raise DataError(f"{path}: segment {seg['id']} of {ann['file_name']} has category "
+                                f"{seg['category_id']}, which is not in 'categories'")
+        split = self.params.split
+        image = self.root / split / images[ann["image_id"]]
+        png = self.root / "annotations" / f"panoptic_{split}" / ann["file_name"]
+        return Entry(image, {"panoptic": png}, {"segments": segments})
 
     @property
     def label_nc(self) -> int:

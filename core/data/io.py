@@ -28,6 +28,15 @@ def open_image(path: Path) -> Image.Image:
     return img
 
 
+def image_size(path: Path) -> tuple[int, int]:
+    """(W, H) from the file header, without decoding the pixels."""
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read image ({exc})") from None
+
+
 def read_rgb(path: Path) -> Image.Image:
     """An RGB image (grey and palette images are converted, alpha dropped)."""
     return open_image(path).convert("RGB")

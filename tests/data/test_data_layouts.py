@@ -291,3 +291,16 @@ def test_cityscapes_missing_annotation_is_reported(world, tmp_path):
     next((root / "gtFine").rglob("*_instanceIds.png")).unlink()
     with pytest.raises(DataError, match="_instanceIds.png does not exist"):
         Cityscapes(Cityscapes.Params(root=str(root)))
+
+
+def test_coco_malformed_annotation_file_is_reported(world, tmp_path):
+    root = export(world, tmp_path, "coco_panoptic")
+    path = root / "annotations" / "panoptic_train2017.json"
+    doc = json.loads(path.read_text())
+    doc["annotations"][1]["image_id"] = 12345
+    path.write_text(json.dumps(doc))
+    with pytest.raises(DataError, match=r"panoptic_train2017\.json: not a COCO panoptic annotation file \(KeyError"):
+        COCOPanoptic(COCOPanoptic.Params(root=str(root), **EXACT))
+    path.unlink()
+    with pytest.raises(DataError, match=r"panoptic_train2017\.json: annotation file does not exist"):
+        COCOPanoptic(COCOPanoptic.Params(root=str(root), **EXACT))

@@ -88,7 +88,10 @@ def _stuff(scene: Scene, rays: np.ndarray, f: float, stuff_ids: dict[str, int]):
     elev = np.arctan2(d[:, 1], np.hypot(d[:, 0], d[:, 2]))
     if "mountain" in stuff_ids:
         label[sky] = np.where(np.degrees(elev) < scene.ridge_height(heading), stuff_ids["mountain"], stuff_ids["sky"])
-    tex[0][sky], tex[1][sky] = heading * DOME_RADIUS, elev * DOME_RADIUS
+    # unwrap the heading around the view direction so that its +-pi seam stays behind the camera
+    az = np.radians(scene.azimuth)
+    unwrapped = az + np.mod(heading - az + np.pi, 2 * np.pi) - np.pi
+    tex[0][sky], tex[1][sky] = unwrapped * DOME_RADIUS, elev * DOME_RADIUS
     return label, tex, footprint, depth
 
 

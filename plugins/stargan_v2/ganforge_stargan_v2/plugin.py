@@ -8,6 +8,7 @@ import ganforge
 from . import PAPER
 from .adain import AdaIN
 from .discriminator import MultiTaskDiscriminator
+from .fan import FaceMaskEncoder
 from .generator import StarGANv2Generator
 from .mapping import MappingNetwork
 from .strategy import StarGANv2
@@ -18,6 +19,8 @@ GANFORGE_API = "1.0"
 ADAIN_PAPER = "arXiv:1703.06868"
 FIELDS = (
     ganforge.FieldSpec("source", "bilinear", "float", "B,3,H,W", "image to translate, in [-1, 1]"),
+    ganforge.FieldSpec("face_mask", "bilinear", "float", "B,2,H,W",
+                       "StarGAN v2 face masks in [0, 1]: whole face, and face without jaw line, eyebrows and mouth"),
 )
 COMPONENTS = (
     ("normalizer", "adain", AdaIN, ADAIN_PAPER),
@@ -25,6 +28,7 @@ COMPONENTS = (
     ("encoder", "stargan_v2_mapping", MappingNetwork, PAPER),
     ("encoder", "stargan_v2_style", StyleEncoder, PAPER),
     ("discriminator", "stargan_v2", MultiTaskDiscriminator, PAPER),
+    ("encoder", "stargan_v2_fan", FaceMaskEncoder, "arXiv:1904.07399"),
     ("strategy", "stargan_v2", StarGANv2, PAPER),
 )
 

@@ -19,8 +19,8 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", "
 def open_image(path: Path) -> Image.Image:
     """The decoded PIL image at ``path``."""
     try:
-        img = Image.open(path)
-        img.load()
+        with Image.open(path) as img:  # closes the file even when decoding fails
+            img.load()
     except FileNotFoundError:
         raise DataError(f"{path}: file does not exist") from None
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:

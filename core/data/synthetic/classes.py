@@ -75,6 +75,7 @@ DOMAINS: tuple[Domain, ...] = (
 
 def apply_domain(rgb: np.ndarray, domain: Domain) -> np.ndarray:
     """(H, W, 3) linear RGB in [0, 1] -> the same scene under ``domain``'s look."""
-    # einsum, not @: a matmul over every pixel would start BLAS threads in each data worker
-    out = np.einsum("hwc,dc->hwd", rgb, np.asarray(domain.matrix, np.float32)) + np.asarray(domain.bias, np.float32)
-    return np.clip(out, 0.0, 1.0)
+    # per-channel products, not a matmul: BLAS would start threads in every data worker
+    m, b = np.asarray(domain.matrix, np.float32), np.asarray(domain.bias, np.float32)
+    out = rgb[..., 0:1] * m[:, 0] + rgb[..., 1:2] * m[:, 1] + rgb[..., 2:3] * m[:, 2] + b
+    return np.clip(out, 0.0, 1.0, out=out)

@@ -131,10 +131,12 @@ class SyntheticWorld(Dataset):
         seqs = np.random.SeedSequence([self.params.seed, index]).spawn(len(_STREAMS))
         return {name: np.random.Generator(np.random.PCG64(s)) for name, s in zip(_STREAMS, seqs)}
 
-    def scene(self, index: int) -> Scene:
+    def scene(self, index: int, rng: np.random.Generator | None = None) -> Scene:
+        """The 3D scene of sample ``index`` (``rng``: its layout stream, if already made)."""
         p = self.params
         h, w = p.resolution
-        return sample_scene(self.streams(index)["layout"], self.shapes, p.min_objects, p.max_objects, aspect=w / h,
+        rng = self.streams(index)["layout"] if rng is None else rng
+        return sample_scene(rng, self.shapes, p.min_objects, p.max_objects, aspect=w / h,
                             lake="water" in self._stuff_ids, mountains="mountain" in self._stuff_ids)
 
     def style(self, rng: np.random.Generator) -> np.ndarray:
@@ -154,7 +156,7 @@ class SyntheticWorld(Dataset):
         p = self.params
         h, w = p.resolution
         rng = self.streams(index)
-        scene = self.scene(index)
+        scene = self.scene(index, rng["layout"])
         layout = render_layout(scene, h, w, self._stuff_ids, self._thing_ids, self.shapes)
         style = self.style(rng["style"])
         drawn = int(rng["domain"].integers(0, p.num_domains))
@@ -173,10 +175,12 @@ class SyntheticWorld(Dataset):
             out["panoptic"] = torch.from_numpy(panoptic_ids(layout.label, layout.instance))
         if "boxes" in want:
             out["boxes"] = torch.from_numpy(boxes_from_instances(layout.label, layout.instance, p.max_boxes))
+        if want & {"edge", "sketch"}:
+            instance_edge = boundary_map(instance)
         if "edge" in want:
-            out["edge"] = boundary_map(label, instance)
+            out["edge"] = torch.maximum(boundary_map(label), instance_edge)
         if "sketch" in want:
-            outline = (boundary_map(instance)[0] > 0).numpy() & (layout.instance > 0)
+            outline = (instance_edge[0] > 0).numpy() & (layout.instance > 0)
             out["sketch"] = torch.from_numpy(sketch_strokes(outline, rng["sketch"])[None].astype(np.float32))
         if "domain" in want:
             out["domain"] = torch.tensor(domain)

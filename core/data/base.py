@@ -119,7 +119,8 @@ class LayoutDataset(Dataset):
                     raise
                 self._bad.add(j)
                 self.errors[str(self.entries[j].image)] = str(exc)
-        raise DataError(f"{self.root}: every one of the {n} samples failed to load, e.g. {next(iter(self.errors.values()))}")
+        example = next(iter(self.errors.values()))
+        raise DataError(f"{self.root}: every one of the {n} samples failed to load, e.g. {example}")
 
     @property
     def num_skipped(self) -> int:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Callable, Literal
 
 import numpy as np
+import torch
 from PIL import Image
 
-from .ops import ids_to_rgb, panoptic_ids, segments_info
+from .ops import ids_to_rgb, panoptic_ids
 from .synthetic import DOMAINS, SyntheticWorld
 
 Layout = Literal["paired_folders", "class_folders", "coco_panoptic", "coco_stuff", "cityscapes", "ade20k",
@@ -128,8 +129,7 @@ def _coco(root, split, i, s, ext, world, state):
     _save(_rgb(s), root / split / f"{name}{ext}")
     _save(ids_to_rgb(panoptic), root / "annotations" / f"panoptic_{split}" / f"{name}.png")
     h, w = panoptic.shape
-    isthing = {k + 1: c.isthing for k, c in enumerate(world.classes)}
-    segs = segments_info(panoptic, lambda seg: seg % 256, isthing.__getitem__)
+    segs = world.segments_info(torch.from_numpy(panoptic))
     state.setdefault("images", []).append({"id": i, "file_name": f"{name}{ext}", "width": w, "height": h})
     state.setdefault("annotations", []).append({"image_id": i, "file_name": f"{name}.png", "segments_info": segs})
 
@@ -143,6 +143,6 @@ def _finish_coco(root, split, world, state):
 
 
 _WRITERS: dict[str, Callable] = {
-    "paired_folders": _paired, "class_folders": _class_folders, "coco_panoptic": _coco, "coco_stuff": _coco_stuff, "cityscapes": _cityscapes,
-    "ade20k": _ade20k, "celebamask_hq": _celebamask_hq, "deepfashion": _deepfashion,
+    "paired_folders": _paired, "class_folders": _class_folders, "coco_panoptic": _coco, "coco_stuff": _coco_stuff,
+    "cityscapes": _cityscapes, "ade20k": _ade20k, "celebamask_hq": _celebamask_hq, "deepfashion": _deepfashion,
 }

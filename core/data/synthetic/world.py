@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from ganforge.condition import field_table
 from ganforge.interfaces import DataInfo, Dataset, Params
 
-from ..ops import boundary_map, boxes_from_instances, panoptic_ids
+from ..ops import PANOPTIC_INSTANCE_STRIDE, boundary_map, boxes_from_instances, panoptic_ids, segments_info
 from .classes import DOMAINS, REQUIRED_STUFF, STUFF, STUFF_NAMES, THING_NAMES, THINGS, WorldClass, apply_domain
 from .render import STYLE_PARAMS, render_layout, shade, sketch_strokes
 from .scene import Scene, sample_scene
@@ -124,6 +124,12 @@ class SyntheticWorld(Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"synthetic world index {index} outside [0, {len(self)})")
         return self.render(index)
+
+    def segments_info(self, panoptic: torch.Tensor) -> list[dict]:
+        """COCO ``segments_info`` of a sample's panoptic map; ``category_id`` is label + 1
+        (the ``R`` of the PNG colour), so category ids start at 1 as in COCO."""
+        return segments_info(panoptic.numpy(), lambda seg: seg % PANOPTIC_INSTANCE_STRIDE,
+                             lambda cat: self.classes[cat - 1].isthing)
 
     # -- generation -------------------------------------------------------------------
     def streams(self, index: int) -> dict[str, np.random.Generator]:

@@ -1,0 +1,139 @@
+"""The recipe: targets, the diversity schedule, R1, the steps, training on a tiny batch."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+import torch
+
+import ganforge
+from ganforge_stargan_v2.strategy import TARGETS, StarGANv2, draw_targets, lambda_ds_at, r1_penalty
+
+from .helpers import batch_of, data_info, tiny_run
+
+
+def test_declared_networks_and_optimisers():
+    assert StarGANv2.networks == {"generator": "generator", "discriminator": "discriminator", "mapping": "encoder",
+                                  "style_encoder": "encoder", "fan": "encoder"}
+    assert StarGANv2.optional_networks == {"fan"}
+    assert StarGANv2.optimizers["mapping"] == ("mapping",)  # its own optimiser: f_lr = 1e-6
+
+
+def test_diversity_weight_decays_linearly_to_zero():
+    assert [lambda_ds_at(2.0, 100_000, s) for s in (0, 25_000, 50_000, 100_000, 150_000)] == [2.0, 1.5, 1.0, 0.0, 0.0]
+    data = data_info(resolution=16)
+    run, strategy = tiny_run(data, {"lambda_ds": 1.0, "ds_iter": 10})
+    batch = batch_of(data)
+    strategy.ganforge_prepare_batch(run, batch)
+    run.step = 4
+    result = strategy.ganforge_generator_step(run, batch)
+    assert result.logs["lambda_ds"] == pytest.approx(0.6)
+    # the total is the weighted sum of the logged parts of both modes
+    expected = sum(result.logs[f"{m}_adv"] + result.logs[f"{m}_sty"] - 0.6 * result.logs[f"{m}_ds"]
+                   + result.logs[f"{m}_cyc"] for m in ("latent", "reference"))
+    assert result.loss.item() == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_targets_are_drawn_from_the_batch():
+    image = torch.arange(6.0).view(6, 1, 1, 1).expand(6, 3, 2, 2)
+    domain = torch.tensor([0, 0, 1, 1, 1, 2])
+    torch.manual_seed(0)
+    t = draw_targets(image, domain, latent_dim=5)
+    ids, ids2 = t.reference[:, 0, 0, 0].long(), t.reference2[:, 0, 0, 0].long()
+    assert sorted(ids.tolist()) == list(range(6))  # a permutation
+    assert torch.equal(domain[ids], t.domain) and torch.equal(domain[ids2], t.domain)  # x2 shares x1's domain
+    assert t.z.shape == t.z2.shape == (6, 5) and not torch.equal(t.z, t.z2)
+
+
+class LinearD(ganforge.Discriminator):
+    """D_y(x) = <w_y, x>: the gradient of the selected logit w.r.t. x is w_y."""
+
+    requires: ClassVar = frozenset({"domain"})
+
+    def __init__(self, weights: torch.Tensor):
+        super().__init__(ganforge.NoParams(), data_info())
+        self.w = torch.nn.Parameter(weights)
+
+    def forward(self, image, cond):
+        logits = torch.einsum("bchw,dchw->bd", image, self.w)
+        return ganforge.DiscriminatorOutput(scores=[logits[torch.arange(image.shape[0]), cond["domain"]]])
+
+
+def test_r1_of_a_linear_discriminator_is_half_the_squared_weight_norm():
+    w = torch.randn(2, 3, 16, 16)
+    d = LinearD(w)
+    x = torch.randn(4, 3, 16, 16, requires_grad=True)
+    domain = torch.tensor([0, 1, 1, 0])
+    logits = d(x, ganforge.Condition(domain=domain)).scores[0]
+    expected = 0.5 * w.square().flatten(1).sum(1)[domain].mean()
+    torch.testing.assert_close(r1_penalty(logits, x), expected)
+    # and in the D step, where it enters with lambda_reg for both the latent and reference halves
+    data = data_info(resolution=16)
+    run, strategy = tiny_run(data, {"lambda_reg": 3.0})
+    run.models["discriminator"] = d
+    batch = batch_of(data, domains=domain.tolist())
+    strategy.ganforge_prepare_batch(run, batch)
+    result = strategy.ganforge_discriminator_step(run, batch)
+    torch.testing.assert_close(result.logs["r1"], expected)
+    logs = result.logs
+    assert result.loss.item() == pytest.approx(
+        float(2 * (logs["d_real"] + 3.0 * logs["r1"]) + logs["d_fake_latent"] + logs["d_fake_reference"]), rel=1e-5)
+    result.loss.backward()
+    assert d.w.grad is not None and d.w.grad.abs().sum() > 0
+
+
+def test_reference_part_gives_the_style_encoder_no_gradient():
+    """As in the official solver, only the latent part updates E (and F)."""
+    data = data_info(resolution=16)
+    run, strategy = tiny_run(data)
+    batch = batch_of(data)
+    strategy.ganforge_prepare_batch(run, batch)
+    parts = strategy.generator_losses(run, batch, "reference")
+    sum(parts.values()).backward()
+    assert all(p.grad is None for p in run.models["style_encoder"].parameters())
+    assert all(p.grad is None for p in run.models["mapping"].parameters())
+    assert all(p.grad is not None for p in run.models["generator"].parameters())
+
+
+def test_sample_grid_layout():
+    data = data_info(resolution=16, num_domains=3)
+    run, strategy = tiny_run(data, {"sample_styles": 2})
+    batch = batch_of(data, b=4)
+    images = strategy.ganforge_sample(run, batch)
+    # sources, 3 domains x 2 styles, references, reference-guided: rows of 4
+    assert images.shape == ((1 + 3 * 2 + 2) * 4, 3, 16, 16)
+    assert torch.equal(images[:4], batch["image"]) and torch.equal(images[-8:-4], batch["image"].roll(1, 0))
+    assert torch.isfinite(images).all()
+
+
+def test_a_few_steps_lower_the_style_reconstruction_loss():
+    """D and G steps on one fixed batch with fixed targets, the trainer's way (one
+    optimiser per network, G, F and E stepping after the generator phase)."""
+    data = data_info(resolution=16)
+    run, strategy = tiny_run(data, {"lambda_ds": 0.0})
+    optims = {name: torch.optim.Adam([p for r in roles for p in run.models[r].parameters()], lr=1e-3,
+                                     betas=(0.0, 0.99))
+              for name, roles in StarGANv2.optimizers.items()}
+    batch = batch_of(data, b=4, seed=3)
+
+    def step():
+        b = dict(batch)
+        torch.manual_seed(0)  # the same targets every step
+        strategy.ganforge_prepare_batch(run, b)
+        d = strategy.ganforge_discriminator_step(run, b)
+        optims["discriminator"].zero_grad()
+        d.loss.backward()
+        optims["discriminator"].step()
+        g = strategy.ganforge_generator_step(run, b)
+        for name in ("generator", "mapping", "style_encoder"):
+            optims[name].zero_grad()
+        g.loss.backward()
+        for name in ("generator", "mapping", "style_encoder"):
+            optims[name].step()
+        return float(g.logs["latent_sty"] + g.logs["reference_sty"])
+
+    first = step()
+    for _ in range(15):
+        last = step()
+    assert last < 0.7 * first, (first, last)

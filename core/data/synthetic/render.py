@@ -18,17 +18,17 @@ from .scene import Scene
 #: columns of ``region_style_params``: the colour and texture of each class's region
 STYLE_PARAMS = ("red", "green", "blue", "stripe_freq", "stripe_angle", "stripe_amp", "noise_freq", "noise_amp")
 DOME_RADIUS = 10.0  # metres per radian on the sky dome: sky textures use world-like units
-STAR_INNER = 0.45  # inner radius of the five-pointed star
+_TIPS = np.radians(90.0 + 72.0 * np.arange(5))  # the star's outer tips, the first points up
 
 
 def _star(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    r = np.hypot(a, b)
-    sector = 2 * np.pi / 5
-    phi = np.mod(np.arctan2(b, a) - np.pi / 2, sector)  # 0 at an outer tip, the first tip points up
-    phi = sector / 2 - np.abs(phi - sector / 2)  # fold: angle from the nearest tip, in [0, 36 deg]
-    ox, ix, iy = 1.0, STAR_INNER * np.cos(sector / 2), STAR_INNER * np.sin(sector / 2)
-    px, py = r * np.cos(phi), r * np.sin(phi)
-    return (ix - ox) * py - iy * (px - ox) >= 0  # left of the edge tip -> inner corner
+    """The regular five-pointed star (pentagram, tips at radius 1): its five edge lines lie
+    at distance cos 72 deg from the centre, normal to the tip directions; the centre
+    pentagon is inside all five, each tip inside four, everything else inside at most three."""
+    inside = np.zeros(a.shape, np.int8)
+    for theta in _TIPS:
+        inside += a * np.cos(theta) + b * np.sin(theta) <= np.cos(np.radians(72.0))
+    return inside >= 4
 
 
 SHAPES = {
@@ -131,13 +131,14 @@ def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing
         a = (np.cos(rho) * la + np.sin(rho) * lb) / scene.size[j, 0]
         b = (-np.sin(rho) * la + np.cos(rho) * lb) / scene.size[j, 1]
         hit = SHAPES[shapes[scene.category[j]]](a, b) & (t > 0) & (t < depth[v0:v1, u0:u1])
-        label[v0:v1, u0:u1][hit] = thing_ids[scene.category[j]]
-        instance[v0:v1, u0:u1][hit] = j + 1
-        depth[v0:v1, u0:u1][hit] = t[hit]
-        tex[0, v0:v1, u0:u1][hit], tex[1, v0:v1, u0:u1][hit] = a[hit], b[hit]
-        facing = np.abs(denom[hit]) / np.sqrt(np.einsum("nc,nc->n", sub[hit], sub[hit]))
-        footprint[v0:v1, u0:u1][hit] = t[hit] / (f * scene.size[j, 1] * np.maximum(facing, 0.1))
-        light[v0:v1, u0:u1][hit] = 0.55 + 0.45 * abs(float(normal @ scene.sun))
+        np.copyto(label[v0:v1, u0:u1], thing_ids[scene.category[j]], where=hit)
+        np.copyto(instance[v0:v1, u0:u1], j + 1, where=hit)
+        np.copyto(depth[v0:v1, u0:u1], t, where=hit)
+        np.copyto(tex[0, v0:v1, u0:u1], a, where=hit)
+        np.copyto(tex[1, v0:v1, u0:u1], b, where=hit)
+        facing = np.abs(denom) / np.sqrt(np.einsum("hwc,hwc->hw", sub, sub))
+        np.copyto(footprint[v0:v1, u0:u1], t / (f * scene.size[j, 1] * np.maximum(facing, 0.1)), where=hit)
+        np.copyto(light[v0:v1, u0:u1], 0.55 + 0.45 * abs(float(normal @ scene.sun)), where=hit)
 
     # number the visible objects 1..M in scene order; hidden ones get 0
     visible = np.bincount(instance.ravel(), minlength=len(scene.category) + 1) > 0
@@ -150,21 +151,25 @@ def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing
 def value_noise(x: np.ndarray, y: np.ndarray, key: np.ndarray | int) -> np.ndarray:
     """Smooth lattice noise in [0, 1] at (x, y); ``key`` selects an independent pattern.
 
-    Integer hashing (no floating-point sine tricks), so it is bit-identical everywhere.
+    Integer hashing of the lattice corners (uint32 arithmetic wraps by definition), so it
+    is bit-identical everywhere and needs no floating-point sine tricks.
     """
     xi, yi = np.floor(x), np.floor(y)
     fx, fy = x - xi, y - yi
     fx, fy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
-    xi, yi = xi.astype(np.int64), yi.astype(np.int64)
-    key = np.asarray(key, np.int64)
+    xi, yi = xi.astype(np.int64).astype(np.uint32), yi.astype(np.int64).astype(np.uint32)
+    salt = (((np.asarray(key, np.int64) & 0xFFFFFFFF) * 0x27D4EB2F) & 0xFFFFFFFF).astype(np.uint32)
 
     def corner(i, j):
-        hsh = i * 374761393 + j * 668265263 + key * 2246822519
-        hsh = (hsh ^ (hsh >> 13)) * 1274126177
-        return ((hsh ^ (hsh >> 16)) & 0xFFFF).astype(np.float32) / 65535.0
+        hsh = (i * np.uint32(0x9E3779B1)) ^ (j * np.uint32(0x85EBCA77)) ^ salt
+        hsh ^= hsh >> np.uint32(15)
+        hsh *= np.uint32(0x2C1B3C6D)
+        hsh ^= hsh >> np.uint32(13)
+        return (hsh >> np.uint32(16)).astype(np.float32) / 65535.0
 
-    top = corner(xi, yi) * (1 - fx) + corner(xi + 1, yi) * fx
-    bottom = corner(xi, yi + 1) * (1 - fx) + corner(xi + 1, yi + 1) * fx
+    one = np.uint32(1)
+    top = corner(xi, yi) * (1 - fx) + corner(xi + one, yi) * fx
+    bottom = corner(xi, yi + one) * (1 - fx) + corner(xi + one, yi + one) * fx
     return (top * (1 - fy) + bottom * fy).astype(np.float32)
 
 

@@ -27,7 +27,7 @@ def test_new_plugin_installs_is_discovered_and_its_tests_pass(tmp_path):
     env = {"PYTHONPATH": str(site)}
     comps = json.loads(run(sys.executable, "-m", "ganforge.cli", "components", "normalizer", "lab_*", "--json",
                            env=env).stdout)
-    assert [(c["name"], c["distribution"]) for c in comps] == [("lab_film", "ganforge-lab-film")]
+    assert [(c["name"], c["distribution"]) for c in comps] == [("lab_film_film", "ganforge-lab-film")]
     tests = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests"), env=env,
                 cwd=root)
     assert "3 passed" in tests.stdout

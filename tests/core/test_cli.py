@@ -1,4 +1,5 @@
-"""The CLI in subprocesses, as a user runs it."""
+"""The CLI: in subprocesses where the process boundary matters (exit codes, a broken
+plugin at start-up), in-process through `main` elsewhere to keep the suite fast."""
 
 import json
 import os
@@ -7,6 +8,9 @@ import sys
 import textwrap
 
 import pytest
+
+from ganforge import registry
+from ganforge.cli import main
 
 BROKEN = "raise ImportError('this plugin is broken on purpose')\n"
 LOCAL = textwrap.dedent('''
@@ -39,6 +43,19 @@ def ganforge(*args: str, env: dict | None = None, check: bool = True) -> subproc
     return proc
 
 
+def ganforge_inproc(capsys, *args: str) -> str:
+    """Run `main` in this process; returns stdout, raises on a non-zero exit."""
+    previous = registry._current
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        if exc.code:
+            raise AssertionError(f"ganforge {' '.join(args)} exited {exc.code}: {capsys.readouterr().err}")
+    finally:
+        registry._current = previous
+    return capsys.readouterr().out
+
+
 @pytest.fixture
 def local_plugins(tmp_path):
     (tmp_path / "lab_plugin.py").write_text(LOCAL)
@@ -46,8 +63,8 @@ def local_plugins(tmp_path):
     return tmp_path
 
 
-def test_plugins_json_lists_core_ok():
-    out = json.loads(ganforge("plugins", "--json").stdout)
+def test_plugins_json_lists_core_ok(capsys):
+    out = json.loads(ganforge_inproc(capsys, "plugins", "--json"))
     core = {p["name"]: p for p in out["plugins"]}["core"]
     assert core["status"] == "ok" and core["distribution"] == "ganforge" and core["components"] > 0
     assert out["conflicts"] == []
@@ -59,26 +76,24 @@ def test_broken_plugin_is_listed_and_other_commands_still_work(local_plugins):
     assert listed["broken_plugin"]["status"] == "failed"
     assert "this plugin is broken on purpose" in listed["broken_plugin"]["error"]
     assert listed["lab_plugin"]["status"] == "ok"
-    comps = json.loads(ganforge("components", "normalizer", "lab_*", "--json", env=env).stdout)
-    assert [c["name"] for c in comps] == ["lab_ident"] and comps[0]["plugin"] == "lab_plugin"
     assert "hello from the lab plugin" in ganforge("lab-hello", env=env).stdout
     strict = ganforge("--strict", "plugins", env=env, check=False)
     assert strict.returncode == 2 and "broken_plugin (local ) failed" in strict.stderr
 
 
-def test_plugin_option_and_disable(local_plugins):
+def test_plugin_option_components_and_disable(local_plugins, capsys):
     path = str(local_plugins / "lab_plugin.py")
-    comps = json.loads(ganforge("--plugin", path, "components", "--json").stdout)
-    assert "lab_ident" in {c["name"] for c in comps}
-    listed = json.loads(ganforge("--plugin", path, "-p", "no:lab_plugin", "plugins", "--json").stdout)
+    comps = json.loads(ganforge_inproc(capsys, "--plugin", path, "components", "normalizer", "lab_*", "--json"))
+    assert [(c["name"], c["plugin"]) for c in comps] == [("lab_ident", "lab_plugin")]
+    listed = json.loads(ganforge_inproc(capsys, "--plugin", path, "-p", "no:lab_plugin", "plugins", "--json"))
     assert {p["name"]: p["status"] for p in listed["plugins"]}["lab_plugin"] == "disabled"
 
 
-def test_describe_shows_params_and_needs(local_plugins):
-    info = json.loads(ganforge("describe", "dataset", "synthetic", "--json").stdout)
+def test_describe_shows_params_and_needs(capsys):
+    info = json.loads(ganforge_inproc(capsys, "describe", "dataset", "synthetic", "--json"))
     assert info["kind"] == "dataset" and info["params"]
     assert all(p["doc"] for p in info["params"])
-    text = ganforge("describe", "dataset", "synthetic").stdout
+    text = ganforge_inproc(capsys, "describe", "dataset", "synthetic")
     assert "params:" in text and "resolution" in text
 
 
@@ -88,8 +103,8 @@ def test_unknown_component_is_a_clear_error_not_a_traceback():
     assert proc.stderr.startswith("error: no normalizer named 'spaed'") and "Traceback" not in proc.stderr
 
 
-def test_schema_is_valid_json_schema_with_components():
-    schema = json.loads(ganforge("schema").stdout)
+def test_schema_is_valid_json_schema_with_components(capsys):
+    schema = json.loads(ganforge_inproc(capsys, "schema"))
     assert schema["title"] == "ganforge experiment"
     datasets = schema["$defs"]["kind_dataset"]["oneOf"]
     assert any(opt.get("properties", {}).get("type", {}).get("const") == "synthetic" for opt in datasets)

@@ -127,3 +127,14 @@ def test_linear_schedule_reaches_zero_at_the_end(make_exp, config_tree, tmp_path
     trainer.train_step = record
     trainer.fit()
     assert seen == pytest.approx([1e-3, 1e-3, 1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
+
+
+def test_channels_last_trains_the_same_networks(make_exp, tmp_path):
+    trainer = Trainer(make_exp(steps=3, channels_last=True), tmp_path / "cl", show_progress=False)
+    weight = trainer.run.models["generator"].body[0].weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert trainer.sample_batch["image"].is_contiguous(memory_format=torch.channels_last)
+    fast = weights(trainer.fit())
+    plain = weights(train(make_exp(steps=3), tmp_path / "plain", show_progress=False))
+    for k in plain:
+        torch.testing.assert_close(fast[k], plain[k], rtol=1e-4, atol=1e-5)

@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 
 from ganforge.data import (ADE20K, COCOPanoptic, COCOStuff, CelebAMaskHQ, Cityscapes, ClassFolders, DeepFashion,
-                           PairedFolders, export_synthetic)
+                           PairedFolders, export_synthetic, transforms)
 from ganforge.data.synthetic import SyntheticParams, SyntheticWorld
 from ganforge.errors import DataError
 
@@ -304,3 +304,25 @@ def test_coco_malformed_annotation_file_is_reported(world, tmp_path):
     path.unlink()
     with pytest.raises(DataError, match=r"panoptic_train2017\.json: annotation file does not exist"):
         COCOPanoptic(COCOPanoptic.Params(root=str(root), **EXACT))
+
+
+@pytest.mark.parametrize("mode, expect", [
+    ("resize_and_crop", ((48, 48), (40, 40))),
+    ("scale_width_and_crop", ((48, 24), None)),  # 48x24 cannot hold a 40x40 crop
+    ("fixed", ((40, 20), (20, 40))),
+    ("none", ((96, 64), (64, 96))),
+])
+def test_preprocess_modes_follow_spade(mode, expect):
+    resized, out = expect
+    # a 100x50 (W x H) input, load_size 48, crop_size 40, aspect 2
+    assert transforms.resized_size(mode, (100, 50), 48, 40, 2.0) == resized
+    if out is None:
+        message = r"x\.png: resized to 48x24 by 'scale_width_and_crop', smaller than crop_size 40"
+        with pytest.raises(DataError, match=message):
+            transforms.plan(mode, (100, 50), 48, 40, 2.0, False, "x.png")
+    else:
+        assert transforms.output_size(mode, (100, 50), 48, 40, 2.0) == out
+        t = transforms.plan(mode, (100, 50), 48, 40, 2.0, False, "x.png")
+        ids = np.arange(50 * 100).reshape(50, 100)
+        assert tuple(transforms.apply_ids(ids, t).shape) == out
+        assert set(transforms.apply_ids(ids, t).unique().tolist()) <= set(ids.ravel().tolist())  # NEAREST only

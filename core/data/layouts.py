@@ -21,6 +21,7 @@ COCO panoptic lives in `ganforge.data.coco`.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -222,11 +223,18 @@ class ClassFoldersParams(LayoutParams):
     split: str = Field("train", description="sub-folder of root holding one folder per domain")
     load_size: int = Field(256, ge=1, description="resize target before cropping (StarGAN v2's img_size)")
     crop_size: int = Field(256, ge=1, description="final size (StarGAN v2's img_size)")
+    labelled_fraction: float = Field(1.0, ge=0.0, le=1.0,
+                                     description="share of images whose class_label is kept (SEMIT's partly labelled)")
+    seed: int = Field(0, ge=0, description="seed of the labelled / unlabelled split")
 
 
 class ClassFolders(LayoutDataset):
     """One folder per domain (AFHQ: cat/dog/wild; CelebA-HQ: female/male), domain index
-    from the sorted folder names."""
+    from the sorted folder names.
+
+    The folder index is also the ``class_label`` (few-shot papers' categories), kept for a
+    seeded ``labelled_fraction`` of the images and -1 for the others, with ``labelled``.
+    """
 
     Params = ClassFoldersParams
     layout_doc = "root/<split>/<domain>/*.jpg"
@@ -240,10 +248,17 @@ class ClassFolders(LayoutDataset):
                 for img in sorted(p for p in (base / name).rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)]
 
     def fields(self) -> frozenset[str]:
-        return frozenset({"domain"})
+        return frozenset({"domain", "class_label"})
 
     def info_extra(self) -> dict:
-        return {"num_domains": len(self.domains)}
+        return {"num_domains": len(self.domains), "num_classes": len(self.domains)}
 
     def extras(self, entry: Entry, sample: dict) -> None:
-        sample["domain"] = torch.tensor(entry.meta["domain"])
+        domain = entry.meta["domain"]
+        # the split depends on the file, not on its position, so adding images keeps it
+        name = entry.image.relative_to(self.root).as_posix().encode()
+        key = int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big")
+        labelled = bool(np.random.default_rng([self.params.seed, key]).uniform() < self.params.labelled_fraction)
+        sample["domain"] = torch.tensor(domain)
+        sample["class_label"] = torch.tensor(domain if labelled else -1)
+        sample["labelled"] = torch.tensor(labelled)

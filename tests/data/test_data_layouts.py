@@ -67,12 +67,28 @@ def test_class_folders_round_trip(world, tmp_path):
     root = export(world, tmp_path, "class_folders")
     ds = ClassFolders(ClassFolders.Params(root=str(root), **EXACT))
     assert ds.domains == ["0_day", "1_dusk", "2_night"][: len(ds.domains)]
-    assert ds.info().fields == {"domain"} and ds.info().num_domains == len(ds.domains)
+    assert ds.info().fields == {"domain", "class_label"} and ds.info().num_domains == len(ds.domains)
     for k, entry in enumerate(ds.entries):
         i = int(entry.image.stem)
         s, ref = ds[k], world[i]
-        assert int(s["domain"]) == int(ref["domain"])
+        assert int(s["domain"]) == int(ref["domain"]) == int(s["class_label"]) and s["labelled"]
         assert_image_round_trip(s["image"], ref["image"])
+
+
+def test_class_folders_labelled_fraction_is_a_seeded_split(tmp_path):
+    wd = SyntheticWorld(SyntheticParams(resolution=16, fields=("domain",), length=200))
+    root = export_synthetic(wd, tmp_path, "class_folders", 200)
+    params = dict(root=str(root), load_size=16, crop_size=16, flip=False, labelled_fraction=0.25)
+    ds = ClassFolders(ClassFolders.Params(**params))
+    samples = [ds[i] for i in range(len(ds))]
+    labelled = np.array([bool(s["labelled"]) for s in samples])
+    assert abs(labelled.mean() - 0.25) < 0.1
+    for s in samples:
+        assert int(s["class_label"]) == (int(s["domain"]) if s["labelled"] else -1)
+    again = ClassFolders(ClassFolders.Params(**params))
+    assert [bool(again[i]["labelled"]) for i in range(len(ds))] == labelled.tolist()
+    other = ClassFolders(ClassFolders.Params(**{**params, "seed": 1}))
+    assert [bool(other[i]["labelled"]) for i in range(len(ds))] != labelled.tolist()
 
 
 def test_coco_panoptic_round_trip(world, tmp_path):

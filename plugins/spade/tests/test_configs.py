@@ -1,0 +1,40 @@
+"""The shipped configs: valid against the experiment schema and the registry, and the
+paper configs hold the paper's networks (their parameter counts) and optimiser settings."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import ganforge
+import ganforge_spade.plugin
+from ganforge.config import from_dict, load_config, read_yaml
+
+from test_param_counts import OFFICIAL, SETTINGS
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def test_synthetic_config_checks_against_the_installed_world(isolated_registry):
+    isolated_registry(("spade", ganforge_spade.plugin))  # with the core's synthetic dataset
+    exp = load_config(CONFIGS / "synthetic.yaml")
+    assert exp.data.type == "synthetic" and exp.models["generator"].type == "spade"
+
+
+@pytest.mark.parametrize("dataset", sorted(OFFICIAL))
+def test_paper_configs_build_the_official_networks(spade, dataset):
+    path = CONFIGS / f"{dataset}.yaml"
+    exp = from_dict(read_yaml(path), str(path))
+    assert exp.data.type == dataset
+    assert exp.optim["generator"].lr == 1e-4 and exp.optim["discriminator"].lr == 4e-4
+    assert exp.optim["generator"].betas == exp.optim["discriminator"].betas == (0.0, 0.9)
+    recipe = ganforge.resolve("strategy", exp.strategy)[1]
+    assert (recipe.gan_loss.type, recipe.vgg.type, recipe.lambda_feat, recipe.lambda_vgg) == (
+        "hinge", "vgg19_perceptual", 10.0, 10.0)
+    data, _ = SETTINGS[dataset]
+    counts = []
+    with torch.device("meta"):  # see test_param_counts: spectral norm adds no parameters
+        for role, kind in (("generator", "generator"), ("discriminator", "discriminator")):
+            spec = {**exp.models[role].model_dump(), "spectral_norm": False}
+            counts.append(sum(p.numel() for p in ganforge.build(kind, spec, data).parameters()))
+    assert counts == [OFFICIAL[dataset][0], OFFICIAL[dataset][2]]

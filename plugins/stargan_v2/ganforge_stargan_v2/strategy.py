@@ -109,7 +109,8 @@ class StarGANv2(ganforge.Strategy):
     optimizers = {"generator": ("generator",), "mapping": ("mapping",), "style_encoder": ("style_encoder",),
                   "discriminator": ("discriminator",)}
     requires = frozenset({"domain"})
-    provides = frozenset({"source"})  # the batch image, added in ganforge_prepare_batch
+    # added to the condition in ganforge_prepare_batch: the batch image and a latent code
+    provides = frozenset({"source", "z"})
 
     def __init__(self, params: StarGANv2Params, data: DataInfo):
         super().__init__(params, data)
@@ -173,10 +174,12 @@ class StarGANv2(ganforge.Strategy):
 
     @ganforge.hookimpl
     def ganforge_prepare_batch(self, run: Run, batch: dict[str, Any]) -> None:
-        """Adds the source image to the condition and draws this step's targets."""
+        """Draws this step's targets and adds the source image and the first latent code
+        to the condition (so generic sampling and evaluation can run F and G on it)."""
         cond = batch["cond"]
-        batch["cond"] = self.source_condition(run, batch["image"], cond)
-        batch[TARGETS] = draw_targets(batch["image"], cond["domain"], self.latent_dim)
+        targets = draw_targets(batch["image"], cond["domain"], self.latent_dim)
+        batch["cond"] = self.source_condition(run, batch["image"], cond).replace(z=targets.z)
+        batch[TARGETS] = targets
 
     @ganforge.hookimpl
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:

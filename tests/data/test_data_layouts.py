@@ -76,8 +76,8 @@ def test_class_folders_round_trip(world, tmp_path):
 
 
 def test_class_folders_labelled_fraction_is_a_seeded_split(tmp_path):
-    wd = SyntheticWorld(SyntheticParams(resolution=16, fields=("domain",), length=200))
-    root = export_synthetic(wd, tmp_path, "class_folders", 200)
+    wd = SyntheticWorld(SyntheticParams(resolution=16, fields=("domain",), length=120))
+    root = export_synthetic(wd, tmp_path, "class_folders", 120)
     params = dict(root=str(root), load_size=16, crop_size=16, flip=False, labelled_fraction=0.25)
     ds = ClassFolders(ClassFolders.Params(**params))
     samples = [ds[i] for i in range(len(ds))]

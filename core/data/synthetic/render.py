@@ -56,18 +56,22 @@ class Layout:
 def _stuff(scene: Scene, rays: np.ndarray, f: float, stuff_ids: dict[str, int]):
     """Label, texture coordinates, footprint and depth of the background: rays going down
     hit the ground plane (and maybe the lake), the others the mountain ridge or the sky.
-    Each part is computed on its own pixels only."""
+
+    The camera never rolls, so a ray's vertical component depends on its row only: the
+    sky is the rows above the horizon, the ground the rows below, and each part is
+    computed on its own rows (views, no masks)."""
     h, w, _ = rays.shape
-    ground = rays[..., 1] < -1e-6
-    label = np.full((h, w), stuff_ids["sky"], np.int64)
+    k = int(np.count_nonzero(rays[:, 0, 1] >= -1e-6))  # rows looking up (dy falls row by row)
+    label = np.empty((h, w), np.int64)
     tex = np.empty((2, h, w), np.float32)
     footprint = np.full((h, w), DOME_RADIUS / f, np.float32)
     depth = np.full((h, w), np.inf, np.float32)
 
-    g = rays[ground]
-    t = -scene.height / g[:, 1]
-    gx, gz = t * g[:, 0], t * g[:, 2]
-    ground_label = np.full(len(t), stuff_ids["ground"], np.int64)
+    g = rays[k:]
+    dy = g[:, :1, 1]  # (rows, 1)
+    t = -scene.height / dy
+    gx, gz = t * g[..., 0], t * g[..., 2]
+    label[k:] = stuff_ids["ground"]
     if "water" in stuff_ids and scene.lake[5] > 0:
         cx, cz, ra, rb, ang = scene.lake[:5]
         c, s = np.cos(np.radians(ang)), np.sin(np.radians(ang))
@@ -75,23 +79,22 @@ def _stuff(scene: Scene, rays: np.ndarray, f: float, stuff_ids: dict[str, int]):
         r2 = p * p + q * q
         sin_phi = q / np.sqrt(np.maximum(r2, 1e-12))
         shore = 1.0 + 0.15 * (3 * sin_phi - 4 * sin_phi ** 3)  # 1 + 0.15 sin(3 phi): a wavy shore
-        ground_label[r2 < shore * shore] = stuff_ids["water"]
-    label[ground] = ground_label
-    tex[0][ground], tex[1][ground] = gx, gz
-    grazing = np.maximum(-g[:, 1] / np.sqrt(np.einsum("nc,nc->n", g, g)), 0.02)
-    footprint[ground] = t / (f * grazing)
-    depth[ground] = t
+        label[k:][r2 < shore * shore] = stuff_ids["water"]
+    tex[0, k:], tex[1, k:] = gx, gz
+    grazing = np.maximum(-dy / np.sqrt(np.einsum("hwc,hwc->hw", g, g)), 0.02)
+    footprint[k:] = t / (f * grazing)
+    depth[k:] = t
 
-    sky = ~ground
-    d = rays[sky]
-    heading = np.arctan2(d[:, 0], d[:, 2])
-    elev = np.arctan2(d[:, 1], np.hypot(d[:, 0], d[:, 2]))
+    d = rays[:k]
+    heading = np.arctan2(d[..., 0], d[..., 2])
+    elev = np.arctan2(d[..., 1], np.hypot(d[..., 0], d[..., 2]))
+    label[:k] = stuff_ids["sky"]
     if "mountain" in stuff_ids:
-        label[sky] = np.where(np.degrees(elev) < scene.ridge_height(heading), stuff_ids["mountain"], stuff_ids["sky"])
+        label[:k][np.degrees(elev) < scene.ridge_height(heading)] = stuff_ids["mountain"]
     # unwrap the heading around the view direction so that its +-pi seam stays behind the camera
     az = np.radians(scene.azimuth)
     unwrapped = az + np.mod(heading - az + np.pi, 2 * np.pi) - np.pi
-    tex[0][sky], tex[1][sky] = unwrapped * DOME_RADIUS, elev * DOME_RADIUS
+    tex[0, :k], tex[1, :k] = unwrapped * DOME_RADIUS, elev * DOME_RADIUS
     return label, tex, footprint, depth
 
 

@@ -19,6 +19,7 @@ Conventions (world units are metres, angles degrees):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -44,6 +45,7 @@ class Scene:
     size: np.ndarray  # (N, 2) half extents (size_a, size_b) in metres
 
     # -- camera -------------------------------------------------------------------
+    @cached_property
     def basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Camera right, up and forward unit vectors in world coordinates."""
         th, ph = np.radians(self.azimuth), np.radians(self.elevation)
@@ -65,7 +67,7 @@ class Scene:
         f = self.focal(h)
         x = (np.arange(w, dtype=np.float32) + 0.5 - w / 2) / f
         y = -(np.arange(h, dtype=np.float32) + 0.5 - h / 2) / f
-        right, up, forward = self.basis()
+        right, up, forward = self.basis
         return x[None, :, None] * right + y[:, None, None] * up + forward
 
     # -- objects ------------------------------------------------------------------
@@ -89,7 +91,7 @@ class Scene:
 
     def to_camera(self, points: np.ndarray) -> np.ndarray:
         """(M, 3) world points -> (M, 3) camera coordinates (x right, y up, z forward)."""
-        right, up, forward = self.basis()
+        right, up, forward = self.basis
         q = points - self.centre
         return np.stack([q @ right, q @ up, q @ forward], axis=-1)
 

@@ -23,3 +23,10 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+
+
+@ganforge.hookimpl
+def ganforge_cli(group) -> None:
+    from .cli import add_commands  # click and the trainer load only for the command line
+
+    add_commands(group)

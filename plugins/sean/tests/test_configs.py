@@ -1,0 +1,67 @@
+"""The shipped configs: each one validates against its dataset's description, and the
+CelebAMask-HQ config builds networks with exactly the official parameter counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganforge import DataInfo
+from ganforge.config import load_config, verify
+from ganforge.trainer import build_networks, parameter_counts
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+LABELS = frozenset({"label"})
+# What each dataset provides (the datasets are not on this machine; the synthetic world is).
+DATA = {
+    "celebamask_hq": DataInfo(fields=LABELS, resolution=(256, 256), label_nc=19),
+    "ade20k": DataInfo(fields=LABELS, resolution=(256, 256), label_nc=150, contain_dontcare_label=True),
+    "cityscapes": DataInfo(fields=LABELS | {"instance"}, resolution=(256, 512), label_nc=35),
+    "facades": DataInfo(fields=LABELS, resolution=(256, 256), label_nc=12),
+}
+
+# Counted by instantiating the official networks (github.com/ZPdesu/SEAN, commit 04c7536,
+# models/networks/generator.py and discriminator.py) with the README's CelebAMask-HQ
+# options: --label_nc 19 --no_instance --crop_size 256, ngf = ndf = 64, n_layers_D 3, num_D 2.
+OFFICIAL_G = 266_907_367  # the official SPADEGenerator, which holds the Zencoder
+OFFICIAL_ZENCODER = 1_568_576
+OFFICIAL_D = 1_364_098
+# The official up_3 block builds its three ACE layers with use_rgb=False but still creates
+# their blending_gamma/beta (one scalar each), which its forward never reads; we do not.
+OFFICIAL_DEAD_BLENDING = 6
+
+
+def test_every_config_is_shipped():
+    assert sorted(p.stem for p in CONFIGS.glob("*.yaml")) == sorted([*DATA, "synthetic"])
+
+
+@pytest.mark.parametrize("name", sorted(DATA))
+def test_paper_config_validates(registry, name):
+    exp = load_config(CONFIGS / f"{name}.yaml", check=False)
+    info = verify(exp, DATA[name], source=name)
+    assert "region_style" in info.fields  # provided by the configured style encoder
+    assert exp.models["generator"].type == "sean" and exp.models["encoder"].type == "sean_style"
+    assert exp.strategy.type == "paired_conditional"
+    assert exp.optim["generator"].lr == 1e-4 and exp.optim["discriminator"].lr == 4e-4
+
+
+def test_synthetic_config_validates_against_the_synthetic_world(registry):
+    exp = load_config(CONFIGS / "synthetic.yaml")
+    info = verify(exp)
+    assert info.resolution == (64, 64) and info.fields == {"label", "region_style"}
+
+
+def test_celebamask_hq_config_has_the_official_parameter_counts(registry):
+    """Built on the meta device, so 266M parameters cost no memory; ``init_type: none``
+    only skips the (slow on meta) initialisation arithmetic and changes no count."""
+    skip_init = [f"models.{path}.init_type=none" for path in
+                 ("generator", "generator.norm", "generator.final_norm", "encoder", "discriminator")]
+    exp = load_config(CONFIGS / "celebamask_hq.yaml", skip_init, check=False)
+    info = verify(exp, DATA["celebamask_hq"])
+    with torch.device("meta"):
+        models, _ = build_networks(exp, info)
+    counts = {role: c["total"] for role, c in parameter_counts(models).items()}
+    assert counts == {"generator": 265_338_785, "discriminator": OFFICIAL_D, "encoder": OFFICIAL_ZENCODER}
+    assert counts["generator"] + counts["encoder"] + OFFICIAL_DEAD_BLENDING == OFFICIAL_G

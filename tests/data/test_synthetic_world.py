@@ -254,6 +254,8 @@ def test_invalid_params_are_rejected_with_the_reason(bad, message):
         SyntheticParams(**bad)
 
 
-def test_index_out_of_range():
+def test_index_and_domain_out_of_range():
     with pytest.raises(IndexError, match="outside"):
         world(length=3)[3]
+    with pytest.raises(ValueError, match=r"domain 3 outside \[0, 3\)"):
+        world().render(0, domain=3)

@@ -20,7 +20,7 @@ from ganforge.interfaces import DataInfo, Dataset, Params
 
 from ..ops import PANOPTIC_INSTANCE_STRIDE, boundary_map, boxes_from_instances, panoptic_ids, segments_info
 from .classes import DOMAINS, REQUIRED_STUFF, STUFF, STUFF_NAMES, THING_NAMES, THINGS, WorldClass, apply_domain
-from .render import STYLE_PARAMS, render_layout, shade, sketch_strokes
+from .render import STYLE_PARAMS, Layout, render_layout, shade, sketch_strokes
 from .scene import Scene, sample_scene
 
 #: everything a sample can hold besides "image"; ``fields`` picks among them
@@ -168,6 +168,8 @@ class SyntheticWorld(Dataset):
         drawn = int(rng["domain"].integers(0, p.num_domains))
         if domain is None:
             domain = drawn if p.domain is None else p.domain
+        elif not 0 <= domain < p.num_domains:
+            raise ValueError(f"domain {domain} outside [0, {p.num_domains}) (num_domains)")
         rgb = apply_domain(shade(layout, style, int(rng["style"].integers(0, 2 ** 20))), DOMAINS[domain])
 
         want = set(p.fields)
@@ -199,7 +201,7 @@ class SyntheticWorld(Dataset):
             out["scene"] = self._scene_tensors(scene, layout)
         return out
 
-    def _class_label(self, layout, scene: Scene, rng: np.random.Generator) -> dict:
+    def _class_label(self, layout: Layout, scene: Scene, rng: np.random.Generator) -> dict:
         areas = np.bincount(layout.instance.ravel(), minlength=len(scene.category) + 1)[1:]
         main = int(np.argmax(areas[layout.instance_of - 1] * (layout.instance_of > 0)))
         category = int(scene.category[main])
@@ -207,7 +209,7 @@ class SyntheticWorld(Dataset):
         return {"class_label": torch.tensor(category if labelled else -1), "labelled": torch.tensor(labelled),
                 "true_class_label": torch.tensor(category)}
 
-    def _scene_tensors(self, scene: Scene, layout) -> dict:
+    def _scene_tensors(self, scene: Scene, layout: Layout) -> dict:
         """Fixed-shape tensors (objects padded to max_objects, category -1) so batches collate."""
         m, n = self.params.max_objects, len(scene.category)
 

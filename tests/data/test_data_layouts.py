@@ -342,3 +342,11 @@ def test_preprocess_modes_follow_spade(mode, expect):
         ids = np.arange(50 * 100).reshape(50, 100)
         assert tuple(transforms.apply_ids(ids, t).shape) == out
         assert set(transforms.apply_ids(ids, t).unique().tolist()) <= set(ids.ravel().tolist())  # NEAREST only
+
+
+def test_jpeg_export_loads_close_to_the_rendered_image(world, tmp_path):
+    root = export_synthetic(world, tmp_path, "celebamask_hq", 2, image_format="jpg")
+    assert sorted(p.name for p in (root / "train" / "images").iterdir()) == ["0.jpg", "1.jpg"]
+    s = CelebAMaskHQ(CelebAMaskHQ.Params(root=str(root), **EXACT))[1]
+    assert (s["image"] - world[1]["image"]).abs().mean() < 0.05
+    assert torch.equal(s["label"], world[1]["label"])  # label maps stay lossless PNG

@@ -259,3 +259,14 @@ def test_index_and_domain_out_of_range():
         world(length=3)[3]
     with pytest.raises(ValueError, match=r"domain 3 outside \[0, 3\)"):
         world().render(0, domain=3)
+
+
+def test_one_scene_at_every_resolution_of_the_same_aspect():
+    small, large = world(resolution=64, seed=9)[4], world(resolution=128, seed=9)[4]
+    assert_same(small["scene"], large["scene"])
+    assert torch.equal(small["region_style_params"], large["region_style_params"])
+    # the label maps agree wherever the 128 map is constant over each 2x2 block
+    blocks = large["label"].reshape(64, 2, 64, 2).permute(0, 2, 1, 3).reshape(64, 64, 4)
+    flat = (blocks == blocks[..., :1]).all(-1)
+    agree = (small["label"] == blocks[..., 0])[flat].float().mean()
+    assert flat.float().mean() > 0.8 and agree > 0.97

@@ -67,6 +67,7 @@ class LayoutDataset(Dataset):
 
     Params = LayoutParams
     layout_doc = ""  # what `scan` expects, quoted when nothing is found
+    rescale_maps = False  # maps at another scale of the image (same aspect) are resized, not an error
 
     def __init__(self, params: LayoutParams):
         super().__init__(params)
@@ -132,10 +133,14 @@ class LayoutDataset(Dataset):
         img = read_rgb(entry.image)
         maps = self.read_maps(entry)
         for name, ids in maps.items():
-            if ids.shape != (img.height, img.width):
-                source = entry.maps.get(name, entry.image)
-                raise DataError(f"{source}: {name} map is {ids.shape[1]}x{ids.shape[0]} but its image "
-                                f"{entry.image} is {img.width}x{img.height}")
+            h, w = ids.shape
+            if (h, w) == (img.height, img.width):
+                continue
+            if self.rescale_maps and h * img.width == w * img.height:
+                maps[name] = transforms.resize_ids(ids, img.size)
+                continue
+            source = entry.maps.get(name, entry.image)
+            raise DataError(f"{source}: {name} map is {w}x{h} but its image {entry.image} is {img.width}x{img.height}")
         t = transforms.plan(p.preprocess, img.size, p.load_size, p.crop_size, p.aspect_ratio, p.flip, entry.image)
         sample = {"image": transforms.apply_image(img, t)}
         for name, ids in maps.items():

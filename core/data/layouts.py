@@ -145,6 +145,7 @@ class CelebAMaskHQ(PairedFolders):
 
     Params = CelebAMaskHQParams
     layout_doc = "root/<split>/images/*.jpg and root/<split>/labels/*.png"
+    rescale_maps = True  # the release pairs 1024x1024 images with 512x512 masks
 
     def folders(self) -> tuple[Path, dict[str, Path]]:
         base = self.root / self.params.split

@@ -84,11 +84,17 @@ def apply_image(img: Image.Image, t: Spatial) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
 
 
+def resize_ids(ids: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W) id map resized to ``size`` (W, H) with NEAREST, so ids never blend."""
+    if (ids.shape[1], ids.shape[0]) == size:
+        return ids
+    img = Image.fromarray(ids.astype(np.int32)).resize(size, Image.NEAREST)  # mode "I"
+    return np.asarray(img).astype(np.int64)
+
+
 def apply_ids(ids: np.ndarray, t: Spatial) -> torch.Tensor:
     """(H, W) long id map, resized with NEAREST only."""
-    if (ids.shape[1], ids.shape[0]) != t.size:
-        img = Image.fromarray(ids.astype(np.int32)).resize(t.size, Image.NEAREST)  # mode "I"
-        ids = np.asarray(img).astype(np.int64)
+    ids = resize_ids(ids, t.size)
     left, top, right, bottom = t.box
     ids = ids[top:bottom, left:right]
     if t.flip:

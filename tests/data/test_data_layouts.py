@@ -350,3 +350,15 @@ def test_jpeg_export_loads_close_to_the_rendered_image(world, tmp_path):
     s = CelebAMaskHQ(CelebAMaskHQ.Params(root=str(root), **EXACT))[1]
     assert (s["image"] - world[1]["image"]).abs().mean() < 0.05
     assert torch.equal(s["label"], world[1]["label"])  # label maps stay lossless PNG
+
+
+def test_celebamask_hq_accepts_half_size_masks_but_not_other_shapes(world, tmp_path):
+    root = export(world, tmp_path, "celebamask_hq")
+    small = root / "train" / "labels" / "0.png"
+    Image.open(small).resize((16, 16), Image.NEAREST).save(small)  # as the release: masks at half size
+    ds = CelebAMaskHQ(CelebAMaskHQ.Params(root=str(root), **EXACT))
+    expect = torch.from_numpy(np.array(Image.open(small).resize((32, 32), Image.NEAREST))).long()
+    assert torch.equal(ds[0]["label"], expect)
+    Image.open(small).resize((16, 8), Image.NEAREST).save(small)
+    with pytest.raises(DataError, match=r"0\.png: label map is 16x8 but its image .*0\.png is 32x32"):
+        ds[0]

@@ -1,0 +1,139 @@
+"""``ganforge stargan-v2 ...``: the paper's applications on a trained or released model.
+
+CHECKPOINT is a ganforge run folder, a ganforge checkpoint, or an official
+``100000_nets_ema.ckpt`` together with ``--preset afhq|celeba_hq``. Images are given as
+files; a reference is ``PATH:DOMAIN`` (its domain index, e.g. AFHQ cat 0, dog 1, wild 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import torch
+
+import ganforge
+from ganforge.report import save_grid
+
+from . import apps
+
+checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
+preset_opt = click.option("--preset", type=click.Choice(sorted(apps.PRESETS)), default=None,
+                          help="CHECKPOINT is an official release of this setting")
+source_opt = click.option("--source", "sources", multiple=True, required=True, type=click.Path(exists=True),
+                          help="image to translate (repeatable; one column each)")
+out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
+seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="seed of the latent codes")
+
+
+def parse_reference(text: str) -> tuple[str, int]:
+    path, _, domain = text.rpartition(":")
+    if not path or not domain.isdigit():
+        raise ganforge.ConfigError(f"--reference {text!r}: expected PATH:DOMAIN, e.g. cat.jpg:0")
+    if not Path(path).is_file():
+        raise ganforge.DataError(f"--reference {text!r}: no such file {path}")
+    return path, int(domain)
+
+
+def _check_domains(nets: apps.Networks, domains) -> None:
+    bad = [d for d in domains if not 0 <= d < nets.data.num_domains]
+    if bad:
+        raise ganforge.ConfigError(f"domain {bad[0]} out of range: the model has {nets.data.num_domains} domains")
+
+
+def _sources(nets: apps.Networks, sources) -> torch.Tensor:
+    return apps.load_images(sources, nets.data.resolution[0])
+
+
+def _references(nets: apps.Networks, references) -> tuple[torch.Tensor, torch.Tensor]:
+    pairs = [parse_reference(r) for r in references]
+    _check_domains(nets, [d for _, d in pairs])
+    images = apps.load_images([p for p, _ in pairs], nets.data.resolution[0])
+    return images, torch.tensor([d for _, d in pairs])
+
+
+def latent_command(checkpoint, sources, domains, styles, psi, seed, preset, out) -> Path:
+    nets = apps.load_networks(checkpoint, preset)
+    domains = list(domains) or list(range(nets.data.num_domains))
+    _check_domains(nets, domains)
+    source = _sources(nets, sources)
+    torch.manual_seed(seed)
+    z = torch.randn(styles, nets.latent_dim)
+    rows = [source, *apps.latent_guided(nets, source, domains, z, psi)]
+    return save_grid(apps.grid(rows), source.shape[0], Path(out))
+
+
+def reference_command(checkpoint, sources, references, preset, out) -> Path:
+    """Official layout: the first row holds the sources after a blank cell, each further
+    row a reference followed by the sources in its style."""
+    nets = apps.load_networks(checkpoint, preset)
+    source = _sources(nets, sources)
+    reference, domain = _references(nets, references)
+    rows = [torch.cat([torch.ones_like(source[:1]), source])]
+    for ref, fake in zip(reference, apps.reference_guided(nets, source, reference, domain)):
+        rows.append(torch.cat([ref[None], fake]))
+    return save_grid(apps.grid(rows), source.shape[0] + 1, Path(out))
+
+
+def interpolate_command(checkpoint, sources, references, domain, steps, seed, preset, out) -> Path:
+    """Between the styles of two references, or of two random z in ``domain``."""
+    nets = apps.load_networks(checkpoint, preset)
+    source = _sources(nets, sources)
+    if references:
+        if len(references) != 2:
+            raise ganforge.ConfigError("--reference: give exactly two (PATH:DOMAIN) to interpolate between")
+        images, domains = _references(nets, references)
+        s = nets.style_encoder(images, ganforge.Condition(domain=domains))["style"].detach()
+    else:
+        if domain is None:
+            raise ganforge.ConfigError("give two --reference PATH:DOMAIN, or --domain D for two random styles")
+        _check_domains(nets, [domain])
+        torch.manual_seed(seed)
+        z = torch.randn(2, nets.latent_dim)
+        with torch.no_grad():
+            s = nets.mapping(None, ganforge.Condition(z=z, domain=torch.tensor([domain, domain])))["style"]
+    rows = [source, *apps.interpolate(nets, source, s[:1], s[1:], steps)]
+    return save_grid(apps.grid(rows), source.shape[0], Path(out))
+
+
+def add_commands(group: click.Group) -> None:
+    @group.group(name="stargan-v2")
+    def stargan_v2() -> None:
+        """StarGAN v2 applications: latent-guided, reference-guided synthesis, style interpolation."""
+
+    @stargan_v2.command()
+    @checkpoint_arg
+    @source_opt
+    @click.option("--domain", "domains", type=int, multiple=True, help="target domain (repeatable; default: all)")
+    @click.option("--styles", type=int, default=4, show_default=True, help="random styles per domain")
+    @click.option("--psi", type=float, default=1.0, show_default=True,
+                  help="truncation towards the domain's average style (1 = none)")
+    @seed_opt
+    @preset_opt
+    @out_opt
+    def latent(checkpoint, sources, domains, styles, psi, seed, preset, out):
+        """Latent-guided synthesis: each source in several random styles of each target domain."""
+        click.echo(latent_command(checkpoint, sources, domains, styles, psi, seed, preset, out))
+
+    @stargan_v2.command()
+    @checkpoint_arg
+    @source_opt
+    @click.option("--reference", "references", multiple=True, required=True, help="PATH:DOMAIN (repeatable)")
+    @preset_opt
+    @out_opt
+    def reference(checkpoint, sources, references, preset, out):
+        """Reference-guided synthesis: each source in the style of each reference image."""
+        click.echo(reference_command(checkpoint, sources, references, preset, out))
+
+    @stargan_v2.command()
+    @checkpoint_arg
+    @source_opt
+    @click.option("--reference", "references", multiple=True, help="two PATH:DOMAIN to interpolate between")
+    @click.option("--domain", type=int, default=None, help="without references: two random styles of this domain")
+    @click.option("--steps", type=int, default=8, show_default=True, help="interpolation points, ends included")
+    @seed_opt
+    @preset_opt
+    @out_opt
+    def interpolate(checkpoint, sources, references, domain, steps, seed, preset, out):
+        """Style interpolation: the sources along a line between two styles."""
+        click.echo(interpolate_command(checkpoint, sources, references, domain, steps, seed, preset, out))

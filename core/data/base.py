@@ -165,6 +165,7 @@ class SegmentationDataset(LayoutDataset):
     """Layouts with label maps (and optional instance maps), checked against ``label_nc``."""
 
     Params = SegmentationParams
+    provides = frozenset({"label", "instance", "boxes"})  # at most; `fields` says what a config gives
 
     @property
     def label_nc(self) -> int:

@@ -39,6 +39,7 @@ class COCOPanoptic(SegmentationDataset):
     """COCO panoptic: panoptic ids with their segments, semantic labels, instances, boxes."""
 
     Params = COCOPanopticParams
+    provides = frozenset({"label", "instance", "panoptic", "boxes"})
     layout_doc = "root/annotations/panoptic_<split>.json, root/annotations/panoptic_<split>/*.png, root/<split>/*"
 
     def scan(self) -> list[Entry]:

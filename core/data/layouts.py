@@ -238,6 +238,7 @@ class ClassFolders(LayoutDataset):
     """
 
     Params = ClassFoldersParams
+    provides = frozenset({"domain", "class_label"})
     layout_doc = "root/<split>/<domain>/*.jpg"
 
     def scan(self) -> list[Entry]:

@@ -71,3 +71,11 @@ def test_boxes_from_instances_and_segments_info():
     segs = segments_info(label + 1 + 256 * inst, lambda s: s % 256, lambda c: c > 5)
     assert [(s["category_id"], s["isthing"], s["bbox"], s["area"]) for s in segs] == [
         (1, 0, [0, 0, 8, 4], 25), (6, 1, [7, 0, 1, 1], 1), (8, 1, [2, 1, 3, 2], 6)]
+
+
+def test_info_fields_never_exceed_what_the_class_declares(registry, tmp_path):
+    world = ganforge.build("dataset", {"type": "synthetic", "resolution": 16})
+    assert world.info().fields == type(world).provides
+    root = data.export_synthetic(world, tmp_path, "coco_panoptic", 1)
+    coco = ganforge.build("dataset", {"type": "coco_panoptic", "root": str(root), "load_size": 16, "crop_size": 16})
+    assert coco.info().fields == type(coco).provides

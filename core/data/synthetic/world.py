@@ -97,6 +97,7 @@ class SyntheticWorld(Dataset):
     """
 
     Params = SyntheticParams
+    provides = frozenset({"label", "instance", "panoptic", "boxes", "edge", "sketch", "domain", "class_label"})
 
     def __init__(self, params: SyntheticParams):
         super().__init__(params)

@@ -76,10 +76,6 @@ class PairedConditional(ganforge.Strategy):
 
     # -- run hooks -----------------------------------------------------------------------
     @ganforge.hookimpl
-    def ganforge_setup(self, run: Run) -> None:
-        self.to(run.device)  # the loss networks (VGG) live where the models do
-
-    @ganforge.hookimpl
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         real, cond = batch["image"], batch["cond"]
         with run.autocast():

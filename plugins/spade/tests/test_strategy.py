@@ -75,6 +75,17 @@ def test_discriminator_step_spares_g_and_e(spade, data):
     assert all(p.grad is None for role in ("generator", "encoder") for p in run.models[role].parameters())
 
 
+def test_steps_under_bf16_autocast(spade, data):
+    strategy = ganforge.build("strategy", RANDOM_VGG, data)
+    run, batch = make_run(data, encoder=True), make_batch(data)
+    run.amp_dtype = torch.bfloat16
+    for step in (strategy.ganforge_discriminator_step, strategy.ganforge_generator_step):
+        result = step(run, batch)
+        assert result.loss.dtype == torch.float32 and torch.isfinite(result.loss)
+        result.loss.backward()
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in run.models["generator"].parameters())
+
+
 def test_disabled_losses_are_left_out(spade, data):
     strategy = ganforge.build("strategy", {"type": "paired_conditional", "feat": None, "vgg": None,
                                            "gan_loss": "lsgan"}, data)

@@ -98,6 +98,39 @@ def _stuff(scene: Scene, rays: np.ndarray, f: float, stuff_ids: dict[str, int]):
     return label, tex, footprint, depth
 
 
+_CORNERS = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32)
+
+
+def _screen_box(scene: Scene, j: int, h: int, w: int) -> tuple[int, int, int, int] | None:
+    """Rows and columns (v0, v1, u0, u1) covering object ``j``: the projection of its
+    rotated bounding square, which holds the shape because the shape is flat. None when
+    it is off screen or behind the camera."""
+    uv, z = scene.project(scene.local_to_world(j, _CORNERS), h, w)
+    if (z <= 1e-3).any():
+        return None
+    u0, v0 = np.clip(np.floor(uv.min(0)).astype(int), 0, [w, h])
+    u1, v1 = np.clip(np.ceil(uv.max(0)).astype(int) + 1, 0, [w, h])
+    return None if u0 >= u1 or v0 >= v1 else (int(v0), int(v1), int(u0), int(u1))
+
+
+def _intersect(scene: Scene, j: int, rays: np.ndarray):
+    """Where ``rays`` meet object ``j``'s plane: depth t, shape coordinates (a, b) (the
+    shape spans [-1, 1]^2 before its roll) and how squarely each ray faces the plane."""
+    axis_a, _, normal = scene.object_axes(j)
+    denom = np.einsum("hwc,c->hw", rays, normal)  # einsum: no BLAS threads per pixel
+    denom = np.where(np.abs(denom) < 1e-6, 1e-6, denom)
+    offset = scene.position[j] - scene.centre
+    t = float(offset @ normal) / denom
+    # in-plane coordinates of the hit point C + t d relative to the centre P (axis b is +y)
+    la = t * np.einsum("hwc,c->hw", rays, axis_a) - float(offset @ axis_a)
+    lb = t * rays[..., 1] - offset[1]
+    rho = np.radians(scene.roll[j])
+    a = (np.cos(rho) * la + np.sin(rho) * lb) / scene.size[j, 0]
+    b = (-np.sin(rho) * la + np.cos(rho) * lb) / scene.size[j, 1]
+    facing = np.abs(denom) / np.sqrt(np.einsum("hwc,hwc->hw", rays, rays))
+    return t, a, b, facing
+
+
 def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing_ids: np.ndarray,
                   shapes: tuple[str, ...]) -> Layout:
     """Cast every pixel's ray into ``scene``.
@@ -112,36 +145,21 @@ def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing
     light = np.ones((h, w), np.float32)
     instance = np.zeros((h, w), np.int64)
 
-    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32)
     for j in range(len(scene.category)):
-        uv, z = scene.project(scene.local_to_world(j, corners), h, w)
-        if (z <= 1e-3).any():
+        box = _screen_box(scene, j, h, w)
+        if box is None:
             continue
-        u0, v0 = np.clip(np.floor(uv.min(0)).astype(int), 0, [w, h])
-        u1, v1 = np.clip(np.ceil(uv.max(0)).astype(int) + 1, 0, [w, h])
-        if u0 >= u1 or v0 >= v1:
-            continue
-        sub = rays[v0:v1, u0:u1]
-        axis_a, _, normal = scene.object_axes(j)
-        denom = np.einsum("hwc,c->hw", sub, normal)  # einsum: no BLAS threads per pixel
-        denom = np.where(np.abs(denom) < 1e-6, 1e-6, denom)
-        offset = scene.position[j] - scene.centre
-        t = float(offset @ normal) / denom
-        # in-plane coordinates of the hit point C + t d relative to the centre P (axis b is +y)
-        la = t * np.einsum("hwc,c->hw", sub, axis_a) - float(offset @ axis_a)
-        lb = t * sub[..., 1] - offset[1]
-        rho = np.radians(scene.roll[j])
-        a = (np.cos(rho) * la + np.sin(rho) * lb) / scene.size[j, 0]
-        b = (-np.sin(rho) * la + np.cos(rho) * lb) / scene.size[j, 1]
-        hit = SHAPES[shapes[scene.category[j]]](a, b) & (t > 0) & (t < depth[v0:v1, u0:u1])
-        np.copyto(label[v0:v1, u0:u1], thing_ids[scene.category[j]], where=hit)
-        np.copyto(instance[v0:v1, u0:u1], j + 1, where=hit)
-        np.copyto(depth[v0:v1, u0:u1], t, where=hit)
-        np.copyto(tex[0, v0:v1, u0:u1], a, where=hit)
-        np.copyto(tex[1, v0:v1, u0:u1], b, where=hit)
-        facing = np.abs(denom) / np.sqrt(np.einsum("hwc,hwc->hw", sub, sub))
-        np.copyto(footprint[v0:v1, u0:u1], t / (f * scene.size[j, 1] * np.maximum(facing, 0.1)), where=hit)
-        np.copyto(light[v0:v1, u0:u1], 0.55 + 0.45 * abs(float(normal @ scene.sun)), where=hit)
+        rows, cols = slice(box[0], box[1]), slice(box[2], box[3])
+        t, a, b, facing = _intersect(scene, j, rays[rows, cols])
+        hit = SHAPES[shapes[scene.category[j]]](a, b) & (t > 0) & (t < depth[rows, cols])
+        np.copyto(label[rows, cols], thing_ids[scene.category[j]], where=hit)
+        np.copyto(instance[rows, cols], j + 1, where=hit)
+        np.copyto(depth[rows, cols], t, where=hit)
+        np.copyto(tex[0, rows, cols], a, where=hit)
+        np.copyto(tex[1, rows, cols], b, where=hit)
+        np.copyto(footprint[rows, cols], t / (f * scene.size[j, 1] * np.maximum(facing, 0.1)), where=hit)
+        normal = scene.object_axes(j)[2]
+        np.copyto(light[rows, cols], 0.55 + 0.45 * abs(float(normal @ scene.sun)), where=hit)
 
     # number the visible objects 1..M in scene order; hidden ones get 0
     visible = np.bincount(instance.ravel(), minlength=len(scene.category) + 1) > 0

@@ -14,6 +14,7 @@ from .images import CONVENTIONS, inception_input, to_uint8
 from .inception import FIDInceptionV3, load_fid_inception
 from .inception_score import InceptionScore, ISParams, inception_score
 from .kid import KID, KIDParams, kernel_inception_distance
+from .perceptual import LPIPS, LPIPSDiversity, LPIPSNetwork, LPIPSParams
 from .pixel import PSNR, RMSE, SSIM, psnr_per_image, ssim_per_image
 from .reference import StatisticsCache, load_statistics, save_statistics, statistics_key
 from .weights import MissingWeights
@@ -21,6 +22,8 @@ from .weights import MissingWeights
 FID_PAPER = "Heusel et al., GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium, NeurIPS 2017"
 KID_PAPER = "Bińkowski et al., Demystifying MMD GANs, ICLR 2018"
 IS_PAPER = "Salimans et al., Improved Techniques for Training GANs, NeurIPS 2016"
+LPIPS_PAPER = "Zhang et al., The Unreasonable Effectiveness of Deep Features as a Perceptual Metric, CVPR 2018"
+STARGAN2_PAPER = "Choi et al., StarGAN v2: Diverse Image Synthesis for Multiple Domains, CVPR 2020"
 SSIM_PAPER = "Wang et al., Image Quality Assessment: From Error Visibility to Structural Similarity, IEEE TIP 2004"
 
 
@@ -30,6 +33,9 @@ def register_components(register) -> None:
              paper=FID_PAPER)
     register("metric", "kid", KID, summary="Kernel Inception Distance (torch-fidelity's subsets)", paper=KID_PAPER)
     register("metric", "is", InceptionScore, summary="Inception Score over splits", paper=IS_PAPER)
+    register("metric", "lpips", LPIPS, summary="LPIPS v0.1 between outputs and ground truth", paper=LPIPS_PAPER)
+    register("metric", "lpips_diversity", LPIPSDiversity, summary="mean pairwise LPIPS of outputs for one input",
+             paper=STARGAN2_PAPER)
     register("metric", "psnr", PSNR, summary="peak signal-to-noise ratio on 8-bit images")
     register("metric", "ssim", SSIM, summary="structural similarity, Gaussian window 11 / sigma 1.5",
              paper=SSIM_PAPER)
@@ -38,7 +44,7 @@ def register_components(register) -> None:
 
 __all__ = [
     "register_components", "FID", "FIDParams", "KID", "KIDParams", "InceptionScore", "ISParams", "PSNR", "SSIM",
-    "RMSE", "FeatureStatistics", "GaussianStatistics", "covariance_factor", "frechet_distance",
+    "RMSE", "LPIPS", "LPIPSDiversity", "LPIPSNetwork", "LPIPSParams", "FeatureStatistics", "GaussianStatistics", "covariance_factor", "frechet_distance",
     "kernel_inception_distance", "inception_score", "psnr_per_image", "ssim_per_image", "CONVENTIONS",
     "inception_input", "to_uint8", "FIDInceptionV3", "load_fid_inception", "InceptionFeatures",
     "InceptionParams", "shared_inception", "StatisticsCache", "load_statistics", "save_statistics",

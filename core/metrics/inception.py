@@ -23,7 +23,7 @@ from torch import nn
 
 from ganforge.errors import ConfigError
 
-from .weights import file_sha256, load_state_dict, resolve_weights
+from .weights import file_sha256, load_state_dict, random_init_, resolve_weights
 
 WEIGHTS_URL = ("https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
                "pt_inception-2015-12-05-6726825d.pth")
@@ -186,20 +186,6 @@ class FIDInceptionV3(nn.Module):
             x = block(x)
         pool = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
         return {"pool": pool, "logits_unbiased": pool @ self.fc.weight.T}
-
-
-def random_init_(net: nn.Module, seed: int = 0) -> nn.Module:
-    """Deterministic He-normal init for ``weights: none``: reproducible across processes
-    (so cached statistics stay valid) and scale-preserving, so 90 layers deep the features
-    still vary with the input."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=gen)
-                if m.bias is not None:
-                    m.bias.zero_()
-    return net
 
 
 def load_fid_inception(weights: str = "hub") -> tuple[FIDInceptionV3, str]:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from ganforge.errors import ConfigError
 
@@ -65,3 +66,17 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def random_init_(net: nn.Module, seed: int = 0) -> nn.Module:
+    """Deterministic He-normal init for ``weights: none``: reproducible across processes
+    (so cached statistics stay valid) and scale-preserving, so deep in the network the
+    features still vary with the input."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=gen)
+                if m.bias is not None:
+                    m.bias.zero_()
+    return net

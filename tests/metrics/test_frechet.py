@@ -123,3 +123,15 @@ def test_statistics_errors_name_the_problem():
     stats.update(torch.zeros(1, 4))
     with pytest.raises(ValueError, match="at least 2 samples, got 1"):
         stats.gaussian()
+
+
+def test_pivoted_cholesky_finds_the_numerical_rank_and_reproduces_the_matrix():
+    rng = np.random.default_rng(7)
+    a = np.concatenate([rng.uniform(0.5, 2.0, 10), np.zeros(20), np.full(10, -1e-15)])  # rounding-negative too
+    s, _ = commuting_pair(rng, a, a)
+    f = covariance_factor(s)
+    assert f.shape == (40, 10)
+    np.testing.assert_allclose((f @ f.T).numpy(), s, atol=1e-13)
+    x = rng.standard_normal((5, 300))  # 5 samples in 300 dimensions: rank 4
+    f = covariance_factor(np.cov(x, rowvar=False))
+    assert f.shape == (300, 4)

@@ -172,9 +172,16 @@ class SyntheticWorld(Dataset):
         elif not 0 <= domain < p.num_domains:
             raise ValueError(f"domain {domain} outside [0, {p.num_domains}) (num_domains)")
         rgb = apply_domain(shade(layout, style, int(rng["style"].integers(0, 2 ** 20))), DOMAINS[domain])
-
-        want = set(p.fields)
         out = {"image": torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))) * 2 - 1}
+        out.update(self._modalities(scene, layout, style, domain, rng))
+        return out
+
+    def _modalities(self, scene: Scene, layout: Layout, style: np.ndarray, domain: int,
+                    rng: dict[str, np.random.Generator]) -> dict:
+        """Every requested field besides the image, all derived from the same render."""
+        p = self.params
+        want = set(p.fields)
+        out = {}
         label, instance = torch.from_numpy(layout.label), torch.from_numpy(layout.instance)
         if "label" in want:
             out["label"] = label

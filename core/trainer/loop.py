@@ -261,7 +261,8 @@ class Trainer:
                     m.reset()
                 sampler = DistributedSampler(self.dataset, self.world.size, self.world.rank, shuffle=False)
                 loader = DataLoader(self.dataset, batch_size=self.batches.per_rank, sampler=sampler,
-                                    num_workers=self.cfg.num_workers)
+                                    num_workers=self.cfg.num_workers,
+                                    generator=torch.Generator().manual_seed(self.cfg.seed))
                 for i, raw in enumerate(loader):
                     if i >= self.exp.eval.batches:
                         break

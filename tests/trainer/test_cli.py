@@ -8,6 +8,7 @@ import sys
 import click
 import numpy as np
 import pytest
+import yaml
 from click.testing import CliRunner
 from PIL import Image
 
@@ -94,11 +95,19 @@ def test_sample_needs_a_checkpoint(registry, cli, tmp_path):
     assert isinstance(result.exception, GanforgeError) and "no checkpoints in" in str(result.exception)
 
 
-def test_demo_config_comes_from_the_installed_spade_package(monkeypatch, tmp_path):
-    package = tmp_path / "ganforge_spade"
+def test_demo_trains_the_spade_package_config(registry, cli, monkeypatch, tmp_path, config_tree):
+    """`ganforge demo` finds synthetic.yaml in the installed ganforge_spade package (here a
+    stand-in holding the tiny config), trains it briefly and says where the report is."""
+    package = tmp_path / "site" / "ganforge_spade"
     (package / "configs").mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    (package / "configs" / "synthetic.yaml").write_text("data: synthetic\n")
+    (package / "configs" / "synthetic.yaml").write_text(yaml.safe_dump(config_tree))
     monkeypatch.delitem(sys.modules, "ganforge_spade", raising=False)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
     assert cli_train.demo_config() == package / "configs" / "synthetic.yaml"
+    out = tmp_path / "demo"
+    result = invoke(cli, "demo", "--out", out, "--steps", 4)
+    assert result.exit_code == 0, result.output
+    assert f"Open {out.resolve() / 'index.html'} in a browser" in result.output
+    assert sorted(p.name for p in (out / "samples").iterdir()) == [f"step_{s:08d}.png" for s in range(5)]
+    assert (out / "index.html").exists()

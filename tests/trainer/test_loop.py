@@ -7,6 +7,7 @@ import json
 import pytest
 import torch
 
+from ganforge import Condition
 from ganforge.errors import ConfigError
 from ganforge.trainer import NonFiniteLoss, Trainer, latest_checkpoint, list_checkpoints, load_checkpoint, train
 
@@ -162,3 +163,24 @@ def test_tensorboard_gets_the_logged_scalars_when_installed(make_exp, tmp_path, 
     train(make_exp(steps=2), tmp_path / "run", show_progress=False)
     assert calls[0] == ("dir", str(tmp_path / "run" / "tensorboard")) and calls[-1] == ("closed",)
     assert ("train/g_loss", 2) in calls and ("train/d_real", 1) in calls
+
+
+def test_periodic_evaluation_uses_the_same_batches_every_time(make_exp, config_tree, tmp_path):
+    config_tree["eval"] = {"metrics": ["tiny_l1"], "batches": 2}
+    trainer = Trainer(make_exp(config_tree, steps=4, eval_every=2, ema={"enabled": True}), tmp_path / "run",
+                      show_progress=False)
+    trainer.fit()
+    lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in lines if r["kind"] == "eval"]
+    assert [r["step"] for r in evals] == [2, 4]
+    assert trainer.evaluate() == {"l1_error": evals[-1]["l1_error"]}  # fixed batches, fixed noise
+    generator = trainer.run.ema["generator"].eval()
+    with torch.no_grad():
+        torch.manual_seed(trainer.cfg.seed)  # the evaluation's forked RNG starts from the seed
+        fakes, reals = [], []
+        for i in range(0, 8, 4):
+            batch = torch.utils.data.default_collate([trainer.dataset[j] for j in range(i, i + 4)])
+            fakes.append(generator(Condition(label=batch["label"])))
+            reals.append(batch["image"])
+    expected = (torch.cat(fakes) - torch.cat(reals)).abs().mean().item()
+    assert evals[-1]["l1_error"] == pytest.approx(expected, rel=1e-5)

@@ -159,8 +159,27 @@ class TinyRecipe(ganforge.Strategy):
         return torch.cat([batch["image"], fake.float()])
 
 
+class TinyL1(ganforge.Metric):
+    """Mean absolute error between generated and real images."""
+
+    def __init__(self, params, data):
+        super().__init__(params, data)
+        self.reset()
+
+    def reset(self):
+        self.total, self.count = 0.0, 0
+
+    def update(self, fake, real=None, cond=None):
+        self.total += float((fake - real).abs().sum())
+        self.count += fake.numel()
+
+    def compute(self):
+        return {"l1_error": self.total / self.count}
+
+
 @ganforge.hookimpl
 def ganforge_register(register):
+    register("metric", "tiny_l1", TinyL1)
     register("dataset", "tiny_shapes", TinyShapes)
     register("generator", "tiny_gen", TinyGenerator)
     register("encoder", "tiny_enc", TinyEncoder)

@@ -101,16 +101,17 @@ def _stuff(scene: Scene, rays: np.ndarray, f: float, stuff_ids: dict[str, int]):
 _CORNERS = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32)
 
 
-def _screen_box(scene: Scene, j: int, h: int, w: int) -> tuple[int, int, int, int] | None:
-    """Rows and columns (v0, v1, u0, u1) covering object ``j``: the projection of its
-    rotated bounding square, which holds the shape because the shape is flat. None when
-    it is off screen or behind the camera."""
-    uv, z = scene.project(scene.local_to_world(j, _CORNERS), h, w)
-    if (z <= 1e-3).any():
-        return None
-    u0, v0 = np.clip(np.floor(uv.min(0)).astype(int), 0, [w, h])
-    u1, v1 = np.clip(np.ceil(uv.max(0)).astype(int) + 1, 0, [w, h])
-    return None if u0 >= u1 or v0 >= v1 else (int(v0), int(v1), int(u0), int(u1))
+def _screen_boxes(scene: Scene, h: int, w: int) -> np.ndarray:
+    """(N, 4) rows and columns (v0, v1, u0, u1) covering each object: the projection of
+    its rotated bounding square, which holds the shape because the shape is flat. Empty
+    (v0 == v1) when it is off screen or behind the camera."""
+    uv, z = scene.project(scene.shape_to_world(_CORNERS), h, w)  # (N, 4, 2), (N, 4)
+    lo = np.clip(np.floor(uv.min(1)).astype(np.int64), 0, [w, h])
+    hi = np.clip(np.ceil(uv.max(1)).astype(np.int64) + 1, 0, [w, h])
+    boxes = np.stack([lo[:, 1], hi[:, 1], lo[:, 0], hi[:, 0]], axis=1)
+    empty = (z <= 1e-3).any(1) | (lo >= hi).any(1)
+    boxes[empty] = 0
+    return boxes
 
 
 def _intersect(scene: Scene, j: int, rays: np.ndarray):
@@ -145,11 +146,10 @@ def render_layout(scene: Scene, h: int, w: int, stuff_ids: dict[str, int], thing
     light = np.ones((h, w), np.float32)
     instance = np.zeros((h, w), np.int64)
 
-    for j in range(len(scene.category)):
-        box = _screen_box(scene, j, h, w)
-        if box is None:
+    for j, (v0, v1, u0, u1) in enumerate(_screen_boxes(scene, h, w).tolist()):
+        if v0 == v1:
             continue
-        rows, cols = slice(box[0], box[1]), slice(box[2], box[3])
+        rows, cols = slice(v0, v1), slice(u0, u1)
         t, a, b, facing = _intersect(scene, j, rays[rows, cols])
         hit = SHAPES[shapes[scene.category[j]]](a, b) & (t > 0) & (t < depth[rows, cols])
         np.copyto(label[rows, cols], thing_ids[scene.category[j]], where=hit)

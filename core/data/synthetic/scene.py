@@ -47,11 +47,12 @@ class Scene:
     # -- camera -------------------------------------------------------------------
     @cached_property
     def basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Camera right, up and forward unit vectors in world coordinates."""
+        """Camera right, up and forward unit vectors in world coordinates (up = forward x right)."""
         th, ph = np.radians(self.azimuth), np.radians(self.elevation)
-        right = np.array([np.cos(th), 0.0, -np.sin(th)], np.float32)
-        forward = np.array([np.sin(th) * np.cos(ph), -np.sin(ph), np.cos(th) * np.cos(ph)], np.float32)
-        up = np.cross(forward, right).astype(np.float32)
+        st, ct, sp, cp = np.sin(th), np.cos(th), np.sin(ph), np.cos(ph)
+        right = np.array([ct, 0.0, -st], np.float32)
+        up = np.array([sp * st, cp, sp * ct], np.float32)
+        forward = np.array([st * cp, -sp, ct * cp], np.float32)
         return right, up, forward
 
     def focal(self, h: int) -> float:
@@ -79,31 +80,23 @@ class Scene:
         n = np.array([np.sin(psi), 0.0, np.cos(psi)], np.float32)
         return a, b, n
 
-    def local_to_world(self, j: int, ab: np.ndarray) -> np.ndarray:
-        """(M, 2) shape coordinates in [-1, 1]^2 (before roll and scaling) -> (M, 3) world."""
-        rho = np.radians(self.roll[j])
-        c, s = np.cos(rho), np.sin(rho)
-        la = ab[:, 0] * self.size[j, 0]
-        lb = ab[:, 1] * self.size[j, 1]
-        ra, rb = c * la - s * lb, s * la + c * lb
-        a, b, _ = self.object_axes(j)
-        return self.position[j] + ra[:, None] * a + rb[:, None] * b
-
-    def to_camera(self, points: np.ndarray) -> np.ndarray:
-        """(M, 3) world points -> (M, 3) camera coordinates (x right, y up, z forward)."""
-        right, up, forward = self.basis
-        q = points - self.centre
-        return np.stack([q @ right, q @ up, q @ forward], axis=-1)
+    def shape_to_world(self, ab: np.ndarray) -> np.ndarray:
+        """(M, 2) shape coordinates in [-1, 1]^2 (before roll and scaling) -> (N, M, 3)
+        world points on each of the N objects."""
+        rho, psi = np.radians(self.roll)[:, None], np.radians(self.yaw)[:, None]
+        la, lb = ab[:, 0] * self.size[:, :1], ab[:, 1] * self.size[:, 1:]  # (N, M)
+        ra, rb = np.cos(rho) * la - np.sin(rho) * lb, np.sin(rho) * la + np.cos(rho) * lb
+        # axis a = (cos yaw, 0, -sin yaw), axis b = +y
+        return self.position[:, None, :] + np.stack([ra * np.cos(psi), rb, -ra * np.sin(psi)], axis=-1)
 
     def project(self, points: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-        """(M, 3) world points -> ((M, 2) pixel coordinates (u, v), (M,) camera depth)."""
-        cam = self.to_camera(points)
+        """(..., 3) world points -> ((..., 2) pixel coordinates (u, v), (...) camera depth)."""
+        right, up, forward = self.basis
+        q = points - self.centre
+        x, y, z = q @ right, q @ up, q @ forward
         f = self.focal(h)
-        z = cam[:, 2]
         safe = np.where(np.abs(z) < 1e-6, 1e-6, z)
-        u = f * cam[:, 0] / safe + w / 2 - 0.5
-        v = -f * cam[:, 1] / safe + h / 2 - 0.5
-        return np.stack([u, v], axis=-1), z
+        return np.stack([f * x / safe + w / 2 - 0.5, -f * y / safe + h / 2 - 0.5], axis=-1), z
 
     def ridge_height(self, heading: np.ndarray) -> np.ndarray:
         """Mountain ridge elevation (degrees) at world heading (radians)."""

@@ -16,6 +16,7 @@ from .inception_score import InceptionScore, ISParams, inception_score
 from .kid import KID, KIDParams, kernel_inception_distance
 from .perceptual import LPIPS, LPIPSDiversity, LPIPSNetwork, LPIPSParams
 from .pixel import PSNR, RMSE, SSIM, psnr_per_image, ssim_per_image
+from .segmentation import SegmentationParams, SegmentationScore, confusion_matrix
 from .reference import StatisticsCache, load_statistics, save_statistics, statistics_key
 from .weights import MissingWeights
 
@@ -36,6 +37,7 @@ def register_components(register) -> None:
     register("metric", "lpips", LPIPS, summary="LPIPS v0.1 between outputs and ground truth", paper=LPIPS_PAPER)
     register("metric", "lpips_diversity", LPIPSDiversity, summary="mean pairwise LPIPS of outputs for one input",
              paper=STARGAN2_PAPER)
+    register("metric", "miou", SegmentationScore, summary="mIoU and pixel accuracy of a segmenter on the outputs")
     register("metric", "psnr", PSNR, summary="peak signal-to-noise ratio on 8-bit images")
     register("metric", "ssim", SSIM, summary="structural similarity, Gaussian window 11 / sigma 1.5",
              paper=SSIM_PAPER)
@@ -44,7 +46,8 @@ def register_components(register) -> None:
 
 __all__ = [
     "register_components", "FID", "FIDParams", "KID", "KIDParams", "InceptionScore", "ISParams", "PSNR", "SSIM",
-    "RMSE", "LPIPS", "LPIPSDiversity", "LPIPSNetwork", "LPIPSParams", "FeatureStatistics", "GaussianStatistics", "covariance_factor", "frechet_distance",
+    "RMSE", "LPIPS", "LPIPSDiversity", "LPIPSNetwork", "LPIPSParams", "SegmentationScore",
+    "SegmentationParams", "confusion_matrix", "FeatureStatistics", "GaussianStatistics", "covariance_factor", "frechet_distance",
     "kernel_inception_distance", "inception_score", "psnr_per_image", "ssim_per_image", "CONVENTIONS",
     "inception_input", "to_uint8", "FIDInceptionV3", "load_fid_inception", "InceptionFeatures",
     "InceptionParams", "shared_inception", "StatisticsCache", "load_statistics", "save_statistics",

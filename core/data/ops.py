@@ -29,31 +29,10 @@ def boxes_from_instances(label: np.ndarray, instance: np.ndarray, max_boxes: int
     out = np.zeros((max_boxes, 5), np.float32)
     out[:, 0] = -1
     ids = np.flatnonzero(np.bincount(instance.ravel()))
-    ids = ids[ids > 0][:max_boxes]
-    if ids.size == 0:
-        return out
-    ys, xs = np.nonzero(instance > 0)
-    inst = instance[ys, xs]
-    order = np.searchsorted(ids, inst)
-    keep = (order < ids.size) & (ids[np.minimum(order, ids.size - 1)] == inst)
-    ys, xs, order, lab = ys[keep], xs[keep], order[keep], label[ys[keep], xs[keep]]
-    x0 = np.full(ids.size, w, np.int64)
-    y0 = np.full(ids.size, h, np.int64)
-    x1 = np.full(ids.size, -1, np.int64)
-    y1 = np.full(ids.size, -1, np.int64)
-    np.minimum.at(x0, order, xs)
-    np.minimum.at(y0, order, ys)
-    np.maximum.at(x1, order, xs)
-    np.maximum.at(y1, order, ys)
-    # the class of each instance: the most frequent label among its pixels
-    counts = np.zeros((ids.size, int(lab.max()) + 1), np.int64)
-    np.add.at(counts, (order, lab), 1)
-    n = ids.size
-    out[:n, 0] = counts.argmax(1)
-    out[:n, 1] = x0 / w
-    out[:n, 2] = y0 / h
-    out[:n, 3] = (x1 + 1) / w
-    out[:n, 4] = (y1 + 1) / h
+    for n, k in enumerate(ids[ids > 0][:max_boxes]):
+        mask = instance == k
+        rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+        out[n] = (np.bincount(label[mask]).argmax(), cols[0] / w, rows[0] / h, (cols[-1] + 1) / w, (rows[-1] + 1) / h)
     return out
 
 

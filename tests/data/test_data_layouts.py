@@ -76,13 +76,13 @@ def test_class_folders_round_trip(world, tmp_path):
 
 
 def test_class_folders_labelled_fraction_is_a_seeded_split(tmp_path):
-    wd = SyntheticWorld(SyntheticParams(resolution=16, fields=("domain",), length=120))
-    root = export_synthetic(wd, tmp_path, "class_folders", 120)
+    wd = SyntheticWorld(SyntheticParams(resolution=16, fields=("domain",), length=80))
+    root = export_synthetic(wd, tmp_path, "class_folders", 80)
     params = dict(root=str(root), load_size=16, crop_size=16, flip=False, labelled_fraction=0.25)
     ds = ClassFolders(ClassFolders.Params(**params))
     samples = [ds[i] for i in range(len(ds))]
     labelled = np.array([bool(s["labelled"]) for s in samples])
-    assert abs(labelled.mean() - 0.25) < 0.1
+    assert abs(labelled.mean() - 0.25) < 0.12  # 2.5 sigma at n = 80; the split is seeded, not flaky
     for s in samples:
         assert int(s["class_label"]) == (int(s["domain"]) if s["labelled"] else -1)
     again = ClassFolders(ClassFolders.Params(**params))

@@ -145,8 +145,8 @@ def test_fixed_domain_and_drawn_domains_cover_all_looks():
 
 
 def test_labelled_fraction_is_respected_and_unlabelled_samples_hide_the_class():
-    wd = world(resolution=16, labelled_fraction=0.3, length=300, fields=("class_label",))
-    samples = [wd[i] for i in range(300)]
+    wd = world(resolution=16, labelled_fraction=0.3, length=200, fields=("class_label",))
+    samples = [wd[i] for i in range(200)]
     labelled = np.array([bool(s["labelled"]) for s in samples])
     assert abs(labelled.mean() - 0.3) < 0.08
     for s in samples:

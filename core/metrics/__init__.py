@@ -16,6 +16,7 @@ from .inception_score import InceptionScore, ISParams, inception_score
 from .kid import KID, KIDParams, kernel_inception_distance
 from .perceptual import LPIPS, LPIPSDiversity, LPIPSNetwork, LPIPSParams
 from .pixel import PSNR, RMSE, SSIM, psnr_per_image, ssim_per_image
+from .swd import SWD, SWDParams, laplacian_pyramid, sliced_wasserstein
 from .segmentation import SegmentationParams, SegmentationScore, confusion_matrix
 from .reference import StatisticsCache, load_statistics, save_statistics, statistics_key
 from .weights import MissingWeights
@@ -25,6 +26,7 @@ KID_PAPER = "Bińkowski et al., Demystifying MMD GANs, ICLR 2018"
 IS_PAPER = "Salimans et al., Improved Techniques for Training GANs, NeurIPS 2016"
 LPIPS_PAPER = "Zhang et al., The Unreasonable Effectiveness of Deep Features as a Perceptual Metric, CVPR 2018"
 STARGAN2_PAPER = "Choi et al., StarGAN v2: Diverse Image Synthesis for Multiple Domains, CVPR 2020"
+PGGAN_PAPER = "Karras et al., Progressive Growing of GANs for Improved Quality, Stability, and Variation, ICLR 2018"
 SSIM_PAPER = "Wang et al., Image Quality Assessment: From Error Visibility to Structural Similarity, IEEE TIP 2004"
 
 
@@ -38,6 +40,8 @@ def register_components(register) -> None:
     register("metric", "lpips_diversity", LPIPSDiversity, summary="mean pairwise LPIPS of outputs for one input",
              paper=STARGAN2_PAPER)
     register("metric", "miou", SegmentationScore, summary="mIoU and pixel accuracy of a segmenter on the outputs")
+    register("metric", "swd", SWD, summary="sliced Wasserstein distance of Laplacian-pyramid patches (x1e3)",
+             paper=PGGAN_PAPER)
     register("metric", "psnr", PSNR, summary="peak signal-to-noise ratio on 8-bit images")
     register("metric", "ssim", SSIM, summary="structural similarity, Gaussian window 11 / sigma 1.5",
              paper=SSIM_PAPER)
@@ -47,7 +51,8 @@ def register_components(register) -> None:
 __all__ = [
     "register_components", "FID", "FIDParams", "KID", "KIDParams", "InceptionScore", "ISParams", "PSNR", "SSIM",
     "RMSE", "LPIPS", "LPIPSDiversity", "LPIPSNetwork", "LPIPSParams", "SegmentationScore",
-    "SegmentationParams", "confusion_matrix", "FeatureStatistics", "GaussianStatistics", "covariance_factor", "frechet_distance",
+    "SegmentationParams", "confusion_matrix", "SWD", "SWDParams",
+    "laplacian_pyramid", "sliced_wasserstein", "FeatureStatistics", "GaussianStatistics", "covariance_factor", "frechet_distance",
     "kernel_inception_distance", "inception_score", "psnr_per_image", "ssim_per_image", "CONVENTIONS",
     "inception_input", "to_uint8", "FIDInceptionV3", "load_fid_inception", "InceptionFeatures",
     "InceptionParams", "shared_inception", "StatisticsCache", "load_statistics", "save_statistics",

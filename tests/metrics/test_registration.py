@@ -14,13 +14,13 @@ def collect():
 
 def test_every_metric_registers_as_a_metric_component():
     calls = collect()
-    assert [name for _, name, _, _ in calls] == ["fid", "kid", "is", "lpips", "lpips_diversity", "miou", "psnr", "ssim", "rmse"]
+    assert [name for _, name, _, _ in calls] == ["fid", "kid", "is", "lpips", "lpips_diversity", "miou", "swd", "psnr", "ssim", "rmse"]
     for kind, name, cls, kw in calls:
         assert kind == "metric" and issubclass(cls, ganforge.Metric)
         assert issubclass(cls.Params, ganforge.Params) and kw["summary"]
 
 
-@pytest.mark.parametrize("name", ["fid", "kid", "is", "lpips", "lpips_diversity", "miou", "psnr", "ssim", "rmse"])
+@pytest.mark.parametrize("name", ["fid", "kid", "is", "lpips", "lpips_diversity", "miou", "swd", "psnr", "ssim", "rmse"])
 def test_every_params_field_is_documented(name):
     cls = {n: c for _, n, c, _ in collect()}[name]
     for field, info in cls.Params.model_fields.items():

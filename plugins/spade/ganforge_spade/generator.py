@@ -73,6 +73,7 @@ class SPADEGenerator(ganforge.Generator):
     """SPADE generator: residual blocks modulated by the semantic map, upsampled to the image."""
 
     Params: ClassVar = SPADEGeneratorParams
+    requires = frozenset({"label"})
 
     def __init__(self, params: SPADEGeneratorParams, data: DataInfo):
         super().__init__(params, data)

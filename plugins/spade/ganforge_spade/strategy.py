@@ -67,12 +67,12 @@ class PairedConditional(ganforge.Strategy):
         both = Condition({k: torch.cat([v, v]) for k, v in cond.items()})
         out = run.models["discriminator"](torch.cat([fake, real]), both)
         b = fake.shape[0]
-        halves = []
-        for part in (slice(0, b), slice(b, None)):
-            halves.append(ganforge.DiscriminatorOutput(
-                scores=[s[part] for s in out.scores],
-                features=[[f[part] for f in scale] for scale in out.features]))
-        return halves[0], halves[1]
+
+        def half(part: slice) -> ganforge.DiscriminatorOutput:
+            return ganforge.DiscriminatorOutput(scores=[s[part] for s in out.scores],
+                                                features=[[f[part] for f in scale] for scale in out.features])
+
+        return half(slice(0, b)), half(slice(b, None))
 
     # -- run hooks -----------------------------------------------------------------------
     @ganforge.hookimpl

@@ -11,6 +11,7 @@ import torch
 from ganforge import DataInfo
 from ganforge.config import load_config, verify
 from ganforge.trainer import build_networks, parameter_counts
+from ganforge_sean.convert import official_targets
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 LABELS = frozenset({"label"})
@@ -31,6 +32,26 @@ OFFICIAL_D = 1_364_098
 # The official up_3 block builds its three ACE layers with use_rgb=False but still creates
 # their blending_gamma/beta (one scalar each), which its forward never reads; we do not.
 OFFICIAL_DEAD_BLENDING = 6
+
+# Facts of the official CelebAMask-HQ generator (SPADEGenerator with --label_nc 19
+# --no_instance, ngf 64): its state_dict has 982 tensors; 54 of them are the running
+# statistics of the inner SPADE's unused normalisation (18 ACE layers x 3) and 6 the
+# never-read blending weights of up_3's three style-free ACE layers.
+OFFICIAL_TENSORS, OFFICIAL_SKIPPED = 982, 54 + 6
+OFFICIAL_SHAPES = {
+    "Zencoder.model.14.weight": (512, 256, 3, 3),
+    "fc.weight": (1024, 19, 3, 3),
+    "head_0.conv_0.weight_orig": (1024, 1024, 3, 3),
+    "head_0.conv_0.weight_v": (9216,),
+    "head_0.ace_0.noise_var": (1024,),
+    "head_0.ace_0.Spade.mlp_shared.0.weight": (128, 19, 3, 3),
+    "head_0.ace_0.param_free_norm.running_var": (1024,),
+    "head_0.ace_1.fc_mu18.weight": (512, 512),
+    "head_0.ace_1.conv_gamma.weight": (1024, 512, 3, 3),
+    "up_0.conv_s.weight_orig": (512, 1024, 1, 1),
+    "up_3.ace_s.Spade.mlp_gamma.weight": (128, 128, 3, 3),
+    "conv_img.weight": (3, 64, 3, 3),
+}
 
 
 def test_every_config_is_shipped():
@@ -53,8 +74,9 @@ def test_synthetic_config_validates_against_the_synthetic_world(registry):
     assert info.resolution == (64, 64) and info.fields == {"label", "region_style"}
 
 
-def test_celebamask_hq_config_has_the_official_parameter_counts(registry):
-    """Built on the meta device, so 266M parameters cost no memory; ``init_type: none``
+def test_celebamask_hq_config_matches_the_official_networks(registry):
+    """Parameter counts, and every tensor of the official checkpoint with its shape.
+    Built on the meta device, so 266M parameters cost no memory; ``init_type: none``
     only skips the (slow on meta) initialisation arithmetic and changes no count."""
     skip_init = [f"models.{path}.init_type=none" for path in
                  ("generator", "generator.norm", "generator.final_norm", "encoder", "discriminator")]
@@ -65,3 +87,12 @@ def test_celebamask_hq_config_has_the_official_parameter_counts(registry):
     counts = {role: c["total"] for role, c in parameter_counts(models).items()}
     assert counts == {"generator": 265_338_785, "discriminator": OFFICIAL_D, "encoder": OFFICIAL_ZENCODER}
     assert counts["generator"] + counts["encoder"] + OFFICIAL_DEAD_BLENDING == OFFICIAL_G
+
+    targets = official_targets(models["generator"], models["encoder"])
+    assert len(targets) == OFFICIAL_TENSORS - OFFICIAL_SKIPPED
+    states = {role: models[role].state_dict() for role in ("generator", "encoder")}
+    for key, shape in OFFICIAL_SHAPES.items():
+        role, ours, row = targets[key]
+        have = states[role][ours].shape
+        assert tuple(have if row is None else have[1:]) == shape, key
+    assert "up_3.ace_0.fc_mu0.weight" not in targets and "up_2.ace_s.fc_mu18.bias" in targets

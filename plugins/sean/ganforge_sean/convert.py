@@ -1,0 +1,137 @@
+"""Import of the released SEAN checkpoint (``CelebA-HQ_pretrained/latest_net_G.pth`` of
+ZPdesu/SEAN) into a `sean` generator and a `sean_style` encoder.
+
+The official generator holds the style encoder (``Zencoder.*``); here it is its own
+network. Otherwise the layouts differ as SPADE's do (``head_0 ... up_3`` vs ``blocks``,
+the old spectral-norm hook vs torch's parametrization — `ganforge_spade.convert`'s
+tables are reused), plus two SEAN specifics: the official ACE layer names its parts
+``ace_0 / ace_1 / ace_s`` and ``Spade``, and keeps one ``fc_mu<j>`` layer per class where
+this plugin stacks them into ``fc_mu_weight`` (K, D, D) / ``fc_mu_bias`` (K, D).
+
+Two groups of official tensors have no counterpart and are skipped: the running
+statistics of the inner SPADE's never-applied normalisation, and the blending weights of
+the style-free ACE layers of up_3, which the official forward never reads.
+
+    >>> G = ganforge.build("generator", "sean", data)          # data: CelebAMask-HQ's DataInfo
+    >>> E = ganforge.build("encoder", "sean_style", data)
+    >>> load_official(G, E, "checkpoints/CelebA-HQ_pretrained/latest_net_G.pth")
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import torch
+
+import ganforge
+from ganforge_spade.convert import GENERATOR_BLOCKS, SPECTRAL_SUFFIXES
+
+from .encoder import SEANStyleEncoder
+from .generator import SEANGenerator
+from .norm import SEAN
+
+ACE_NAMES = {"norm_0": "ace_0", "norm_1": "ace_1", "norm_s": "ace_s"}
+ENCODER_PREFIX = "Zencoder."
+SKIPPED = re.compile(r"\.Spade\.param_free_norm\.")  # plus blending of style-free layers (see below)
+
+# official key -> (role, this plugin's key, row of a stacked per-class tensor or None)
+Target = tuple[str, str, int | None]
+
+
+def _spectral(key: str) -> str:
+    for ours, theirs in SPECTRAL_SUFFIXES:
+        if key.endswith(ours):
+            return key[: -len(ours)] + theirs
+    return key
+
+
+def _generator_targets(generator: SEANGenerator) -> dict[str, Target]:
+    out: dict[str, Target] = {}
+    for key in generator.state_dict():
+        m = re.fullmatch(r"blocks\.(\d+)\.(norm_[01s])\.(.+)", key)
+        if m is None:
+            b = re.fullmatch(r"blocks\.(\d+)\.(.+)", key)
+            name = f"{GENERATOR_BLOCKS[int(b[1])]}.{b[2]}" if b else key
+            out[_spectral(name)] = ("generator", key, None)
+            continue
+        block, norm, rest = GENERATOR_BLOCKS[int(m[1])], m[2], m[3]
+        prefix = f"{block}.{ACE_NAMES[norm]}."
+        stacked = re.fullmatch(r"fc_mu_(weight|bias)", rest)
+        if stacked:
+            rows = generator.get_submodule(f"blocks.{m[1]}.{norm}").num_classes
+            out.update({f"{prefix}fc_mu{j}.{stacked[1]}": ("generator", key, j) for j in range(rows)})
+        else:
+            out[prefix + re.sub(r"^spade\.", "Spade.", rest)] = ("generator", key, None)
+    return out
+
+
+def official_targets(generator: SEANGenerator, encoder: SEANStyleEncoder) -> dict[str, Target]:
+    """Every tensor of the official checkpoint that this pair of networks holds: its key
+    there -> (role, key here, row of a stacked per-class tensor or None)."""
+    if not isinstance(generator, SEANGenerator) or not isinstance(encoder, SEANStyleEncoder):
+        raise TypeError("the SEAN checkpoint loads into a 'sean' generator and a 'sean_style' encoder")
+    block_norms = [m for b in generator.blocks for name, m in b.named_children() if name.startswith("norm")]
+    if not all(isinstance(m, SEAN) for m in block_norms):
+        raise ganforge.ConfigError("the SEAN checkpoint needs 'sean' in both normalizer slots of the generator")
+    out = _generator_targets(generator)
+    out.update({ENCODER_PREFIX + k: ("encoder", k, None) for k in encoder.state_dict()})
+    return out
+
+
+def _skipped(key: str, generator: SEANGenerator) -> bool:
+    """Official tensors without a counterpart (see the module docstring)."""
+    if SKIPPED.search(key):
+        return True
+    m = re.fullmatch(r"(\w+)\.(ace_[01s])\.blending_(gamma|beta)", key)
+    if m is None or m[1] not in GENERATOR_BLOCKS:
+        return False
+    index = GENERATOR_BLOCKS.index(m[1])
+    norm = {v: k for k, v in ACE_NAMES.items()}[m[2]]
+    return index < len(generator.blocks) and not getattr(generator.blocks[index], norm).params.use_style
+
+
+def from_official(generator: SEANGenerator, encoder: SEANStyleEncoder, state_dict: dict[str, torch.Tensor],
+                  source: str = "the checkpoint") -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """(generator state_dict, encoder state_dict) from the official one; a key or shape that
+    does not fit is an error naming it (usually label_nc, ngf or style_length)."""
+    targets = official_targets(generator, encoder)
+    mine = {"generator": generator.state_dict(), "encoder": encoder.state_dict()}
+    given = {k: v for k, v in state_dict.items() if not _skipped(k, generator)}
+    missing = sorted(set(targets) - set(given))
+    unexpected = sorted(set(given) - set(targets))
+    wrong = []
+    for key, tensor in given.items():
+        if key in targets:
+            role, ours, row = targets[key]
+            want = mine[role][ours].shape if row is None else mine[role][ours].shape[1:]
+            if tensor.shape != want:
+                wrong.append(f"{key}: {tuple(tensor.shape)} in the file, {tuple(want)} here")
+    if missing or unexpected or wrong:
+        lines = [f"missing: {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}" if missing else "",
+                 f"unexpected: {', '.join(unexpected[:6])}{' ...' if len(unexpected) > 6 else ''}"
+                 if unexpected else "", *wrong[:6]]
+        raise ganforge.ConfigError(f"{source} does not fit this SEAN generator + style encoder:\n  "
+                                   + "\n  ".join(line for line in lines if line)
+                                   + "\n  check label_nc, contain_dontcare_label, ngf, style_length, "
+                                     "num_upsampling_layers")
+    out = {role: {k: v.clone() for k, v in sd.items()} for role, sd in mine.items()}
+    for key, (role, ours, row) in targets.items():
+        if row is None:
+            out[role][ours] = given[key]
+        else:
+            out[role][ours][row] = given[key]
+    return out["generator"], out["encoder"]
+
+
+def load_official(generator: SEANGenerator, encoder: SEANStyleEncoder, path: str | os.PathLike
+                  ) -> tuple[SEANGenerator, SEANStyleEncoder]:
+    """Load ``latest_net_G.pth`` of the official release into both networks (in place)."""
+    if not os.path.isfile(path):
+        raise ganforge.ConfigError(f"SEAN checkpoint {path} does not exist (download CelebA-HQ_pretrained from "
+                                   "github.com/ZPdesu/SEAN and point to its latest_net_G.pth)")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    g_state, e_state = from_official(generator, encoder, state, source=str(path))
+    generator.load_state_dict(g_state)
+    encoder.load_state_dict(e_state)
+    return generator, encoder

@@ -234,8 +234,9 @@ def dump_config(exp: Experiment) -> str:
 # -- verification against the registry -----------------------------------------------
 
 def ensure_plugins(exp: Experiment) -> None:
-    """Load the config's local plugins into the current registry (keeping the plugins the
-    command line loaded); a config's plugin that fails to load is an error."""
+    """Load the config's local plugins into the current registry, keeping what the current
+    one was loaded with (entry points or not, local plugins, disabled names); a config's
+    plugin that fails to load is an error."""
     if not exp.plugins:
         return
     current = _registry.get_registry()
@@ -246,7 +247,8 @@ def ensure_plugins(exp: Experiment) -> None:
     previous = [p.module for p in current.plugins
                 if p.source in ("option", "config", "direct") and p.status == "ok" and p.module]
     disabled = [p.name for p in current.plugins if p.status == "disabled"]
-    reg = _registry.load(plugins=[*previous, *wanted], disabled=disabled)
+    autoload = any(p.source == "entrypoint" for p in current.plugins)
+    reg = _registry.load(plugins=[*previous, *wanted], disabled=disabled, autoload=autoload)
     for info in reg.plugins:
         if info.status != "ok" and (info.module in wanted or info.name in {Path(w).stem for w in wanted}):
             raise ConfigError(f"plugins: {info.module or info.name} {info.status}: {info.error}")

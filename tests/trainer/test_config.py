@@ -123,3 +123,17 @@ def test_yaml_problems_name_the_file(tmp_path):
     bad.write_text("!!python/object/apply:os.system ['true']\n")
     with pytest.raises(ConfigError, match="invalid YAML"):  # safe_load refuses to run code
         read_yaml(bad)
+
+
+def test_config_plugins_are_loaded_relative_to_the_config(write_config, config_tree, tmp_path):
+    from conftest import PLUGIN
+    from ganforge.registry import load, use_registry
+
+    with use_registry(load(autoload=False)):  # nothing registered: the config brings its plugin
+        (tmp_path / "local_tiny.py").write_text(PLUGIN.read_text())
+        config_tree["plugins"] = ["local_tiny.py"]
+        exp = load_config(write_config(config_tree))
+        assert exp.plugins == [str(tmp_path / "local_tiny.py")]
+        config_tree["plugins"] = ["missing_plugin.py"]
+        with pytest.raises(ConfigError, match=r"plugins: .*missing_plugin.py failed: FileNotFoundError"):
+            load_config(write_config(config_tree, "other.yaml"))

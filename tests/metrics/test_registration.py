@@ -35,3 +35,10 @@ def test_defaults_are_the_reference_libraries():
     assert cls["fid"].Params().resize == "tf1_bilinear" and cls["fid"].Params().weights == "hub"
     with pytest.raises(ValueError, match="resize"):
         cls["fid"].Params(resize="bicubic")
+
+
+def test_metrics_build_from_a_config_through_the_registry():
+    metric = ganforge.build("metric", {"type": "psnr", "quantize": False}, ganforge.DataInfo())
+    assert type(metric).__name__ == "PSNR" and metric.params.quantize is False
+    with pytest.raises(ganforge.ConfigError, match="metric.subsets"):
+        ganforge.build("metric", {"type": "kid", "subsets": 0})

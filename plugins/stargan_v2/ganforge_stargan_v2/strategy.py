@@ -109,8 +109,9 @@ class StarGANv2(ganforge.Strategy):
     optimizers = {"generator": ("generator",), "mapping": ("mapping",), "style_encoder": ("style_encoder",),
                   "discriminator": ("discriminator",)}
     requires = frozenset({"domain"})
-    # added to the condition in ganforge_prepare_batch: the batch image and a latent code
-    provides = frozenset({"source", "z"})
+    # added to the condition in ganforge_prepare_batch: the batch image, a latent code and
+    # its style in the target domain
+    provides = frozenset({"source", "z", "style"})
 
     def __init__(self, params: StarGANv2Params, data: DataInfo):
         super().__init__(params, data)
@@ -174,11 +175,15 @@ class StarGANv2(ganforge.Strategy):
 
     @ganforge.hookimpl
     def ganforge_prepare_batch(self, run: Run, batch: dict[str, Any]) -> None:
-        """Draws this step's targets and adds the source image and the first latent code
-        to the condition (so generic sampling and evaluation can run F and G on it)."""
+        """Draws this step's targets and adds to the condition the source image, the first
+        latent code and its style F_y~(z) (no gradient): the steps set the styles they
+        train with, but the trainer's generic evaluation can run G on the condition as
+        it is (latent-guided translations)."""
         cond = batch["cond"]
         targets = draw_targets(batch["image"], cond["domain"], self.latent_dim)
-        batch["cond"] = self.source_condition(run, batch["image"], cond).replace(z=targets.z)
+        with torch.no_grad():
+            style = self.latent_style(run.generator_for_sampling("mapping"), targets.z, targets.domain, cond)
+        batch["cond"] = self.source_condition(run, batch["image"], cond).replace(z=targets.z, style=style)
         batch[TARGETS] = targets
 
     @ganforge.hookimpl

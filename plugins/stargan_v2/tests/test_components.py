@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 import ganforge
 from ganforge.testing import check_component, default_data
 
-from .helpers import TINY, TINY_TRUNK, data_info
+from .helpers import TINY, data_info
 
 
 def spec(role: str) -> dict:
@@ -142,6 +141,6 @@ def test_generator_keeps_resolution_and_reads_only_its_fields():
     out = g(ganforge.Condition(source=torch.randn(1, 3, 64, 64), style=torch.randn(1, 8)))
     assert out.shape == (1, 3, 64, 64)
     # 64 px: from 2^14/64 = 256 channels by default, two down-sampling levels (to 16x16)
-    default = ganforge.build("generator", "stargan_v2", data, check=False)
+    with torch.device("meta"):
+        default = ganforge.build("generator", "stargan_v2", data, check=False)
     assert default.from_rgb.out_channels == 256 and sum(b.downsample for b in default.encoder) == 2
-    assert F.mse_loss(out, out) == 0

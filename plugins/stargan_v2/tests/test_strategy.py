@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import ganforge
-from ganforge_stargan_v2.strategy import TARGETS, StarGANv2, draw_targets, lambda_ds_at, r1_penalty
+from ganforge_stargan_v2.strategy import StarGANv2, draw_targets, lambda_ds_at, r1_penalty
 
 from .helpers import batch_of, data_info, tiny_run
 
@@ -33,6 +33,21 @@ def test_diversity_weight_decays_linearly_to_zero():
     expected = sum(result.logs[f"{m}_adv"] + result.logs[f"{m}_sty"] - 0.6 * result.logs[f"{m}_ds"]
                    + result.logs[f"{m}_cyc"] for m in ("latent", "reference"))
     assert result.loss.item() == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_prepared_condition_drives_the_generator_as_it_is():
+    """What generic evaluation does: G on the prepared condition = a latent-guided
+    translation of the source to the drawn target domain."""
+    data = data_info(resolution=16)
+    run, strategy = tiny_run(data)
+    batch = batch_of(data)
+    strategy.ganforge_prepare_batch(run, batch)
+    cond, t = batch["cond"], batch["stargan_v2_targets"]
+    assert torch.equal(cond["source"], batch["image"]) and torch.equal(cond["z"], t.z)
+    with torch.no_grad():
+        expected = run.models["mapping"](None, ganforge.Condition(z=t.z, domain=t.domain))["style"]
+        torch.testing.assert_close(cond["style"], expected)
+        assert run.models["generator"](cond).shape == batch["image"].shape
 
 
 def test_targets_are_drawn_from_the_batch():

@@ -56,7 +56,8 @@ class SEANGenerator(ganforge.Generator):
         self.start_size = (h // factor, w // factor)
         self.fc = conv2d(semantic.semantic_nc(data, params.use_instance), 16 * nf, 3, padding=1, init=params)
 
-        # (in, out, styled) of head_0, G_middle_0, G_middle_1, up_0 ... up_3 (and up_4 for 'most')
+        # (in, out) of the blocks normalised by `norm` (head_0, G_middle_0, G_middle_1, up_0, up_1, up_2),
+        # then of the tail normalised by `final_norm` (up_3, and up_4 for 'most')
         widths = [(16 * nf, 16 * nf)] * 3 + [(16 * nf, 8 * nf), (8 * nf, 4 * nf), (4 * nf, 2 * nf)]
         tail = [(2 * nf, nf)] + ([(nf, nf // 2)] if params.num_upsampling_layers == "most" else [])
         self.blocks = nn.ModuleList(

@@ -88,3 +88,13 @@ def test_resolution_must_fit_the_upsamplings(registry, tiny):
     odd = DataInfo(fields=frozenset({"label", "region_style"}), resolution=(48, 40), label_nc=4)
     with pytest.raises(ganforge.ConfigError, match="generator 'sean': data.resolution 48x40 must be divisible by 2"):
         ganforge.build("generator", tiny["generator"], odd)
+
+
+def test_most_upsamplings_run_the_extra_block_without_styles(registry, tiny, make_condition):
+    """The official code builds up_4 for 'most' but never calls it (and then fails in
+    conv_img); here it runs, normalised like up_3 by final_norm."""
+    data = DataInfo(fields=frozenset({"label", "region_style"}), resolution=(128, 128), label_nc=4)
+    g = ganforge.build("generator", {**tiny["generator"], "num_upsampling_layers": "most"}, data)
+    assert len(g.blocks) == 8 and g.start_size == (1, 1)
+    assert [n.params.use_style for b in g.blocks[-2:] for n in norms(b)] == [False] * 6  # 3 each (learned shortcuts)
+    assert g(make_condition(data, batch=1)).shape == (1, 3, 128, 128)

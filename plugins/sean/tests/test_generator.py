@@ -97,4 +97,4 @@ def test_most_upsamplings_run_the_extra_block_without_styles(registry, tiny, mak
     g = ganforge.build("generator", {**tiny["generator"], "num_upsampling_layers": "most"}, data)
     assert len(g.blocks) == 8 and g.start_size == (1, 1)
     assert [n.params.use_style for b in g.blocks[-2:] for n in norms(b)] == [False] * 6  # 3 each (learned shortcuts)
-    assert g(make_condition(data, batch=1)).shape == (1, 3, 128, 128)
+    assert g(make_condition(data, batch=2)).shape == (2, 3, 128, 128)

@@ -78,9 +78,15 @@ def load_networks(path: str | os.PathLike, preset: str | None = None) -> Network
         if preset not in PRESETS:
             raise ganforge.ConfigError(f"--preset {preset!r}: one of {', '.join(PRESETS)}")
         models = yaml.safe_load((CONFIGS / f"{preset}.yaml").read_text())["models"]
+        if "fan" in models:  # the released CelebA-HQ checkpoint holds FAN's weights too
+            models["fan"] = {**models["fan"], "weights": "none"}
         data = DataInfo(fields=frozenset({"domain"}), num_domains=PRESETS[preset], resolution=(256, 256))
         built = build_networks(models, data)
-        load_official(path, built)
+        loaded = load_official(path, built)
+        absent = sorted(set(built) - set(loaded) - {"discriminator"})
+        if absent:
+            raise ganforge.DataError(f"{path}: the checkpoint has no weights for {', '.join(absent)}; "
+                                     f"is it the {preset} release?")
         return _networks(built, data, str(path))
     ckpt = latest_checkpoint(path) if path.is_dir() else path
     if ckpt is None:

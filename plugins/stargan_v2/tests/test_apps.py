@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import yaml
 from PIL import Image
 
 import ganforge
@@ -107,3 +108,28 @@ def test_command_errors_name_the_problem(run_dir, images, capsys):
     assert "domain 5 out of range: the model has 2 domains" in capsys.readouterr().err
     with pytest.raises(ganforge.ConfigError, match="--preset 'ffhq'"):
         apps.load_networks(run_dir[0], preset="ffhq")
+
+
+def test_loads_an_official_release_with_a_preset(tmp_path, monkeypatch):
+    """--preset builds the networks of configs/<preset>.yaml (here a tiny stand-in with the
+    same structure) and fills them from the official entries, FAN included."""
+    from ganforge_stargan_v2.convert import to_official
+    from ganforge_stargan_v2.fan import FAN
+
+    tiny = {**TINY, "generator": {**TINY["generator"], "w_hpf": 1.0}, "fan": {"type": "stargan_v2_fan"}}
+    (tmp_path / "celeba_hq.yaml").write_text(yaml.safe_dump({"models": tiny}))
+    monkeypatch.setattr(apps, "CONFIGS", tmp_path)
+    torch.manual_seed(0)
+    source = apps.build_networks({k: v for k, v in tiny.items() if k != "fan"}, data_info(resolution=256))
+    fan = FAN()
+    entries = {"generator": "generator", "mapping_network": "mapping", "style_encoder": "style_encoder"}
+    release = {entry: to_official(entry, source[role].state_dict()) for entry, role in entries.items()}
+    release["generator"]["hpf.filter"] = torch.tensor([[-1.0, -1, -1], [-1, 8, -1], [-1, -1, -1]])
+    torch.save({**release, "fan": fan.state_dict()}, tmp_path / "100000_nets_ema.ckpt")
+    nets = apps.load_networks(tmp_path / "100000_nets_ema.ckpt", preset="celeba_hq")
+    for k, v in source["generator"].state_dict().items():
+        assert torch.equal(nets.generator.state_dict()[k], v), k
+    assert torch.equal(nets.fan.fan.l0.weight, fan.l0.weight)
+    torch.save(release, tmp_path / "no_fan.ckpt")
+    with pytest.raises(ganforge.DataError, match="no weights for fan"):
+        apps.load_networks(tmp_path / "no_fan.ckpt", preset="celeba_hq")

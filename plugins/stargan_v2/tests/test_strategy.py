@@ -10,7 +10,7 @@ import torch
 import ganforge
 from ganforge_stargan_v2.strategy import StarGANv2, draw_targets, lambda_ds_at, r1_penalty
 
-from .helpers import batch_of, data_info, tiny_run
+from .helpers import TINY, batch_of, data_info, tiny_run
 
 
 def test_declared_networks_and_optimisers():
@@ -152,3 +152,35 @@ def test_a_few_steps_lower_the_style_reconstruction_loss():
     for _ in range(15):
         last = step()
     assert last < 0.7 * first, (first, last)
+
+
+class BrightnessMasks(ganforge.Encoder):
+    """A stand-in for FAN: masks from the image's brightness; records what it saw."""
+
+    provides: ClassVar = frozenset({"face_mask"})
+
+    def __init__(self):
+        super().__init__(ganforge.NoParams(), data_info())
+        self.seen: list[torch.Tensor] = []
+
+    def forward(self, image, cond):
+        self.seen.append(image.detach())
+        m = (image.mean(1, keepdim=True) > 0).to(image.dtype)
+        return {"face_mask": torch.cat([m, 1 - m], dim=1)}
+
+
+def test_face_masks_of_the_source_and_of_the_fake_for_the_cycle():
+    """CelebA-HQ wiring: the generator's high-pass path reads masks of the source; the
+    cycle step translates the fake back with the fake's own masks, as the official solver."""
+    data = data_info(resolution=32, fields=("domain", "face_mask"))
+    run, strategy = tiny_run(data, generator={**TINY["generator"], "w_hpf": 1.0})
+    run.models["fan"] = fan = BrightnessMasks()
+    batch = batch_of(data, b=2)
+    strategy.ganforge_prepare_batch(run, batch)
+    assert torch.equal(fan.seen[0], batch["image"])
+    torch.testing.assert_close(batch["cond"]["face_mask"], fan(batch["image"], batch["cond"])["face_mask"])
+    fan.seen.clear()
+    parts = strategy.generator_losses(run, batch, "latent")
+    assert len(fan.seen) == 1 and not torch.equal(fan.seen[0], batch["image"])  # the fake's masks
+    sum(parts.values()).backward()
+    assert all(p.grad is not None for p in run.models["generator"].parameters())

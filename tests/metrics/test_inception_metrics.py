@@ -10,6 +10,7 @@ import pytest
 import torch
 import torchvision
 from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 from torch_fidelity.metric_isc import isc_features_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
 
@@ -72,7 +73,7 @@ def test_metrics_sharing_a_network_extract_features_once(world):
     assert world["calls"] == 2  # fake and real, once each, for three metrics
 
 
-def test_fid_equals_the_frechet_distance_of_torch_fidelity_features(world):
+def test_fid_equals_torch_fidelitys_end_to_end(world):
     stats = {}
     for k in ("fake", "real"):
         f = world["theirs"][k][0].double().numpy()
@@ -80,6 +81,9 @@ def test_fid_equals_the_frechet_distance_of_torch_fidelity_features(world):
     expected = frechet_distance(stats["real"], stats["fake"])
     assert expected > 0.1
     assert world["fid_value"] == pytest.approx(expected, rel=1e-6)
+    theirs = fid_statistics_to_metric(fid_features_to_statistics(world["theirs"]["real"][0]),
+                                      fid_features_to_statistics(world["theirs"]["fake"][0]), verbose=False)
+    assert world["fid_value"] == pytest.approx(theirs["frechet_inception_distance"], rel=1e-6)  # end to end
 
 
 def test_fid_against_stored_reference_statistics_equals_fid_against_real_images(world, tmp_path):

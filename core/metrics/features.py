@@ -8,6 +8,7 @@ evaluator hands the same ``fake`` tensor to FID, KID and IS, the network runs on
 from __future__ import annotations
 
 import weakref
+
 import torch
 from pydantic import Field
 

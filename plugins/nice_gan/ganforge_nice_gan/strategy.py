@@ -1,0 +1,165 @@
+"""The NICE-GAN training recipe (paper Sec. 3.2-3.3 and the official NICE.py).
+
+Two domains X (``domain_a``) and Y (``domain_b``); D_x = C_x(E_x), D_y = C_y(E_y); the
+generator G_{x->y} decodes E_x's embedding into Y. For a source image x the losses are
+
+    D:  L_gan(D_x(x), real) + L_gan(D_y(G_{x->y}(E_x(x))), fake)
+    G:  lambda_adv L_gan(D_y(G_{x->y}(E_x(x))), real)
+        + lambda_cyc |G_{y->x}(E_y(G_{x->y}(E_x(x)))) - x|_1          (cycle)
+        + lambda_rec |G_{y->x}(E_x(x)) - x|_1                          (reconstruction)
+
+and the same with X and Y swapped. L_gan is the least-squares GAN loss summed over the
+three outputs of a discriminator: the local head, the global head and the CAM logit.
+
+Decoupled training (the paper's key point): E_x, E_y are parts of the discriminators, so
+they are trained by the discriminator step only (the D step's loss reaches them through
+D(x)); in the generator step every discriminator, encoders included, is frozen, and the
+generator optimiser does not hold them (``optimizers`` lists the discriminator roles
+only under "discriminator"). Gradients still flow through the frozen encoders into the
+generators (cycle loss).
+
+Batches: images are split by their ``domain``; each image is translated to the other
+domain, and each term is averaged over the images it applies to. A batch of one image of
+each domain is exactly the official step; a term with no image in the batch is left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterator, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field, model_validator
+
+import ganforge
+from ganforge import Condition, DataInfo, DiscriminatorOutput, StepResult
+from ganforge.run import Run
+
+DOMAINS = ("a", "b")
+
+
+def lsgan(outputs: list[torch.Tensor], real: bool) -> torch.Tensor:
+    """Least-squares GAN loss summed over a discriminator's outputs: mean (o - 1)^2 for
+    real targets, mean o^2 for fake ones (Mao et al. 2017, the official MSE terms)."""
+    return sum(F.mse_loss(o, torch.full_like(o, float(real))) for o in outputs)
+
+
+def outputs(out: DiscriminatorOutput) -> list[torch.Tensor]:
+    """The three adversarial outputs of a NICE-GAN discriminator: local, global, CAM."""
+    return [*out.scores, out.extra["cam_logit"]]
+
+
+class Stream(NamedTuple):
+    """One translation direction x -> y of a batch: the images of domain x and the
+    roles involved."""
+
+    name: str  # "ab" or "ba"
+    x: torch.Tensor
+    d_src: str
+    d_tgt: str
+    g_forward: str  # G_{x->y}
+    g_back: str  # G_{y->x}
+
+
+class NICEGANParams(ganforge.Params):
+    domain_a: int = Field(0, ge=0, description="domain index of X (trainA)")
+    domain_b: int = Field(1, ge=0, description="domain index of Y (trainB)")
+    adv_weight: float = Field(1.0, ge=0, description="lambda_adv, weight of the generator's LSGAN terms (official 1)")
+    cycle_weight: float = Field(10.0, ge=0, description="lambda_cyc, weight of the cycle loss (official 10)")
+    recon_weight: float = Field(10.0, ge=0, description="lambda_rec, weight of the reconstruction loss (official 10)")
+
+    @model_validator(mode="after")
+    def _two_domains(self) -> "NICEGANParams":
+        if self.domain_a == self.domain_b:
+            raise ValueError(f"domain_a and domain_b must differ, both are {self.domain_a}")
+        return self
+
+
+class NICEGAN(ganforge.Strategy):
+    """NICE-GAN recipe: two-domain LSGAN with cycle and reconstruction losses, generators decoding the source discriminator's embedding, decoupled training of the encoders."""
+
+    Params: ClassVar = NICEGANParams
+    networks = {"generator_ab": "generator", "generator_ba": "generator",
+                "discriminator_a": "discriminator", "discriminator_b": "discriminator"}
+    optimizers = {"generator": ("generator_ab", "generator_ba"),
+                  "discriminator": ("discriminator_a", "discriminator_b")}
+    requires = frozenset({"domain"})
+
+    def __init__(self, params: NICEGANParams, data: DataInfo):
+        super().__init__(params, data)
+        top = max(params.domain_a, params.domain_b)
+        if data.num_domains and top >= data.num_domains:
+            raise ganforge.ConfigError(f"strategy 'nice_gan': domain {top} does not exist, the data has "
+                                       f"{data.num_domains} domains")
+
+    @ganforge.hookimpl
+    def ganforge_setup(self, run: Run) -> None:
+        for role in ("discriminator_a", "discriminator_b"):
+            if not callable(getattr(run.models[role], "encode", None)):
+                raise ganforge.ConfigError(f"strategy 'nice_gan': models.{role} must expose encode(image) (its early "
+                                           "layers are the domain's encoder), as discriminator 'nice_gan' does")
+
+    def streams(self, batch: dict[str, Any]) -> Iterator[Stream]:
+        """The directions this batch has images for."""
+        image, domain = batch["image"], batch["cond"]["domain"]
+        ids = {"a": self.params.domain_a, "b": self.params.domain_b}
+        for src, tgt in (DOMAINS, DOMAINS[::-1]):
+            x = image[domain == ids[src]]
+            if len(x):
+                yield Stream(src + tgt, x, f"discriminator_{src}", f"discriminator_{tgt}",
+                             f"generator_{src}{tgt}", f"generator_{tgt}{src}")
+
+    @staticmethod
+    def decode(run: Run, role: str, embedding: torch.Tensor) -> torch.Tensor:
+        return run.models[role](Condition(embedding=embedding))
+
+    # -- run hooks -----------------------------------------------------------------------
+    @ganforge.hookimpl
+    def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
+        total, logs = None, {}
+        with run.autocast():
+            for s in self.streams(batch):
+                real = run.models[s.d_src](s.x)  # E_x is trained here, through D_x(x)
+                with torch.no_grad():
+                    fake = self.decode(run, s.g_forward, real.extra["embedding"])
+                d_real = lsgan(outputs(real), real=True)
+                d_fake = lsgan(outputs(run.models[s.d_tgt](fake)), real=False)
+                total = d_real + d_fake if total is None else total + d_real + d_fake
+                logs.update({f"d_real_{s.name[0]}": d_real.detach(), f"d_fake_{s.name[1]}": d_fake.detach()})
+        return StepResult(total, logs)
+
+    def generator_losses(self, run: Run, s: Stream) -> dict[str, torch.Tensor]:
+        """L_gan, L_cyc and L_rec of one direction (discriminators frozen by the caller)."""
+        z = run.models[s.d_src].encode(s.x).embedding
+        fake = self.decode(run, s.g_forward, z)
+        judged = run.models[s.d_tgt](fake)
+        cycled = self.decode(run, s.g_back, judged.extra["embedding"])
+        return {"adv": lsgan(outputs(judged), real=True), "cyc": (cycled - s.x).abs().mean(),
+                "rec": (self.decode(run, s.g_back, z) - s.x).abs().mean()}
+
+    @ganforge.hookimpl
+    def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
+        p = self.params
+        total, logs = None, {}
+        with run.frozen("discriminator_a", "discriminator_b"), run.autocast():
+            for s in self.streams(batch):
+                parts = self.generator_losses(run, s)
+                loss = p.adv_weight * parts["adv"] + p.cycle_weight * parts["cyc"] + p.recon_weight * parts["rec"]
+                total = loss if total is None else total + loss
+                logs.update({f"g_{k}_{s.name}": v.detach() for k, v in parts.items()})
+        return StepResult(total, logs)
+
+    @ganforge.hookimpl
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+        """Rows: the images, their translations to the other domain, and the cycle back
+        (images of neither domain are repeated unchanged)."""
+        image = batch["image"]
+        translated, cycled = image.clone(), image.clone()
+        domain = batch["cond"]["domain"]
+        with torch.no_grad(), run.autocast():
+            for s in self.streams(batch):
+                mask = domain == (self.params.domain_a if s.name[0] == "a" else self.params.domain_b)
+                fake = self.decode(run, s.g_forward, run.models[s.d_src].encode(s.x).embedding)
+                back = self.decode(run, s.g_back, run.models[s.d_tgt].encode(fake).embedding)
+                translated[mask], cycled[mask] = fake.to(image.dtype), back.to(image.dtype)
+        return torch.cat([image, translated, cycled])

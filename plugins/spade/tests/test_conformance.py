@@ -7,25 +7,25 @@ import torch
 import ganforge
 from ganforge.testing import check_component
 
-from conftest import TINY_D, TINY_E, TINY_G
-
 DATA = dict(fields=frozenset({"label", "instance"}), resolution=(32, 32), label_nc=4)
 
 
 @pytest.mark.parametrize("kind, spec", [
     ("normalizer", {"type": "spade", "nhidden": 8}),
     ("normalizer", {"type": "spade", "nhidden": 8, "param_free_norm": "instance", "use_instance": True}),
-    ("generator", TINY_G),
-    ("generator", {**TINY_G, "use_vae": True, "z_dim": 8}),
-    ("discriminator", TINY_D),
-    ("encoder", TINY_E),
+    ("generator", "tiny"),
+    ("generator", {"use_vae": True, "z_dim": 8}),  # merged into the tiny generator
+    ("discriminator", "tiny"),
+    ("encoder", "tiny"),
     ("loss", {"type": "hinge"}),
     ("loss", {"type": "lsgan"}),
     ("loss", {"type": "nonsaturating"}),
     ("loss", {"type": "vgg19_perceptual", "weights": "none"}),
     ("strategy", {"type": "paired_conditional", "vgg": {"type": "vgg19_perceptual", "weights": "none"}}),
 ])
-def test_conformance(spade, kind, spec):
+def test_conformance(spade, tiny, kind, spec):
+    if spec == "tiny" or "type" not in spec:
+        spec = {**tiny[kind], **({} if spec == "tiny" else spec)}
     name, params = spec["type"], {k: v for k, v in spec.items() if k != "type"}
     checked = check_component(kind, name, params=params, data=ganforge.DataInfo(**DATA))
     assert "params documented" in checked.checks

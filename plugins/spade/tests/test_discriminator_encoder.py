@@ -7,8 +7,6 @@ import torch.nn.functional as F
 import ganforge
 from ganforge import DataInfo
 
-from conftest import TINY_D, TINY_E, condition
-
 
 def test_patch_discriminator_layout(spade, data):
     d = ganforge.build("discriminator", {"type": "multiscale_patch", "ndf": 4, "n_layers": 4, "max_channels": 16},
@@ -24,9 +22,9 @@ def test_patch_discriminator_layout(spade, data):
     assert [c.bias is None for c in convs] == [False, True, True, True, False]  # normalised convs lose the bias
 
 
-def test_scales_see_the_average_pooled_input(spade, data):
-    d = ganforge.build("discriminator", TINY_D, data).eval()
-    cond = condition(data)
+def test_scales_see_the_average_pooled_input(spade, data, tiny, make_condition):
+    d = ganforge.build("discriminator", tiny["discriminator"], data).eval()
+    cond = make_condition(data)
     image = torch.rand(2, 3, 32, 64) * 2 - 1
     out = d(image, cond)
     assert len(out.scores) == 2 and [len(f) for f in out.features] == [2, 2]
@@ -38,9 +36,9 @@ def test_scales_see_the_average_pooled_input(spade, data):
     torch.testing.assert_close(out.features[0][1], d.scales[0](seg)[1])
 
 
-def test_discriminator_input_channels_follow_the_data(spade):
+def test_discriminator_input_channels_follow_the_data(spade, tiny):
     ade = DataInfo(fields=frozenset({"label"}), resolution=(32, 32), label_nc=150, contain_dontcare_label=True)
-    d = ganforge.build("discriminator", TINY_D, ade)
+    d = ganforge.build("discriminator", tiny["discriminator"], ade)
     assert d.scales[0].layers[0].conv.in_channels == 150 + 1 + 3
 
 
@@ -52,8 +50,8 @@ def test_encoder_layout_at_256_is_spades(spade, data):
     assert e.fc_mu.in_features == 16 * 4 * 4 and e.fc_mu.out_features == 256
 
 
-def test_encoder_reparameterises(spade, data):
-    e = ganforge.build("encoder", TINY_E, data).eval()
+def test_encoder_reparameterises(spade, data, tiny):
+    e = ganforge.build("encoder", tiny["encoder"], data).eval()
     image = torch.rand(3, 3, 32, 64) * 2 - 1  # resized to 32x32 first
     torch.manual_seed(5)
     out = e(image)

@@ -9,19 +9,17 @@ import ganforge
 from ganforge import Condition, DataInfo
 from ganforge_spade import semantic
 
-from conftest import condition
-
 
 def build_norm(data, num_features=6, **params):
     return ganforge.build("normalizer", {"type": "spade", "nhidden": 8, **params}, data, num_features=num_features)
 
 
-def test_eq1_matches_direct_computation(spade, data):
+def test_eq1_matches_direct_computation(spade, data, make_condition):
     norm = build_norm(data, param_free_norm="instance").double()
     for conv in (norm.mlp_gamma, norm.mlp_beta):  # make the modulation far from identity
         torch.nn.init.normal_(conv.weight, 0, 0.3)
         torch.nn.init.normal_(conv.bias, 0, 0.3)
-    cond = condition(data)
+    cond = make_condition(data)
     x = torch.randn(2, 6, 16, 32, dtype=torch.float64)
 
     # the semantic map by hand: one-hot at 16x32 (nearest = every 2nd pixel) + edges found at full size
@@ -58,7 +56,7 @@ def test_modulation_varies_with_the_label_and_only_there(spade, data):
     assert not torch.allclose(a[..., 48:], b[..., 48:])
 
 
-def test_official_initialisation(spade, data):
+def test_official_initialisation(spade, data, make_condition):
     """SPADE does not zero-initialise gamma/beta: every conv gets xavier_normal(gain 0.02) and zero
     bias, so a fresh layer is close to, but not exactly, the parameter-free normalisation."""
     norm = build_norm(data, num_features=64, nhidden=128)
@@ -68,7 +66,7 @@ def test_official_initialisation(spade, data):
         expected_std = 0.02 * (2 / (fan_in + fan_out)) ** 0.5
         assert conv.weight.std().item() == pytest.approx(expected_std, rel=0.1)
     x = torch.randn(2, 64, 32, 64)
-    out = norm(x, condition(data))
+    out = norm(x, make_condition(data))
     plain = torch.nn.functional.batch_norm(x, None, None, training=True)
     assert 0 < (out - plain).abs().max() < 1e-3
 
@@ -80,10 +78,10 @@ def test_param_free_norm_kinds(spade, data):
     assert not any(p.numel() for p in build_norm(data).param_free_norm.parameters())
 
 
-def test_syncbatch_equals_batchnorm_on_one_process(spade, data):
+def test_syncbatch_equals_batchnorm_on_one_process(spade, data, make_condition):
     sync, plain = build_norm(data), build_norm(data, param_free_norm="batch")
     plain.load_state_dict(sync.state_dict())
-    x, cond = torch.randn(2, 6, 32, 64), condition(data)
+    x, cond = torch.randn(2, 6, 32, 64), make_condition(data)
     torch.testing.assert_close(sync(x, cond), plain(x, cond), rtol=0, atol=0)
     torch.testing.assert_close(sync.param_free_norm.running_var, plain.param_free_norm.running_var)
 

@@ -9,25 +9,32 @@ from torch import nn
 import ganforge
 from ganforge.run import Run
 
-from conftest import TINY_D, TINY_E, TINY_G, condition
-
 NO_VGG = {"type": "paired_conditional", "vgg": None}
 RANDOM_VGG = {"type": "paired_conditional", "vgg": {"type": "vgg19_perceptual", "weights": "none"}}
 
 
-def make_run(data, encoder=False, seed=0):
-    torch.manual_seed(seed)
-    models = nn.ModuleDict({"generator": ganforge.build("generator", {**TINY_G, "use_vae": encoder, "z_dim": 8}, data),
-                            "discriminator": ganforge.build("discriminator", TINY_D, data)})
-    if encoder:
-        models["encoder"] = ganforge.build("encoder", TINY_E, data)
-    return Run(config=None, data=data, models=models)
+@pytest.fixture
+def make_run(spade, tiny):
+    """``make_run(data, encoder=False)``: a Run holding tiny G and D (and E)."""
+    def make(data, encoder=False, seed=0):
+        torch.manual_seed(seed)
+        models = nn.ModuleDict({
+            "generator": ganforge.build("generator", {**tiny["generator"], "use_vae": encoder, "z_dim": 8}, data),
+            "discriminator": ganforge.build("discriminator", tiny["discriminator"], data)})
+        if encoder:
+            models["encoder"] = ganforge.build("encoder", tiny["encoder"], data)
+        return Run(config=None, data=data, models=models)
+    return make
 
 
-def make_batch(data, seed=0):
-    cond = condition(data, seed=seed)
-    palette = torch.linspace(-1, 1, 6 * 3).view(6, 3)  # the "photo": one colour per class
-    return {"image": palette[cond["label"]].permute(0, 3, 1, 2).contiguous(), "cond": cond}
+@pytest.fixture
+def make_batch(make_condition):
+    """``make_batch(data)``: blocky label maps and their "photo", one colour per class."""
+    def make(data, seed=0):
+        cond = make_condition(data, seed=seed)
+        palette = torch.linspace(-1, 1, 6 * 3).view(6, 3)
+        return {"image": palette[cond["label"]].permute(0, 3, 1, 2).contiguous(), "cond": cond}
+    return make
 
 
 def hooks(strategy):
@@ -49,7 +56,7 @@ def test_declared_networks_and_optimisers(spade):
     assert (p.lambda_feat, p.lambda_vgg, p.lambda_kld) == (10.0, 10.0, 0.05)
 
 
-def test_generator_step_is_the_weighted_sum_and_spares_d(spade, data):
+def test_generator_step_is_the_weighted_sum_and_spares_d(spade, data, make_run, make_batch):
     strategy = ganforge.build("strategy", RANDOM_VGG, data)
     run, batch = make_run(data, encoder=True), make_batch(data)
     result = hooks(strategy).ganforge_generator_step(run=run, batch=batch)
@@ -64,7 +71,7 @@ def test_generator_step_is_the_weighted_sum_and_spares_d(spade, data):
     assert all(p.grad is not None for p in run.models["encoder"].parameters())
 
 
-def test_discriminator_step_spares_g_and_e(spade, data):
+def test_discriminator_step_spares_g_and_e(spade, data, make_run, make_batch):
     strategy = ganforge.build("strategy", NO_VGG, data)
     run, batch = make_run(data, encoder=True), make_batch(data)
     result = hooks(strategy).ganforge_discriminator_step(run=run, batch=batch)
@@ -75,7 +82,7 @@ def test_discriminator_step_spares_g_and_e(spade, data):
     assert all(p.grad is None for role in ("generator", "encoder") for p in run.models[role].parameters())
 
 
-def test_steps_under_bf16_autocast(spade, data):
+def test_steps_under_bf16_autocast(spade, data, make_run, make_batch):
     strategy = ganforge.build("strategy", RANDOM_VGG, data)
     run, batch = make_run(data, encoder=True), make_batch(data)
     run.amp_dtype = torch.bfloat16
@@ -86,7 +93,7 @@ def test_steps_under_bf16_autocast(spade, data):
     assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in run.models["generator"].parameters())
 
 
-def test_disabled_losses_are_left_out(spade, data):
+def test_disabled_losses_are_left_out(spade, data, make_run, make_batch):
     strategy = ganforge.build("strategy", {"type": "paired_conditional", "feat": None, "vgg": None,
                                            "gan_loss": "lsgan"}, data)
     result = strategy.ganforge_generator_step(make_run(data), make_batch(data))
@@ -99,7 +106,7 @@ def test_gan_loss_slot_must_be_adversarial(spade, data):
         ganforge.build("strategy", {"type": "paired_conditional", "gan_loss": "kl"}, data)
 
 
-def test_sample_is_real_then_generated(spade, data):
+def test_sample_is_real_then_generated(spade, data, make_run, make_batch):
     strategy = ganforge.build("strategy", NO_VGG, data)
     run, batch = make_run(data), make_batch(data)
     run.models.eval()  # as the trainer samples: no power iteration, running statistics
@@ -114,7 +121,7 @@ def adam(params, lr):
     return torch.optim.Adam(params, lr=lr, betas=(0.0, 0.9))
 
 
-def test_discriminator_steps_separate_real_from_fake(spade, data):
+def test_discriminator_steps_separate_real_from_fake(spade, data, make_run, make_batch):
     strategy = ganforge.build("strategy", NO_VGG, data)
     run, batch = make_run(data), make_batch(data)
     opt = adam(run.models["discriminator"].parameters(), 2e-3)
@@ -134,7 +141,7 @@ def test_discriminator_steps_separate_real_from_fake(spade, data):
     assert real_score - fake_score > 0.2
 
 
-def test_generator_steps_lower_the_generator_loss(spade, data):
+def test_generator_steps_lower_the_generator_loss(spade, data, make_run, make_batch):
     strategy = ganforge.build("strategy", NO_VGG, data)
     run, batch = make_run(data), make_batch(data)
     opt = adam(run.models["generator"].parameters(), 2e-3)

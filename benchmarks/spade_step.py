@@ -67,6 +67,8 @@ def main() -> None:
                     fwd, bwd = timed_phase(trainer, phase, batch)
                     if i > 0:  # the first round warms up allocators and kernels
                         times[precision][phase].append((fwd, bwd))
+                    print(f"round {i} {precision} {phase}: forward {fwd * 1e3:.0f} ms, backward {bwd * 1e3:.0f} ms"
+                          + (" (warm-up)" if i == 0 else ""), flush=True)
     print(f"SPADE step, {args.resolution}x{args.resolution}, batch 1, CPU, {args.threads} threads, "
           f"ngf {args.ngf}, ndf {args.ndf}, median of {args.repeats} (ms)")
     print(f"{'precision':<10}{'D fwd':>10}{'D bwd':>10}{'G fwd':>10}{'G bwd':>10}{'step':>10}")

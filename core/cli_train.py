@@ -56,7 +56,8 @@ def add_commands(group: click.Group) -> None:
 
     @group.command()
     @click.argument("run_or_ckpt", type=click.Path(exists=True))
-    @click.option("--n", "count", default=8, show_default=True, type=click.IntRange(1), help="Images to generate.")
+    @click.option("--n", "count", default=8, show_default=True, type=click.IntRange(1),
+                  help="Images to generate from the dataset (with --labels: one per file).")
     @click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: <run>/generated_step_N.png].")
     @click.option("--labels", multiple=True, type=click.Path(exists=True, dir_okay=False),
                   help="Label-map PNG (class ids as pixel values); repeat for several. "

@@ -35,7 +35,7 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """
     if images.dtype == torch.uint8:
         return images
-    return (images.detach().float().clamp(-1, 1).add(1).mul(127.5).add(0.5)).floor().clamp(0, 255).to(torch.uint8)
+    return images.detach().float().clamp(-1, 1).add(1).mul(127.5).add(0.5).floor().to(torch.uint8)
 
 
 def as_rgb(images: torch.Tensor) -> torch.Tensor:

@@ -143,3 +143,19 @@ def test_rng_states_round_trip_through_weights_only(tmp_path):
     ckpt.set_rng_state(ckpt.load(tmp_path / "s.pt")["rng"])
     got = (torch.rand(3), np.random.rand(3), random.random(), random.gauss(0, 1))
     assert torch.equal(got[0], expected[0]) and np.array_equal(got[1], expected[1]) and got[2:] == expected[2:]
+
+
+def test_a_strategy_may_choose_the_parameter_groups():
+    g, d = nn.Linear(2, 2), nn.Linear(2, 1)
+
+    def groups(run, optimizer):
+        if optimizer == "generator":
+            return [{"params": [g.weight]}, {"params": [g.bias], "lr": 1e-6}]
+        return None
+
+    hook = type("Hook", (), {"ganforge_param_groups": staticmethod(groups)})()
+    run = Run(config=None, data=None, models=nn.ModuleDict({"generator": g, "discriminator": d}), hook=hook)
+    out = param_groups(run, {"generator": ("generator",), "discriminator": ("generator", "discriminator")})
+    assert out["generator"][1] == {"params": [g.bias], "lr": 1e-6}
+    # parameters a strategy claimed are not given to a later optimiser by default
+    assert {id(p) for p in out["discriminator"][0]["params"]} == {id(d.weight), id(d.bias)}

@@ -45,8 +45,10 @@ def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
 
 
 def prune(folder: str | os.PathLike, keep_last: int) -> list[Path]:
-    """Delete all but the newest ``keep_last`` checkpoints; returns what was deleted."""
+    """Delete all but the newest ``keep_last`` checkpoints, and temporary files a killed
+    writer left behind (only rank 0 writes, so none is in progress); returns what went."""
     old = list_checkpoints(folder)[:-keep_last]
+    old += [p for p in Path(folder).glob(".step_*.pt.*.tmp")]
     for p in old:
         p.unlink(missing_ok=True)
     return old

@@ -119,8 +119,9 @@ def test_atomic_write_and_pruning(tmp_path):
         ckpt.save(folder / ckpt.checkpoint_name(step), {"step": step, "w": torch.ones(2)})
     assert sorted(p.name for p in folder.iterdir()) == [f"step_{s:08d}.pt" for s in (1, 2, 3, 10)]
     assert ckpt.latest_checkpoint(tmp_path).name == "step_00000010.pt"
+    (folder / ".step_00000011.pt.abc123.tmp").write_bytes(b"left by a killed writer")
     ckpt.prune(folder, keep_last=2)
-    assert [p.name for p in ckpt.list_checkpoints(folder)] == ["step_00000003.pt", "step_00000010.pt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["step_00000003.pt", "step_00000010.pt"]
 
     def explode(f):
         f.write(b"partial")

@@ -1,7 +1,7 @@
 """SPADE's training step on CPU at 256x256, batch 1: fp32 and bf16 autocast side by side.
 
     python benchmarks/spade_step.py                      # paper networks (ngf = ndf = 64)
-    python benchmarks/spade_step.py --repeats 5 --threads 2
+    python benchmarks/spade_step.py --repeats 1 --warmup 0     # one round each, on a slow machine
 
 Times the discriminator and the generator step separately, forward (the recipe's loss)
 and backward, with the paper's networks (SPADE generator, 2-scale 4-layer patch
@@ -50,7 +50,8 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, default=256)
     parser.add_argument("--ngf", type=int, default=64)
     parser.add_argument("--ndf", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=5, help="timed steps per precision (after 1 warm-up)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed steps per precision")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first (allocator, kernels)")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -60,15 +61,16 @@ def main() -> None:
         batch = {**batch, "image": batch["image"][:1], "cond": type(batch["cond"])(
             {k: v[:1] for k, v in batch["cond"].items()})}
         times = {p: {"discriminator": [], "generator": []} for p in ("fp32", "bf16")}
-        for i in range(args.repeats + 1):
+        for i in range(args.warmup + args.repeats):
             for precision, dtype in (("fp32", None), ("bf16", torch.bfloat16)):
                 trainer.run.amp_dtype = dtype
                 for phase in ("discriminator", "generator"):
                     fwd, bwd = timed_phase(trainer, phase, batch)
-                    if i > 0:  # the first round warms up allocators and kernels
+                    warm = i < args.warmup
+                    if not warm:
                         times[precision][phase].append((fwd, bwd))
                     print(f"round {i} {precision} {phase}: forward {fwd * 1e3:.0f} ms, backward {bwd * 1e3:.0f} ms"
-                          + (" (warm-up)" if i == 0 else ""), flush=True)
+                          + (" (warm-up)" if warm else ""), flush=True)
     print(f"SPADE step, {args.resolution}x{args.resolution}, batch 1, CPU, {args.threads} threads, "
           f"ngf {args.ngf}, ndf {args.ndf}, median of {args.repeats} (ms)")
     print(f"{'precision':<10}{'D fwd':>10}{'D bwd':>10}{'G fwd':>10}{'G bwd':>10}{'step':>10}")

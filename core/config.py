@@ -12,6 +12,7 @@ encoders provide. A typo or an impossible combination is a `ConfigError` /
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator, Literal, Mapping
@@ -151,8 +152,6 @@ def parse_override(item: str) -> tuple[list[str], Any]:
 
 def apply_overrides(tree: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
     """A copy of ``tree`` with every ``a.b=c`` applied; intermediate mappings are created."""
-    import copy
-
     out = copy.deepcopy(tree)
     for item in overrides:
         parts, value = parse_override(item)

@@ -17,7 +17,7 @@ from pydantic import Field
 from torch import nn
 
 import ganforge
-from ganforge import (Condition, DataInfo, DiscriminatorOutput, StepResult)
+from ganforge import Condition, DataInfo, DiscriminatorOutput, StepResult
 
 LABEL_NC = 3
 

@@ -8,7 +8,6 @@ from torch import nn
 import ganforge
 import ganforge_spade.plugin
 from ganforge import DataInfo
-from ganforge_spade.generator import SPADEGenerator
 
 @pytest.fixture
 def build(spade, tiny):

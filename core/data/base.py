@@ -182,6 +182,24 @@ class SegmentationDataset(LayoutDataset):
     def info_extra(self) -> dict:
         return {"label_nc": self.label_nc, "contain_dontcare_label": self.params.contain_dontcare_label}
 
+    @classmethod
+    def describe(cls, params: SegmentationParams) -> DataInfo | None:
+        """The DataInfo from params alone, so that `ganforge params` counts a paper's networks
+        without its dataset on disk; None when the output size depends on the files
+        (``preprocess`` 'none' or 'scale_width...' without a crop) or label_nc on an
+        annotation file (COCO panoptic)."""
+        if not isinstance(params, SegmentationParams):
+            return None
+        if not (params.preprocess.endswith("_and_crop") or params.preprocess == "fixed"):
+            return None
+        nominal = (params.load_size, params.load_size)  # ignored by these modes
+        resolution = transforms.output_size(params.preprocess, nominal, params.load_size, params.crop_size,
+                                            params.aspect_ratio)
+        fields = {"label"} | ({"instance"} | ({"boxes"} if params.max_boxes else set())
+                              if not params.no_instance else set())
+        return DataInfo(fields=frozenset(fields), image_channels=3, resolution=resolution,
+                        label_nc=params.label_nc, contain_dontcare_label=params.contain_dontcare_label)
+
     def decode(self, name: str, path: Path) -> np.ndarray:
         raw = read_ids(path)
         return self.label_ids(raw, path) if name == "label" else self.instance_ids(raw, path)

@@ -79,3 +79,12 @@ def test_info_fields_never_exceed_what_the_class_declares(registry, tmp_path):
     root = data.export_synthetic(world, tmp_path, "coco_panoptic", 1)
     coco = ganforge.build("dataset", {"type": "coco_panoptic", "root": str(root), "load_size": 16, "crop_size": 16})
     assert coco.info().fields == type(coco).provides
+
+
+def test_segmentation_layouts_describe_themselves_without_files():
+    from ganforge.data.layouts import Cityscapes, CityscapesParams, PairedFolders, PairedFoldersParams
+
+    city = Cityscapes.describe(CityscapesParams(root="/nowhere"))
+    assert city.resolution == (256, 512) and city.label_nc == 35 and "instance" in city.fields
+    custom = PairedFolders.describe(PairedFoldersParams(root="/nowhere", label_nc=5, preprocess="none"))
+    assert custom is None  # the output size depends on the images

@@ -84,6 +84,7 @@ class NICEGAN(ganforge.Strategy):
     optimizers = {"generator": ("generator_ab", "generator_ba"),
                   "discriminator": ("discriminator_a", "discriminator_b")}
     requires = frozenset({"domain"})
+    provides = frozenset({"embedding"})  # E_x(x), added by the steps before each generator call
 
     def __init__(self, params: NICEGANParams, data: DataInfo):
         super().__init__(params, data)

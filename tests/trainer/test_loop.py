@@ -184,3 +184,10 @@ def test_periodic_evaluation_uses_the_same_batches_every_time(make_exp, config_t
             reals.append(batch["image"])
     expected = (torch.cat(fakes) - torch.cat(reals)).abs().mean().item()
     assert evals[-1]["l1_error"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_loader_workers_see_the_same_samples(make_exp, tmp_path):
+    """Samples depend on their index only, so worker processes change nothing."""
+    inline = weights(train(make_exp(steps=3, num_workers=0), tmp_path / "inline", show_progress=False))
+    workers = weights(train(make_exp(steps=3, num_workers=1), tmp_path / "workers", show_progress=False))
+    assert all(torch.equal(inline[k], workers[k]) for k in inline)

@@ -59,7 +59,7 @@ def pivoted_cholesky(s: torch.Tensor) -> torch.Tensor:
         if remaining[p] <= tol:
             break
         col = s[:, p] - factor[:, :rank] @ factor[p, :rank]
-        col /= col[p].clamp_min(remaining[p]).sqrt()
+        col /= col[p].clamp_min(remaining[p]).sqrt()  # fresh pivot; the running one guards rounding
         factor[:, rank] = col
         remaining -= col ** 2
         remaining[p] = -torch.inf  # never chosen again

@@ -26,7 +26,7 @@ def commuting_pair(rng, a, b):
     return (q * a) @ q.T, (q * b) @ q.T
 
 
-@pytest.mark.parametrize("d", [8, 64, 256])
+@pytest.mark.parametrize("d", [8, 64, 128])
 def test_matches_scipy_sqrtm_on_well_conditioned_covariances(d):
     rng = np.random.default_rng(d)
     mu1, s1 = random_covariance(rng, d, 4 * d)

@@ -24,9 +24,13 @@ def pair(request, tmp_path_factory):
     path = tmp_path_factory.mktemp("w") / f"{net}.pth"
     torch.save(sd, path)
     ours = LPIPSNetwork(net, backbone_weights=str(path), lin_weights="lpips")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), torch.device("meta"):  # skip initialising VGG's unused classifier
         warnings.simplefilter("ignore")
-        theirs = lpips.LPIPS(pretrained=True, net=net, pnet_rand=True, verbose=False)
+        theirs = lpips.LPIPS(pretrained=False, net=net, pnet_rand=True, verbose=False)
+    theirs = theirs.to_empty(device="cpu")
+    theirs.scaling_layer = lpips.ScalingLayer()  # its constants, rebuilt off the meta device
+    lin_file = lpips.__file__.replace("__init__.py", f"weights/v0.1/{net}.pth")
+    theirs.load_state_dict(torch.load(lin_file, map_location="cpu", weights_only=True), strict=False)
     theirs.net.load_state_dict({f"slice{k + 1}.{x}.{p}": sd[f"features.{x}.{p}"]
                                 for k, (a, b) in enumerate(SLICES[net]) for x in range(a, b)
                                 for p in ("weight", "bias") if f"features.{x}.{p}" in sd})

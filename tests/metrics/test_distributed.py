@@ -6,7 +6,6 @@ statistics must equal those of the union, and gathered rows come back in rank or
 
 import os
 
-import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp

@@ -1,0 +1,113 @@
+"""The NICE-GAN recipe: LSGAN values, the official objective, decoupled training."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ganforge
+from ganforge import Condition
+from ganforge_nice_gan.strategy import NICEGANParams, lsgan
+
+from .helpers import TINY_MODELS, batch_of, changed, make_run, snapshot, step
+
+
+def test_lsgan_values():
+    outs = [torch.tensor([[0.5]]), torch.tensor([[2.0, 0.0]])]
+    assert lsgan(outs, real=True).item() == pytest.approx(0.25 + 1.0)  # (0.5-1)^2 + mean(1, 1)
+    assert lsgan(outs, real=False).item() == pytest.approx(0.25 + 2.0)  # 0.5^2 + mean(4, 0)
+
+
+def official_losses(run, x_a, x_b, p):
+    """The official NICE.py objective for one A and one B image, written out term by term."""
+    m = run.models
+    mse = lambda o, t: F.mse_loss(o, torch.full_like(o, t))  # noqa: E731
+    heads = lambda out: [*out.scores, out.extra["cam_logit"]]  # noqa: E731
+    with torch.no_grad():
+        ra, rb = m["discriminator_a"](x_a), m["discriminator_b"](x_b)
+        fake_ab = m["generator_ab"](Condition(embedding=ra.extra["embedding"]))
+        fake_ba = m["generator_ba"](Condition(embedding=rb.extra["embedding"]))
+        fa, fb = m["discriminator_a"](fake_ba), m["discriminator_b"](fake_ab)
+        d = sum(mse(o, 1.0) for o in heads(ra) + heads(rb)) + sum(mse(o, 0.0) for o in heads(fa) + heads(fb))
+        aba = m["generator_ba"](Condition(embedding=fb.extra["embedding"]))
+        bab = m["generator_ab"](Condition(embedding=fa.extra["embedding"]))
+        aa = m["generator_ba"](Condition(embedding=ra.extra["embedding"]))
+        bb = m["generator_ab"](Condition(embedding=rb.extra["embedding"]))
+        g = (p.adv_weight * sum(mse(o, 1.0) for o in heads(fa) + heads(fb))
+             + p.cycle_weight * ((aba - x_a).abs().mean() + (bab - x_b).abs().mean())
+             + p.recon_weight * ((aa - x_a).abs().mean() + (bb - x_b).abs().mean()))
+    return d, g
+
+
+def test_losses_equal_the_official_objective(ganforge_registry):
+    run, _ = make_run(TINY_MODELS, {"type": "nice_gan", "adv_weight": 2.0, "cycle_weight": 3.0, "recon_weight": 5.0})
+    run.models.eval()  # spectral norm's power iteration would move u, v between the calls
+    batch = batch_of((1, 0))  # one image of each domain, B first: the split must not care
+    params = NICEGANParams(**run.config.strategy.params)
+    d_ref, g_ref = official_losses(run, batch["image"][1:], batch["image"][:1], params)
+    d = run.hook.ganforge_discriminator_step(run=run, batch=batch)
+    g = run.hook.ganforge_generator_step(run=run, batch=batch)
+    torch.testing.assert_close(d.loss, d_ref)
+    torch.testing.assert_close(g.loss, g_ref)
+    assert {"g_adv_ab", "g_cyc_ab", "g_rec_ab", "g_adv_ba", "d_real_a", "d_fake_b"} <= set(g.logs) | set(d.logs)
+
+
+def test_generator_step_leaves_discriminators_and_encoders_unchanged(ganforge_registry):
+    run, optims = make_run(TINY_MODELS)
+    m = run.models
+    before = {role: snapshot(net) for role, net in m.items()}
+    step(run, optims, "generator", batch_of())
+    for role in ("discriminator_a", "discriminator_b"):
+        assert not changed(m[role], before[role]), role  # encoder E included
+        assert all(p.requires_grad for p in m[role].parameters())  # unfrozen afterwards
+    for role in ("generator_ab", "generator_ba"):
+        assert changed(m[role], before[role]) == set(before[role]), role
+    enc_ids = {id(p) for r in ("discriminator_a", "discriminator_b") for p in m[r].encoder.parameters()}
+    assert not enc_ids & {id(p) for g in optims["generator"].param_groups for p in g["params"]}
+
+
+def test_discriminator_step_trains_the_encoders_not_the_generators(ganforge_registry):
+    run, optims = make_run(TINY_MODELS)
+    m = run.models
+    before = {role: snapshot(net) for role, net in m.items()}
+    step(run, optims, "discriminator", batch_of())
+    for role in ("discriminator_a", "discriminator_b"):
+        moved = changed(m[role], before[role])
+        assert {"encoder.layers.0.1.parametrizations.weight.original", "encoder.cam.lamda",
+                "encoder.cam.eta.parametrizations.weight.original"} <= moved, role
+    for role in ("generator_ab", "generator_ba"):
+        assert not changed(m[role], before[role]), role
+
+
+def test_a_batch_of_one_domain_trains_one_direction(ganforge_registry):
+    run, _ = make_run(TINY_MODELS)
+    g = run.hook.ganforge_generator_step(run=run, batch=batch_of((0, 0)))
+    assert set(g.logs) == {"g_adv_ab", "g_cyc_ab", "g_rec_ab"} and torch.isfinite(g.loss)
+    d = run.hook.ganforge_discriminator_step(run=run, batch=batch_of((1,)))
+    assert set(d.logs) == {"d_real_b", "d_fake_a"}
+
+
+def test_a_batch_of_neither_domain_has_no_loss(ganforge_registry):
+    run, _ = make_run(TINY_MODELS, {"type": "nice_gan", "domain_a": 0, "domain_b": 2},
+                      data=ganforge.DataInfo(fields=frozenset({"domain"}), num_domains=3, resolution=(64, 64)))
+    result = run.hook.ganforge_generator_step(run=run, batch=batch_of((1, 1)))
+    assert result.loss is None and result.logs == {}
+
+
+def test_sample_rows_translate_each_image_to_the_other_domain(ganforge_registry):
+    run, _ = make_run(TINY_MODELS)
+    run.models.eval()  # as the trainer samples
+    batch = batch_of((0, 1, 0))
+    rows = run.hook.ganforge_sample(run=run, batch=batch)
+    assert rows.shape == (9, 3, 64, 64)
+    m, x = run.models, batch["image"]
+    with torch.no_grad():
+        expected = m["generator_ba"](Condition(embedding=m["discriminator_b"].encode(x[1:2]).embedding))
+    torch.testing.assert_close(rows[4:5], expected)
+    torch.testing.assert_close(rows[:3], x)
+
+
+def test_domains_are_checked(ganforge_registry):
+    with pytest.raises(ganforge.ConfigError, match="strategy: .*domain_a and domain_b must differ"):
+        make_run(TINY_MODELS, {"type": "nice_gan", "domain_b": 0})
+    with pytest.raises(ganforge.ConfigError, match="domain 5 does not exist, the data has 2 domains"):
+        make_run(TINY_MODELS, {"type": "nice_gan", "domain_b": 5})

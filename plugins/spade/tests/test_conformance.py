@@ -39,3 +39,19 @@ def test_feature_matching_and_kl_conform(spade):
                     call=lambda loss, cond: loss(fake, [[torch.randn(2, 3, 4, 4)]]))
     mu = torch.randn(2, 8, requires_grad=True)
     check_component("loss", "kl", data=ganforge.DataInfo(**DATA), call=lambda loss, cond: loss(mu, mu * 0))
+
+
+def test_installed_entry_point_registers_every_component(isolated_registry):
+    from importlib.metadata import entry_points
+
+    (ep,) = [e for e in entry_points(group="ganforge") if e.name == "spade"]
+    assert ep.value == "ganforge_spade.plugin" and ep.dist.name == "ganforge-spade"
+    module = ep.load()
+    assert module.GANFORGE_API == "1.0"
+    registry = isolated_registry(("spade", module), core=False)
+    assert {(r.kind, r.name) for r in registry.records()} == {
+        ("normalizer", "spade"), ("generator", "spade"), ("encoder", "spade_vae"),
+        ("discriminator", "multiscale_patch"), ("loss", "hinge"), ("loss", "lsgan"), ("loss", "nonsaturating"),
+        ("loss", "feature_matching"), ("loss", "vgg19_perceptual"), ("loss", "kl"),
+        ("strategy", "paired_conditional")}
+    assert all(r.summary and r.paper for r in registry.records())

@@ -19,7 +19,7 @@ from .pixel import PSNR, RMSE, SSIM, psnr_per_image, ssim_per_image
 from .swd import SWD, SWDParams, laplacian_pyramid, sliced_wasserstein
 from .segmentation import SegmentationParams, SegmentationScore, confusion_matrix
 from .reference import StatisticsCache, load_statistics, save_statistics, statistics_key
-from .weights import MissingWeights
+from ganforge.weights import MissingWeights
 
 FID_PAPER = "Heusel et al., GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium, NeurIPS 2017"
 KID_PAPER = "Bińkowski et al., Demystifying MMD GANs, ICLR 2018"

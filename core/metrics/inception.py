@@ -23,7 +23,7 @@ from torch import nn
 
 from ganforge.errors import ConfigError
 
-from .weights import file_sha256, load_state_dict, random_init_, resolve_weights
+from ganforge.weights import file_sha256, load_state_dict, random_init_, resolve_weights
 
 WEIGHTS_URL = ("https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
                "pt_inception-2015-12-05-6726825d.pth")

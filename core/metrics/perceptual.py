@@ -29,7 +29,7 @@ from ganforge.errors import ConfigError
 from ganforge.interfaces import DataInfo, Metric, Params
 
 from .distributed import all_reduce_sum
-from .weights import MissingWeights, load_state_dict, random_init_, resolve_weights
+from ganforge.weights import MissingWeights, load_state_dict, random_init_, resolve_weights
 
 Backbone = Literal["alex", "vgg"]
 # torchvision's feature-layer index ranges, one slice per compared layer (conv + ReLU outputs)

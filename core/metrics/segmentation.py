@@ -22,7 +22,7 @@ from ganforge.errors import ConfigError
 from ganforge.interfaces import DataInfo, Metric, Params
 
 from .distributed import all_reduce_sum
-from .weights import MissingWeights, load_state_dict
+from ganforge.weights import MissingWeights, load_state_dict
 
 
 class SegmentationParams(Params):

@@ -17,7 +17,7 @@ from ganforge import DataInfo
 from ganforge.metrics import (FID, KID, FIDInceptionV3, GaussianStatistics, InceptionScore, MissingWeights,
                               frechet_distance, inception_score, kernel_inception_distance, load_fid_inception,
                               save_statistics, to_uint8)
-from ganforge.metrics.weights import random_init_
+from ganforge.weights import random_init_
 
 KID_KWARGS = dict(kid_kernel="poly", kid_kernel_poly_degree=3, kid_kernel_poly_gamma=None, kid_kernel_poly_coef0=1,
                   rng_seed=2020, verbose=False)

@@ -10,7 +10,7 @@ import torchvision
 from ganforge import DataInfo
 from ganforge.metrics import LPIPS, LPIPSDiversity, LPIPSNetwork, MissingWeights
 from ganforge.metrics.perceptual import SLICES
-from ganforge.metrics.weights import random_init_
+from ganforge.weights import random_init_
 
 
 @pytest.fixture(scope="module", params=["alex", "vgg"])

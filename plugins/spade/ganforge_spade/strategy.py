@@ -27,7 +27,7 @@ class PairedConditionalParams(ganforge.Params):
     lambda_feat: float = Field(10.0, ge=0, description="weight of feature matching")
     vgg: ComponentSpec | None = ganforge.slot("loss", "vgg19_perceptual", "perceptual loss; null disables it")
     lambda_vgg: float = Field(10.0, ge=0, description="weight of the perceptual loss")
-    kld: ComponentSpec = ganforge.slot("loss", "kl", "KL of the encoder's posterior, used when there is an encoder")
+    kld: ComponentSpec = ganforge.slot("loss", "kl", "KL of a VAE encoder's posterior (used when it returns mu)")
     lambda_kld: float = Field(0.05, ge=0, description="weight of the KL term")
 
 
@@ -101,7 +101,7 @@ class PairedConditional(ganforge.Strategy):
             if self.vgg is not None:
                 logs["g_vgg"] = self.vgg(fake, real)
                 weighted.append(p.lambda_vgg * logs["g_vgg"])
-            if encoded:
+            if "mu" in encoded:  # a VAE encoder (SPADE's); SEAN's style encoder has no posterior
                 logs["kld"] = self.kld(encoded["mu"], encoded["logvar"])
                 weighted.append(p.lambda_kld * logs["kld"])
         return StepResult(sum(weighted), {k: v.detach() for k, v in logs.items()})

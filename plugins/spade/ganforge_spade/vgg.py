@@ -6,22 +6,21 @@ unless ``imagenet_normalize`` is set."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar, Literal
 
 import torch
-import torchvision
 from pydantic import Field
 from torch import nn
 
 import ganforge
 from ganforge import DataInfo
+from ganforge.weights import load_state_dict, resolve_weights
 
 # VGG19 ("configuration E") up to relu5_1: conv widths, "M" = 2x2 max-pool.
 VGG19_LAYOUT = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512)
 # Index (in torchvision's vgg19().features) of relu1_1, relu2_1, relu3_1, relu4_1, relu5_1.
 SLICE_ENDS = (1, 6, 11, 20, 29)
-WEIGHTS = torchvision.models.VGG19_Weights.IMAGENET1K_V1
+VGG19_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"  # torchvision IMAGENET1K_V1
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
@@ -39,26 +38,17 @@ def vgg19_features() -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def default_weights_file() -> Path:
-    """Where ``torchvision.models.vgg19(weights="IMAGENET1K_V1")`` caches its download."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(WEIGHTS.url).name
-
-
-def load_vgg19_weights(features: nn.Sequential, path: Path) -> None:
-    if not path.is_file():
-        raise ganforge.ConfigError(
-            f"loss 'vgg19_perceptual': VGG19 ImageNet weights not found: put {path.name} (torchvision's "
-            f"{WEIGHTS.url}) in {path.parent}, or give its location with `path:`; "
-            f"`weights: none` uses random frozen weights (tests only)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+def load_vgg19_weights(features: nn.Sequential, spec: str) -> None:
+    """Load torchvision's ImageNet VGG19 convs from ``spec`` ('hub' or a path) into ``features``."""
+    what = "loss 'vgg19_perceptual'"
+    path = resolve_weights(spec, VGG19_URL, what)
     prefix = "features."
-    wanted = {k[len(prefix):]: v for k, v in state.items()
+    wanted = {k[len(prefix):]: v for k, v in load_state_dict(path, what).items()
               if k.startswith(prefix) and int(k[len(prefix):].split(".")[0]) < len(features)}
     try:
         features.load_state_dict(wanted, strict=True)
     except RuntimeError as exc:
-        raise ganforge.ConfigError(f"loss 'vgg19_perceptual': {path} is not a torchvision VGG19 state_dict: "
-                                   f"{exc}") from None
+        raise ganforge.ConfigError(f"{what}: {path} is not a torchvision VGG19 state_dict: {exc}") from None
 
 
 class VGG19PerceptualParams(ganforge.Params):
@@ -81,7 +71,7 @@ class VGG19PerceptualLoss(ganforge.PairedLoss):
         super().__init__(params, data)
         features = vgg19_features()
         if params.weights == "imagenet":
-            load_vgg19_weights(features, Path(params.path).expanduser() if params.path else default_weights_file())
+            load_vgg19_weights(features, params.path or "hub")
         starts = (0,) + tuple(e + 1 for e in SLICE_ENDS[:-1])
         self.slices = nn.ModuleList(features[s:e + 1] for s, e in zip(starts, SLICE_ENDS))
         self.requires_grad_(False)

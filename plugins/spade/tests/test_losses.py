@@ -6,7 +6,6 @@ import torchvision
 
 import ganforge
 from ganforge import DataInfo
-from ganforge_spade import vgg
 
 SCALE_1 = torch.tensor([[-2.0, 0.5], [1.5, 0.0]]).view(1, 1, 2, 2)
 SCALE_2 = torch.tensor([3.0, -0.5]).view(1, 1, 1, 2)

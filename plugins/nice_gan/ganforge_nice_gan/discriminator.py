@@ -34,10 +34,12 @@ class Encoding(NamedTuple):
     heatmap: torch.Tensor
 
 
-def down(in_ch: int, out_ch: int, stride: int = 2, activation: bool = True) -> nn.Sequential:
-    """reflection pad 1 -> spectral-normed 4x4 conv -> LeakyReLU(0.2)."""
-    layers: list[nn.Module] = [nn.ReflectionPad2d(1), spectral_norm(nn.Conv2d(in_ch, out_ch, 4, stride, bias=activation))]
-    if activation:
+def down(in_ch: int, out_ch: int, stride: int = 2, classifier: bool = False) -> nn.Sequential:
+    """reflection pad 1 -> spectral-normed 4x4 conv -> LeakyReLU(0.2); a head's final
+    ``classifier`` conv has neither bias nor activation."""
+    layers: list[nn.Module] = [nn.ReflectionPad2d(1),
+                               spectral_norm(nn.Conv2d(in_ch, out_ch, 4, stride, bias=not classifier))]
+    if not classifier:
         layers.append(nn.LeakyReLU(0.2))
     return nn.Sequential(*layers)
 
@@ -119,11 +121,11 @@ class NICEDiscriminator(ganforge.Discriminator):
         # local head: stride-2 layers up to ch * 2^(n-5) channels, a stride-1 layer, the classifier
         self.local_down = nn.Sequential(*[down(ch * 2 ** (i - 1), ch * 2 ** i) for i in range(2, n - 4)])
         self.local_head = nn.Sequential(down(ch * 2 ** (n - 5), ch * 2 ** (n - 4), stride=1),
-                                        down(ch * 2 ** (n - 4), 1, stride=1, activation=False))
+                                        down(ch * 2 ** (n - 4), 1, stride=1, classifier=True))
         # global head: continues from local_down with two more stride-2 layers
         self.global_head = nn.Sequential(*[down(ch * 2 ** (i - 1), ch * 2 ** i) for i in range(n - 4, n - 2)],
                                          down(ch * 2 ** (n - 3), ch * 2 ** (n - 2), stride=1),
-                                         down(ch * 2 ** (n - 2), 1, stride=1, activation=False))
+                                         down(ch * 2 ** (n - 2), 1, stride=1, classifier=True))
 
     def encode(self, image: torch.Tensor) -> Encoding:
         """E(x): the embedding a generator decodes, with the CAM logit and heatmap."""

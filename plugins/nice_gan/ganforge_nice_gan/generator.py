@@ -49,7 +49,7 @@ class NICEGenerator(ganforge.Generator):
         super().__init__(params, data)
         ch, h, w = params.ch, data.resolution[0] // 4, data.resolution[1] // 4
         dim = 4 * ch
-        self.embedding_channels = 2 * ch
+        self.embedding_shape = (2 * ch, h, w)  # what E gives for an image of the data's size
         self.inp = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(2 * ch, dim, 3), ILN(dim), nn.ReLU())
         mlp_in = dim if params.light else h * w * dim
         self.mlp = nn.Sequential(nn.Linear(mlp_in, dim, bias=False), nn.ReLU(),
@@ -62,9 +62,11 @@ class NICEGenerator(ganforge.Generator):
 
     def decode(self, embedding: torch.Tensor) -> torch.Tensor:
         """G(E(x)): an image in [-1, 1] at 4x the embedding's size."""
-        if embedding.dim() != 4 or embedding.shape[1] != self.embedding_channels:
-            raise ValueError(f"generator 'nice_gan' decodes (B, {self.embedding_channels}, H/4, W/4) embeddings "
-                             f"(2 ch of its discriminator), got {tuple(embedding.shape)}")
+        c, h, w = self.embedding_shape
+        if embedding.dim() != 4 or embedding.shape[1] != c or (not self.params.light and embedding.shape[2:] != (h, w)):
+            size = "H/4, W/4" if self.params.light else f"{h}, {w}"
+            raise ValueError(f"generator 'nice_gan' decodes (B, {c}, {size}) embeddings (2 ch channels of its "
+                             f"discriminator at 1/4 of the image size), got {tuple(embedding.shape)}")
         x = self.inp(embedding)
         style = F.adaptive_avg_pool2d(x, 1) if self.params.light else x
         style = self.mlp(style.flatten(1))

@@ -117,8 +117,9 @@ class DiscriminatorReuse(ganforge.Strategy):
             earlier |= {id(p) for r in roles if r in run.models for p in run.models[r].parameters()}
         params, seen = [], set()
         for role in self.optimizer_roles[optimizer]:
-            module = run.models[role] if role in run.models else nn.Module()
-            for p in module.parameters():
+            if role not in run.models:
+                continue
+            for p in run.models[role].parameters():
                 if p.requires_grad and id(p) not in earlier | seen:
                     seen.add(id(p))
                     params.append(p)

@@ -54,6 +54,7 @@ class Stream(NamedTuple):
     roles involved."""
 
     name: str  # "ab" or "ba"
+    mask: torch.Tensor  # which images of the batch are of domain x
     x: torch.Tensor
     d_src: str
     d_tgt: str
@@ -105,9 +106,9 @@ class NICEGAN(ganforge.Strategy):
         image, domain = batch["image"], batch["cond"]["domain"]
         ids = {"a": self.params.domain_a, "b": self.params.domain_b}
         for src, tgt in (DOMAINS, DOMAINS[::-1]):
-            x = image[domain == ids[src]]
-            if len(x):
-                yield Stream(src + tgt, x, f"discriminator_{src}", f"discriminator_{tgt}",
+            mask = domain == ids[src]
+            if mask.any():
+                yield Stream(src + tgt, mask, image[mask], f"discriminator_{src}", f"discriminator_{tgt}",
                              f"generator_{src}{tgt}", f"generator_{tgt}{src}")
 
     @staticmethod
@@ -156,11 +157,9 @@ class NICEGAN(ganforge.Strategy):
         (images of neither domain are repeated unchanged)."""
         image = batch["image"]
         translated, cycled = image.clone(), image.clone()
-        domain = batch["cond"]["domain"]
         with torch.no_grad(), run.autocast():
             for s in self.streams(batch):
-                mask = domain == (self.params.domain_a if s.name[0] == "a" else self.params.domain_b)
                 fake = self.decode(run, s.g_forward, run.models[s.d_src].encode(s.x).embedding)
                 back = self.decode(run, s.g_back, run.models[s.d_tgt].encode(fake).embedding)
-                translated[mask], cycled[mask] = fake.to(image.dtype), back.to(image.dtype)
+                translated[s.mask], cycled[s.mask] = fake.to(image.dtype), back.to(image.dtype)
         return torch.cat([image, translated, cycled])

@@ -33,6 +33,9 @@ def test_generator_names_a_wrong_embedding(ganforge_registry):
     g = ganforge.build("generator", TINY_G, data_info(), check=False)
     with pytest.raises(ValueError, match=r"decodes \(B, 8, H/4, W/4\) embeddings .* got \(1, 6, 16, 16\)"):
         g(ganforge.Condition(embedding=torch.randn(1, 6, 16, 16)))
+    full = ganforge.build("generator", {**TINY_G, "light": False}, data_info(), check=False)
+    with pytest.raises(ValueError, match=r"decodes \(B, 8, 16, 16\) embeddings .* got \(1, 8, 8, 8\)"):
+        full(ganforge.Condition(embedding=torch.randn(1, 8, 8, 8)))
 
 
 def test_generator_declares_the_embedding(ganforge_registry):

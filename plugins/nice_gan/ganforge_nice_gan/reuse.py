@@ -64,7 +64,7 @@ class ReuseParams(ganforge.Params):
 
 
 class DiscriminatorReuse(ganforge.Strategy):
-    """Discriminator reuse: the generator encodes with a discriminator's early layers, trained only by the discriminator's objective."""
+    """Discriminator reuse: generators encode with discriminators' early layers, trained decoupled."""
 
     Params: ClassVar = ReuseParams
 

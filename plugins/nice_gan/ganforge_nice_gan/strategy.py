@@ -77,7 +77,10 @@ class NICEGANParams(ganforge.Params):
 
 
 class NICEGAN(ganforge.Strategy):
-    """NICE-GAN recipe: two-domain LSGAN with cycle and reconstruction losses, generators decoding the source discriminator's embedding, decoupled training of the encoders."""
+    """NICE-GAN recipe: LSGAN, cycle and reconstruction losses, encoders trained decoupled.
+
+    The generators decode the source domain discriminator's embedding; see the module
+    docstring for the objective and the batch split."""
 
     Params: ClassVar = NICEGANParams
     networks = {"generator_ab": "generator", "generator_ba": "generator",

@@ -28,8 +28,9 @@ def make_run(models: dict, strategy: dict | str = "nice_gan", strategies: tuple 
     set up, and optimisers made as the trainer makes them. ``rewire(run)`` runs after
     setup (for controls that share layers without the strategy)."""
     data = data or data_info()
+    optim = {"generator": {"lr": 1e-2}, "discriminator": {"lr": 1e-2}}
     exp = from_dict({"data": {"type": "synthetic"}, "models": models, "strategy": strategy,
-                     "strategies": list(strategies), "optim": {"generator": {"lr": 1e-2}, "discriminator": {"lr": 1e-2}}})
+                     "strategies": list(strategies), "optim": optim})
     kinds, _ = recipe_networks(exp)
     torch.manual_seed(seed)
     # check=False: the generators read the field the recipe provides (see the report / README)

@@ -20,7 +20,9 @@ generators (cycle loss).
 
 Batches: images are split by their ``domain``; each image is translated to the other
 domain, and each term is averaged over the images it applies to. A batch of one image of
-each domain is exactly the official step; a term with no image in the batch is left out.
+each domain is exactly the official step; a direction with no image in the batch adds
+nothing and logs 0. Every step returns the same log keys and a loss that reaches the
+same parameters whatever the batch holds, so data-parallel ranks stay aligned.
 """
 
 from __future__ import annotations
@@ -118,10 +120,18 @@ class NICEGAN(ganforge.Strategy):
     def decode(run: Run, role: str, embedding: torch.Tensor) -> torch.Tensor:
         return run.models[role](Condition(embedding=embedding))
 
+    @staticmethod
+    def finish(run: Run, total: torch.Tensor | None, roles: tuple[str, ...], logs: dict) -> StepResult:
+        """The step's result; without any image of either domain, a zero loss that still
+        reaches every parameter of ``roles`` (as a real step would)."""
+        if total is None:
+            total = sum(p.sum() for r in roles for p in run.models[r].parameters() if p.requires_grad) * 0.0
+        return StepResult(total, logs)
+
     # -- run hooks -----------------------------------------------------------------------
     @ganforge.hookimpl
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
-        total, logs = None, {}
+        total, logs = None, dict.fromkeys(("d_real_a", "d_fake_b", "d_real_b", "d_fake_a"), 0.0)
         with run.autocast():
             for s in self.streams(batch):
                 real = run.models[s.d_src](s.x)  # E_x is trained here, through D_x(x)
@@ -131,7 +141,7 @@ class NICEGAN(ganforge.Strategy):
                 d_fake = lsgan(outputs(run.models[s.d_tgt](fake)), real=False)
                 total = d_real + d_fake if total is None else total + d_real + d_fake
                 logs.update({f"d_real_{s.name[0]}": d_real.detach(), f"d_fake_{s.name[1]}": d_fake.detach()})
-        return StepResult(total, logs)
+        return self.finish(run, total, ("discriminator_a", "discriminator_b"), logs)
 
     def generator_losses(self, run: Run, s: Stream) -> dict[str, torch.Tensor]:
         """L_gan, L_cyc and L_rec of one direction (discriminators frozen by the caller)."""
@@ -145,14 +155,14 @@ class NICEGAN(ganforge.Strategy):
     @ganforge.hookimpl
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         p = self.params
-        total, logs = None, {}
+        total, logs = None, {f"g_{k}_{d}": 0.0 for d in ("ab", "ba") for k in ("adv", "cyc", "rec")}
         with run.frozen("discriminator_a", "discriminator_b"), run.autocast():
             for s in self.streams(batch):
                 parts = self.generator_losses(run, s)
                 loss = p.adv_weight * parts["adv"] + p.cycle_weight * parts["cyc"] + p.recon_weight * parts["rec"]
                 total = loss if total is None else total + loss
                 logs.update({f"g_{k}_{s.name}": v.detach() for k, v in parts.items()})
-        return StepResult(total, logs)
+            return self.finish(run, total, ("generator_ab", "generator_ba"), logs)
 
     @ganforge.hookimpl
     def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:

@@ -105,6 +105,9 @@ class DiscriminatorReuse(ganforge.Strategy):
     def ganforge_setup(self, run: Run) -> None:
         for g_role, d_role in self.params.pairs.items():
             self._rewire(run, g_role, d_role)
+        if run.config is None:
+            raise ganforge.ConfigError("strategy 'discriminator_reuse' reads the recipe's optimisers from run.config; "
+                                       "build the Run with its experiment config")
         self.optimizer_roles = dict(recipe_class(run.config).optimizers)
 
     def _default_groups(self, run: Run, optimizer: str) -> list[dict[str, Any]]:

@@ -213,3 +213,13 @@ def test_embedding_shapes_must_agree(registry):
 def test_unknown_roles_are_named(registry):
     with pytest.raises(ganforge.ConfigError, match="pairs names generator role 'generator'"):
         make_run(MODELS, "tiny_cyclegan", ({"type": "discriminator_reuse"},))
+
+
+def test_a_run_without_its_config_is_named(registry):
+    from ganforge.run import Run
+    from ganforge_nice_gan.reuse import DiscriminatorReuse, ReuseParams
+
+    run, _ = make_run(MODELS, "tiny_cyclegan")
+    bare = Run(config=None, data=run.data, models=run.models)
+    with pytest.raises(ganforge.ConfigError, match="reads the recipe's optimisers from run.config"):
+        DiscriminatorReuse(ReuseParams(pairs=REUSE["pairs"]), run.data).ganforge_setup(bare)

@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 STAMP := $(VENV)/.installed
+# The core's tests, then each plugin's own, each in its own pytest session: a plugin's
+# tests must pass standing alone, as they do for a user who installs only that plugin.
+TEST_DIRS := tests $(addsuffix /tests,$(PLUGIN_DIRS))
 
 .PHONY: install demo test clean
 
@@ -22,7 +25,10 @@ demo: install
 	$(BIN)/ganforge demo
 
 test: install
-	$(BIN)/python -m pytest -q
+	@failed=""; for d in $(TEST_DIRS); do \
+	  echo "== $$d"; $(BIN)/python -m pytest -q -p no:cacheprovider $$d || failed="$$failed $$d"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info plugins/*/*.egg-info

@@ -253,16 +253,6 @@ def ensure_plugins(exp: Experiment) -> None:
             raise ConfigError(f"plugins: {info.module or info.name} {info.status}: {info.error}")
 
 
-def resolve(kind: str, spec: Any, path: str):
-    """`ganforge.registry.resolve` whose lookup errors name the config path."""
-    try:
-        return _registry.resolve(kind, spec, path)
-    except LookupError as exc:  # ComponentNotFound, AmbiguousComponent
-        if str(exc).startswith(f"{path}"):
-            raise
-        raise type(exc)(f"{path}: {exc}") from None
-
-
 def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
     """(role -> kind, optional roles) over the recipe and the extra strategies: a role
     is required when any of them lists it outside its ``optional_networks``."""
@@ -270,7 +260,7 @@ def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
     required: set[str] = set()
     for i, spec in enumerate([exp.strategy, *exp.strategies]):
         path = "strategy" if i == 0 else f"strategies.{i - 1}"
-        cls = resolve("strategy", spec, path)[0].cls
+        cls = _registry.resolve("strategy", spec, path)[0].cls
         for role, kind in cls.networks.items():
             if roles.setdefault(role, kind) != kind:
                 raise ConfigError(f"{path}: network {role!r} is a {kind} here but a {roles[role]} elsewhere")
@@ -283,16 +273,16 @@ def check_components(exp: Experiment) -> dict[str, str]:
     """Every name and params value of the config against the registry (no data needed);
     returns role -> kind of the recipe's networks."""
     ensure_plugins(exp)
-    resolve("dataset", exp.data, "data")
-    resolve("strategy", exp.strategy, "strategy")
+    _registry.resolve("dataset", exp.data, "data")
+    _registry.resolve("strategy", exp.strategy, "strategy")
     for i, spec in enumerate(exp.strategies):
-        resolve("strategy", spec, f"strategies.{i}")
+        _registry.resolve("strategy", spec, f"strategies.{i}")
     kinds, optional = recipe_networks(exp)
     for role, spec in exp.models.items():
         if role not in kinds:
             known = ", ".join(sorted(kinds)) or "none"
             raise ConfigError(f"models.{role}: the recipe has no network {role!r}; its networks: {known}")
-        resolve(kinds[role], spec, f"models.{role}")
+        _registry.resolve(kinds[role], spec, f"models.{role}")
     missing = [r for r in kinds if r not in exp.models and r not in optional]
     if missing:
         raise ConfigError(f"models: the recipe {exp.strategy.type!r} needs "
@@ -303,7 +293,7 @@ def check_components(exp: Experiment) -> dict[str, str]:
             raise ConfigError(f"optim.{name}: the recipe {exp.strategy.type!r} has no optimiser {name!r}; "
                               f"its optimisers: {', '.join(recipe.optimizers) or 'none'}")
     for i, spec in enumerate(exp.eval.metrics):
-        resolve("metric", spec, f"eval.metrics.{i}")
+        _registry.resolve("metric", spec, f"eval.metrics.{i}")
     if exp.train.r1.gamma > 0 and exp.train.r1.role not in kinds:
         raise ConfigError(f"train.r1.role: no network {exp.train.r1.role!r} in this recipe")
     for role in exp.train.ema.roles if exp.train.ema.enabled else ():
@@ -344,27 +334,30 @@ def naming(source: str) -> Iterator[None]:
 
 def describe_data(exp: Experiment) -> DataInfo:
     """The dataset's DataInfo. A dataset class may describe itself from its params alone
-    (a classmethod ``describe(params) -> DataInfo``), so configs of datasets that are not
-    on this machine can still be checked and their networks counted; otherwise the
-    dataset is built (it reads its index) and asked."""
-    record, params = resolve("dataset", exp.data, "data")
+    (a classmethod ``describe(params) -> DataInfo | None``), so configs of datasets that
+    are not on this machine can still be checked and their networks counted; otherwise,
+    or when it returns None, the dataset is built (it reads its index) and asked."""
+    record, params = _registry.resolve("dataset", exp.data, "data")
     describe = getattr(record.cls, "describe", None)
-    if callable(describe):
-        return describe(params)
-    return _registry.build("dataset", exp.data, path="data").info()
+    info = describe(params) if callable(describe) else None
+    return info if info is not None else _registry.build("dataset", exp.data, path="data").info()
 
 
 def network_data(exp: Experiment, data: DataInfo) -> DataInfo:
-    """``data`` plus the Condition fields the configured encoders provide."""
+    """``data`` plus the Condition fields the configured encoders and the strategies
+    provide (a recipe may add fields in ``ganforge_prepare_batch``: StarGAN v2's
+    ``source``, NICE-GAN's ``embedding``)."""
     kinds, _ = recipe_networks(exp)
     provided: set[str] = set()
     for role, spec in exp.models.items():
         if kinds.get(role) == "encoder":
-            provided |= set(resolve("encoder", spec, f"models.{role}")[0].cls.provides)
+            provided |= set(_registry.resolve("encoder", spec, f"models.{role}")[0].cls.provides)
+    for path, spec in [("strategy", exp.strategy), *((f"strategies.{i}", s) for i, s in enumerate(exp.strategies))]:
+        provided |= set(_registry.resolve("strategy", spec, path)[0].cls.provides)
     if not provided:
         return data
     return data.model_copy(update={"fields": frozenset(data.fields) | provided})
 
 
 def recipe_class(exp: Experiment) -> type[Strategy]:
-    return resolve("strategy", exp.strategy, "strategy")[0].cls
+    return _registry.resolve("strategy", exp.strategy, "strategy")[0].cls

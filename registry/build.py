@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ganforge.errors import ConditionMismatch, ConfigError
+from ganforge.errors import AmbiguousComponent, ComponentNotFound, ConditionMismatch, ConfigError
 from ganforge.interfaces import ComponentSpec, DataInfo, slot_kind
 
 from .components import Registry
@@ -44,7 +44,10 @@ def resolve(registry: Registry, kind: str, spec: Any, path: str | None = None) -
         params = spec
     else:
         spec = as_spec(spec, path)
-        record = registry.get(kind, spec.type)
+        try:
+            record = registry.get(kind, spec.type)
+        except (ComponentNotFound, AmbiguousComponent) as exc:
+            raise type(exc)(f"{path}: {exc}") from None
         try:
             params = record.params.model_validate(spec.params)
         except ValidationError as exc:

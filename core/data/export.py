@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 from typing import Callable, Literal
 
 import numpy as np
 import torch
 from PIL import Image
+
+from ganforge.files import atomic_write_bytes
 
 from .ops import ids_to_rgb, panoptic_ids
 from .synthetic import DOMAINS, SyntheticWorld
@@ -33,21 +34,11 @@ NEEDS = {"class_folders": ("domain",), "coco_panoptic": ("label", "instance"), "
          "paired_folders": ("label", "instance"), "coco_stuff": ("label", "instance")}
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def _save(array: np.ndarray, path: Path) -> None:
     buf = io.BytesIO()
     fmt = "JPEG" if path.suffix == ".jpg" else "PNG"
     Image.fromarray(array).save(buf, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
-    _write(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _rgb(sample: dict) -> np.ndarray:
@@ -139,7 +130,7 @@ def _finish_coco(root, split, world, state):
                    "isthing": int(c.isthing)} for k, c in enumerate(world.classes)]
     doc = {"info": {"description": "ganforge synthetic world"}, "images": state.get("images", []),
            "annotations": state.get("annotations", []), "categories": categories}
-    _write(root / "annotations" / f"panoptic_{split}.json", json.dumps(doc).encode())
+    atomic_write_bytes(root / "annotations" / f"panoptic_{split}.json", json.dumps(doc).encode())
 
 
 _WRITERS: dict[str, Callable] = {

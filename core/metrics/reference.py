@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,6 +18,7 @@ import numpy as np
 import torch
 
 from ganforge.errors import DataError
+from ganforge.files import atomic_write
 
 from .frechet import GaussianStatistics
 
@@ -38,20 +38,9 @@ def statistics_key(fields: dict[str, Any]) -> str:
 def save_statistics(path: str | os.PathLike, stats: GaussianStatistics, fields: dict[str, Any] | None = None) -> None:
     """Write ``mu``, ``sigma`` (pytorch-fid's keys), ``n``, the covariance factor and the
     key fields atomically: a temporary file in the same folder, fsync, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {"mu": stats.mu.numpy(), "sigma": stats.sigma.numpy(), "n": np.int64(stats.n),
               "factor": stats.factor.numpy(), "fields": np.array(json.dumps(fields or {}, sort_keys=True))}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load_statistics(path: str | os.PathLike) -> GaussianStatistics:

@@ -39,7 +39,7 @@ def png_bytes(images: torch.Tensor, columns: int) -> bytes:
 
 def save_grid(images: torch.Tensor, columns: int, path: Path) -> Path:
     """Write the grid as a PNG atomically (a reader never sees half an image)."""
-    from ganforge.trainer.checkpoint import atomic_write
+    from ganforge.files import atomic_write
 
     data = png_bytes(images, columns)
     atomic_write(Path(path), lambda f: f.write(data))

@@ -111,7 +111,7 @@ def render(run_dir: str | Path, title: str | None = None) -> str:
 
 def write_report(run_dir: str | Path, title: str | None = None) -> Path:
     """Write ``index.html`` into the run folder atomically; returns its path."""
-    from ganforge.trainer.checkpoint import atomic_write
+    from ganforge.files import atomic_write
 
     path = Path(run_dir) / "index.html"
     text = render(run_dir, title).encode("utf-8")

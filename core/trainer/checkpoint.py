@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 
 from ganforge.errors import GanforgeError
+from ganforge.files import atomic_write
 
 FORMAT = "ganforge-checkpoint-1"
 NAME = re.compile(r"^step_(\d{8})\.pt$")
@@ -52,26 +52,6 @@ def prune(folder: str | os.PathLike, keep_last: int) -> list[Path]:
     for p in old:
         p.unlink(missing_ok=True)
     return old
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(fileobj)`` on a temporary file, fsync it, and rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def save(path: Path, state: dict[str, Any]) -> None:

@@ -4,12 +4,13 @@ metrics.jsonl (one JSON object per logged step), TensorBoard when it is installe
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Mapping
 
 from tqdm.auto import tqdm
+
+from ganforge.files import atomic_write_bytes
 
 
 def _tensorboard_writer(folder: Path):
@@ -73,6 +74,4 @@ def truncate_metrics(path: Path, step: int) -> None:
                 kept.append(line)
         except json.JSONDecodeError:  # a line torn by the kill
             continue
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, "".join(line + "\n" for line in kept).encode("utf-8"))

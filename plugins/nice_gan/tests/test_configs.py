@@ -3,7 +3,6 @@ official networks (counts of test_params)."""
 
 from pathlib import Path
 
-import pytest
 import torch
 from torch import nn
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ganforge
 import ganforge_stargan_v2.plugin as plugin
 
 

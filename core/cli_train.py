@@ -136,8 +136,10 @@ def demo_config() -> Path:
 
 def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
                    seed: int | None = None) -> Path:
-    """Load a checkpoint, generate ``count`` images and write them as one PNG grid."""
-    from .trainer import build_networks, generate, latest_checkpoint, load_checkpoint
+    """Load a checkpoint and write a PNG grid: the recipe's samples for ``count`` scenes of
+    the run's dataset (real images, then generated), or the generator's images for the
+    label maps in ``labels``."""
+    from .trainer import latest_checkpoint, load_checkpoint
 
     path = Path(run_or_ckpt)
     ckpt_path = latest_checkpoint(path) if path.is_dir() else path
@@ -148,10 +150,24 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     seed = exp.train.seed + 1 if seed is None else seed
     if labels:  # the files hold label maps only: components needing more fail the check below
         data_info = describe_data(exp).model_copy(update={"fields": frozenset({"label"})})
-        cond, image = labels_condition(labels, data_info), None
+        info = verify(exp, data_info, source=f"{ckpt_path} (config)")
+        images = _generate_from_labels(exp, info, state, labels_condition(labels, data_info), seed)
+        nrow = min(len(images), 8)
     else:
-        data_info, cond, image = _dataset_condition(exp, count, seed)
-    info = verify(exp, data_info, source=f"{ckpt_path} (config)")
+        data_info, raw = _dataset_batch(exp, count, seed)
+        info = verify(exp, data_info, source=f"{ckpt_path} (config)")
+        images = _recipe_samples(exp, info, state, raw, seed)
+        nrow = count
+    step = state["step"]
+    run_dir = ckpt_path.parent.parent
+    target = Path(out) if out else run_dir / f"generated_step_{step:08d}.png"
+    return save_grid(images.float(), nrow, target)
+
+
+def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int) -> torch.Tensor:
+    """The (EMA) generator on label maps alone: there is no image for encoders or recipes."""
+    from .trainer import build_networks, generate
+
     models, kinds = build_networks(exp, info)
     for role, sd in state["models"].items():
         models[role].load_state_dict(sd)
@@ -160,16 +176,43 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     models.eval()
     torch.manual_seed(seed)
     with torch.no_grad():
-        images = generate(models, kinds, cond, image)
-    step = state["step"]
-    run_dir = ckpt_path.parent.parent
-    target = Path(out) if out else run_dir / f"generated_step_{step:08d}.png"
-    return save_grid(images.float(), min(len(images), 8), target)
+        return generate(models, kinds, cond)
 
 
-def _dataset_condition(exp: Experiment, count: int, seed: int):
-    """Conditions (and real images, for encoders) of the run's dataset; a dataset with a
-    ``seed`` param (the synthetic world) gets ``seed`` so the scenes are new ones."""
+def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
+    """What the recipe shows for a batch (``ganforge_prepare_batch`` then
+    ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
+    run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""
+    import copy
+
+    from .run import Run
+    from .trainer import assemble
+    from .trainer.data import to_run_batch
+
+    parts = assemble(exp, info)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook)
+    parts.pm.hook.ganforge_setup(run=run)
+    for role, sd in state["models"].items():
+        parts.models[role].load_state_dict(sd)
+    for role, sd in state["ema"].items():
+        run.ema[role] = copy.deepcopy(parts.models[role])
+        run.ema[role].load_state_dict(sd)
+    parts.models.eval()
+    for module in run.ema.values():
+        module.eval()
+    batch = to_run_batch(raw, info, run.device, channels_last=False)
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        parts.pm.hook.ganforge_prepare_batch(run=run, batch=batch)
+        images = parts.pm.hook.ganforge_sample(run=run, batch=batch)
+    if images is None:
+        raise GanforgeError(f"the recipe {exp.strategy.type!r} implements no ganforge_sample hook")
+    return images
+
+
+def _dataset_batch(exp: Experiment, count: int, seed: int):
+    """(DataInfo, a collated batch of ``count`` samples) of the run's dataset; a dataset
+    with a ``seed`` param (the synthetic world) gets ``seed`` so the scenes are new ones."""
     spec = exp.data
     record, params = _registry.resolve("dataset", spec, "data")
     if "seed" in type(params).model_fields:
@@ -177,10 +220,7 @@ def _dataset_condition(exp: Experiment, count: int, seed: int):
     dataset = _registry.build("dataset", spec, path="data")
     if len(dataset) < count:
         raise ConfigError(f"--n {count}: the dataset has only {len(dataset)} samples")
-    info = dataset.info()
-    raw = torch.utils.data.default_collate([dataset[i] for i in range(count)])
-    cond = Condition({k: raw[k] for k in info.fields if k in raw})
-    return info, cond, raw["image"]
+    return dataset.info(), torch.utils.data.default_collate([dataset[i] for i in range(count)])
 
 
 def labels_condition(files: Sequence[str], info) -> Condition:

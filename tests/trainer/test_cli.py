@@ -69,7 +69,7 @@ def test_train_then_sample_from_dataset_and_label_files(registry, cli, write_con
     result = invoke(cli, "sample", out, "--n", "3")
     assert result.exit_code == 0, result.output
     with Image.open(out / "generated_step_00000004.png") as im:
-        assert im.size == (3 * 10 + 2, 10 + 2)
+        assert im.size == (3 * 10 + 2, 2 * 10 + 2)  # the recipe's sample: a row of real, a row of generated
 
     labels = []
     for i in range(2):

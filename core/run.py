@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import torch
 from torch import nn
@@ -54,13 +54,19 @@ class Run:
     def frozen(self, *roles: str) -> Iterator[None]:
         """Disable gradients of the given networks inside the block (generator steps
         must not accumulate gradients into the discriminator)."""
-        saved = []
-        for role in roles:
-            for p in self.models[role].parameters():
-                saved.append((p, p.requires_grad))
-                p.requires_grad_(False)
-        try:
+        with frozen_parameters(p for role in roles for p in self.models[role].parameters()):
             yield
-        finally:
-            for p, flag in saved:
-                p.requires_grad_(flag)
+
+
+@contextlib.contextmanager
+def frozen_parameters(params: Iterable[nn.Parameter]) -> Iterator[None]:
+    """No gradient for ``params`` inside the block; gradients still flow *through* their
+    layers to the inputs (a cycle loss reaches the generator before a frozen encoder)."""
+    saved = [(p, p.requires_grad) for p in params]
+    for p, _ in saved:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in saved:
+            p.requires_grad_(flag)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image, UnidentifiedImageError
 
 from ganforge.errors import DataError
@@ -40,6 +41,18 @@ def image_size(path: Path) -> tuple[int, int]:
 def read_rgb(path: Path) -> Image.Image:
     """An RGB image (grey and palette images are converted, alpha dropped)."""
     return open_image(path).convert("RGB")
+
+
+def load_images(paths, size: tuple[int, int]) -> torch.Tensor:
+    """(N, 3, H, W) in [-1, 1] from image files resized bilinearly to ``size`` (H, W), as the
+    papers' test loaders read a user's own inputs; a bad file is a DataError naming it."""
+    out = []
+    for p in paths:
+        img = read_rgb(Path(p)).resize((size[1], size[0]), Image.BILINEAR)
+        out.append(torch.from_numpy(np.asarray(img, dtype=np.float32)).permute(2, 0, 1) / 127.5 - 1)
+    if not out:
+        raise DataError("no images given")
+    return torch.stack(out)
 
 
 def read_ids(path: Path) -> np.ndarray:

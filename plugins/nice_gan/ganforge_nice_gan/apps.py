@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Sequence
-
-import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 
 import ganforge
@@ -40,21 +36,6 @@ def load_networks(path: str | os.PathLike) -> tuple[nn.ModuleDict, DataInfo]:
     for role, net in nets.items():
         net.load_state_dict(state["ema"].get(role, state["models"][role]))
     return nets.eval(), data
-
-
-def load_images(paths: Sequence[str | os.PathLike], size: tuple[int, int]) -> torch.Tensor:
-    """(N, 3, H, W) in [-1, 1] from image files, resized as the official test loader."""
-    out = []
-    for p in paths:
-        try:
-            with Image.open(p) as im:
-                arr = np.asarray(im.convert("RGB").resize((size[1], size[0]), Image.BILINEAR), dtype=np.float32)
-        except OSError as exc:
-            raise ganforge.DataError(f"{p}: cannot read image: {exc}") from None
-        out.append(torch.from_numpy(arr).permute(2, 0, 1) / 127.5 - 1)
-    if not out:
-        raise ganforge.DataError("no images given")
-    return torch.stack(out)
 
 
 @torch.no_grad()

@@ -8,6 +8,7 @@ import click
 import torch
 
 from ganforge.report import save_grid
+from ganforge.data.io import load_images
 
 from . import apps
 
@@ -16,7 +17,7 @@ def translate_command(run: str, direction: str, sources, out: str) -> Path:
     """A grid with one column per source: the source, its translation, the cycle back and
     the attention heatmap of the source domain's encoder."""
     nets, data = apps.load_networks(run)
-    images = apps.load_images(sources, data.resolution)
+    images = load_images(sources, data.resolution)
     result = apps.translate(nets, images, direction)
     rows = [images, result["translated"], result["cycled"], result["heatmap"]]
     return save_grid(torch.cat(rows).float(), images.shape[0], Path(out))

@@ -17,8 +17,7 @@ calls it on the source image. Embedding shapes are checked at setup.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import Any, ClassVar
 
 import torch
 from pydantic import Field
@@ -26,21 +25,7 @@ from torch import nn
 
 import ganforge
 from ganforge.config import recipe_class
-from ganforge.run import Run
-
-
-@contextlib.contextmanager
-def frozen_parameters(params: Iterable[nn.Parameter]) -> Iterator[None]:
-    """No gradient for ``params`` inside the block; gradients still flow *through* the
-    layers to their inputs (a cycle loss reaches the generator before them)."""
-    saved = [(p, p.requires_grad) for p in params]
-    for p, _ in saved:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, flag in saved:
-            p.requires_grad_(flag)
+from ganforge.run import Run, frozen_parameters
 
 
 class ReusedEncoder(nn.Module):

@@ -12,6 +12,7 @@ from ganforge import Condition
 from ganforge.trainer import checkpoint as ckpt
 from ganforge_nice_gan import apps
 from ganforge_nice_gan.cli import add_commands
+from ganforge.data.io import load_images
 
 from .helpers import TINY_MODELS, make_run
 
@@ -42,7 +43,7 @@ def test_translate_uses_the_source_encoder_and_the_forward_generator(run_dir, tm
     folder, models = run_dir
     nets, data = apps.load_networks(folder)
     assert data.resolution == (64, 64)
-    images = apps.load_images(write_images(tmp_path), data.resolution)
+    images = load_images(write_images(tmp_path), data.resolution)
     out = apps.translate(nets, images, "ba")
     with torch.no_grad():
         expected = models["generator_ba"](Condition(embedding=models["discriminator_b"].encode(images).embedding))

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import torch
 import yaml
-from PIL import Image
 from torch import nn
 
 import ganforge
@@ -150,21 +148,6 @@ def interpolate(nets: Networks, source: torch.Tensor, s_from: torch.Tensor, s_to
 
 
 # -- images -----------------------------------------------------------------------------
-
-def load_images(paths: Sequence[str | os.PathLike], size: int) -> torch.Tensor:
-    """(N, 3, size, size) in [-1, 1] from image files (resized as the official test loader)."""
-    out = []
-    for p in paths:
-        try:
-            with Image.open(p) as im:
-                arr = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR), dtype=np.float32)
-        except OSError as exc:
-            raise ganforge.DataError(f"{p}: cannot read image: {exc}") from None
-        out.append(torch.from_numpy(arr).permute(2, 0, 1) / 127.5 - 1)
-    if not out:
-        raise ganforge.DataError("no images given")
-    return torch.stack(out)
-
 
 def grid(rows: Sequence[torch.Tensor]) -> torch.Tensor:
     """Rows of equal batch size stacked for ``ganforge.report.save_grid`` (one row each)."""

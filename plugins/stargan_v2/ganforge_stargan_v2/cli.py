@@ -14,6 +14,7 @@ import torch
 
 import ganforge
 from ganforge.report import save_grid
+from ganforge.data.io import load_images
 
 from . import apps
 
@@ -42,13 +43,13 @@ def _check_domains(nets: apps.Networks, domains) -> None:
 
 
 def _sources(nets: apps.Networks, sources) -> torch.Tensor:
-    return apps.load_images(sources, nets.data.resolution[0])
+    return load_images(sources, nets.data.resolution)
 
 
 def _references(nets: apps.Networks, references) -> tuple[torch.Tensor, torch.Tensor]:
     pairs = [parse_reference(r) for r in references]
     _check_domains(nets, [d for _, d in pairs])
-    images = apps.load_images([p for p, _ in pairs], nets.data.resolution[0])
+    images = load_images([p for p, _ in pairs], nets.data.resolution)
     return images, torch.tensor([d for _, d in pairs])
 
 

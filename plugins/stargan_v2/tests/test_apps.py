@@ -12,6 +12,7 @@ import ganforge
 from ganforge.config import from_dict
 from ganforge.trainer import checkpoint as ckpt
 from ganforge_stargan_v2 import apps
+from ganforge.data.io import load_images
 
 from .helpers import TINY, data_info
 
@@ -58,7 +59,7 @@ def test_loads_ema_weights_from_a_run_folder(run_dir):
 
 def test_latent_reference_and_interpolation(run_dir, images):
     nets = apps.load_networks(run_dir[0])
-    source = apps.load_images(images[:2], RES)
+    source = load_images(images[:2], (RES, RES))
     assert source.shape == (2, 3, RES, RES) and source.min() >= -1 and source.max() <= 1
     z = torch.randn(3, 4)
     rows = apps.latent_guided(nets, source, [0, 1], z)

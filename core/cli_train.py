@@ -68,6 +68,20 @@ def add_commands(group: click.Group) -> None:
         path = sample_command(run_or_ckpt, count, out, labels, seed)
         click.echo(f"wrote {path}")
 
+    @group.command(name="eval")
+    @click.argument("run_or_ckpt", type=click.Path(exists=True))
+    @click.option("--metrics", default="", help="Comma-separated metric names (default: the run's eval.metrics).")
+    @click.option("--batches", default=None, type=click.IntRange(1), help="Batches of the dataset (default: eval.batches).")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable: name -> value.")
+    def evaluate(run_or_ckpt: str, metrics: str, batches: int | None, as_json: bool) -> None:
+        """Evaluate a run or checkpoint with registered metrics (EMA generator, fixed batches)."""
+        values = eval_command(run_or_ckpt, [m.strip() for m in metrics.split(",") if m.strip()], batches)
+        if as_json:
+            click.echo(json.dumps(values, indent=2))
+            return
+        for name, value in values.items():
+            click.echo(f"{name}  {value:.6g}")
+
     @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
@@ -179,15 +193,13 @@ def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, s
         return generate(models, kinds, cond)
 
 
-def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
-    """What the recipe shows for a batch (``ganforge_prepare_batch`` then
-    ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
-    run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""
+def _restore_run(exp: Experiment, info, state: dict):
+    """The run a checkpoint was saved from, in eval mode: networks built and rewired by
+    ``ganforge_setup`` as in training, then their weights and the EMA copies loaded."""
     import copy
 
     from .run import Run
     from .trainer import assemble
-    from .trainer.data import to_run_batch
 
     parts = assemble(exp, info)
     run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook)
@@ -197,9 +209,18 @@ def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) ->
     for role, sd in state["ema"].items():
         run.ema[role] = copy.deepcopy(parts.models[role])
         run.ema[role].load_state_dict(sd)
-    parts.models.eval()
-    for module in run.ema.values():
+    for module in [*parts.models.values(), *run.ema.values()]:
         module.eval()
+    return run, parts
+
+
+def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
+    """What the recipe shows for a batch (``ganforge_prepare_batch`` then
+    ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
+    run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""
+    from .trainer.data import to_run_batch
+
+    run, parts = _restore_run(exp, info, state)
     batch = to_run_batch(raw, info, run.device, channels_last=False)
     torch.manual_seed(seed)
     with torch.no_grad():
@@ -208,6 +229,35 @@ def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) ->
     if images is None:
         raise GanforgeError(f"the recipe {exp.strategy.type!r} implements no ganforge_sample hook")
     return images
+
+
+# -- eval --------------------------------------------------------------------------------
+
+def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | None = None) -> dict[str, float]:
+    """The metrics (names, or the run's ``eval.metrics``) of a checkpoint on the first
+    ``batches`` batches of its dataset, with the EMA generator: the same batches, noise
+    and code as the run's periodic evaluation, so the numbers match metrics.jsonl."""
+    from .trainer import latest_checkpoint, load_checkpoint
+    from .trainer.evaluation import metric_values
+
+    path = Path(run_or_ckpt)
+    ckpt_path = latest_checkpoint(path) if path.is_dir() else path
+    if ckpt_path is None:
+        raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
+    state = load_checkpoint(ckpt_path)
+    exp = from_dict(state["config"], f"{ckpt_path} (config)")
+    specs = list(metrics) or list(exp.eval.metrics)
+    if not specs:
+        raise ConfigError(f"{ckpt_path}: no metrics: pass --metrics (e.g. psnr,ssim) or configure eval.metrics")
+    dataset = _registry.build("dataset", exp.data, path="data")
+    info = verify(exp, dataset.info(), source=f"{ckpt_path} (config)")
+    run, parts = _restore_run(exp, info, state)
+    built = [_registry.build("metric", m, info, path=f"--metrics.{i}") for i, m in enumerate(specs)]
+    loader = torch.utils.data.DataLoader(dataset, batch_size=exp.train.batch_size, shuffle=False,
+                                         generator=torch.Generator().manual_seed(exp.train.seed))
+    torch.manual_seed(exp.train.seed)
+    with torch.no_grad():
+        return metric_values(run, parts.kinds, built, loader, info, batches or exp.eval.batches)
 
 
 def _dataset_batch(exp: Experiment, count: int, seed: int):

@@ -37,6 +37,7 @@ from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
 from .ema import EMA
+from .evaluation import metric_values
 from .guard import check_finite
 from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
@@ -257,24 +258,12 @@ class Trainer:
         run, out = self.run, {}
         with self._inference():
             if self.metrics:
-                for m in self.metrics:
-                    m.reset()
                 sampler = DistributedSampler(self.dataset, self.world.size, self.world.rank, shuffle=False)
                 loader = DataLoader(self.dataset, batch_size=self.batches.per_rank, sampler=sampler,
                                     num_workers=self.cfg.num_workers,
                                     generator=torch.Generator().manual_seed(self.cfg.seed))
-                for i, raw in enumerate(loader):
-                    if i >= self.exp.eval.batches:
-                        break
-                    batch = to_run_batch(raw, self.data_info, self.device, self.cfg.channels_last)
-                    self.pm.hook.ganforge_prepare_batch(run=run, batch=batch)
-                    with run.autocast():
-                        fake = generate(run.models, self.kinds, batch["cond"], batch["image"],
-                                        run.generator_for_sampling())
-                    for m in self.metrics:
-                        m.update(fake.float(), real=batch["image"], cond=batch["cond"])
-                for m in self.metrics:
-                    out.update(m.compute())
+                out.update(metric_values(run, self.kinds, self.metrics, loader, self.data_info,
+                                         self.exp.eval.batches, self.cfg.channels_last))
             for extra in self.pm.hook.ganforge_evaluate(run=run):
                 if extra:
                     out.update(extra)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from ganforge import cli_train
-from ganforge.errors import ConditionMismatch, DataError, GanforgeError
+from ganforge.errors import ComponentNotFound, ConditionMismatch, DataError, GanforgeError
 
 
 @pytest.fixture
@@ -111,3 +111,25 @@ def test_demo_trains_the_spade_package_config(registry, cli, monkeypatch, tmp_pa
     assert f"Open {out.resolve() / 'index.html'} in a browser" in result.output
     assert sorted(p.name for p in (out / "samples").iterdir()) == [f"step_{s:08d}.png" for s in range(5)]
     assert (out / "index.html").exists()
+
+
+def test_eval_of_a_checkpoint_reproduces_the_runs_periodic_evaluation(registry, cli, write_config, config_tree,
+                                                                        tmp_path):
+    config_tree["eval"] = {"metrics": ["tiny_l1"], "batches": 2}
+    config_tree["train"].update(ema={"enabled": True}, eval_every=2)
+    out = tmp_path / "run"
+    result = invoke(cli, "train", write_config(config_tree), "--out", out, "--set", "train.steps=4", "--no-progress")
+    assert result.exit_code == 0, result.output
+    logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    final = [r for r in logged if r["kind"] == "eval"][-1]
+    assert final["step"] == 4
+
+    result = invoke(cli, "eval", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == pytest.approx({"l1_error": final["l1_error"]}, rel=1e-6)
+    one_batch = json.loads(invoke(cli, "eval", out, "--metrics", "tiny_l1", "--batches", "1", "--json").output)
+    assert one_batch["l1_error"] != pytest.approx(final["l1_error"], rel=1e-6)  # fewer batches, another mean
+
+    result = invoke(cli, "eval", out, "--metrics", "tiny_l2")
+    assert isinstance(result.exception, ComponentNotFound)
+    assert "--metrics.0: no metric named 'tiny_l2'" in str(result.exception)

@@ -1,0 +1,37 @@
+"""Metrics over a fixed set of batches: the trainer's periodic evaluation and
+``ganforge eval`` run this same function, so their numbers agree."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganforge.interfaces import DataInfo, Metric
+from ganforge.run import Run
+
+from .assemble import generate
+from .data import to_run_batch
+
+
+def metric_values(run: Run, kinds: dict[str, str], metrics: list[Metric], loader: Iterable[dict[str, Any]],
+                  data_info: DataInfo, batches: int, channels_last: bool = False) -> dict[str, float]:
+    """Reset ``metrics``, feed them the (EMA) generator's images for the first ``batches``
+    batches of ``loader`` (after the strategies' ``ganforge_prepare_batch``), and return
+    every metric's values. Call it under ``torch.no_grad()`` with the RNG seeded."""
+    for m in metrics:
+        m.reset()
+    for i, raw in enumerate(loader):
+        if i >= batches:
+            break
+        batch = to_run_batch(raw, data_info, run.device, channels_last)
+        run.hook.ganforge_prepare_batch(run=run, batch=batch)
+        with run.autocast():
+            fake = generate(run.models, kinds, batch["cond"], batch["image"], run.generator_for_sampling())
+        for m in metrics:
+            m.update(fake.float(), real=batch["image"], cond=batch["cond"])
+    out: dict[str, float] = {}
+    for m in metrics:
+        out.update({k: float(v) for k, v in m.compute().items()})
+    return out
+
+
+__all__ = ["metric_values"]

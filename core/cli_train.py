@@ -148,11 +148,8 @@ def demo_config() -> Path:
 
 # -- sample ------------------------------------------------------------------------------
 
-def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
-                   seed: int | None = None) -> Path:
-    """Load a checkpoint and write a PNG grid: the recipe's samples for ``count`` scenes of
-    the run's dataset (real images, then generated), or the generator's images for the
-    label maps in ``labels``."""
+def _open_checkpoint(run_or_ckpt: str) -> tuple[Path, dict, Experiment]:
+    """(checkpoint path, its state, its config) for a run folder (latest checkpoint) or a file."""
     from .trainer import latest_checkpoint, load_checkpoint
 
     path = Path(run_or_ckpt)
@@ -160,7 +157,15 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     if ckpt_path is None:
         raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
     state = load_checkpoint(ckpt_path)
-    exp = from_dict(state["config"], f"{ckpt_path} (config)")
+    return ckpt_path, state, from_dict(state["config"], f"{ckpt_path} (config)")
+
+
+def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
+                   seed: int | None = None) -> Path:
+    """Load a checkpoint and write a PNG grid: the recipe's samples for ``count`` scenes of
+    the run's dataset (real images, then generated), or the generator's images for the
+    label maps in ``labels``."""
+    ckpt_path, state, exp = _open_checkpoint(run_or_ckpt)
     seed = exp.train.seed + 1 if seed is None else seed
     if labels:  # the files hold label maps only: components needing more fail the check below
         data_info = describe_data(exp).model_copy(update={"fields": frozenset({"label"})})
@@ -237,15 +242,9 @@ def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | N
     """The metrics (names, or the run's ``eval.metrics``) of a checkpoint on the first
     ``batches`` batches of its dataset, with the EMA generator: the same batches, noise
     and code as the run's periodic evaluation, so the numbers match metrics.jsonl."""
-    from .trainer import latest_checkpoint, load_checkpoint
     from .trainer.evaluation import metric_values
 
-    path = Path(run_or_ckpt)
-    ckpt_path = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt_path is None:
-        raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt_path)
-    exp = from_dict(state["config"], f"{ckpt_path} (config)")
+    ckpt_path, state, exp = _open_checkpoint(run_or_ckpt)
     specs = list(metrics) or list(exp.eval.metrics)
     if not specs:
         raise ConfigError(f"{ckpt_path}: no metrics: pass --metrics (e.g. psnr,ssim) or configure eval.metrics")

@@ -16,7 +16,8 @@ they are trained by the discriminator step only (the D step's loss reaches them 
 D(x)); in the generator step every discriminator, encoders included, is frozen, and the
 generator optimiser does not hold them (``optimizers`` lists the discriminator roles
 only under "discriminator"). Gradients still flow through the frozen encoders into the
-generators (cycle loss).
+generators (cycle loss). ``decoupled: false`` is the paper's ablation (coupled
+training): the generator optimiser also updates E_x, E_y, so they follow both players.
 
 Batches: images are split by their ``domain``; each image is translated to the other
 domain, and each term is averaged over the images it applies to. A batch of one image of
@@ -35,7 +36,7 @@ from pydantic import Field, model_validator
 
 import ganforge
 from ganforge import Condition, DataInfo, DiscriminatorOutput, StepResult
-from ganforge.run import Run
+from ganforge.run import Run, frozen_parameters
 
 DOMAINS = ("a", "b")
 
@@ -70,6 +71,9 @@ class NICEGANParams(ganforge.Params):
     adv_weight: float = Field(1.0, ge=0, description="lambda_adv, weight of the generator's LSGAN terms (official 1)")
     cycle_weight: float = Field(10.0, ge=0, description="lambda_cyc, weight of the cycle loss (official 10)")
     recon_weight: float = Field(10.0, ge=0, description="lambda_rec, weight of the reconstruction loss (official 10)")
+    decoupled: bool = Field(True, description="decoupled training (the paper's): E_x, E_y are updated by the "
+                            "discriminator step only; false = coupled training (the paper's ablation): the "
+                            "generator step updates them too")
 
     @model_validator(mode="after")
     def _two_domains(self) -> "NICEGANParams":
@@ -128,7 +132,29 @@ class NICEGAN(ganforge.Strategy):
             total = sum(p.sum() for r in roles for p in run.models[r].parameters() if p.requires_grad) * 0.0
         return StepResult(total, logs)
 
+    @staticmethod
+    def encoder_parameters(run: Run) -> list[torch.nn.Parameter]:
+        """E_x and E_y: the discriminators' early layers."""
+        return [p for role in ("discriminator_a", "discriminator_b") for p in run.models[role].encoder.parameters()]
+
+    def frozen_in_generator_step(self, run: Run) -> Iterator[torch.nn.Parameter]:
+        """Every discriminator parameter (decoupled), or only the heads (coupled)."""
+        coupled = set() if self.params.decoupled else {id(p) for p in self.encoder_parameters(run)}
+        return (p for role in ("discriminator_a", "discriminator_b") for p in run.models[role].parameters()
+                if id(p) not in coupled)
+
     # -- run hooks -----------------------------------------------------------------------
+    @ganforge.hookimpl
+    def ganforge_param_groups(self, run: Run, optimizer: str) -> list[dict[str, Any]] | None:
+        """Coupled training only: the generator optimiser holds E_x and E_y as well (the
+        discriminator optimiser keeps them, as in decoupled training)."""
+        if self.params.decoupled:
+            return None
+        params = [p for role in self.optimizers[optimizer] for p in run.models[role].parameters()]
+        if optimizer == "generator":
+            params += self.encoder_parameters(run)
+        return [{"params": params}]
+
     @ganforge.hookimpl
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         total, logs = None, dict.fromkeys(("d_real_a", "d_fake_b", "d_real_b", "d_fake_a"), 0.0)
@@ -156,7 +182,7 @@ class NICEGAN(ganforge.Strategy):
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         p = self.params
         total, logs = None, {f"g_{k}_{d}": 0.0 for d in ("ab", "ba") for k in ("adv", "cyc", "rec")}
-        with run.frozen("discriminator_a", "discriminator_b"), run.autocast():
+        with frozen_parameters(self.frozen_in_generator_step(run)), run.autocast():
             for s in self.streams(batch):
                 parts = self.generator_losses(run, s)
                 loss = p.adv_weight * parts["adv"] + p.cycle_weight * parts["cyc"] + p.recon_weight * parts["rec"]

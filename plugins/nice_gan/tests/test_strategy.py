@@ -117,3 +117,21 @@ def test_domains_are_checked(ganforge_registry):
         make_run(TINY_MODELS, {"type": "nice_gan", "domain_b": 0})
     with pytest.raises(ganforge.ConfigError, match="domain 5 does not exist, the data has 2 domains"):
         make_run(TINY_MODELS, {"type": "nice_gan", "domain_b": 5})
+
+
+def test_coupled_training_lets_the_generator_step_move_the_encoders_only(ganforge_registry):
+    """The paper's ablation (``decoupled: false``): E_x, E_y follow both players; the
+    discriminators' heads still move only in the discriminator step."""
+    run, optims = make_run(TINY_MODELS, {"type": "nice_gan", "decoupled": False})
+    m = run.models
+    enc_ids = {id(p) for r in ("discriminator_a", "discriminator_b") for p in m[r].encoder.parameters()}
+    for name in ("generator", "discriminator"):
+        assert enc_ids <= {id(p) for g in optims[name].param_groups for p in g["params"]}, name
+    before = {role: snapshot(net) for role, net in m.items()}
+    step(run, optims, "generator", batch_of())
+    for role in ("discriminator_a", "discriminator_b"):
+        moved = changed(m[role], before[role])
+        assert moved <= {f"encoder.{n}" for n, _ in m[role].encoder.named_parameters()}, role  # no head moved
+        assert {"encoder.layers.0.1.parametrizations.weight.original", "encoder.cam.lamda",
+                "encoder.cam.eta.parametrizations.weight.original"} <= moved, role  # (fuse waits for lamda != 0)
+        assert all(p.requires_grad for p in m[role].parameters())

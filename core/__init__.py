@@ -9,7 +9,7 @@ from .errors import (AmbiguousComponent, ComponentNotFound, ConditionMismatch, C
 from .hookspecs import hookimpl, hookspec
 from .interfaces import (KINDS, AdversarialLoss, Component, ComponentSpec, DataInfo, Dataset, Discriminator,
                          DiscriminatorOutput, Encoder, Generator, Loss, Metric, Normalizer, NoParams,
-                         PairedLoss, Params, StepResult, Strategy, slot)
+                         PairedLoss, Params, StepResult, Strategy, Upsampler, slot)
 from .version import API_VERSION, __version__
 from .registry import build, get_registry, load, resolve  # noqa: E402  (needs the names above)
 
@@ -18,6 +18,6 @@ __all__ = [
     "ConfigError", "DataError", "GanforgeError", "PluginError", "hookimpl", "hookspec", "KINDS",
     "AdversarialLoss", "Component", "ComponentSpec", "DataInfo", "Dataset", "Discriminator",
     "DiscriminatorOutput", "Encoder", "Generator", "Loss", "Metric", "Normalizer", "NoParams", "PairedLoss",
-    "Params", "StepResult", "Strategy", "slot", "API_VERSION", "__version__", "build", "get_registry",
+    "Params", "StepResult", "Strategy", "Upsampler", "slot", "API_VERSION", "__version__", "build", "get_registry",
     "load", "resolve",
 ]

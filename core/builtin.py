@@ -20,6 +20,6 @@ def ganforge_register(register) -> None:
 
 
 def _component_modules():
-    from . import data, metrics
+    from . import data, metrics, upsampling
 
-    return (data, metrics)
+    return (data, metrics, upsampling)

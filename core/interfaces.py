@@ -30,7 +30,7 @@ from torch import nn
 
 from .condition import Condition
 
-KINDS = ("generator", "discriminator", "normalizer", "encoder", "loss", "strategy", "dataset", "metric")
+KINDS = ("generator", "discriminator", "normalizer", "upsampler", "encoder", "loss", "strategy", "dataset", "metric")
 
 
 class Params(BaseModel):
@@ -129,6 +129,25 @@ class Normalizer(Component):
     """
 
     kind = "normalizer"
+
+    def __init__(self, params: Params, data: DataInfo, num_features: int):
+        super().__init__(params, data)
+        self.num_features = num_features
+
+    def forward(self, x: torch.Tensor, cond: Condition) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Upsampler(Component):
+    """A 2x spatial upsampling inside a generator: ``forward(x, cond) -> y`` with
+    ``y.shape == (B, C, 2H, 2W)``.
+
+    Runtime argument: ``num_features`` (channels of ``x``). Nearest-neighbour (the core's
+    ``nearest``) ignores ``cond``; Panoptic-based synthesis replaces it by an upsampling that
+    copies features only within one panoptic instance, so it is a slot like the normalizer.
+    """
+
+    kind = "upsampler"
 
     def __init__(self, params: Params, data: DataInfo, num_features: int):
         super().__init__(params, data)
@@ -291,6 +310,7 @@ BASES: dict[str, type] = {
     "generator": Generator,
     "discriminator": Discriminator,
     "normalizer": Normalizer,
+    "upsampler": Upsampler,
     "encoder": Encoder,
     "loss": Loss,
     "strategy": Strategy,

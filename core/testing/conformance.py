@@ -17,7 +17,7 @@ import torch
 
 from ganforge.condition import Condition, FieldSpec
 from ganforge.interfaces import (AdversarialLoss, DataInfo, Dataset, Discriminator, DiscriminatorOutput, Encoder,
-                                 Generator, Metric, Normalizer, PairedLoss, Strategy)
+                                 Generator, Metric, Normalizer, PairedLoss, Strategy, Upsampler)
 from ganforge.registry import Registry, get_registry
 from ganforge.registry.build import _requirements_of, resolve
 
@@ -90,7 +90,7 @@ def _default_call(component: Any, cond: Condition, data: DataInfo, dims: dict[st
     b, (h, w) = cond.batch_size if len(cond) else dims["B"], data.resolution
     gen = torch.Generator().manual_seed(1)
     image = torch.rand(b, data.image_channels, h, w, generator=gen) * 2 - 1
-    if isinstance(component, Normalizer):
+    if isinstance(component, (Normalizer, Upsampler)):
         return component(torch.randn(b, component.num_features, h, w, generator=gen), cond)
     if isinstance(component, Generator):
         return component(cond)
@@ -107,6 +107,9 @@ def _check_output(kind: str, comp: Any, out: Any, cond: Condition, data: DataInf
     b, (h, w) = cond.batch_size if len(cond) else DEFAULT_DIMS["B"], data.resolution
     if kind == "normalizer":
         assert out.shape == (b, comp.num_features, h, w), f"{where}: output shape {tuple(out.shape)} != input shape"
+    elif kind == "upsampler":
+        assert out.shape == (b, comp.num_features, 2 * h, 2 * w), \
+            f"{where}: output shape {tuple(out.shape)}, expected {(b, comp.num_features, 2 * h, 2 * w)}"
     elif kind == "generator":
         assert out.shape == (b, data.image_channels, h, w), \
             f"{where}: image shape {tuple(out.shape)}, expected {(b, data.image_channels, h, w)}"
@@ -129,7 +132,7 @@ def check_component(kind: str, name: str, params: dict | None = None, data: Data
 
     :param params: overrides of the default params (keep networks small for speed).
     :param data: the DataInfo to build against; default: every built-in field, 32x32, 4 labels.
-    :param runtime: extra constructor arguments; a normalizer gets ``num_features=8`` by default.
+    :param runtime: extra constructor arguments; a normalizer or upsampler gets ``num_features=8`` by default.
     :param dims: sizes of the symbolic dims in FieldSpec shapes (B, K, N, D) for synthesised fields.
     :param call: ``call(component, cond) -> output`` for components the default call cannot drive.
     :returns: a `Checked` with the component, the condition and the output.
@@ -147,7 +150,7 @@ def check_component(kind: str, name: str, params: dict | None = None, data: Data
         return _check_dataset(record, p, where, result)
 
     runtime = dict(runtime or {})
-    if kind == "normalizer":
+    if kind in ("normalizer", "upsampler"):
         runtime.setdefault("num_features", 8)
     needs = {f for _, _, f in _requirements_of(registry, record, p, data, kind)}
     cond = synth_condition(needs, data, dims)

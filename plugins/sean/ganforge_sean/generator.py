@@ -22,7 +22,7 @@ from torch import nn
 import ganforge
 from ganforge import ComponentSpec, Condition, DataInfo
 from ganforge_spade import semantic
-from ganforge_spade.generator import NUM_UPSAMPLINGS, SPADEResnetBlock
+from ganforge_spade.generator import NUM_UPSAMPLINGS, SPADEResnetBlock, upsamplers
 from ganforge_spade.layers import InitParams, conv2d
 
 
@@ -37,6 +37,7 @@ class SEANGeneratorParams(InitParams):
     final_norm: ComponentSpec = ganforge.slot(
         "normalizer", {"type": "sean", "use_style": False},
         "normalization of the last block(s), up_3 (and up_4 with 'most'), which SEAN runs without style codes")
+    upsample: ComponentSpec = ganforge.slot("upsampler", "nearest", "the 2x upsampling between blocks")
 
 
 class SEANGenerator(ganforge.Generator):
@@ -64,7 +65,8 @@ class SEANGenerator(ganforge.Generator):
             SPADEResnetBlock(fin, fout, norm, data, spectral=params.spectral_norm, init=params)
             for (fin, fout), norm in [(wd, params.norm) for wd in widths] + [(wd, params.final_norm) for wd in tail])
         # An upsampling precedes every block except the head; with 'normal' not G_middle_1.
-        self.upsample_before = tuple([False, True, n_up >= 6] + [True] * (len(self.blocks) - 3))
+        upsample_before = [False, True, n_up >= 6] + [True] * (len(self.blocks) - 3)
+        self.upsamplers = upsamplers(params.upsample, data, upsample_before, widths + tail)
         self.conv_img = conv2d(tail[-1][1], data.image_channels, 3, padding=1, init=params)
 
     @classmethod
@@ -75,8 +77,8 @@ class SEANGenerator(ganforge.Generator):
     def forward(self, cond: Condition) -> torch.Tensor:
         seg = semantic.semantic_map(cond, self.data, self.params.use_instance, size=self.start_size)
         x = self.fc(seg.to(self.conv_img.weight.dtype))
-        for block, upsample in zip(self.blocks, self.upsample_before):
-            if upsample:
-                x = F.interpolate(x, scale_factor=2, mode="nearest")
+        for i, block in enumerate(self.blocks):
+            if str(i) in self.upsamplers:
+                x = self.upsamplers[str(i)](x, cond)
             x = block(x, cond)
         return torch.tanh(self.conv_img(F.leaky_relu(x, 0.2)))

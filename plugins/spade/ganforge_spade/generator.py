@@ -56,6 +56,15 @@ class SPADEResnetBlock(nn.Module):
         return x_s + dx
 
 
+def upsamplers(spec: ComponentSpec, data: DataInfo, before: list[bool],
+               widths: list[tuple[int, int]]) -> nn.ModuleDict:
+    """The upsamplers preceding blocks, keyed by block index (``before[i]``: block i is
+    preceded by a 2x upsampling of its ``widths[i][0]`` input channels)."""
+    return nn.ModuleDict({
+        str(i): ganforge.build("upsampler", spec, data, path="generator.upsample", check=False, num_features=fin)
+        for i, ((fin, _), up) in enumerate(zip(widths, before)) if up})
+
+
 class SPADEGeneratorParams(InitParams):
     ngf: int = Field(64, ge=1, description="channels of the last block; earlier blocks have 16, 8, 4, 2 x ngf")
     num_upsampling_layers: Literal["normal", "more", "most"] = Field(
@@ -67,6 +76,7 @@ class SPADEGeneratorParams(InitParams):
     spectral_norm: bool = Field(True, description="spectral norm on the block convs (norm_G 'spectral...')")
     use_instance: bool | None = semantic.use_instance_field()
     norm: ComponentSpec = ganforge.slot("normalizer", "spade", "normalization inside every residual block")
+    upsample: ComponentSpec = ganforge.slot("upsampler", "nearest", "the 2x upsampling between blocks")
 
 
 class SPADEGenerator(ganforge.Generator):
@@ -94,7 +104,8 @@ class SPADEGenerator(ganforge.Generator):
             SPADEResnetBlock(fin, fout, params.norm, data, spectral=params.spectral_norm, init=params)
             for fin, fout in widths)
         # An upsampling precedes every block except the head; with 'normal' not G_middle_1.
-        self.upsample_before = tuple([False, True, n_up >= 6] + [True] * (len(widths) - 3))
+        upsample_before = [False, True, n_up >= 6] + [True] * (len(widths) - 3)
+        self.upsamplers = upsamplers(params.upsample, data, upsample_before, widths)
         self.conv_img = conv2d(widths[-1][1], data.image_channels, 3, padding=1, init=params)
 
     @staticmethod
@@ -126,8 +137,8 @@ class SPADEGenerator(ganforge.Generator):
 
     def forward(self, cond: Condition) -> torch.Tensor:
         x = self.initial(cond)
-        for block, upsample in zip(self.blocks, self.upsample_before):
-            if upsample:
-                x = F.interpolate(x, scale_factor=2, mode="nearest")
+        for i, block in enumerate(self.blocks):
+            if str(i) in self.upsamplers:
+                x = self.upsamplers[str(i)](x, cond)
             x = block(x, cond)
         return torch.tanh(self.conv_img(F.leaky_relu(x, 0.2)))

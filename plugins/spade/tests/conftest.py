@@ -20,8 +20,8 @@ def one_thread():
 
 @pytest.fixture
 def spade(isolated_registry):
-    """The current registry: this plugin only (no entry points, no core plugin)."""
-    return isolated_registry(("spade", ganforge_spade.plugin), core=False)
+    """The current registry: the core and this plugin only (no other entry points)."""
+    return isolated_registry(("spade", ganforge_spade.plugin))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def test_variants_keep_the_aspect_ratio(spade, mode, size, start, blocks, build,
     data = DataInfo(fields=frozenset({"label", "instance"}), resolution=size, label_nc=5)
     g = build(data, num_upsampling_layers=mode)
     assert g.start_size == start and len(g.blocks) == blocks
-    assert sum(g.upsample_before) == {"normal": 5, "more": 6, "most": 7}[mode]
+    assert len(g.upsamplers) == {"normal": 5, "more": 6, "most": 7}[mode]
     out = g(make_condition(data))
     assert out.shape == (2, 3, *size)
     assert out.abs().max() <= 1  # tanh image
@@ -86,14 +86,26 @@ class ScaleByLabel(ganforge.Normalizer):
         return self.norm(x) * (1 + self.scale(label).permute(0, 3, 1, 2))
 
 
+class LabelGatedUpsampler(ganforge.Upsampler):
+    """Test-local upsampler: nearest 2x, then features zeroed where the label is 0."""
+
+    requires = frozenset({"label"})
+
+    def forward(self, x, cond):
+        up = nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+        label = cond.resized(tuple(up.shape[-2:]))["label"]
+        return up * (label != 0).unsqueeze(1)
+
+
 class ThrowawayPlugin:
     @ganforge.hookimpl
     def ganforge_register(self, register):
         register("normalizer", "scale_by_label", ScaleByLabel)
+        register("upsampler", "label_gated", LabelGatedUpsampler)
 
 
 def test_generator_takes_another_papers_normalizer(isolated_registry, data, make_condition, tiny):
-    isolated_registry(("spade", ganforge_spade.plugin), ("throwaway", ThrowawayPlugin()), core=False)
+    isolated_registry(("spade", ganforge_spade.plugin), ("throwaway", ThrowawayPlugin()))
     g = ganforge.build("generator", {**tiny["generator"], "norm": "scale_by_label"}, data)
     norms = [m for m in g.modules() if isinstance(m, ganforge.Normalizer)]
     assert len(norms) == 18 and all(isinstance(n, ScaleByLabel) for n in norms)
@@ -101,6 +113,19 @@ def test_generator_takes_another_papers_normalizer(isolated_registry, data, make
     assert out.shape == (2, 3, 32, 64)
     out.mean().backward()
     assert all(n.scale.weight.grad is not None for n in norms)
+
+
+def test_generator_takes_another_upsampler(isolated_registry, data, make_condition, tiny):
+    isolated_registry(("spade", ganforge_spade.plugin), ("throwaway", ThrowawayPlugin()))
+    torch.manual_seed(0)
+    nearest = ganforge.build("generator", tiny["generator"], data)
+    torch.manual_seed(0)
+    gated = ganforge.build("generator", {**tiny["generator"], "upsample": "label_gated"}, data)
+    assert [type(u) for u in gated.upsamplers.values()] == [LabelGatedUpsampler] * 5
+    assert [u.num_features for u in gated.upsamplers.values()] == [
+        u.num_features for u in nearest.upsamplers.values()]
+    cond = make_condition(data)
+    assert not torch.allclose(gated(cond), nearest(cond))  # same weights, the upsampling differs
 
 
 def test_norm_slot_errors_name_the_path(spade, data, build):

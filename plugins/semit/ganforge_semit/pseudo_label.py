@@ -196,6 +196,19 @@ class PseudoLabelling(ganforge.Strategy):
         logs = {**self.train_student(batch["image"], info["label"], info["kind"], info["confidence"]), **self.score(info)}
         return ganforge.StepResult(result.loss, {**result.logs, **logs})
 
+    @ganforge.hookimpl(wrapper=True)
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]):
+        """Sample grids are drawn without ``prepare_batch``: unlabelled rows are shown with
+        the observer's label, and the batch is given back unchanged."""
+        original = batch["cond"]
+        label = original[self.params.field]
+        if bool((label < 0).any()):
+            batch["cond"] = original.replace(**{self.params.field: self.assign(batch["image"], label, batch.get("index"))[0]})
+        try:
+            return (yield)
+        finally:
+            batch["cond"] = original
+
     @ganforge.hookimpl
     def ganforge_evaluate(self, run: Run) -> dict[str, float] | None:
         correct, assigned = self.tally.tolist()

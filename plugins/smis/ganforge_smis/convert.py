@@ -1,0 +1,98 @@
+"""Import of the released SMIS checkpoints (``latest_net_G.pth``, ``latest_net_E.pth``,
+``latest_net_D.pth`` of Seanseattle/SMIS) into this plugin's networks, and the inverse.
+
+The layouts differ in three ways: the decoder's blocks are one ``blocks`` list here
+(``head_0, G_middle_0, G_middle_1, up_0 ... up_3`` there); the encoder's layers are units
+here (``layers.<n>.conv``) where the official ``layer<n+1>`` is a ``Sequential(conv,
+InstanceNorm)``; and spectral norm is torch's parametrization here where the official
+code used the old hook. The discriminator is SPADE's, so SPADE's mapping serves it.
+CG-Norm's, the blocks' and the heads' own names (``norm_0.mlp_shared.0``, ``conv_s``,
+``fc_mu``, ``conv_img`` ...) are the official ones.
+
+    >>> G = ganforge.build("generator", {"type": "groupdnet"}, deepfashion_data)
+    >>> load_official(G, "checkpoints/deepfashion_smis/latest_net_G.pth")
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import torch
+from torch import nn
+
+import ganforge
+from ganforge_spade import convert as spade_convert
+from ganforge_spade.discriminator import MultiscalePatchDiscriminator
+
+from .encoder import GroupDNetEncoder
+from .generator import GroupDNet
+
+GENERATOR_BLOCKS = ("head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3")
+
+
+def _spectral(key: str) -> str:
+    for ours, theirs in spade_convert.SPECTRAL_SUFFIXES:
+        if key.endswith(ours):
+            return key[: -len(ours)] + theirs
+    return key
+
+
+def _generator_key(key: str) -> str:
+    m = re.fullmatch(r"blocks\.(\d+)\.(.+)", key)
+    return f"{GENERATOR_BLOCKS[int(m[1])]}.{m[2]}" if m else key
+
+
+def _encoder_key(key: str) -> str:
+    m = re.fullmatch(r"layers\.(\d+)\.(conv|norm)\.(.+)", key)
+    if not m:
+        return key  # fc_mu, fc_var
+    n, part, rest = m.groups()
+    return f"layer{int(n) + 1}.{0 if part == 'conv' else 1}.{rest}"
+
+
+def official_names(model: nn.Module) -> dict[str, str]:
+    """This model's state_dict key -> the key of the same tensor in SMIS's checkpoints."""
+    if isinstance(model, MultiscalePatchDiscriminator):
+        return spade_convert.official_names(model)
+    renames = {GroupDNet: _generator_key, GroupDNetEncoder: _encoder_key}
+    rename = next((f for cls, f in renames.items() if isinstance(model, cls)), None)
+    if rename is None:
+        raise TypeError(f"no SMIS checkpoint layout for {type(model).__name__}")
+    return {key: _spectral(rename(key)) for key in model.state_dict()}
+
+
+def to_official(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The model's state_dict under SMIS's key names."""
+    names = official_names(model)
+    return {names[k]: v for k, v in model.state_dict().items()}
+
+
+def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source: str = "the checkpoint"
+                  ) -> dict[str, torch.Tensor]:
+    """SMIS's ``state_dict`` renamed for ``model``; a key or shape that does not fit is an
+    error naming it (usually a config that differs from the checkpoint's)."""
+    ours = {theirs: mine for mine, theirs in official_names(model).items()}
+    expected = model.state_dict()
+    missing = sorted(set(ours) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(ours))
+    wrong = [f"{k}: {tuple(state_dict[k].shape)} in the file, {tuple(expected[ours[k]].shape)} here"
+             for k in state_dict if k in ours and state_dict[k].shape != expected[ours[k]].shape]
+    if missing or unexpected or wrong:
+        lines = [f"missing: {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}" if missing else "",
+                 f"unexpected: {', '.join(unexpected[:6])}{' ...' if len(unexpected) > 6 else ''}" if unexpected else "",
+                 *wrong[:6]]
+        raise ganforge.ConfigError(
+            f"{source} does not fit this {type(model).__name__}:\n  " + "\n  ".join(l for l in lines if l)
+            + "\n  check label_nc, contain_dontcare_label, use_instance, ngf/ndf, groups, layout and the norm variant")
+    return {ours[k]: v for k, v in state_dict.items()}
+
+
+def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
+    """Load a released SMIS checkpoint file into ``model`` (in place) and return it."""
+    if not os.path.isfile(path):
+        raise ganforge.ConfigError(f"SMIS checkpoint {path} does not exist (download the pretrained models of "
+                                   "Seanseattle/SMIS and point to latest_net_G.pth / _E / _D)")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(from_official(model, state, source=str(path)))
+    return model

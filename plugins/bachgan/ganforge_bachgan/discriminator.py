@@ -1,0 +1,45 @@
+"""BachGAN's discriminator: pix2pixHD's multi-scale PatchGAN of ``ganforge_spade``
+conditioned on the box layout S instead of a segmentation map (the official model
+concatenates its input semantics, the box layout, with the image)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+
+from ganforge import Condition, DataInfo, DiscriminatorOutput
+from ganforge_spade import semantic
+from ganforge_spade.discriminator import MultiscalePatchDiscriminator, MultiscalePatchParams
+
+from .layout import box_layout
+
+
+class BoxPatchParams(MultiscalePatchParams):
+    use_instance: Literal[False] = Field(False, description="boxes have no instance edges")
+
+
+class BoxPatchDiscriminator(MultiscalePatchDiscriminator):
+    """Multi-scale PatchGAN on image + box layout (label_nc [+ don't care] channels)."""
+
+    Params: ClassVar = BoxPatchParams
+    requires = frozenset({"boxes"})
+
+    @classmethod
+    def requirements(cls, params: BoxPatchParams, data: DataInfo) -> frozenset[str]:
+        return cls.requires
+
+    def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
+        k = semantic.semantic_nc(self.data, False)
+        layout = box_layout(cond["boxes"], k, tuple(image.shape[-2:]), where="discriminator 'bachgan_patch'")
+        x = torch.cat([layout.to(image.dtype), image], dim=1)  # the official order: semantics, then image
+        scores, features = [], []
+        for i, discriminator in enumerate(self.scales):
+            if i:
+                x = F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, count_include_pad=False)
+            *hidden, score = discriminator(x)
+            scores.append(score)
+            features.append(hidden)
+        return DiscriminatorOutput(scores=scores, features=features)

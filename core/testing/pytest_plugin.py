@@ -7,6 +7,10 @@
   core's), makes it current for the test, and restores the previous one afterwards.
 * ``throwaway_plugin`` — a factory writing a plugin module to a temporary file from
   source text and returning its path, for ``--plugin`` / ``GANFORGE_PLUGINS`` tests.
+
+The ini option ``ganforge_torch_threads`` (e.g. ``ganforge_torch_threads = "1"`` under
+``[tool.pytest.ini_options]``) sets torch's intra-op threads for the session: tiny test
+networks gain nothing from threads, and on a shared CI machine they only contend.
 """
 
 from __future__ import annotations
@@ -15,8 +19,22 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import torch
 
 from ganforge import builtin, registry
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("ganforge_torch_threads", "torch intra-op threads for the test session (empty: torch's default)",
+                  default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    threads = config.getini("ganforge_torch_threads")
+    if threads:
+        if not str(threads).isdigit() or int(threads) < 1:
+            raise pytest.UsageError(f"ganforge_torch_threads = {threads!r}: expected a positive integer")
+        torch.set_num_threads(int(threads))
 
 
 @pytest.fixture

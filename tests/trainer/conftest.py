@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 import yaml
 
 from ganforge.config import from_dict
@@ -19,8 +18,6 @@ PLUGIN = HERE / "tiny_plugin.py"
 sys.path.insert(0, str(HERE))
 
 import tiny_plugin  # noqa: E402
-
-torch.set_num_threads(1)  # tiny models: threads only contend on the shared 2-core machine
 
 BASE = {
     "data": {"type": "tiny_shapes", "size": 16, "resolution": 8},

@@ -21,5 +21,6 @@ def ganforge_register(register) -> None:
 
 def _component_modules():
     from . import data, metrics, upsampling
+    from .backbones import components as backbones
 
-    return (data, metrics, upsampling)
+    return (data, metrics, upsampling, backbones)

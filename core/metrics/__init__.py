@@ -7,7 +7,7 @@ reported value says how it was made. See docs/metrics.md.
 
 from __future__ import annotations
 
-from .features import InceptionFeatures, InceptionParams, shared_inception
+from .features import FeatureExtractor, InceptionFeatures, InceptionParams, SyntheticFeatures, shared_features
 from .fid import FID, FIDParams
 from .frechet import FeatureStatistics, GaussianStatistics, covariance_factor, frechet_distance
 from .images import CONVENTIONS, inception_input, to_uint8
@@ -55,6 +55,6 @@ __all__ = [
     "laplacian_pyramid", "sliced_wasserstein", "FeatureStatistics", "GaussianStatistics", "covariance_factor", "frechet_distance",
     "kernel_inception_distance", "inception_score", "psnr_per_image", "ssim_per_image", "CONVENTIONS",
     "inception_input", "to_uint8", "FIDInceptionV3", "load_fid_inception", "InceptionFeatures",
-    "InceptionParams", "shared_inception", "StatisticsCache", "load_statistics", "save_statistics",
+    "InceptionParams", "FeatureExtractor", "SyntheticFeatures", "shared_features", "StatisticsCache", "load_statistics", "save_statistics",
     "statistics_key", "MissingWeights",
 ]

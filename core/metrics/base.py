@@ -1,4 +1,4 @@
-"""The base of metrics that read the FID Inception's features."""
+"""The base of metrics that read a feature network: the FID Inception or the synthetic one."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 from ganforge.condition import Condition
 from ganforge.interfaces import DataInfo, Metric
 
-from .features import InceptionFeatures, InceptionParams, shared_inception
+from .features import FeatureExtractor, InceptionParams, shared_features
 
 
 class InceptionMetric(Metric):
@@ -18,7 +18,7 @@ class InceptionMetric(Metric):
 
     def __init__(self, params: InceptionParams, data: DataInfo):
         super().__init__(params, data)
-        self.features: InceptionFeatures = shared_inception(params)
+        self.features: FeatureExtractor = shared_features(params)
         self.reset()
 
     def update(self, fake: torch.Tensor, real: torch.Tensor | None = None, cond: Condition | None = None) -> None:

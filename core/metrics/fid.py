@@ -5,12 +5,12 @@ from __future__ import annotations
 import torch
 from pydantic import Field
 
+from ganforge.errors import ConfigError
 from ganforge.interfaces import DataInfo
 
 from .base import InceptionMetric
 from .features import InceptionParams
 from .frechet import FeatureStatistics, GaussianStatistics, frechet_distance
-from .inception import FEATURE_DIM
 from .reference import load_statistics
 
 
@@ -20,21 +20,27 @@ class FIDParams(InceptionParams):
 
 
 class FID(InceptionMetric):
-    """Fréchet distance between Gaussians fitted to the 2048-d Inception pool features of
-    generated and real images, from streaming float64 statistics summed over DDP ranks."""
+    """Fréchet distance between Gaussians fitted to the pool features (2048-d Inception, or
+    the synthetic network's) of generated and real images, from streaming float64
+    statistics summed over DDP ranks."""
 
     Params = FIDParams
 
     def __init__(self, params: FIDParams, data: DataInfo):
         self._reference = load_statistics(params.reference) if params.reference else None
         super().__init__(params, data)
+        if self._reference is not None and self._reference.mu.numel() != self.features.dim:
+            raise ConfigError(f"metric 'fid': reference statistics {params.reference!r} are "
+                              f"{self._reference.mu.numel()}-d but network {params.network!r} gives "
+                              f"{self.features.dim}-d features: compute them with the same network")
 
     @property
     def uses_real(self) -> bool:
         return self._reference is None
 
     def reset(self) -> None:
-        self.stats = {"fake": FeatureStatistics(FEATURE_DIM), "real": FeatureStatistics(FEATURE_DIM)}
+        dim = self.features.dim
+        self.stats = {"fake": FeatureStatistics(dim), "real": FeatureStatistics(dim)}
 
     def add(self, features: dict[str, torch.Tensor], which: str) -> None:
         self.stats[which].update(features["pool"])

@@ -27,9 +27,12 @@ from ganforge.weights import MissingWeights, load_state_dict
 
 class SegmentationParams(Params):
     segmenter: str | None = Field(None, description="'package.module:factory' returning an nn.Module that maps "
-                                  "images in [-1, 1] to class logits (B, K, h, w); or pass `segmenter=` at build")
-    weights: str | None = Field(None, description="path of a state dict to load into the segmenter; None keeps "
-                                "the factory's weights")
+                                  "images in [-1, 1] to class logits (B, K, h, w); or the name of a registered "
+                                  "encoder that returns 'label_logits' (synthetic_segmenter: trained offline by "
+                                  "`ganforge backbones train`); or pass `segmenter=` at build")
+    weights: str | None = Field(None, description="factory: path of a state dict to load into the segmenter "
+                                "(None keeps the factory's weights); registered encoder: its `weights` param "
+                                "(None keeps its default)")
     ignore_index: int | None = Field(None, description="label id excluded from both metrics (e.g. 255, "
                                      "or the dont-care id)")
 
@@ -53,6 +56,27 @@ def scores(confusion: torch.Tensor) -> dict[str, float]:
     return {"miou": float((tp[present] / union[present]).mean()), "pixel_accuracy": float(tp.sum() / c.sum())}
 
 
+class EncoderLogits(nn.Module):
+    """A registered encoder seen as a segmenter: ``images -> encoder(images)["label_logits"]``."""
+
+    def __init__(self, encoder: nn.Module, name: str):
+        super().__init__()
+        self.encoder, self.name = encoder, name
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(images, Condition())
+        if "label_logits" not in out:
+            raise ConfigError(f"metric 'miou': encoder {self.name!r} returns {sorted(out)}, no 'label_logits'")
+        return out["label_logits"]
+
+
+def _registered_segmenter(name: str, weights: str | None, data: DataInfo) -> nn.Module:
+    from ganforge import registry
+
+    spec = {"type": name} if weights is None else {"type": name, "weights": weights}
+    return EncoderLogits(registry.build("encoder", spec, data, path="miou.segmenter", check=False), name)
+
+
 def _import_segmenter(spec: str) -> nn.Module:
     module_name, _, attr = spec.partition(":")
     try:
@@ -72,10 +96,14 @@ class SegmentationScore(Metric):
         super().__init__(params, data)
         if segmenter is None:
             if params.segmenter is None:
-                raise ConfigError("metric 'miou' needs a segmenter: set `segmenter: package.module:factory` "
-                                  "or pass segmenter= when building it")
-            segmenter = _import_segmenter(params.segmenter)
-        if params.weights is not None:
+                raise ConfigError("metric 'miou' needs a segmenter: set `segmenter: package.module:factory` or "
+                                  "the name of a registered encoder (synthetic_segmenter), or pass segmenter= "
+                                  "when building it")
+            if ":" not in params.segmenter:
+                segmenter = _registered_segmenter(params.segmenter, params.weights, data)
+            else:
+                segmenter = _import_segmenter(params.segmenter)
+        if params.weights is not None and not isinstance(segmenter, EncoderLogits):
             path = Path(params.weights).expanduser()
             if not path.is_file():
                 raise MissingWeights(f"metric 'miou': segmenter weights {str(path)!r} not found")

@@ -1,0 +1,124 @@
+"""``ganforge bachgan ...``: build the candidate pool, and boxes in -> scene out.
+
+    ganforge bachgan build-pool plugins/bachgan/configs/cityscapes.yaml --out pools/cityscapes.pt
+    ganforge bachgan synthesize runs/bachgan --boxes my_boxes.json --out scene.png
+    ganforge bachgan synthesize runs/bachgan --n 4          # boxes of the run's dataset samples 0..3
+
+``synthesize`` writes a PNG grid, one row per input: the box layout, the m retrieved
+backgrounds, the generated image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import torch
+import yaml
+
+import ganforge
+from ganforge.config import from_dict, verify
+from ganforge.report import save_grid
+from ganforge.trainer import build_networks, latest_checkpoint, load_checkpoint
+from ganforge_spade import semantic
+
+from . import apps
+from .retrieval import BackgroundRetrieval, build_pool
+
+
+@dataclass
+class LoadedRun:
+    """A trained run's generator (its EMA copy when there is one), its retrieval and data."""
+
+    generator: torch.nn.Module
+    retrieval: BackgroundRetrieval
+    exp: Any
+    num_labels: int
+    step: int
+    folder: Path
+
+
+def load_run(run_or_ckpt: str | Path) -> LoadedRun:
+    """Rebuild a BachGAN run from its checkpoint; its config must retrieve backgrounds."""
+    path = Path(run_or_ckpt)
+    ckpt = latest_checkpoint(path) if path.is_dir() else path
+    if ckpt is None:
+        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
+    state = load_checkpoint(ckpt)
+    source = f"{ckpt} (config)"
+    exp = from_dict(state["config"], source)
+    info = verify(exp, source=source)
+    specs = [(i, s) for i, s in enumerate(exp.strategies) if s.type.split("/")[-1] == "background_retrieval"]
+    if not specs:
+        raise ganforge.ConfigError(f"{source}: not a BachGAN run (no 'background_retrieval' in strategies)")
+    i, spec = specs[0]
+    retrieval = ganforge.build("strategy", spec, info, path=f"strategies.{i}")
+    models, _ = build_networks(exp, info)
+    models["generator"].load_state_dict(state["ema"].get("generator", state["models"]["generator"]))
+    models.eval()
+    return LoadedRun(models["generator"], retrieval, exp, semantic.semantic_nc(info, False), int(state["step"]),
+                     ckpt.parent.parent)
+
+
+def dataset_spec(config: str | Path) -> Any:
+    """The dataset spec of a YAML file: its ``data`` section, or the whole file when it is
+    a bare dataset spec (``type: cityscapes ...``)."""
+    path = Path(config)
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ganforge.ConfigError(f"{path}: cannot read ({exc})") from None
+    spec = doc.get("data", doc) if isinstance(doc, dict) else None
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise ganforge.ConfigError(f"{path}: expected an experiment config with a 'data' section or a dataset "
+                                   "spec with 'type'")
+    return spec
+
+
+def add_commands(group: click.Group) -> None:
+    """Add the ``bachgan`` command group to ``group``."""
+
+    @group.group(name="bachgan")
+    def bachgan() -> None:
+        """BachGAN: the background candidate pool, and scenes from object boxes."""
+
+    @bachgan.command(name="build-pool")
+    @click.argument("config", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Pool file to write.")
+    @click.option("--size", default=1000, show_default=True, type=click.IntRange(1),
+                  help="Candidates: the dataset's first N samples.")
+    @click.option("--resolution", nargs=2, type=click.IntRange(1), default=None,
+                  help="H W of the stored maps [default: the dataset's].")
+    def build_pool_command(config: str, out: str, size: int, resolution: tuple[int, int] | None) -> None:
+        """Index the label maps of CONFIG's dataset into a candidate pool file."""
+        pool = build_pool(dataset_spec(config), size, tuple(resolution) if resolution else None,
+                          path=f"{config}: data")
+        path = pool.save(out)
+        h, w = pool.resolution
+        click.echo(f"{len(pool)} candidates, {pool.num_labels} labels, {h}x{w}: wrote {path}")
+
+    @bachgan.command()
+    @click.argument("run", type=click.Path(exists=True))
+    @click.option("--boxes", "box_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help='JSON file {"boxes": [{"class": c, "box": [x0, y0, x1, y1]}, ...]} (repeatable).')
+    @click.option("--n", "count", default=4, show_default=True, type=click.IntRange(1),
+                  help="Without --boxes: the boxes of the run dataset's samples 0..n-1.")
+    @click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: in the run folder].")
+    def synthesize(run: str, box_files: tuple[str, ...], count: int, out: str | None) -> None:
+        """Boxes in, scene out: grid of [box layout | retrieved backgrounds | output] per row."""
+        loaded = load_run(run)
+        if box_files:
+            rows = [apps.read_boxes(f, loaded.num_labels) for f in box_files]
+            width = max(r.shape[1] for r in rows)
+            pad = torch.tensor([-1.0, 0, 0, 0, 0])
+            boxes = torch.cat([torch.cat([r, pad.expand(1, width - r.shape[1], 5)], 1) for r in rows])
+        else:
+            dataset = ganforge.build("dataset", loaded.exp.data, path="data")
+            boxes = torch.stack([dataset[i]["boxes"] for i in range(min(count, len(dataset)))])
+        retrieved, image = apps.synthesize(loaded.generator, loaded.retrieval, boxes)
+        pictures = apps.grid_rows(boxes, retrieved, image, loaded.num_labels)
+        path = Path(out) if out else loaded.folder / f"bachgan_synthesize_step_{loaded.step:08d}.png"
+        save_grid(pictures, retrieved.shape[1] + 2, path)
+        click.echo(f"wrote {path}")

@@ -112,7 +112,11 @@ class HiDTGenerator(ganforge.Generator):
     def decode(self, content: Content, cond: Condition) -> tuple[torch.Tensor, torch.Tensor]:
         """G(c, h, s) -> (image in [-1, 1], segmentation logits (B, seg_channels, H, W));
         s is ``cond["style"]``, the other fields reach the normalizers unchanged."""
-        cond = cond.replace(style=self.mlp(cond["style"].to(content.content.dtype)))
+        style = cond["style"]
+        if style.dim() != 2 or style.shape[1] != self.params.style_dim:
+            raise ValueError(f"generator 'hidt' was built for style codes (B, {self.params.style_dim}) but "
+                             f"cond['style'] has shape {tuple(style.shape)}; give E_s and G the same style_dim")
+        cond = cond.replace(style=self.mlp(style.to(content.content.dtype)))
         x = content.content
         for block in self.blocks:
             x = block(x, cond)

@@ -41,7 +41,8 @@ class HiDTParams(ganforge.Params):
     gan_loss: ComponentSpec = ganforge.slot("loss", "lsgan", "adversarial loss of both discriminators")
     lambda_adv: float = Field(5.0, ge=0, description="l_1: adversarial terms (swap and random style)")
     lambda_rec: float = Field(2.0, ge=0, description="l_2: image reconstruction, random reconstruction and cycle")
-    lambda_seg: float = Field(3.0, ge=0, description="l_3: segmentation cross-entropy (swap and random style)")
+    lambda_seg: float = Field(3.0, ge=0, description="l_3: segmentation cross-entropy (swap and random style); 0 "
+                              "trains without label maps (the WikiArt release predicts no segmentation)")
     lambda_c: float = Field(1.0, ge=0, description="l_4: content reconstruction (swap and random style)")
     lambda_s: float = Field(0.1, ge=0, description="l_5: style reconstruction of the swap")
     lambda_s_r: float = Field(4.0, ge=0, description="l_6: reconstruction of the random style code")
@@ -66,8 +67,6 @@ class HiDT(ganforge.Strategy):
     Params: ClassVar = HiDTParams
     networks = {"generator": "generator", "style_encoder": "encoder", "discriminator": "discriminator"}
     optimizers = {"generator": ("generator", "style_encoder"), "discriminator": ("discriminator",)}
-    # the segmenter's label map of each training image
-    requires = frozenset({"label"})
     # added in ganforge_prepare_batch: the image as G's source and its style E_s(x)
     provides = frozenset({"source", "style"})
 
@@ -76,6 +75,11 @@ class HiDT(ganforge.Strategy):
         self.gan_loss = ganforge.build("loss", params.gan_loss, data, path="strategy.gan_loss", expect=AdversarialLoss)
 
     # -- run hooks -----------------------------------------------------------------------
+    @classmethod
+    def requirements(cls, params: HiDTParams, data: DataInfo) -> frozenset[str]:
+        """The segmenter's label map of each image, unless the segmentation loss is off."""
+        return frozenset({"label"}) if params.lambda_seg > 0 else frozenset()
+
     @ganforge.hookimpl
     def ganforge_setup(self, run: Run) -> None:
         G = run.models["generator"]
@@ -84,7 +88,7 @@ class HiDT(ganforge.Strategy):
                 f"strategy 'hidt': models.generator ({type(G).__name__}) must split into encode_content(x) and "
                 "decode(content, cond) -> (image, segmentation), as generator 'hidt' does")
         seg = G.params.seg_channels
-        if seg != self.data.label_nc:
+        if self.params.lambda_seg > 0 and seg != self.data.label_nc:
             raise ganforge.ConfigError(
                 f"strategy 'hidt': models.generator.seg_channels is {seg} but the data has label_nc "
                 f"{self.data.label_nc}; the segmentation loss needs one channel per class")
@@ -126,9 +130,6 @@ class HiDT(ganforge.Strategy):
         """Every term of Eq. 1, unweighted."""
         G, E, D = run.models["generator"], run.models["style_encoder"], run.models["discriminator"]
         x, x2, cond = batch["image"], batch[PAIR], batch["cond"]
-        label = cond["label"].long()
-        ignore = self.data.label_nc if self.data.contain_dontcare_label else -100
-        seg = lambda logits: F.cross_entropy(logits.float(), label, ignore_index=ignore)  # noqa: E731
         style = lambda img: E(img, cond)["style"]  # noqa: E731
         decode = lambda content, s: G.decode(content, cond.replace(style=s))  # noqa: E731
         adv = lambda img, s: self.gan_loss(D(img, cond.replace(style=s)).scores, True, False)  # noqa: E731
@@ -147,12 +148,22 @@ class HiDT(ganforge.Strategy):
         return {
             "adv": adv(swap, s2), "adv_r": adv(rand, s_r),
             "rec": (rec - x).abs().mean(), "rec_r": (rec_r - rand).abs().mean(), "cyc": (cyc - x).abs().mean(),
-            "seg": seg(m_swap), "seg_r": seg(m_rand),
+            **self.segmentation_losses(cond, m_swap, m_rand),
             "c": (content_swap.content - content.content).abs().mean(),
             "c_r": (content_rand.content - content.content).abs().mean(),
             "s": (style(swap) - s2).abs().mean(), "s_r": (s_r_rec - s_r).abs().mean(),
             "dist": style_distribution_loss(self._pooled(run, s)),
         }
+
+    def segmentation_losses(self, cond: Condition, *logits: torch.Tensor) -> dict[str, torch.Tensor]:
+        """L_seg and L_seg^r: cross-entropy of the predicted segmentations against the
+        segmenter's label map of the source (none when lambda_seg is 0)."""
+        if self.params.lambda_seg == 0:
+            return {}
+        label = cond["label"].long()
+        ignore = self.data.label_nc if self.data.contain_dontcare_label else -100
+        m_swap, m_rand = (F.cross_entropy(m.float(), label, ignore_index=ignore) for m in logits)
+        return {"seg": m_swap, "seg_r": m_rand}
 
     def _pooled(self, run: Run, s: torch.Tensor) -> torch.Tensor:
         """This batch's styles (with gradient) after the last ones seen (detached); the
@@ -169,7 +180,7 @@ class HiDT(ganforge.Strategy):
         with run.frozen("discriminator"), run.autocast():
             t = self.generator_losses(run, batch)
         total = (p.lambda_adv * (t["adv"] + t["adv_r"]) + p.lambda_rec * (t["rec"] + t["rec_r"] + t["cyc"])
-                 + p.lambda_seg * (t["seg"] + t["seg_r"]) + p.lambda_c * (t["c"] + t["c_r"])
+                 + p.lambda_seg * (t.get("seg", 0.0) + t.get("seg_r", 0.0)) + p.lambda_c * (t["c"] + t["c_r"])
                  + p.lambda_s * t["s"] + p.lambda_s_r * t["s_r"] + p.lambda_dist * t["dist"])
         return StepResult(total, {k: v.detach() for k, v in t.items()})
 

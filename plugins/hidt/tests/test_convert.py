@@ -8,7 +8,7 @@ import ganforge
 from ganforge_hidt import convert
 from ganforge_hidt.enhancement import realign
 
-from helpers import FACTS, official_state
+from .helpers import FACTS, official_state
 
 DAYTIME = ganforge.DataInfo(fields=frozenset({"label"}), resolution=(64, 64), label_nc=3)
 

@@ -1,0 +1,188 @@
+"""The paper's applications (Sec. 4, Figs. 1, 5-7): style swap between images, styles
+drawn from the prior N(0, I), and 4x high-resolution translation through the
+enhancement scheme; plus training G_enh for a translation network, and loading networks
+from a ganforge run / checkpoint or from the official release.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import torch
+import torch.nn.functional as F
+import yaml
+from torch import nn
+
+import ganforge
+from ganforge import Condition, DataInfo
+
+from .convert import load_official, load_official_enhancer
+from .enhancement import FACTOR, enhance, realign, shifted_subimages
+
+KINDS = {"generator": "generator", "style_encoder": "encoder"}
+PRESETS = ("daytime", "wikiart")
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+@dataclass
+class Networks:
+    """A trained translation network: G (with E_c) and E_s, in eval mode."""
+
+    generator: nn.Module
+    style_encoder: nn.Module
+    data: DataInfo
+
+    @property
+    def size(self) -> int:
+        """The medium resolution the network translates at."""
+        return self.data.resolution[0]
+
+    @torch.no_grad()
+    def style(self, images: torch.Tensor) -> torch.Tensor:
+        return self.style_encoder(images, Condition())["style"]
+
+    @torch.no_grad()
+    def translate(self, source: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """G(E_c(x), s) for each source and its row of ``style`` (one row broadcasts)."""
+        style = style.expand(source.shape[0], -1)
+        return self.generator.decode(self.generator.encode_content(source), Condition(style=style))[0]
+
+
+def build_networks(models: dict, data: DataInfo) -> Networks:
+    info = data.model_copy(update={"fields": frozenset(data.fields) | {"source", "style"}})
+    built = {role: ganforge.build(kind, models[role], info, path=f"models.{role}", check=False).eval()
+             for role, kind in KINDS.items() if role in models}
+    missing = sorted(set(KINDS) - set(built))
+    if missing:
+        raise ganforge.ConfigError(f"no models.{', models.'.join(missing)}: not a HiDT run")
+    return Networks(built["generator"], built["style_encoder"], data)
+
+
+def load_networks(path: str | os.PathLike, preset: str | None = None) -> Networks:
+    """Networks from a ganforge run folder (its latest checkpoint) or checkpoint (EMA
+    weights when there are any), or, with ``preset`` ('daytime' / 'wikiart'), from the
+    official ``trained_models/generator/<preset>.pt``."""
+    from ganforge.config import describe_data, from_dict
+    from ganforge.trainer import latest_checkpoint, load_checkpoint
+
+    path = Path(path)
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ganforge.ConfigError(f"--preset {preset!r}: one of {', '.join(PRESETS)}")
+        models = yaml.safe_load((CONFIGS / f"{preset}.yaml").read_text())["models"]
+        nets = build_networks(models, DataInfo(fields=frozenset({"label"}), resolution=(256, 256), label_nc=3))
+        load_official(path, nets.generator, nets.style_encoder)
+        return nets
+    ckpt = latest_checkpoint(path) if path.is_dir() else path
+    if ckpt is None:
+        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
+    state = load_checkpoint(ckpt)
+    exp = from_dict(state["config"], f"{ckpt} (config)")
+    nets = build_networks(dict(exp.models), describe_data(exp))
+    for role in KINDS:
+        getattr(nets, role).load_state_dict(state["ema"].get(role, state["models"][role]))
+    return nets
+
+
+# -- the applications -------------------------------------------------------------------
+
+def swap_grid(nets: Networks, images: torch.Tensor) -> list[torch.Tensor]:
+    """The paper's swap figure: row i, column j holds the content of image i in the style
+    of image j (the diagonal: reconstructions). Returns one (N, 3, H, W) row per image."""
+    styles = nets.style(images)
+    return [nets.translate(images[i:i + 1].expand(len(images), -1, -1, -1), styles) for i in range(len(images))]
+
+
+def random_styles(nets: Networks, images: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
+    """Each image in ``count`` styles s ~ N(0, I), the prior L_dist keeps E_s's codes in:
+    (N, count, 3, H, W)."""
+    style_dim = nets.generator.params.style_dim
+    codes = torch.randn(count, style_dim, generator=generator)
+    return torch.stack([nets.translate(images, s[None]) for s in codes], dim=1)
+
+
+def enhance_4x(nets: Networks, enhancer: nn.Module, images: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+    """High-resolution translation: (B, 3, H, W) at any size -> (B, 3, 4 S, 4 S) in
+    ``style`` (S = the network's resolution), through the enhancement scheme."""
+    with torch.no_grad():
+        return enhance(lambda subs: nets.translate(subs, style), images, enhancer, nets.size)
+
+
+def enhancer_loss(nets: Networks, enhancer: nn.Module, hires: torch.Tensor) -> torch.Tensor:
+    """G_enh's training objective for a frozen translator: the 4S image is split into
+    sub-images, each *reconstructed* with its own style, and G_enh must give back the
+    original (paper Sec. 3.3; L1 here, see the README)."""
+    subs = shifted_subimages(hires, nets.size)
+    with torch.no_grad():
+        styles = nets.style(subs)
+        translated = nets.generator.decode(nets.generator.encode_content(subs), Condition(style=styles))[0]
+    out = enhancer(Condition(subimages=realign(translated)))
+    return F.l1_loss(out, F.interpolate(hires, size=out.shape[-2:], mode="bilinear", align_corners=False,
+                                        antialias=True))
+
+
+def train_enhancer(nets: Networks, enhancer: nn.Module, batches: Iterable[torch.Tensor], steps: int,
+                   lr: float = 1e-4) -> Iterator[float]:
+    """Adam steps on `enhancer_loss`; yields each step's loss."""
+    opt = torch.optim.Adam(enhancer.parameters(), lr=lr, betas=(0.9, 0.999))
+    enhancer.train()
+    for step, hires in zip(range(steps), batches):
+        loss = enhancer_loss(nets, enhancer, hires)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        yield float(loss)
+    enhancer.eval()
+
+
+def build_enhancer(spec: dict | None = None, weights: str | os.PathLike | None = None,
+                   official: bool = False) -> nn.Module:
+    """G_enh from ``spec`` (default params), with weights from a file: a ganforge
+    state_dict saved by ``ganforge hidt train-enhancer`` or, with ``official``, the
+    released ``enhancer.pth``."""
+    enhancer = ganforge.build("generator", spec or {"type": "hidt_enhancer"}, DataInfo(), check=False).eval()
+    if weights is not None:
+        if official:
+            load_official_enhancer(weights, enhancer)
+        else:
+            path = Path(weights)
+            if not path.is_file():
+                raise ganforge.DataError(f"{path}: no such enhancer file (write one with `ganforge hidt train-enhancer`)")
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+            enhancer = ganforge.build("generator", saved["spec"], DataInfo(), check=False).eval()
+            enhancer.load_state_dict(saved["state"])
+    return enhancer
+
+
+def hires_batches(config: dict, size: int, batch_size: int, seed: int = 0) -> Iterator[torch.Tensor]:
+    """Endless (B, 3, 4 size, 4 size) batches of a run's dataset rendered at 4x its
+    resolution (datasets with a ``resolution`` param: the synthetic world)."""
+    spec = dict(config["data"])
+    if "resolution" not in ganforge.resolve("dataset", spec)[1].model_fields:
+        raise ganforge.ConfigError(f"dataset {spec.get('type')!r} has no 'resolution' to render at 4x; "
+                                   "give --folder with high-resolution images instead")
+    dataset = ganforge.build("dataset", {**spec, "resolution": FACTOR * size, "seed": seed})
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
+                                         generator=torch.Generator().manual_seed(seed))
+    while True:
+        for item in loader:
+            yield item["image"]
+
+
+def folder_batches(paths: list[Path], size: int, batch_size: int, seed: int = 0) -> Iterator[torch.Tensor]:
+    """Endless random batches of image files resized to 4 size x 4 size."""
+    from ganforge.data.io import load_images
+
+    if len(paths) < batch_size:
+        raise ganforge.DataError(f"{len(paths)} images for batches of {batch_size}")
+    images = load_images(paths, (FACTOR * size, FACTOR * size))
+    g = torch.Generator().manual_seed(seed)
+    while True:
+        yield images[torch.randperm(len(images), generator=g)[:batch_size]]
+
+
+__all__ = ["Networks", "load_networks", "swap_grid", "random_styles", "enhance_4x", "enhancer_loss",
+           "train_enhancer", "build_enhancer", "hires_batches", "folder_batches", "FACTOR"]

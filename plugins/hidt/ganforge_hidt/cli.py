@@ -1,0 +1,141 @@
+"""``ganforge hidt ...``: the paper's applications on a trained or released model.
+
+CHECKPOINT is a ganforge run folder, a ganforge checkpoint, or an official
+``trained_models/generator/daytime.pt`` / ``wikiart.pt`` with ``--preset daytime|wikiart``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import torch
+import torch.nn.functional as F
+
+from ganforge.data.io import list_images, load_images
+from ganforge.files import atomic_write
+from ganforge.report import save_grid
+
+from . import apps
+
+checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
+preset_opt = click.option("--preset", type=click.Choice(apps.PRESETS), default=None,
+                          help="CHECKPOINT is an official release of this setting")
+image_opt = click.option("--image", "images", multiple=True, required=True, type=click.Path(exists=True),
+                         help="input image (repeatable)")
+out_opt = click.option("--out", type=click.Path(), required=True, help="PNG to write")
+seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="seed of the random styles")
+
+
+def _images(nets: apps.Networks, paths, size: int | None = None) -> torch.Tensor:
+    size = size or nets.size
+    return load_images(paths, (size, size))
+
+
+def swap_command(checkpoint, images, preset, out) -> Path:
+    """Grid: a blank cell, then the images (their styles) along the top; each further row
+    an image (its content) followed by it in every style."""
+    nets = apps.load_networks(checkpoint, preset)
+    x = _images(nets, images)
+    rows = [torch.cat([torch.ones_like(x[:1]), x])]
+    rows += [torch.cat([x[i:i + 1], row]) for i, row in enumerate(apps.swap_grid(nets, x))]
+    return save_grid(torch.cat(rows), len(x) + 1, Path(out))
+
+
+def random_command(checkpoint, images, styles, seed, preset, out) -> Path:
+    """Grid: each image followed by it in ``styles`` random styles (the same codes per column)."""
+    nets = apps.load_networks(checkpoint, preset)
+    x = _images(nets, images)
+    fakes = apps.random_styles(nets, x, styles, torch.Generator().manual_seed(seed))
+    return save_grid(torch.cat([x[:, None], fakes], dim=1).flatten(0, 1), styles + 1, Path(out))
+
+
+def enhance_command(checkpoint, images, style, enhancer, official_enhancer, preset, out) -> Path:
+    """Grid per image: the input (at 4S), its translation at S upsampled bilinearly to
+    4S, and the enhancement scheme's 4S output."""
+    nets = apps.load_networks(checkpoint, preset)
+    g_enh = apps.build_enhancer(weights=enhancer, official=official_enhancer)
+    big = apps.FACTOR * nets.size
+    x = _images(nets, images, big)
+    s = nets.style(_images(nets, [style]))
+    plain = nets.translate(F.interpolate(x, size=(nets.size, nets.size), mode="bilinear", align_corners=False,
+                                         antialias=True), s)
+    plain = F.interpolate(plain, size=(big, big), mode="bilinear", align_corners=False)
+    high = apps.enhance_4x(nets, g_enh, x, s)
+    return save_grid(torch.stack([x, plain, high], dim=1).flatten(0, 1), 3, Path(out))
+
+
+def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out) -> Path:
+    nets = apps.load_networks(checkpoint)
+    if folder is not None:
+        batches = apps.folder_batches(list_images(Path(folder), "--folder"), nets.size, batch_size, seed)
+    else:
+        from ganforge.trainer import latest_checkpoint, load_checkpoint
+
+        path = Path(checkpoint)
+        config = load_checkpoint(latest_checkpoint(path) if path.is_dir() else path)["config"]
+        batches = apps.hires_batches(config, nets.size, batch_size, seed)
+    torch.manual_seed(seed)
+    spec = {"type": "hidt_enhancer"}
+    g_enh = apps.build_enhancer(spec)
+    for step, loss in enumerate(apps.train_enhancer(nets, g_enh, batches, steps, lr), 1):
+        if step == 1 or step % 50 == 0 or step == steps:
+            click.echo(f"step {step}: L1 {loss:.4f}")
+    state = {"spec": spec, "state": g_enh.state_dict()}
+    atomic_write(Path(out), lambda f: torch.save(state, f))
+    return Path(out)
+
+
+def add_commands(group: click.Group) -> None:
+    @group.group(name="hidt")
+    def hidt() -> None:
+        """HiDT applications: style swap, random styles, 4x enhancement, training G_enh."""
+
+    @hidt.command()
+    @checkpoint_arg
+    @image_opt
+    @preset_opt
+    @out_opt
+    def swap(checkpoint, images, preset, out):
+        """Style swap: every image in the style of every image."""
+        click.echo(swap_command(checkpoint, images, preset, out))
+
+    @hidt.command()
+    @checkpoint_arg
+    @image_opt
+    @click.option("--styles", type=int, default=4, show_default=True, help="random styles per image")
+    @seed_opt
+    @preset_opt
+    @out_opt
+    def random(checkpoint, images, styles, seed, preset, out):
+        """Styles from the prior N(0, I): every image in several random styles."""
+        click.echo(random_command(checkpoint, images, styles, seed, preset, out))
+
+    @hidt.command()
+    @checkpoint_arg
+    @image_opt
+    @click.option("--style", required=True, type=click.Path(exists=True), help="image whose style to apply")
+    @click.option("--enhancer", required=True, type=click.Path(exists=True),
+                  help="G_enh weights: from `ganforge hidt train-enhancer`, or the official enhancer.pth")
+    @click.option("--official-enhancer", is_flag=True, help="--enhancer is the official enhancer.pth")
+    @preset_opt
+    @out_opt
+    def enhance(checkpoint, images, style, enhancer, official_enhancer, preset, out):
+        """4x high-resolution translation through the enhancement scheme."""
+        click.echo(enhance_command(checkpoint, images, style, enhancer, official_enhancer, preset, out))
+
+    @hidt.command(name="train-enhancer")
+    @checkpoint_arg
+    @click.option("--folder", type=click.Path(exists=True, file_okay=False), default=None,
+                  help="high-resolution training images (default: the run's dataset rendered at 4x)")
+    @click.option("--steps", type=int, default=500, show_default=True)
+    @click.option("--batch-size", type=int, default=4, show_default=True)
+    @click.option("--lr", type=float, default=1e-4, show_default=True)
+    @seed_opt
+    @click.option("--out", type=click.Path(), required=True, help="enhancer weights file to write")
+    def train_enhancer(checkpoint, folder, steps, batch_size, lr, seed, out):
+        """Train G_enh for a trained translation network (the network stays frozen)."""
+        click.echo(train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out))
+
+
+__all__ = ["add_commands", "swap_command", "random_command", "enhance_command", "train_enhancer_command"]

@@ -106,7 +106,7 @@ def random_styles(nets: Networks, images: torch.Tensor, count: int, generator: t
 
 def enhance_4x(nets: Networks, enhancer: nn.Module, images: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
     """High-resolution translation: (B, 3, H, W) at any size -> (B, 3, 4 S, 4 S) in
-    ``style`` (S = the network's resolution), through the enhancement scheme."""
+    ``style`` (S = the network's resolution, 4 S the enhancer's), through the enhancement scheme."""
     with torch.no_grad():
         return enhance(lambda subs: nets.translate(subs, style), images, enhancer, nets.size)
 
@@ -138,12 +138,13 @@ def train_enhancer(nets: Networks, enhancer: nn.Module, batches: Iterable[torch.
     enhancer.eval()
 
 
-def build_enhancer(spec: dict | None = None, weights: str | os.PathLike | None = None,
+def build_enhancer(output_size: int, spec: dict | None = None, weights: str | os.PathLike | None = None,
                    official: bool = False) -> nn.Module:
-    """G_enh from ``spec`` (default params), with weights from a file: a ganforge
-    state_dict saved by ``ganforge hidt train-enhancer`` or, with ``official``, the
-    released ``enhancer.pth``."""
-    enhancer = ganforge.build("generator", spec or {"type": "hidt_enhancer"}, DataInfo(), check=False).eval()
+    """G_enh producing ``output_size`` (= 4 S) images, from ``spec`` (default params), with
+    weights from a file: a ganforge state_dict saved by ``ganforge hidt train-enhancer``
+    or, with ``official``, the released ``enhancer.pth``."""
+    data = DataInfo(fields=frozenset({"subimages"}), resolution=(output_size, output_size))
+    enhancer = ganforge.build("generator", spec or {"type": "hidt_enhancer"}, data).eval()
     if weights is not None:
         if official:
             load_official_enhancer(weights, enhancer)
@@ -152,7 +153,7 @@ def build_enhancer(spec: dict | None = None, weights: str | os.PathLike | None =
             if not path.is_file():
                 raise ganforge.DataError(f"{path}: no such enhancer file (write one with `ganforge hidt train-enhancer`)")
             saved = torch.load(path, map_location="cpu", weights_only=True)
-            enhancer = ganforge.build("generator", saved["spec"], DataInfo(), check=False).eval()
+            enhancer = ganforge.build("generator", saved["spec"], data).eval()
             enhancer.load_state_dict(saved["state"])
     return enhancer
 

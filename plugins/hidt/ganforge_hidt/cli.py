@@ -54,8 +54,8 @@ def enhance_command(checkpoint, images, style, enhancer, official_enhancer, pres
     """Grid per image: the input (at 4S), its translation at S upsampled bilinearly to
     4S, and the enhancement scheme's 4S output."""
     nets = apps.load_networks(checkpoint, preset)
-    g_enh = apps.build_enhancer(weights=enhancer, official=official_enhancer)
     big = apps.FACTOR * nets.size
+    g_enh = apps.build_enhancer(big, weights=enhancer, official=official_enhancer)
     x = _images(nets, images, big)
     s = nets.style(_images(nets, [style]))
     plain = nets.translate(F.interpolate(x, size=(nets.size, nets.size), mode="bilinear", align_corners=False,
@@ -77,7 +77,7 @@ def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out)
         batches = apps.hires_batches(config, nets.size, batch_size, seed)
     torch.manual_seed(seed)
     spec = {"type": "hidt_enhancer"}
-    g_enh = apps.build_enhancer(spec)
+    g_enh = apps.build_enhancer(apps.FACTOR * nets.size, spec)
     for step, loss in enumerate(apps.train_enhancer(nets, g_enh, batches, steps, lr), 1):
         if step == 1 or step % 50 == 0 or step == steps:
             click.echo(f"step {step}: L1 {loss:.4f}")

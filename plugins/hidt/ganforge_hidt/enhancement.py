@@ -110,8 +110,10 @@ class HiDTEnhancer(ganforge.Generator):
         self.conv_last = nn.Conv2d(nf, c, 3, 1, 1)
 
     def forward(self, cond: Condition) -> torch.Tensor:
-        """(B, 48, S, S) -> (B, 3, 4 S, 4 S), linear output as released (clamp to show)."""
-        x = self.conv_first(cond["subimages"])
+        """(B, 48, S, S) -> (B, 3, 4 S, 4 S) with 4 S = data.resolution (sub-images of
+        another size are resized to S first); linear output as released (clamp to show)."""
+        h, w = self.data.resolution
+        x = self.conv_first(cond.resized((h // FACTOR, w // FACTOR))["subimages"])
         x = x + self.trunk_conv(self.trunk(x))
         for up in (self.upconv1, self.upconv2):
             x = F.leaky_relu(F.pixel_shuffle(up(x), 2), 0.2)

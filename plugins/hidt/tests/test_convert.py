@@ -40,7 +40,8 @@ def test_official_generator_outputs(tmp_path):
 
 
 def test_official_enhancer_outputs(tmp_path):
-    enh = ganforge.build("generator", {"type": "hidt_enhancer"}, DAYTIME, check=False).eval()
+    data = ganforge.DataInfo(fields=frozenset({"subimages"}), resolution=(48, 48))
+    enh = ganforge.build("generator", {"type": "hidt_enhancer"}, data).eval()
     path = tmp_path / "enhancer.pth"
     torch.save(official_state(FACTS["enhancer_keys"]), path)
     convert.load_official_enhancer(path, enh)

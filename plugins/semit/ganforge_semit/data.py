@@ -47,6 +47,13 @@ class SemiSupervised(ganforge.Dataset):
         self.inner = ganforge.build("dataset", params.dataset, path="data.dataset")
         self.mask = labelled_subset(len(self.inner), params.labelled_fraction, params.seed)
 
+    @classmethod
+    def describe(cls, params: SemiSupervisedParams) -> ganforge.DataInfo | None:
+        """The wrapped dataset's own description, when it can give one without its files."""
+        record, inner = ganforge.resolve("dataset", params.dataset, "data.dataset")
+        describe = getattr(record.cls, "describe", None)
+        return describe(inner) if callable(describe) else None
+
     def __len__(self) -> int:
         return len(self.inner)
 

@@ -30,3 +30,10 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+
+
+@ganforge.hookimpl
+def ganforge_cli(group) -> None:
+    from .cli import add_commands
+
+    add_commands(group)

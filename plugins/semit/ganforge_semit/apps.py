@@ -1,0 +1,96 @@
+"""SEMIT's applications on a trained run: few-shot translation into a look from K
+exemplars, and translation scored against the synthetic world's ground truth (the same
+scene rendered in the target look), for SEMIT runs and StarGAN v2 runs alike."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+import ganforge
+from ganforge.config import from_dict, load_config, network_data
+from ganforge.data import SyntheticWorld
+from ganforge.trainer import build_networks, latest_checkpoint, load_checkpoint
+
+Translate = Callable[[torch.Tensor, int], torch.Tensor]
+
+
+def load_run(run: str | Path, trained: bool = True) -> tuple[dict[str, nn.Module], ganforge.config.Experiment]:
+    """Role -> network in eval mode (EMA copies where the run kept them) from a run folder
+    or checkpoint; ``trained=False`` (or a YAML config) gives the networks at initialisation."""
+    path = Path(run)
+    state = None
+    if path.suffix in {".yaml", ".yml"}:
+        exp = load_config(path)
+    else:
+        ckpt = latest_checkpoint(path) if path.is_dir() else path
+        if ckpt is None:
+            raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
+        state = load_checkpoint(ckpt)
+        exp = from_dict(state["config"], f"{ckpt} (config)")
+    info = network_data(exp, ganforge.build("dataset", exp.data, path="data").info())
+    torch.manual_seed(exp.train.seed)
+    models, _ = build_networks(exp, info)
+    if trained and state is not None:
+        for role, module in models.items():
+            module.load_state_dict(state["ema"].get(role, state["models"][role]))
+    return {role: copy.deepcopy(m).eval() for role, m in models.items()}, exp
+
+
+def synthetic_world(exp, num_domains: int = 4) -> SyntheticWorld:
+    """The run's synthetic world with every look (day, dusk, night, fog) available; the
+    scenes are the run's (a sample's layout and styles do not depend on num_domains)."""
+    spec = exp.data.params.get("dataset", exp.data.params) if exp.data.type == "semi_supervised" else exp.data.params
+    params = {k: v for k, v in dict(spec).items() if k != "type"}
+    if exp.data.type not in {"synthetic", "semi_supervised"} or dict(spec).get("type", "synthetic") != "synthetic":
+        raise ganforge.ConfigError("scoring needs a run trained on the synthetic world (data: {type: synthetic})")
+    return SyntheticWorld(SyntheticWorld.Params(**{**params, "num_domains": num_domains, "domain": None}))
+
+
+def translator(models: dict[str, nn.Module], world: SyntheticWorld, shots: int = 5, seed: int = 0) -> Translate:
+    """``translate(images, look)`` for a SEMIT run (K exemplars of the look, scenes the
+    content images do not show) or a StarGAN v2 run (a latent style of the look)."""
+    gen = torch.Generator().manual_seed(seed)
+    G = models["generator"]
+    if "mapping" in models:
+        def stargan(images: torch.Tensor, look: int) -> torch.Tensor:
+            z = torch.randn(len(images), models["mapping"].params.latent_dim, generator=gen)
+            domain = torch.full((len(images),), look)
+            style = models["mapping"](None, ganforge.Condition(z=z, domain=domain))["style"]
+            return G(ganforge.Condition(source=images, style=style, domain=domain))
+        return stargan
+
+    def semit(images: torch.Tensor, look: int) -> torch.Tensor:
+        picks = torch.randint(len(world) // 2, len(world), (len(images), shots), generator=gen)
+        exemplars = torch.stack([torch.stack([world.render(int(j), domain=look)["image"] for j in row]) for row in picks])
+        return G.translate(images, exemplars)
+    return semit
+
+
+@torch.no_grad()
+def score(translate: Translate, world: SyntheticWorld, looks: list[int], count: int = 32) -> dict[str, float]:
+    """Mean L1 (in [-1, 1] units) between each translation and the ground truth, and the
+    share of translations closer to the truth in the target look than in any other look."""
+    l1, hits, n = 0.0, 0, 0
+    for i in range(count):
+        truths = torch.stack([world.render(i, domain=d)["image"] for d in range(world.params.num_domains)])
+        source = world[i]["image"][None]
+        for look in looks:
+            fake = translate(source, look)[0]
+            errors = (truths - fake).abs().mean((1, 2, 3))
+            l1 += float(errors[look])
+            hits += int(errors.argmin()) == look
+            n += 1
+    return {"l1_to_truth": l1 / n, "look_accuracy": hits / n}
+
+
+@torch.no_grad()
+def few_shot_grid(translate: Translate, world: SyntheticWorld, look: int, count: int = 6) -> torch.Tensor:
+    """Rows: content images, their translations into ``look``, the ground truth."""
+    sources = torch.stack([world[i]["image"] for i in range(count)])
+    truths = torch.stack([world.render(i, domain=look)["image"] for i in range(count)])
+    return torch.cat([sources, translate(sources, look), truths])

@@ -166,8 +166,10 @@ def new_plugin(name: str, directory: str) -> None:
 
 def _add_builtin_commands() -> None:
     from . import cli_train
+    from .backbones import cli as backbones_cli
 
     cli_train.add_commands(cli)
+    backbones_cli.add_commands(cli)
 
 
 def _add_plugin_commands(reg: _registry.Registry) -> None:

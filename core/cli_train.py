@@ -73,9 +73,11 @@ def add_commands(group: click.Group) -> None:
     @click.option("--metrics", default="", help="Comma-separated metric names (default: the run's eval.metrics).")
     @click.option("--batches", default=None, type=click.IntRange(1), help="Batches of the dataset (default: eval.batches).")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable: name -> value.")
-    def evaluate(run_or_ckpt: str, metrics: str, batches: int | None, as_json: bool) -> None:
+    @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal anyway).")
+    def evaluate(run_or_ckpt: str, metrics: str, batches: int | None, as_json: bool, no_progress: bool) -> None:
         """Evaluate a run or checkpoint with registered metrics (EMA generator, fixed batches)."""
-        values = eval_command(run_or_ckpt, [m.strip() for m in metrics.split(",") if m.strip()], batches)
+        values = eval_command(run_or_ckpt, [m.strip() for m in metrics.split(",") if m.strip()], batches,
+                              progress=not no_progress)
         if as_json:
             click.echo(json.dumps(values, indent=2))
             return
@@ -238,10 +240,12 @@ def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) ->
 
 # -- eval --------------------------------------------------------------------------------
 
-def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | None = None) -> dict[str, float]:
+def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | None = None,
+                 progress: bool = False) -> dict[str, float]:
     """The metrics (names, or the run's ``eval.metrics``) of a checkpoint on the first
     ``batches`` batches of its dataset, with the EMA generator: the same batches, noise
-    and code as the run's periodic evaluation, so the numbers match metrics.jsonl."""
+    and code as the run's periodic evaluation, so the numbers match metrics.jsonl.
+    ``progress``: a bar over the batches on a terminal."""
     from .trainer.evaluation import metric_values
 
     ckpt_path, state, exp = _open_checkpoint(run_or_ckpt)
@@ -256,7 +260,7 @@ def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | N
                                          generator=torch.Generator().manual_seed(exp.train.seed))
     torch.manual_seed(exp.train.seed)
     with torch.no_grad():
-        return metric_values(run, parts.kinds, built, loader, info, batches or exp.eval.batches)
+        return metric_values(run, parts.kinds, built, loader, info, batches or exp.eval.batches, progress=progress)
 
 
 def _dataset_batch(exp: Experiment, count: int, seed: int):

@@ -10,24 +10,30 @@ from ganforge.run import Run
 
 from .assemble import generate
 from .data import to_run_batch
+from .progress import evaluation_bar
 
 
 def metric_values(run: Run, kinds: dict[str, str], metrics: list[Metric], loader: Iterable[dict[str, Any]],
-                  data_info: DataInfo, batches: int, channels_last: bool = False) -> dict[str, float]:
+                  data_info: DataInfo, batches: int, channels_last: bool = False,
+                  progress: bool = False) -> dict[str, float]:
     """Reset ``metrics``, feed them the (EMA) generator's images for the first ``batches``
     batches of ``loader`` (after the strategies' ``ganforge_prepare_batch``), and return
-    every metric's values. Call it under ``torch.no_grad()`` with the RNG seeded."""
+    every metric's values. Call it under ``torch.no_grad()`` with the RNG seeded.
+    ``progress``: a bar over the batches (see `evaluation_bar`)."""
     for m in metrics:
         m.reset()
-    for i, raw in enumerate(loader):
-        if i >= batches:
-            break
-        batch = to_run_batch(raw, data_info, run.device, channels_last)
-        run.hook.ganforge_prepare_batch(run=run, batch=batch)
-        with run.autocast():
-            fake = generate(run.models, kinds, batch["cond"], batch["image"], run.generator_for_sampling())
-        for m in metrics:
-            m.update(fake.float(), real=batch["image"], cond=batch["cond"])
+    total = min(batches, len(loader)) if hasattr(loader, "__len__") else batches
+    with evaluation_bar(total, progress) as bar:
+        for i, raw in enumerate(loader):
+            if i >= batches:
+                break
+            batch = to_run_batch(raw, data_info, run.device, channels_last)
+            run.hook.ganforge_prepare_batch(run=run, batch=batch)
+            with run.autocast():
+                fake = generate(run.models, kinds, batch["cond"], batch["image"], run.generator_for_sampling())
+            for m in metrics:
+                m.update(fake.float(), real=batch["image"], cond=batch["cond"])
+            bar.update(1)
     out: dict[str, float] = {}
     for m in metrics:
         out.update({k: float(v) for k, v in m.compute().items()})

@@ -109,6 +109,7 @@ class Trainer:
         self.resumed = resume_from is not None
         if self.world.is_main:
             self._init_run_dir()
+        self.show_progress = show_progress
         self.progress = Progress(self.run_dir, self.cfg.steps, self.run.step, self.world.is_main, show_progress)
 
     # -- construction --------------------------------------------------------------
@@ -263,7 +264,8 @@ class Trainer:
                                     num_workers=self.cfg.num_workers,
                                     generator=torch.Generator().manual_seed(self.cfg.seed))
                 out.update(metric_values(run, self.kinds, self.metrics, loader, self.data_info,
-                                         self.exp.eval.batches, self.cfg.channels_last))
+                                         self.exp.eval.batches, self.cfg.channels_last,
+                                         progress=self.show_progress and self.world.is_main))
             for extra in self.pm.hook.ganforge_evaluate(run=run):
                 if extra:
                     out.update(extra)

@@ -62,6 +62,15 @@ class Progress:
             self.tb.close()
 
 
+def evaluation_bar(total: int, enabled: bool) -> tqdm:
+    """The bar over an evaluation's batches (generation and feature extraction, the slow
+    part of evaluating), on stderr. Off when ``enabled`` is False (``--no-progress``,
+    other ranks) and when stderr is not a terminal (``disable=None``: logs and CI stay
+    clean); it disappears when done (``leave=False``), so the training bar stays alone."""
+    return tqdm(total=total, disable=None if enabled else True, leave=False, desc="evaluating", unit="batch",
+                dynamic_ncols=True)
+
+
 def truncate_metrics(path: Path, step: int) -> None:
     """Drop lines logged after ``step`` (by a run killed after its last checkpoint), so a
     resumed run's metrics.jsonl reads as one uninterrupted run."""

@@ -1,0 +1,171 @@
+"""The CoCosNet training recipe (Zhang et al. 2020, Sec. 3.3; weights of the official
+ADE20K command: ``--weight_mask 100``, defaults otherwise):
+
+    D: lambda_adv [L_hinge(D(x_A, x_B), real) + L_hinge(D(x_A, G(x_A, r_{y->x})), fake)]
+    G: lambda_adv L_adv + lambda_feat L_FM(D) + lambda_fm L_feat(VGG, self-exemplars)
+       + lambda_perc L_perc + lambda_context L_context(exemplar) + lambda_domain L_domain
+       + lambda_mask L_warp-mask + lambda_cycle L_reg
+
+The correspondence network (role ``correspondence``, any encoder providing
+``warped_exemplar``) and the translation network share the generator's optimiser, as the
+official netCorr and netG do (TTUR: 1e-4 with Adam eps 1e-3 for both, 4e-4 for D,
+betas (0, 0.9)). Exemplars come from the dataset or from the ``cocosnet_pairing`` strategy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+
+import ganforge
+from ganforge import AdversarialLoss, ComponentSpec, Condition, DataInfo, StepResult
+from ganforge.run import Run
+
+from . import losses
+from .pairing import SELF_REF
+
+PERCEPTUAL_LAYER = {"4_2": 3, "5_2": 4}
+
+
+class CoCosNetParams(ganforge.Params):
+    gan_loss: ComponentSpec = ganforge.slot("loss", "hinge", "adversarial loss (official --gan_mode hinge)")
+    lambda_adv: float = Field(10.0, ge=0, description="weight of the adversarial terms of G and D (--weight_gan)")
+    feat: ComponentSpec | None = ganforge.slot("loss", "feature_matching", "D feature matching; null disables it")
+    lambda_feat: float = Field(10.0, ge=0, description="weight of D feature matching (--lambda_feat)")
+    contextual: ComponentSpec = ganforge.slot("loss", "cocosnet_contextual",
+                                              "contextual loss with the exemplar; its VGG19 serves every VGG term")
+    lambda_context: float = Field(10.0, ge=0, description="weight of the contextual loss (--lambda_vgg x --ctx_w)")
+    lambda_fm: float = Field(1.0, ge=0, description="weight of VGG feature matching with the real image for "
+                                                    "self-exemplars (--lambda_vgg x --fm_ratio: 10 x 0.1)")
+    perceptual_layer: Literal["4_2", "5_2"] = Field("5_2", description="relu layer of the perceptual loss")
+    lambda_perc: float = Field(0.01, ge=0, description="weight of the perceptual MSE (--weight_perceptual)")
+    lambda_domain: float = Field(10.0, ge=0, description="weight of the domain alignment loss (--novgg_featpair)")
+    lambda_mask: float = Field(100.0, ge=0, description="weight of the warp-mask loss (--weight_mask)")
+    mask_ignore_index: int | None = Field(None, description="label id the warp-mask loss ignores; "
+                                                            "null: the don't-care id when the data has one")
+    lambda_cycle: float = Field(0.0, ge=0, description="weight of correspondence regularisation r_{y->x->y} = y "
+                                                       "(--warp_cycle_w); needs the encoder's cycle: true")
+
+
+class CoCosNet(ganforge.Strategy):
+    """CoCosNet recipe: correspondence + translation trained jointly against a multi-scale D."""
+
+    Params: ClassVar = CoCosNetParams
+    networks = {"generator": "generator", "discriminator": "discriminator", "correspondence": "encoder"}
+    optimizers = {"generator": ("generator", "correspondence"), "discriminator": ("discriminator",)}
+    requires = frozenset({"label", "exemplar"})
+
+    def __init__(self, params: CoCosNetParams, data: DataInfo):
+        super().__init__(params, data)
+        self.gan_loss = ganforge.build("loss", params.gan_loss, data, path="strategy.gan_loss", expect=AdversarialLoss)
+        self.feat = (ganforge.build("loss", params.feat, data, path="strategy.feat")
+                     if params.feat is not None else None)
+        self.contextual = ganforge.build("loss", params.contextual, data, path="strategy.contextual")
+        if not isinstance(getattr(self.contextual, "vgg", None), losses.VGG19Relu2):
+            raise ganforge.ConfigError("strategy.contextual: CoCosNet's recipe needs a contextual loss with a "
+                                       "relu{1..5}_2 VGG19 ('cocosnet_contextual')")
+        ignore = params.mask_ignore_index
+        self.mask_ignore = ignore if ignore is not None else (data.label_nc if data.contain_dontcare_label else None)
+
+    # -- pieces of a step --------------------------------------------------------------
+    @ganforge.hookimpl
+    def ganforge_setup(self, run: Run) -> None:
+        corr = run.models["correspondence"]
+        if "warped_exemplar" not in type(corr).provides:
+            raise ganforge.ConfigError("models.correspondence must provide 'warped_exemplar' "
+                                       "(encoder 'cocosnet_correspondence')")
+        if self.params.lambda_cycle > 0 and not getattr(corr.params, "cycle", False):
+            raise ganforge.ConfigError("strategy.lambda_cycle > 0 needs models.correspondence.cycle: true")
+
+    @staticmethod
+    def translate(run: Run, image: torch.Tensor | None, cond: Condition, generator=None, correspondence=None
+                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """G(x_A, r_{y->x}) and the correspondence outputs."""
+        corr = (correspondence or run.models["correspondence"])(image, cond)
+        generator = generator or run.models["generator"]
+        return generator(cond.replace(warped_exemplar=corr["warped_exemplar"])), corr
+
+    @staticmethod
+    def discriminate(run: Run, fake: torch.Tensor, real: torch.Tensor, cond: Condition):
+        """D on fake and real in one batch; returns the (fake, real) halves."""
+        both = Condition({"label": torch.cat([cond["label"], cond["label"]])})
+        out = run.models["discriminator"](torch.cat([fake, real]), both)
+        b = fake.shape[0]
+
+        def half(part: slice) -> ganforge.DiscriminatorOutput:
+            return ganforge.DiscriminatorOutput(scores=[s[part] for s in out.scores],
+                                                features=[[f[part] for f in scale] for scale in out.features])
+
+        return half(slice(0, b)), half(slice(b, None))
+
+    def vgg_losses(self, fake: torch.Tensor, real: torch.Tensor, exemplar: torch.Tensor, self_ref: torch.Tensor
+                   ) -> dict[str, torch.Tensor]:
+        vgg = self.contextual.vgg
+        fake_f = vgg(fake)
+        with torch.no_grad():
+            real_f, exemplar_f = vgg(real), vgg(exemplar)
+        layer = PERCEPTUAL_LAYER[self.params.perceptual_layer]
+        return {"g_fm": losses.feature_matching(fake_f, real_f, self_ref),
+                "g_perc": F.mse_loss(fake_f[layer].float(), real_f[layer].float()),
+                "g_context": self.contextual.from_features(fake_f, exemplar_f)}
+
+    def correspondence_losses(self, corr: dict[str, torch.Tensor], cond: Condition) -> dict[str, torch.Tensor]:
+        p, out = self.params, {}
+        if p.lambda_domain > 0 and "adapted_image" in corr:
+            out["g_domain"] = losses.domain_alignment(corr["adapted_label"], corr["adapted_image"])
+        if p.lambda_mask > 0 and "warped_exemplar_label" in corr:
+            out["g_mask"] = losses.warp_mask(corr["warped_exemplar_label"], cond["label"], cond["exemplar_label"],
+                                             self.mask_ignore)
+        if p.lambda_cycle > 0:
+            small = corr["warp_cycle"].shape[-2:]
+            out["g_cycle"] = F.l1_loss(corr["warp_cycle"].float(),
+                                       F.adaptive_avg_pool2d(cond["exemplar"], small).float())
+        return out
+
+    # -- run hooks -----------------------------------------------------------------------
+    @ganforge.hookimpl
+    def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
+        real, cond = batch["image"], batch["cond"]
+        with run.autocast():
+            with torch.no_grad():  # no real image: the domain alignment features are G's business
+                fake, _ = self.translate(run, None, cond)
+            pred_fake, pred_real = self.discriminate(run, fake.detach(), real, cond)
+            d_fake = self.gan_loss(pred_fake.scores, real=False, for_discriminator=True)
+            d_real = self.gan_loss(pred_real.scores, real=True, for_discriminator=True)
+        loss = self.params.lambda_adv * (d_fake + d_real)
+        return StepResult(loss, {"d_fake": d_fake.detach(), "d_real": d_real.detach()})
+
+    @ganforge.hookimpl
+    def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
+        real, cond, p = batch["image"], batch["cond"], self.params
+        self_ref = batch.get(SELF_REF, torch.zeros(real.shape[0], device=real.device))
+        with run.frozen("discriminator"), run.autocast():
+            fake, corr = self.translate(run, real, cond)
+            pred_fake, pred_real = self.discriminate(run, fake, real, cond)
+            logs = {"g_gan": self.gan_loss(pred_fake.scores, real=True, for_discriminator=False)}
+            if self.feat is not None:
+                logs["g_feat"] = self.feat(pred_fake.features, pred_real.features)
+            logs.update(self.vgg_losses(fake, real, cond["exemplar"], self_ref))
+            logs.update(self.correspondence_losses(corr, cond))
+        weights = {"g_gan": p.lambda_adv, "g_feat": p.lambda_feat, "g_fm": p.lambda_fm, "g_perc": p.lambda_perc,
+                   "g_context": p.lambda_context, "g_domain": p.lambda_domain, "g_mask": p.lambda_mask,
+                   "g_cycle": p.lambda_cycle}
+        total = sum(weights[k] * v for k, v in logs.items())
+        return StepResult(total, {k: v.detach() for k, v in logs.items()})
+
+    @ganforge.hookimpl
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+        """Rows: the exemplars, the warped exemplars, the results, the real images. The
+        trainer's fixed sampling batch skips ``ganforge_prepare_batch``; it is run here
+        when the batch has no exemplars yet."""
+        if "exemplar" not in batch["cond"]:
+            batch = dict(batch)
+            run.hook.ganforge_prepare_batch(run=run, batch=batch)
+        real, cond = batch["image"], batch["cond"]
+        with torch.no_grad(), run.autocast():
+            fake, corr = self.translate(run, None, cond, generator=run.generator_for_sampling(),
+                                        correspondence=run.generator_for_sampling("correspondence"))
+        return torch.cat([cond["exemplar"], corr["warped_exemplar"].to(real.dtype), fake.to(real.dtype), real])

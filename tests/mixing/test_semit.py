@@ -46,7 +46,7 @@ def train(config: dict, run_dir: Path) -> tuple[Trainer, list[dict[str, float]],
     trainer = Trainer(exp, run_dir, show_progress=False, source="mixed")
     seen, logs = [], []
 
-    class Spy:  # registered last, so its prepare_batch runs first... and sees raw rows
+    class Spy:  # registered last: its wrapper is the outermost, it sees what the recipe receives
         @ganforge.hookimpl(wrapper=True)
         def ganforge_discriminator_step(self, run, batch):
             seen.append({"domain": batch["cond"]["domain"].clone(), **batch["pseudo_labelling"]})

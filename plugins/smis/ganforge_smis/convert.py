@@ -38,16 +38,20 @@ def _spectral(key: str) -> str:
     return key
 
 
-def _generator_key(key: str) -> str:
+def _generator_key(model: GroupDNet, key: str) -> str:
     m = re.fullmatch(r"blocks\.(\d+)\.(.+)", key)
     return f"{GENERATOR_BLOCKS[int(m[1])]}.{m[2]}" if m else key
 
 
-def _encoder_key(key: str) -> str:
+def _encoder_key(model: GroupDNetEncoder, key: str) -> str:
+    """``layer<n+1>.0.`` (conv) / ``.1.`` (norm) inside the official conv+norm ``Sequential``
+    when the layer is normalised, the bare ``layer<n+1>.`` conv otherwise."""
     m = re.fullmatch(r"layers\.(\d+)\.(conv|norm)\.(.+)", key)
     if not m:
         return key  # fc_mu, fc_var
     n, part, rest = m.groups()
+    if not model.layers[int(n)].has_norm:
+        return f"layer{int(n) + 1}.{rest}"
     return f"layer{int(n) + 1}.{0 if part == 'conv' else 1}.{rest}"
 
 
@@ -59,7 +63,7 @@ def official_names(model: nn.Module) -> dict[str, str]:
     rename = next((f for cls, f in renames.items() if isinstance(model, cls)), None)
     if rename is None:
         raise TypeError(f"no SMIS checkpoint layout for {type(model).__name__}")
-    return {key: _spectral(rename(key)) for key in model.state_dict()}
+    return {key: _spectral(rename(model, key)) for key in model.state_dict()}
 
 
 def to_official(model: nn.Module) -> dict[str, torch.Tensor]:

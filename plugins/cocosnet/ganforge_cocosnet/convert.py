@@ -1,0 +1,83 @@
+"""Import of the released CoCosNet checkpoints (``<epoch>_net_G.pth``, ``_net_Corr.pth``,
+``_net_D.pth`` of microsoft/CoCosNet) into this plugin's networks, and the inverse.
+
+The module names here are the official ones (``adaptive_model_seg.layer1.0``,
+``head_0.norm_0.mlp_shared.1``, ``discriminator_0.model1.0.0`` ...), so the layouts differ
+in two ways only: spectral norm is torch's parametrization here where CoCosNet used the
+old hook (``weight_orig`` / ``weight_u`` / ``weight_v``), and the official discriminator
+holds a segmentation decoder (``discriminator_<i>.dec.*``) that its forward never calls,
+which is dropped on import and absent from an export.
+
+    >>> corr = ganforge.build("encoder", "cocosnet_correspondence", data)
+    >>> load_official(corr, "checkpoints/ade20k/latest_net_Corr.pth")
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import torch
+from torch import nn
+
+import ganforge
+from ganforge_spade.convert import SPECTRAL_SUFFIXES
+
+from .correspondence import CorrespondenceNetwork
+from .discriminator import CoCosNetDiscriminator
+from .generator import CoCosNetGenerator
+
+UNUSED = re.compile(r"discriminator_\d+\.dec\.")  # the official D's never-called decoder
+RELEASE = {CoCosNetGenerator: "net_G", CorrespondenceNetwork: "net_Corr", CoCosNetDiscriminator: "net_D"}
+
+
+def official_key(key: str) -> str:
+    for ours, theirs in SPECTRAL_SUFFIXES:
+        if key.endswith(ours):
+            return key[: -len(ours)] + theirs
+    return key
+
+
+def official_names(model: nn.Module) -> dict[str, str]:
+    """This model's state_dict key -> the key of the same tensor in CoCosNet's checkpoints."""
+    if not isinstance(model, tuple(RELEASE)):
+        raise TypeError(f"no CoCosNet checkpoint layout for {type(model).__name__}")
+    return {key: official_key(key) for key in model.state_dict()}
+
+
+def to_official(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The model's state_dict under CoCosNet's key names."""
+    names = official_names(model)
+    return {names[k]: v for k, v in model.state_dict().items()}
+
+
+def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source: str = "the checkpoint"
+                  ) -> dict[str, torch.Tensor]:
+    """CoCosNet's ``state_dict`` renamed for ``model``; a key or shape that does not fit is
+    an error naming it (usually a config that differs from the checkpoint's)."""
+    state_dict = {k.removeprefix("module."): v for k, v in state_dict.items() if not UNUSED.match(k)}
+    ours = {theirs: mine for mine, theirs in official_names(model).items()}
+    expected = model.state_dict()
+    missing = sorted(set(ours) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(ours))
+    wrong = [f"{k}: {tuple(state_dict[k].shape)} in the file, {tuple(expected[ours[k]].shape)} here"
+             for k in state_dict if k in ours and state_dict[k].shape != expected[ours[k]].shape]
+    if missing or unexpected or wrong:
+        lines = [f"missing: {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}" if missing else "",
+                 f"unexpected: {', '.join(unexpected[:6])}{' ...' if len(unexpected) > 6 else ''}" if unexpected else "",
+                 *wrong[:6]]
+        raise ganforge.ConfigError(
+            f"{source} does not fit this {type(model).__name__}:\n  " + "\n  ".join(l for l in lines if l)
+            + "\n  check label_nc, contain_dontcare_label, ngf/ndf, maskmix, adaptor_kernel, use_attention")
+    return {ours[k]: v for k, v in state_dict.items()}
+
+
+def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
+    """Load a released CoCosNet checkpoint file into ``model`` (in place) and return it."""
+    if not os.path.isfile(path):
+        what = RELEASE.get(type(model), "net_G / net_Corr / net_D")
+        raise ganforge.ConfigError(f"CoCosNet checkpoint {path} does not exist (download the pretrained models "
+                                   f"linked from microsoft/CoCosNet's README and point to latest_{what}.pth)")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(from_official(model, state, source=str(path)))
+    return model

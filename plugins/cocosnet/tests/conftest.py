@@ -1,0 +1,54 @@
+"""Fixtures: a registry holding the core, SPADE and this plugin, tiny data and specs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import ganforge_cocosnet.plugin
+import ganforge_spade.plugin
+from ganforge import Condition, DataInfo
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """These tensors are tiny: one intra-op thread is faster than two fighting over a shared CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def registry(isolated_registry):
+    """The current registry: the core, SPADE (whose losses and VGG CoCosNet reuses) and CoCosNet."""
+    return isolated_registry(("spade", ganforge_spade.plugin), ("cocosnet", ganforge_cocosnet.plugin))
+
+
+@pytest.fixture
+def data() -> DataInfo:
+    """4 classes, 32x32, with exemplars (and their warp, provided by the encoder in a run)."""
+    return DataInfo(fields=frozenset({"label", "exemplar", "exemplar_label", "warped_exemplar"}),
+                    resolution=(32, 32), label_nc=4)
+
+
+def make_condition(data: DataInfo, batch: int = 2, seed: int = 0) -> tuple[torch.Tensor, Condition]:
+    """(image, condition): blocky label maps, images, and each sample's exemplar = the next sample."""
+    gen = torch.Generator().manual_seed(seed)
+    h, w = data.resolution
+    label = torch.randint(0, data.label_nc, (batch, h // 8, w // 8), generator=gen)
+    label = label.repeat_interleave(8, 1).repeat_interleave(8, 2)
+    image = torch.rand(batch, 3, h, w, generator=gen) * 2 - 1
+    return image, Condition(label=label, exemplar=image.roll(1, 0), exemplar_label=label.roll(1, 0))
+
+
+TINY = {
+    "correspondence": {"type": "cocosnet_correspondence", "ngf": 4, "match_channels": 8},
+    "generator": {"type": "cocosnet", "ngf": 4, "norm": {"type": "cocosnet_spade", "nhidden": 8}},
+    "discriminator": {"type": "cocosnet_patch", "ndf": 8, "n_layers": 3},
+}
+
+
+@pytest.fixture
+def tiny() -> dict:
+    return {k: dict(v) for k, v in TINY.items()}

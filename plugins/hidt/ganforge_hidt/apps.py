@@ -134,7 +134,7 @@ def train_enhancer(nets: Networks, enhancer: nn.Module, batches: Iterable[torch.
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        yield float(loss)
+        yield loss.item()
     enhancer.eval()
 
 

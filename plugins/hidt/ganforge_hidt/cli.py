@@ -65,7 +65,9 @@ def enhance_command(checkpoint, images, style, enhancer, official_enhancer, pres
     return save_grid(torch.stack([x, plain, high], dim=1).flatten(0, 1), 3, Path(out))
 
 
-def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out) -> Path:
+def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out, width=None) -> Path:
+    """Train G_enh (official size, or ``width`` = (nf, nb, gc)) for the run's frozen
+    translator and save ``{"spec", "state"}`` atomically."""
     nets = apps.load_networks(checkpoint)
     if folder is not None:
         batches = apps.folder_batches(list_images(Path(folder), "--folder"), nets.size, batch_size, seed)
@@ -76,7 +78,7 @@ def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out)
         config = load_checkpoint(latest_checkpoint(path) if path.is_dir() else path)["config"]
         batches = apps.hires_batches(config, nets.size, batch_size, seed)
     torch.manual_seed(seed)
-    spec = {"type": "hidt_enhancer"}
+    spec = {"type": "hidt_enhancer", **(dict(zip(("nf", "nb", "gc"), width)) if width else {})}
     g_enh = apps.build_enhancer(apps.FACTOR * nets.size, spec)
     for step, loss in enumerate(apps.train_enhancer(nets, g_enh, batches, steps, lr), 1):
         if step == 1 or step % 50 == 0 or step == steps:
@@ -131,11 +133,13 @@ def add_commands(group: click.Group) -> None:
     @click.option("--steps", type=int, default=500, show_default=True)
     @click.option("--batch-size", type=int, default=4, show_default=True)
     @click.option("--lr", type=float, default=1e-4, show_default=True)
+    @click.option("--width", type=(int, int, int), default=None,
+                  help="NF NB GC of G_enh (default: the official 64 5 32)")
     @seed_opt
     @click.option("--out", type=click.Path(), required=True, help="enhancer weights file to write")
-    def train_enhancer(checkpoint, folder, steps, batch_size, lr, seed, out):
+    def train_enhancer(checkpoint, folder, steps, batch_size, lr, width, seed, out):
         """Train G_enh for a trained translation network (the network stays frozen)."""
-        click.echo(train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out))
+        click.echo(train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out, width))
 
 
 __all__ = ["add_commands", "swap_command", "random_command", "enhance_command", "train_enhancer_command"]

@@ -129,7 +129,7 @@ def train_enhancer(nets: Networks, enhancer: nn.Module, batches: Iterable[torch.
     """Adam steps on `enhancer_loss`; yields each step's loss."""
     opt = torch.optim.Adam(enhancer.parameters(), lr=lr, betas=(0.9, 0.999))
     enhancer.train()
-    for step, hires in zip(range(steps), batches):
+    for _, hires in zip(range(steps), batches):
         loss = enhancer_loss(nets, enhancer, hires)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -162,7 +162,7 @@ def hires_batches(config: dict, size: int, batch_size: int, seed: int = 0) -> It
     """Endless (B, 3, 4 size, 4 size) batches of a run's dataset rendered at 4x its
     resolution (datasets with a ``resolution`` param: the synthetic world)."""
     spec = dict(config["data"])
-    if "resolution" not in ganforge.resolve("dataset", spec)[1].model_fields:
+    if "resolution" not in type(ganforge.resolve("dataset", spec)[1]).model_fields:
         raise ganforge.ConfigError(f"dataset {spec.get('type')!r} has no 'resolution' to render at 4x; "
                                    "give --folder with high-resolution images instead")
     dataset = ganforge.build("dataset", {**spec, "resolution": FACTOR * size, "seed": seed})

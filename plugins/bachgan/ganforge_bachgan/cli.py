@@ -91,10 +91,12 @@ def add_commands(group: click.Group) -> None:
                   help="Candidates: the dataset's first N samples.")
     @click.option("--resolution", nargs=2, type=click.IntRange(1), default=None,
                   help="H W of the stored maps [default: the dataset's].")
-    def build_pool_command(config: str, out: str, size: int, resolution: tuple[int, int] | None) -> None:
+    @click.option("--seed", type=int, default=None, help="Take a random subset of this seed [default: the first N].")
+    def build_pool_command(config: str, out: str, size: int, resolution: tuple[int, int] | None,
+                           seed: int | None) -> None:
         """Index the label maps of CONFIG's dataset into a candidate pool file."""
         pool = build_pool(dataset_spec(config), size, tuple(resolution) if resolution else None,
-                          path=f"{config}: data")
+                          path=f"{config}: data", seed=seed)
         path = pool.save(out)
         h, w = pool.resolution
         click.echo(f"{len(pool)} candidates, {pool.num_labels} labels, {h}x{w}: wrote {path}")

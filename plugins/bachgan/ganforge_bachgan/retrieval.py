@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import torch
 from pydantic import Field, model_validator
 
 import ganforge
@@ -40,16 +41,20 @@ class BackgroundRetrievalParams(ganforge.Params):
         return self
 
 
-def build_pool(spec: Any, size: int, resolution: tuple[int, int] | None = None, path: str = "pool_data"
-               ) -> CandidatePool:
-    """A pool from the first ``size`` samples of a dataset spec, at ``resolution`` (default:
-    the dataset's own)."""
+def build_pool(spec: Any, size: int, resolution: tuple[int, int] | None = None, path: str = "pool_data",
+               seed: int | None = None) -> CandidatePool:
+    """A pool from ``size`` samples of a dataset spec, at ``resolution`` (default: the
+    dataset's own): the first ones, or with ``seed`` a random subset (the official pools are
+    a random quarter or half of the training set)."""
     dataset = ganforge.build("dataset", spec, path=path)
     info = dataset.info()
     num_labels = info.label_nc + int(info.contain_dontcare_label)
     if num_labels < 1:
         raise ganforge.ConfigError(f"{path}: the dataset has no label maps (label_nc 0) to build a pool from")
-    samples = (dataset[i] for i in range(min(size, len(dataset))))
+    n = min(size, len(dataset))
+    order = (torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n].sort().values.tolist()
+             if seed is not None else range(n))
+    samples = (dataset[i] for i in order)
     return CandidatePool.from_samples(samples, num_labels, tuple(resolution or info.resolution),
                                       source=f"{path} {getattr(spec, 'type', spec)!r}")
 

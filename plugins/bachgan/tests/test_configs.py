@@ -1,0 +1,40 @@
+"""The shipped configs: the synthetic one checks and builds; Cityscapes' networks have the
+official sizes; ADE20K says what its data lacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import ganforge
+from ganforge.config import load_config, verify
+from ganforge.trainer import build_networks
+
+CONFIGS = Path(__file__).parents[1] / "configs"
+
+
+def test_synthetic_config_checks_and_builds():
+    exp = load_config(CONFIGS / "synthetic.yaml")
+    info = verify(exp, source="synthetic.yaml")
+    assert {"boxes", "retrieved"} <= info.fields and info.label_nc == 9
+    models, kinds = build_networks(exp, info)
+    assert kinds == {"generator": "generator", "discriminator": "discriminator"}
+    assert models["generator"].params.things == (4, 5, 6, 7, 8)
+
+
+def test_cityscapes_networks_have_the_official_sizes():
+    exp = load_config(CONFIGS / "cityscapes.yaml")
+    info = verify(exp, source="cityscapes.yaml")  # described from params: no dataset on disk needed
+    assert info.resolution == (256, 512) and "boxes" in info.fields
+    with torch.device("meta"):
+        models, _ = build_networks(exp, info)
+    counts = {role: sum(p.numel() for p in m.parameters()) for role, m in models.items()}
+    assert counts == {"generator": 98_294_542 - 5_254_371, "discriminator": 5_599_362}
+
+
+def test_ade20k_names_the_missing_boxes():
+    exp = load_config(CONFIGS / "ade20k.yaml")
+    with pytest.raises(ganforge.ConditionMismatch, match="generator 'bachgan' needs condition field 'boxes'"):
+        verify(exp, source="ade20k.yaml")

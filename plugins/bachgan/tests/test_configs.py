@@ -19,8 +19,8 @@ def test_synthetic_config_checks_and_builds():
     exp = load_config(CONFIGS / "synthetic.yaml")
     info = verify(exp, source="synthetic.yaml")
     assert {"boxes", "retrieved"} <= info.fields and info.label_nc == 9
-    models, kinds = build_networks(exp, info)
-    assert kinds == {"generator": "generator", "discriminator": "discriminator"}
+    models, _ = build_networks(exp, info)
+    assert set(models) == {"generator", "discriminator"}
     assert models["generator"].params.things == (4, 5, 6, 7, 8)
 
 
@@ -35,6 +35,5 @@ def test_cityscapes_networks_have_the_official_sizes():
 
 
 def test_ade20k_names_the_missing_boxes():
-    exp = load_config(CONFIGS / "ade20k.yaml")
     with pytest.raises(ganforge.ConditionMismatch, match="generator 'bachgan' needs condition field 'boxes'"):
-        verify(exp, source="ade20k.yaml")
+        load_config(CONFIGS / "ade20k.yaml")

@@ -104,6 +104,41 @@ def random_styles(nets: Networks, images: torch.Tensor, count: int, generator: t
     return torch.stack([nets.translate(images, s[None]) for s in codes], dim=1)
 
 
+def synthetic_swap_scores(nets: Networks, data_spec: dict, samples: int = 64) -> dict[str, float]:
+    """Style swap against the synthetic world's ground truth: source i in the style of
+    reference i + 1 (taken when their looks differ) is compared with scene i rendered in
+    the reference's look. Returns PSNR / SSIM of the swaps and of the untouched sources
+    (the baseline a translator must beat), on 8-bit images."""
+    if data_spec.get("type") != "synthetic":
+        raise ganforge.ConfigError(f"swap-eval needs the synthetic world's ground truth, the run's data is "
+                                   f"{data_spec.get('type')!r}")
+    spec = {**data_spec, "fields": ["domain"]}
+    world = ganforge.build("dataset", spec)
+    looks = {}
+    sources, references, targets = [], [], []
+    for i in range(min(samples + 1, len(world)) - 1):
+        src, ref = world[i], world[i + 1]
+        if int(src["domain"]) == int(ref["domain"]):
+            continue
+        look = int(ref["domain"])
+        if look not in looks:
+            looks[look] = ganforge.build("dataset", {**spec, "domain": look})
+        sources.append(src["image"])
+        references.append(ref["image"])
+        targets.append(looks[look][i]["image"])
+    if not sources:
+        raise ganforge.DataError("no sample pairs with different looks; raise --samples")
+    x, r, t = torch.stack(sources), torch.stack(references), torch.stack(targets)
+    fake = torch.cat([nets.translate(x[k:k + 16], nets.style(r[k:k + 16])) for k in range(0, len(x), 16)])
+    out = {"pairs": float(len(x))}
+    for name in ("psnr", "ssim"):
+        for label, images in (("swap", fake), ("source", x)):
+            metric = ganforge.build("metric", name, nets.data, check=False)
+            metric.update(images, real=t)
+            out[f"{label}_{name}"] = next(iter(metric.compute().values()))
+    return out
+
+
 def enhance_4x(nets: Networks, enhancer: nn.Module, images: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
     """High-resolution translation: (B, 3, H, W) at any size -> (B, 3, 4 S, 4 S) in
     ``style`` (S = the network's resolution, 4 S the enhancer's), through the enhancement scheme."""
@@ -185,5 +220,5 @@ def folder_batches(paths: list[Path], size: int, batch_size: int, seed: int = 0)
         yield images[torch.randperm(len(images), generator=g)[:batch_size]]
 
 
-__all__ = ["Networks", "load_networks", "swap_grid", "random_styles", "enhance_4x", "enhancer_loss",
+__all__ = ["Networks", "load_networks", "swap_grid", "random_styles", "synthetic_swap_scores", "enhance_4x", "enhancer_loss",
            "train_enhancer", "build_enhancer", "hires_batches", "folder_batches", "FACTOR"]

@@ -6,6 +6,7 @@ CHECKPOINT is a ganforge run folder, a ganforge checkpoint, or an official
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -88,6 +89,14 @@ def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out,
     return Path(out)
 
 
+def swap_eval_command(checkpoint, samples) -> dict[str, float]:
+    from ganforge.trainer import latest_checkpoint, load_checkpoint
+
+    path = Path(checkpoint)
+    config = load_checkpoint(latest_checkpoint(path) if path.is_dir() else path)["config"]
+    return apps.synthetic_swap_scores(apps.load_networks(checkpoint), dict(config["data"]), samples)
+
+
 def add_commands(group: click.Group) -> None:
     @group.group(name="hidt")
     def hidt() -> None:
@@ -126,6 +135,14 @@ def add_commands(group: click.Group) -> None:
         """4x high-resolution translation through the enhancement scheme."""
         click.echo(enhance_command(checkpoint, images, style, enhancer, official_enhancer, preset, out))
 
+    @hidt.command(name="swap-eval")
+    @checkpoint_arg
+    @click.option("--samples", type=int, default=64, show_default=True, help="sources to try (pairs of equal "
+                  "looks are skipped)")
+    def swap_eval(checkpoint, samples):
+        """Synthetic world only: style swaps scored against the ground-truth renderings."""
+        click.echo(json.dumps(swap_eval_command(checkpoint, samples)))
+
     @hidt.command(name="train-enhancer")
     @checkpoint_arg
     @click.option("--folder", type=click.Path(exists=True, file_okay=False), default=None,
@@ -142,4 +159,5 @@ def add_commands(group: click.Group) -> None:
         click.echo(train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out, width))
 
 
-__all__ = ["add_commands", "swap_command", "random_command", "enhance_command", "train_enhancer_command"]
+__all__ = ["add_commands", "swap_command", "random_command", "enhance_command", "swap_eval_command",
+           "train_enhancer_command"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 import pytest
 import torch
@@ -62,8 +64,7 @@ def test_swap_grid_diagonal_is_reconstruction(run_dir):
 def test_commands_write_grids(run_dir):
     images = [str(run_dir / f"img{i}.png") for i in range(3)]
     runner = CliRunner()
-    group = click.Group("ganforge")
-    cli.add_commands(group)
+    group = _group()
     args = [str(run_dir / "run")] + [a for p in images for a in ("--image", p)]
     res = runner.invoke(group, ["hidt", "swap", *args, "--out", str(run_dir / "swap.png")])
     assert res.exit_code == 0, res.output
@@ -80,6 +81,22 @@ def test_commands_write_grids(run_dir):
                                 "--enhancer", str(enh), "--out", str(run_dir / "enhance.png")])
     assert res.exit_code == 0, res.output
     assert Image.open(run_dir / "enhance.png").size == grid_size(3, 1, 4 * RES)
+
+
+def test_swap_eval_against_the_worlds_ground_truth(run_dir):
+    res = CliRunner().invoke(_group(), ["hidt", "swap-eval", str(run_dir / "run"), "--samples", "12"])
+    assert res.exit_code == 0, res.output
+    scores = json.loads(res.output)
+    assert set(scores) == {"pairs", "swap_psnr", "source_psnr", "swap_ssim", "source_ssim"}
+    assert 1 <= scores["pairs"] <= 12
+    # the untouched sources differ from their re-lit ground truth: a finite, imperfect baseline
+    assert 5 < scores["source_psnr"] < 40 and scores["source_ssim"] < 1
+
+
+def _group() -> click.Group:
+    group = click.Group("ganforge")
+    cli.add_commands(group)
+    return group
 
 
 def test_enhancer_training_lowers_its_loss(run_dir):

@@ -21,4 +21,4 @@ def test_entry_point_registers_every_component(ganforge_registry):
 def test_cli_group():
     group = click.Group("ganforge")
     plugin.ganforge_cli(group)
-    assert set(group.commands["hidt"].commands) == {"swap", "random", "enhance", "train-enhancer"}
+    assert set(group.commands["hidt"].commands) == {"swap", "random", "enhance", "swap-eval", "train-enhancer"}

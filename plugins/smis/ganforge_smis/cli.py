@@ -68,8 +68,9 @@ def load_run(run_or_ckpt: str | Path) -> LoadedRun:
     dataset = ganforge.build("dataset", exp.data, path="data")
     info = verify(exp, dataset.info(), source=source)
     models, kinds = build_networks(exp, info)
-    encoders = [r for r, k in kinds.items() if k == "encoder" and isinstance(models.get(r), GroupDNetEncoder)]
-    if not isinstance(models.get("generator"), GroupDNet) or not encoders:
+    nets = dict(models.items())
+    encoders = [r for r, k in kinds.items() if k == "encoder" and isinstance(nets.get(r), GroupDNetEncoder)]
+    if not isinstance(nets.get("generator"), GroupDNet) or not encoders:
         raise ganforge.ConfigError(f"{source}: SMIS's applications need generator 'groupdnet' and encoder "
                                    f"'groupdnet'; this run has {', '.join(models) or 'no networks'}")
     for role, weights in state["models"].items():

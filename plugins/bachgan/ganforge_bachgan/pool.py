@@ -152,8 +152,8 @@ class CandidatePool:
         """(B, m) pool indices of the m best candidates (ties: lower index first).
 
         :param queries: (B, H, W) the queries' own label maps, when known (training): a
-            candidate identical to its query is skipped, as the official code skips the
-            query's own file.
+            candidate identical to its query or to its mirror image (a flipped training
+            sample) is skipped, as the official code skips the query's own file.
         """
         if m > len(self):
             raise ganforge.ConfigError(f"background retrieval: num_retrieved = {m} but the pool from "
@@ -161,8 +161,8 @@ class CandidatePool:
         scores = self.scores(boxes)
         if queries is not None:
             resized = Condition(label=queries.long()).resized(self.resolution)["label"]
-            own = torch.tensor([digest(q) for q in resized], device=self.digests.device)
-            scores = scores.masked_fill(own[:, None] == self.digests[None], -1.0)
+            own = torch.tensor([[digest(q), digest(q.flip(-1))] for q in resized], device=self.digests.device)
+            scores = scores.masked_fill((own[:, :, None] == self.digests[None, None]).any(1), -1.0)
         return torch.sort(scores, dim=1, descending=True, stable=True).indices[:, :m]
 
     def maps(self, index: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

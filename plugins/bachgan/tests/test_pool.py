@@ -65,6 +65,7 @@ def test_the_query_own_map_is_skipped():
     pool = CandidatePool(labels, 2)
     assert pool.retrieve(boxes, 1).tolist() == [[0]]
     assert pool.retrieve(boxes, 1, queries=labels[:1]).tolist() == [[1]]
+    assert pool.retrieve(boxes, 1, queries=labels[:1].flip(-1)).tolist() == [[1]]  # a flipped training sample
 
 
 def test_boxes_without_objects_score_zero_and_keep_pool_order():

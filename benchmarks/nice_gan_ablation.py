@@ -1,6 +1,10 @@
 """NICE-GAN's decoupled training against coupled training, on the synthetic world.
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/nice_gan_ablation.py --steps 600 --json results.json
+    # or the arms as two processes at once (same machine load), then one table:
+    python benchmarks/nice_gan_ablation.py --arms coupled --json coupled.json &
+    python benchmarks/nice_gan_ablation.py --arms decoupled --json decoupled.json; wait
+    python benchmarks/nice_gan_ablation.py --table coupled.json decoupled.json
 
 The paper's ablation (arXiv:2003.00273, Sec. 4.3) trains the same model with the encoder
 E updated only when the adversarial loss is maximised (decoupled, NICE-GAN) or by both
@@ -113,15 +117,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=600, help="training steps per arm")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (weights, batches)")
-    parser.add_argument("--images", type=int, default=256, help="held-out images per direction")
+    parser.add_argument("--arms", nargs="+", choices=list(ARMS), default=list(ARMS), help="which arms to train")
+    parser.add_argument("--images", type=int, default=128, help="held-out images per direction")
     parser.add_argument("--runs", type=Path, default=None, help="keep the run folders here (default: temporary)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    parser.add_argument("--table", type=Path, nargs="+", default=None, help="only print the table of these JSONs")
     args = parser.parse_args()
+    if args.table:
+        print(table([row for path in args.table for row in json.loads(path.read_text())]))
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.runs or Path(tmp)
         for seed in args.seeds:
-            for arm in ARMS:  # the arms alternate, so both see the same machine load
+            for arm in args.arms:  # the arms alternate, so both see the same machine load
                 rows.append(train_arm(arm, seed, args.steps, args.images, folder))
                 print(json.dumps(rows[-1]), flush=True)
     print(table(rows))

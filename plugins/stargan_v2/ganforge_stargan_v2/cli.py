@@ -7,6 +7,7 @@ files; a reference is ``PATH:DOMAIN`` (its domain index, e.g. AFHQ cat 0, dog 1,
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ import ganforge
 from ganforge.report import save_grid
 from ganforge.data.io import load_images
 
-from . import apps
+from . import apps, evaluate
 
 checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
 preset_opt = click.option("--preset", type=click.Choice(sorted(apps.PRESETS)), default=None,
@@ -97,6 +98,16 @@ def interpolate_command(checkpoint, sources, references, domain, steps, seed, pr
     return save_grid(apps.grid(rows), source.shape[0], Path(out))
 
 
+def evaluate_command(checkpoint, mode, val_set, real_set, num_val, num_real, outputs, batch_size, seed,
+                     fid_network, fid_weights, lpips_weights, lpips_lin, preset) -> dict[str, float]:
+    nets = apps.load_networks(checkpoint, preset)
+    sources, reals = evaluate.protocol_images(evaluate.run_data(checkpoint, preset), val_set, real_set,
+                                              nets.data.num_domains, num_val, num_real)
+    fid = {"type": "fid", "network": fid_network, "weights": fid_weights}
+    diversity = {"type": "lpips_diversity", "backbone_weights": lpips_weights, "lin_weights": lpips_lin}
+    return evaluate.evaluate(nets, sources, reals, mode, fid, diversity, outputs, batch_size, seed)
+
+
 def add_commands(group: click.Group) -> None:
     @group.group(name="stargan-v2")
     def stargan_v2() -> None:
@@ -138,3 +149,37 @@ def add_commands(group: click.Group) -> None:
     def interpolate(checkpoint, sources, references, domain, steps, seed, preset, out):
         """Style interpolation: the sources along a line between two styles."""
         click.echo(interpolate_command(checkpoint, sources, references, domain, steps, seed, preset, out))
+
+    @stargan_v2.command(name="evaluate")
+    @checkpoint_arg
+    @click.option("--mode", type=click.Choice(["latent", "reference"]), required=True,
+                  help="styles from random z (mapping network) or from reference images (style encoder)")
+    @click.option("--val-set", "val_set", multiple=True, metavar="KEY=VALUE",
+                  help="override of the run's data section giving the held-out sources and references "
+                  "(repeatable; e.g. split=val, or seed=1 for the synthetic world)")
+    @click.option("--real-set", "real_set", multiple=True, metavar="KEY=VALUE",
+                  help="override for the real images FID compares with (default: the training data)")
+    @click.option("--num-val", type=int, default=None, help="held-out images per domain (default: all)")
+    @click.option("--num-real", type=int, default=None, help="real images per domain (default: all)")
+    @click.option("--outputs", type=int, default=10, show_default=True, help="translations per source image")
+    @click.option("--batch-size", type=int, default=32, show_default=True)
+    @seed_opt
+    @click.option("--fid-network", type=click.Choice(["inception", "synthetic"]), default="inception",
+                  show_default=True, help="FID's feature network (synthetic: ganforge's, not comparable to papers)")
+    @click.option("--fid-weights", default="hub", show_default=True, help="its weights: hub, a path, or none")
+    @click.option("--lpips-weights", default="hub", show_default=True,
+                  help="LPIPS's AlexNet: hub (torch hub cache), a path, or none")
+    @click.option("--lpips-lin", default="lpips", show_default=True,
+                  help="LPIPS's lin layers: lpips (shipped with the lpips package), a path, or none")
+    @preset_opt
+    @click.option("--json", "as_json", is_flag=True, help="print JSON")
+    def evaluate_cmd(checkpoint, mode, val_set, real_set, num_val, num_real, outputs, batch_size, seed,
+                     fid_network, fid_weights, lpips_weights, lpips_lin, preset, as_json):
+        """The paper's protocol: FID and LPIPS diversity of every source -> target domain task."""
+        values = evaluate_command(checkpoint, mode, val_set, real_set, num_val, num_real, outputs, batch_size,
+                                  seed, fid_network, fid_weights, lpips_weights, lpips_lin, preset)
+        if as_json:
+            click.echo(json.dumps(values, indent=1))
+        else:
+            for key, value in values.items():
+                click.echo(f"{key}\t{value:.4f}")

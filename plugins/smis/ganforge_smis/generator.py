@@ -25,7 +25,6 @@ from torch import nn
 
 import ganforge
 from ganforge import ComponentSpec, Condition, DataInfo
-from ganforge_spade import semantic
 from ganforge_spade.generator import upsamplers
 from ganforge_spade.layers import InitParams
 
@@ -87,7 +86,6 @@ class GroupDNetParams(InitParams):
         "standard", description="block widths: 'standard' 16, 16, 16, 8, 4, 2, 1 x ngf from a 16 ngf start; "
                                 "'ade20k' a 16K-channel start and head, then 32, 16, 16, 8, 4, 2 x ngf")
     spectral_norm: bool = Field(True, description="spectral norm on the block convs (norm_G 'spectral...')")
-    use_instance: bool | None = semantic.use_instance_field()
     norm: ComponentSpec = ganforge.slot("normalizer", "cg_norm", "normalization inside every residual block")
     upsample: ComponentSpec = ganforge.slot("upsampler", "nearest", "the 2x upsampling between blocks")
 

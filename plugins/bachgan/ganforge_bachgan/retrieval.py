@@ -74,8 +74,10 @@ class BackgroundRetrieval(ganforge.Strategy):
         """The pool, loaded (or built) once, checked against the run's label channels."""
         if self._pool is None:
             p = self.params
-            pool = CandidatePool.load(p.pool) if p.pool else build_pool(p.pool_data, p.pool_size,
-                                                                         path="strategies.background_retrieval.pool_data")
+            if p.pool:
+                pool = CandidatePool.load(p.pool)
+            else:
+                pool = build_pool(p.pool_data, p.pool_size, path="background_retrieval.pool_data")
             expected = semantic.semantic_nc(self.data, False)
             if pool.num_labels != expected:
                 raise ganforge.ConfigError(f"background_retrieval: the pool from {pool.source} has {pool.num_labels} "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import click
+import yaml
 
+from ganforge.errors import ConfigError
 from ganforge.weights import hub_checkpoints_dir
 
 from .store import FILENAMES, MANIFEST
@@ -21,13 +23,12 @@ def add_commands(group: click.Group) -> None:
     @click.option("--out", type=click.Path(file_okay=False), default=None,
                   help="Folder for the weight files and manifest [default: the torch hub checkpoints cache, "
                        "where `weights: hub` looks].")
-    @click.option("--segmenter-steps", type=click.IntRange(1), default=None, help="Segmenter steps [default: 600].")
-    @click.option("--features-steps", type=click.IntRange(1), default=None, help="Feature network steps [default: 600].")
-    @click.option("--seed", type=int, default=None, help="Seed of weights, batches and flips [default: 0].")
-    def train(out: str | None, segmenter_steps: int | None, features_steps: int | None, seed: int | None) -> None:
+    @click.option("--set", "overrides", multiple=True, metavar="FIELD=VALUE",
+                  help="Change a training setting, e.g. --set segmenter_steps=800 (repeatable; fields: "
+                       + ", ".join(BackboneConfig.model_fields) + ").")
+    def train(out: str | None, overrides: tuple[str, ...]) -> None:
         """Train both backbones (seeded, CPU, minutes) and write them with a manifest."""
-        given = {"segmenter_steps": segmenter_steps, "features_steps": features_steps, "seed": seed}
-        cfg = BackboneConfig(**{k: v for k, v in given.items() if v is not None})
+        cfg = config_from_overrides(overrides)
         folder = out or str(hub_checkpoints_dir())
         manifest = train_backbones(folder, cfg, log=click.echo)
         seg, feat = manifest["networks"]["segmenter"]["heldout"], manifest["networks"]["features"]["heldout"]
@@ -37,3 +38,17 @@ def add_commands(group: click.Group) -> None:
         click.echo("held-out feature network: " + ", ".join(f"{k} {v:.4f}" for k, v in feat.items()))
         click.echo(f"wrote {', '.join(FILENAMES.values())} and {MANIFEST} to {folder} "
                    f"in {manifest['timings']['total_s']} s")
+
+
+def config_from_overrides(overrides: tuple[str, ...]) -> BackboneConfig:
+    """`BackboneConfig` from ``FIELD=VALUE`` strings (values parse as YAML); errors name the field."""
+    values = {}
+    for item in overrides:
+        field, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r}: expected FIELD=VALUE")
+        values[field.strip()] = yaml.safe_load(value)
+    try:
+        return BackboneConfig(**values)
+    except ValueError as exc:
+        raise ConfigError(f"ganforge backbones train --set: {exc}") from None

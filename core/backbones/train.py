@@ -36,16 +36,16 @@ class BackboneConfig(Params):
 
     resolution: int = Field(64, ge=16, description="training resolution (square); the shipped synthetic "
                             "configs run at 64")
-    train_scenes: int = Field(3000, ge=8, description="scenes rendered for training (flipped at random)")
+    train_scenes: int = Field(2000, ge=8, description="scenes rendered for training (flipped at random)")
     heldout_scenes: int = Field(500, ge=8, description="scenes the reported numbers are measured on")
     train_seed: int = Field(1000, ge=0, description="world seed of the training scenes (configs use 0)")
     heldout_seed: int = Field(1001, ge=0, description="world seed of the held-out scenes")
     seed: int = Field(0, description="seed of the initial weights, batch order and flips")
     batch_size: int = Field(16, ge=2, description="scenes per step")
-    segmenter_steps: int = Field(600, ge=1, description="optimisation steps of the segmenter")
-    features_steps: int = Field(600, ge=1, description="optimisation steps of the feature network")
-    lr: float = Field(3e-3, gt=0, description="Adam learning rate, decayed linearly to 0")
-    segmenter_width: int = Field(16, ge=4, description="channels of the segmenter's first stage")
+    segmenter_steps: int = Field(400, ge=1, description="optimisation steps of the segmenter")
+    features_steps: int = Field(400, ge=1, description="optimisation steps of the feature network")
+    lr: float = Field(5e-3, gt=0, description="Adam learning rate, decayed linearly to 0")
+    segmenter_width: int = Field(12, ge=4, description="channels of the segmenter's first stage")
     features_width: int = Field(16, ge=4, description="channels of the feature network's first stage")
     feature_dim: int = Field(128, ge=8, description="dimension of the pooled features FID and KID read")
 
@@ -67,9 +67,9 @@ def _fit(net: nn.Module, loss_fn: Callable[[nn.Module, torch.Tensor, torch.Tenso
         opt.step()
         sched.step()
         if step >= steps - max(1, steps // 10):
-            tail.append(float(loss))
+            tail.append(loss.item())
         if (step + 1) % max(1, steps // 5) == 0:
-            log(f"  step {step + 1}/{steps}  loss {float(loss):.4f}")
+            log(f"  step {step + 1}/{steps}  loss {loss.item():.4f}")
     return sum(tail) / len(tail)
 
 

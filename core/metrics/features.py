@@ -18,7 +18,6 @@ from pydantic import Field, model_validator
 
 from ganforge.interfaces import Params
 
-from ganforge.errors import ConfigError
 
 from .images import Convention, inception_input
 from .inception import FEATURE_DIM, load_fid_inception
@@ -45,7 +44,7 @@ class InceptionParams(Params):
     @model_validator(mode="after")
     def _resize_is_inceptions(self):
         if self.network != "inception" and "resize" in self.model_fields_set:
-            raise ConfigError(f"`resize` is the Inception's input convention; network {self.network!r} has a "
+            raise ValueError(f"`resize` is the Inception's input convention; network {self.network!r} has a "
                               "fixed one (8-bit rounding, antialiased bilinear resize to its training height): "
                               "remove `resize`")
         return self

@@ -61,7 +61,7 @@ class SegmenterNet(nn.Module):
     sharpens boundaries), so most of the cost sits at low resolution.
     """
 
-    def __init__(self, num_classes: int = len(STUFF) + len(THINGS), width: int = 16, resolution: int = 64):
+    def __init__(self, num_classes: int = len(STUFF) + len(THINGS), width: int = 12, resolution: int = 64):
         super().__init__()
         self.resolution = resolution  # the training height: `backbone_input` resizes to it
         w = width

@@ -26,7 +26,7 @@ from torch import nn
 from ganforge.interfaces import Params
 from ganforge.metrics.segmentation import confusion_matrix, scores
 
-from .data import Scenes, class_names, flip, render_scenes, world_params
+from .data import CLASS_NAMES, Scenes, flip, render_scenes, world_params
 from .networks import INPUT_CONVENTION, FeatureNet, SegmenterNet
 from .store import FILENAMES, save_backbone, write_manifest
 
@@ -126,8 +126,8 @@ def score_segmenter(net: SegmenterNet, scenes: Scenes, batch_size: int = 100) ->
     chance = scores(confusion_matrix(torch.full_like(scenes.label, int(majority)), scenes.label, k))
     c = confusion.double()
     iou = c.diagonal() / (c.sum(0) + c.sum(1) - c.diagonal()).clamp_min(1)
-    return {**scores(confusion), "iou": dict(zip(class_names(), [round(float(v), 4) for v in iou])),
-            "majority_class": {"class": class_names()[int(majority)], **chance}}
+    return {**scores(confusion), "iou": dict(zip(CLASS_NAMES, [round(float(v), 4) for v in iou])),
+            "majority_class": {"class": CLASS_NAMES[int(majority)], **chance}}
 
 
 @torch.no_grad()
@@ -171,7 +171,7 @@ def train_backbones(out: str | Path, cfg: BackboneConfig | None = None,
     manifest = {
         "command": "ganforge backbones train", "config": cfg.model_dump(mode="json"),
         "data": {"world": world_params(cfg.resolution, cfg.train_seed, cfg.train_scenes).model_dump(mode="json"),
-                 "heldout_seed": cfg.heldout_seed, "classes": list(class_names())},
+                 "heldout_seed": cfg.heldout_seed, "classes": list(CLASS_NAMES)},
         "input_convention": INPUT_CONVENTION, "networks": entries, "timings": timings,
         "torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.machine(),
     }

@@ -115,6 +115,7 @@ class SyntheticFeatures(FeatureExtractor):
     so IS measures how confidently and how evenly generated scenes show the five shapes."""
 
     def __init__(self, weights: str, batch_size: int = 64):
+        # imported here: ganforge.backbones builds on ganforge.metrics (images, segmentation scores)
         from ganforge.backbones import INPUT_CONVENTION, load_backbone
 
         super().__init__(batch_size)

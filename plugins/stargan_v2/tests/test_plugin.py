@@ -22,4 +22,4 @@ def test_cli_group(ganforge_registry):
 
     group = click.Group("ganforge")
     plugin.ganforge_cli(group)
-    assert set(group.commands["stargan-v2"].commands) == {"latent", "reference", "interpolate"}
+    assert set(group.commands["stargan-v2"].commands) == {"latent", "reference", "interpolate", "evaluate"}

@@ -190,4 +190,4 @@ def add_commands(group: click.Group) -> None:
         for fake, group in apps.semantic_diversity(loaded.generator, cond, loaded.generator.num_classes, count, seed):
             for m in metrics:
                 m.update(fake, cond=group)
-        click.echo("  ".join(f"{k}: {v:.4f}" for m in metrics for k, v in m.compute().items()))
+        click.echo("  ".join(f"{k}: {v:.4g}" for m in metrics for k, v in m.compute().items()))

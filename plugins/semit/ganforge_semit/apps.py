@@ -66,7 +66,8 @@ def translator(models: dict[str, nn.Module], world: SyntheticWorld, shots: int =
 
     def semit(images: torch.Tensor, look: int) -> torch.Tensor:
         picks = torch.randint(len(world) // 2, len(world), (len(images), shots), generator=gen)
-        exemplars = torch.stack([torch.stack([world.render(int(j), domain=look)["image"] for j in row]) for row in picks])
+        exemplars = torch.stack([torch.stack([world.render(int(j), domain=look)["image"] for j in row])
+                                 for row in picks])
         return G.translate(images, exemplars)
     return semit
 

@@ -109,7 +109,8 @@ class SEMITGenerator(ganforge.Generator):
     def __init__(self, params: SEMITGeneratorParams, data: ganforge.DataInfo):
         super().__init__(params, data)
         if data.image_channels != 3:
-            raise ganforge.ConfigError(f"generator 'semit': RGB images only, the data has {data.image_channels} channels")
+            raise ganforge.ConfigError(f"generator 'semit': RGB images only, the data has "
+                                       f"{data.image_channels} channels")
         p = params
         self.enc_content = ContentEncoder(p.nf, p.n_res_blks)
         self.enc_class_model = ClassEncoder(p.nf, p.latent_dim)

@@ -28,7 +28,6 @@ from typing import Any, ClassVar, Literal
 import torch
 import torch.nn.functional as F
 from pydantic import Field
-from torch import nn
 
 import ganforge
 from ganforge.run import Run
@@ -193,7 +192,8 @@ class PseudoLabelling(ganforge.Strategy):
         info = batch.get("pseudo_labelling")
         if info is None or result is None:
             return result
-        logs = {**self.train_student(batch["image"], info["label"], info["kind"], info["confidence"]), **self.score(info)}
+        logs = self.train_student(batch["image"], info["label"], info["kind"], info["confidence"])
+        logs.update(self.score(info))
         return ganforge.StepResult(result.loss, {**result.logs, **logs})
 
     @ganforge.hookimpl(wrapper=True)
@@ -203,7 +203,8 @@ class PseudoLabelling(ganforge.Strategy):
         original = batch["cond"]
         label = original[self.params.field]
         if bool((label < 0).any()):
-            batch["cond"] = original.replace(**{self.params.field: self.assign(batch["image"], label, batch.get("index"))[0]})
+            labels = self.assign(batch["image"], label, batch.get("index"))[0]
+            batch["cond"] = original.replace(**{self.params.field: labels})
         try:
             return (yield)
         finally:

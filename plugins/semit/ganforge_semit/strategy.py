@@ -99,7 +99,8 @@ class SEMIT(ganforge.Strategy):
         r1 = grad.pow(2).sum() / len(real)
         real_loss, fake_loss = F.relu(1 - d_real).mean(), F.relu(1 + d_fake).mean()
         loss = p.gan_w * (real_loss + fake_loss) + p.r1_w * r1
-        return ganforge.StepResult(loss, {"d_real": real_loss.detach(), "d_fake": fake_loss.detach(), "r1": r1.detach()})
+        logs = {"d_real": real_loss, "d_fake": fake_loss, "r1": r1}
+        return ganforge.StepResult(loss, {k: v.detach() for k, v in logs.items()})
 
     @ganforge.hookimpl
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> ganforge.StepResult:

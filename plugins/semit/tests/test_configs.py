@@ -28,7 +28,8 @@ def test_config_resolves(name):
 def test_paper_settings(name, batch):
     exp = from_dict(read_yaml(CONFIGS / f"{name}.yaml"), name)
     s = exp.strategy.params
-    assert (s["gan_w"], s["r_w"], s["cycle_w"], s["fm_w"], s["entropy_w"], s["r1_w"]) == (1.0, 0.1, 1.0, 0.1, 0.01, 10.0)
+    weights = (s["gan_w"], s["r_w"], s["cycle_w"], s["fm_w"], s["entropy_w"], s["r1_w"])
+    assert weights == (1.0, 0.1, 1.0, 0.1, 0.01, 10.0)
     assert exp.data.params["labelled_fraction"] == 0.1
     assert exp.data.params["dataset"]["crop_size"] == 128
     assert exp.train.batch_size == batch and exp.train.steps == 100_000

@@ -86,8 +86,7 @@ class DomainAdaptor(nn.Module):
         self.data = data
 
     def forward(self, cond: Condition) -> torch.Tensor:
-        x = modulation_map(cond, (self.field,), self.data)
-        x = self.layer1(x)
+        x = self.layer1(modulation_map(cond, (self.field,), self.data, self.layer5[0].weight.dtype))
         for layer in (self.layer2, self.layer3, self.layer4, self.layer5):
             x = layer(F.leaky_relu(x, 0.2))
         for block in (self.head_0, self.G_middle_0, self.G_middle_1):
@@ -125,7 +124,7 @@ class CorrespondenceNetwork(ganforge.Encoder):
     def shared(self, features: torch.Tensor, cond: Condition, label_field: str) -> torch.Tensor:
         """The shared residual blocks, with the label map appended under ``maskmix``."""
         if self.params.maskmix:
-            labels = modulation_map(cond, (label_field,), self.data)
+            labels = modulation_map(cond, (label_field,), self.data, features.dtype)
             features = torch.cat([features, F.interpolate(labels, size=features.shape[-2:], mode="nearest")], 1)
         return self.layer(features)
 
@@ -140,7 +139,7 @@ class CorrespondenceNetwork(ganforge.Encoder):
 
         values = [F.avg_pool2d(exemplar, p.down)]
         if "exemplar_label" in cond and p.domain_field == "label":
-            ref_label = modulation_map(cond, ("exemplar_label",), self.data)
+            ref_label = modulation_map(cond, ("exemplar_label",), self.data, exemplar.dtype)
             values.append(F.interpolate(ref_label, size=(h, w), mode="nearest"))
         values = torch.cat(values, 1).to(query.dtype)
         channels = values.shape[1]

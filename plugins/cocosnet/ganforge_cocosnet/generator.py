@@ -68,7 +68,7 @@ class CoCosNetGenerator(ganforge.Generator):
         return frozenset(params.inputs)
 
     def forward(self, cond: Condition) -> torch.Tensor:
-        m = modulation_map(cond, self.params.inputs, self.data).to(self.conv_img.weight.dtype)
+        m = modulation_map(cond, self.params.inputs, self.data, self.conv_img.weight.dtype)
         x = self.fc(F.interpolate(m, size=self.start_size, mode="nearest"))
         for name in BLOCKS:
             if name in ("G_middle_0", "up_0", "up_1", "up_2", "up_3"):

@@ -44,14 +44,15 @@ def field_channels(name: str, data: DataInfo) -> int:
                                "images, edges or masks")
 
 
-def modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo) -> torch.Tensor:
-    """(B, sum of channels, H, W): the fields at full resolution, concatenated in order."""
+def modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo,
+                   dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """(B, sum of channels, H, W) in ``dtype``: the fields at full resolution, concatenated in order."""
     maps = []
     for name in fields:
         value = cond[name]
         if name in LABEL_FIELDS:
             value = Condition(label=value).onehot(data.label_nc + int(data.contain_dontcare_label))
-        maps.append(value.float())
+        maps.append(value.to(dtype))
     sizes = {tuple(m.shape[-2:]) for m in maps}
     if len(sizes) > 1:
         raise ValueError(f"modulation fields {fields} have different sizes {sorted(sizes)}")
@@ -97,7 +98,7 @@ class CoCosNetSPADE(ganforge.Normalizer):
         return frozenset(params.inputs)
 
     def forward(self, x: torch.Tensor, cond: Condition) -> torch.Tensor:
-        m = F.interpolate(modulation_map(cond, self.params.inputs, self.data), size=x.shape[-2:], mode="nearest")
-        actv = self.mlp_shared(m.to(x.dtype))
+        m = modulation_map(cond, self.params.inputs, self.data, x.dtype)
+        actv = self.mlp_shared(F.interpolate(m, size=x.shape[-2:], mode="nearest"))
         gamma, beta = self.mlp_gamma(self.pad(actv)), self.mlp_beta(self.pad(actv))
         return self.param_free_norm(x) * (1 + gamma) + beta  # Eq. (5)

@@ -7,7 +7,7 @@ import torch
 
 import ganforge_cocosnet.plugin
 import ganforge_spade.plugin
-from ganforge import Condition, DataInfo
+from ganforge import DataInfo
 
 
 @pytest.fixture(autouse=True)
@@ -30,16 +30,6 @@ def data() -> DataInfo:
     """4 classes, 32x32, with exemplars (and their warp, provided by the encoder in a run)."""
     return DataInfo(fields=frozenset({"label", "exemplar", "exemplar_label", "warped_exemplar"}),
                     resolution=(32, 32), label_nc=4)
-
-
-def make_condition(data: DataInfo, batch: int = 2, seed: int = 0) -> tuple[torch.Tensor, Condition]:
-    """(image, condition): blocky label maps, images, and each sample's exemplar = the next sample."""
-    gen = torch.Generator().manual_seed(seed)
-    h, w = data.resolution
-    label = torch.randint(0, data.label_nc, (batch, h // 8, w // 8), generator=gen)
-    label = label.repeat_interleave(8, 1).repeat_interleave(8, 2)
-    image = torch.rand(batch, 3, h, w, generator=gen) * 2 - 1
-    return image, Condition(label=label, exemplar=image.roll(1, 0), exemplar_label=label.roll(1, 0))
 
 
 TINY = {

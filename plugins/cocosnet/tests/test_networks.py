@@ -1,0 +1,119 @@
+"""Behaviour of the correspondence and translation networks and of the losses."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import ganforge
+from ganforge import Condition, DataInfo
+from ganforge_cocosnet import losses
+from ganforge_cocosnet.pairing import ExemplarPairing, ExemplarPairingParams
+
+
+def make_condition(data: DataInfo, batch: int = 2, seed: int = 0) -> tuple[torch.Tensor, Condition]:
+    """(image, condition): blocky label maps, images, and each sample's exemplar = the next sample."""
+    gen = torch.Generator().manual_seed(seed)
+    h, w = data.resolution
+    label = torch.randint(0, data.label_nc, (batch, h // 8, w // 8), generator=gen)
+    label = label.repeat_interleave(8, 1).repeat_interleave(8, 2)
+    image = torch.rand(batch, 3, h, w, generator=gen) * 2 - 1
+    return image, Condition(label=label, exemplar=image.roll(1, 0), exemplar_label=label.roll(1, 0))
+
+
+
+def test_chunked_correspondence_equals_full_including_parameter_gradients(registry, tiny, data):
+    torch.manual_seed(0)
+    full = ganforge.build("encoder", {**tiny["correspondence"], "cycle": True}, data)
+    chunked = ganforge.build("encoder", {**tiny["correspondence"], "cycle": True, "chunk_size": 10}, data)
+    chunked.load_state_dict(full.state_dict())
+    full, chunked = full.double(), chunked.double()  # float64: the 1 / 0.01 temperature amplifies rounding
+    image, cond = make_condition(data)
+    image, cond = image.double(), cond.replace(exemplar=cond["exemplar"].double())
+    outs = [net(image, cond) for net in (full, chunked)]
+    for key in ("warped_exemplar", "warped_exemplar_label", "warp_cycle"):
+        assert (outs[0][key] - outs[1][key]).abs().max() < 1e-6
+    for net, out in zip((full, chunked), outs):
+        (out["warped_exemplar"].square().sum() + out["warp_cycle"].sum()).backward()
+    for (name, a), (_, b) in zip(full.named_parameters(), chunked.named_parameters()):
+        assert (a.grad - b.grad).abs().max() <= 1e-6 * max(1.0, a.grad.abs().max()), name
+
+
+def test_warped_exemplar_is_a_convex_mix_of_exemplar_colours(registry, tiny, data):
+    corr = ganforge.build("encoder", tiny["correspondence"], data).eval()
+    image, cond = make_condition(data)
+    cond = cond.replace(exemplar=torch.full_like(image, 0.25))  # a flat exemplar warps to itself
+    with torch.no_grad():
+        out = corr(image, cond)
+    assert out["warped_exemplar"].shape == image.shape
+    assert torch.allclose(out["warped_exemplar"], torch.full_like(image, 0.25), atol=1e-5)
+    soft = out["warped_exemplar_label"]  # rows of the softmax sum to one
+    assert soft.shape == (2, 4, 8, 8) and torch.allclose(soft.sum(1), torch.ones(2, 8, 8), atol=1e-5)
+    assert "adapted_image" not in out  # domain alignment features only in training
+
+
+def test_domain_alignment_features_in_training(registry, tiny, data):
+    corr = ganforge.build("encoder", tiny["correspondence"], data).train()
+    image, cond = make_condition(data)
+    out = corr(image, cond)
+    assert out["adapted_image"].shape == out["adapted_label"].shape == (2, 16, 8, 8)
+    assert torch.allclose(out["adapted_label"].norm(dim=1), torch.ones(2, 8, 8), atol=1e-5)
+
+
+def test_maskmix_needs_a_label_domain(registry, tiny, data):
+    with pytest.raises(ganforge.ConfigError, match="maskmix"):
+        ganforge.build("encoder", {**tiny["correspondence"], "domain_field": "edge"},
+                       data.model_copy(update={"fields": data.fields | {"edge"}}))
+
+
+def test_generator_reads_the_warped_exemplar(registry, tiny):
+    data = DataInfo(fields=frozenset({"label", "warped_exemplar"}), resolution=(64, 64), label_nc=4)
+    G = ganforge.build("generator", tiny["generator"], data).eval()
+    label = torch.zeros(1, 64, 64, dtype=torch.long)
+    with torch.no_grad():
+        a = G(Condition(label=label, warped_exemplar=torch.zeros(1, 3, 64, 64)))
+        b = G(Condition(label=label, warped_exemplar=torch.ones(1, 3, 64, 64)))
+    assert a.shape == (1, 3, 64, 64) and (a - b).abs().max() > 1e-4
+    with pytest.raises(ganforge.ConfigError, match="divisible by 32"):
+        ganforge.build("generator", tiny["generator"], data.model_copy(update={"resolution": (48, 48)}))
+
+
+def test_contextual_loss_is_low_for_the_same_features_and_higher_for_others():
+    torch.manual_seed(0)
+    x, y = torch.randn(2, 8, 5, 5), torch.randn(2, 8, 5, 5)
+    same, other = losses.contextual(x, x), losses.contextual(x, y)
+    assert same.shape == (2,) and (same < other).all()
+    assert same.abs().max() < 1e-4  # every feature finds itself: CX = 1
+
+
+def test_warp_mask_loss_ignores_classes_the_exemplar_lacks():
+    label = torch.tensor([[[0, 1], [2, 3]]])
+    exemplar_label = torch.tensor([[[0, 0], [1, 1]]])
+    perfect = torch.nn.functional.one_hot(label, 4).permute(0, 3, 1, 2).float()
+    assert losses.warp_mask(perfect, label, exemplar_label, None) < 1e-6
+    uniform = torch.full((1, 4, 2, 2), 0.25)
+    assert torch.isclose(losses.warp_mask(uniform, label, exemplar_label, None), torch.log(torch.tensor(4.0)), atol=1e-4)
+    assert losses.warp_mask(uniform, label, exemplar_label, ignore_index=0) < losses.warp_mask(
+        perfect.roll(1, 1), label, exemplar_label, None)
+
+
+def test_feature_matching_only_counts_self_exemplars():
+    fake, real = [torch.ones(2, 1, 2, 2)], [torch.zeros(2, 1, 2, 2)]
+    assert losses.feature_matching(fake, real, torch.tensor([0.0, 0.0]), weights=(1.0,)) == 0
+    both = losses.feature_matching(fake, real, torch.tensor([1.0, 1.0]), weights=(1.0,))
+    assert torch.isclose(both, torch.tensor(0.5), atol=1e-4)  # the official mean over batch of w_b = 1/2
+
+
+def test_pairing_mixes_other_exemplars_and_self_exemplars(data):
+    torch.manual_seed(0)
+    pairing = ExemplarPairing(ExemplarPairingParams(real_reference_probability=0.5), data)
+    image = torch.arange(64.0).view(64, 1, 1, 1).expand(64, 3, 2, 2)
+    label = torch.arange(64).view(64, 1, 1).expand(64, 2, 2)
+    exemplar, exemplar_label, self_ref = pairing.pair(image, label)
+    is_self = exemplar[:, 0, 0, 0] == image[:, 0, 0, 0]
+    assert torch.equal(is_self.float(), self_ref)
+    assert torch.equal(exemplar[~is_self, 0, 0, 0], image.roll(1, 0)[~is_self, 0, 0, 0])
+    assert torch.equal(exemplar_label[:, 0, 0], exemplar[:, 0, 0, 0].long())
+    assert 10 < int(self_ref.sum()) < 54
+    single = pairing.pair(image[:1], label[:1])
+    assert single[2].item() == 1.0

@@ -63,6 +63,7 @@ class SegmenterNet(nn.Module):
 
     def __init__(self, num_classes: int = len(STUFF) + len(THINGS), width: int = 12, resolution: int = 64):
         super().__init__()
+        self.arch = {"num_classes": num_classes, "width": width, "resolution": resolution}  # rebuilds it
         self.resolution = resolution  # the training height: `backbone_input` resizes to it
         w = width
         self.stem = conv_bn_relu(3, w)
@@ -100,6 +101,7 @@ class FeatureNet(nn.Module):
 
     def __init__(self, width: int = 16, feature_dim: int = 128, resolution: int = 64):
         super().__init__()
+        self.arch = {"width": width, "feature_dim": feature_dim, "resolution": resolution}  # rebuilds it
         self.resolution = resolution  # the training height: `backbone_input` resizes to it
         w = width
         self.features = nn.Sequential(

@@ -50,9 +50,9 @@ def weights_path(network: str, spec: str) -> Path | None:
     return path
 
 
-def save_backbone(path: Path, network: str, net: nn.Module, arch: dict[str, Any]) -> str:
-    """Write ``net`` (on CPU) atomically; return the file's sha256."""
-    payload = {"format": FORMAT, "network": network, "arch": dict(arch),
+def save_backbone(path: Path, network: str, net: nn.Module) -> str:
+    """Write ``net`` (its ``arch`` and weights, on CPU) atomically; return the file's sha256."""
+    payload = {"format": FORMAT, "network": network, "arch": dict(net.arch),
                "state_dict": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}}
     buffer = io.BytesIO()
     torch.save(payload, buffer)

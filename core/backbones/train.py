@@ -153,18 +153,14 @@ def train_backbones(out: str | Path, cfg: BackboneConfig | None = None,
     heldout = render_scenes(cfg.resolution, cfg.heldout_seed, cfg.heldout_scenes)
     timings = {"render_s": round(time.perf_counter() - t0, 1)}
     entries = {}
-    for network, fit, score, width in (("segmenter", train_segmenter, score_segmenter, cfg.segmenter_width),
-                                       ("features", train_features, score_features, cfg.features_width)):
+    for network, fit, score, steps in (("segmenter", train_segmenter, score_segmenter, cfg.segmenter_steps),
+                                       ("features", train_features, score_features, cfg.features_steps)):
         log(f"training the {network} network")
         t = time.perf_counter()
         net, final_loss = fit(train, cfg, log)
         timings[f"{network}_s"] = round(time.perf_counter() - t, 1)
-        arch = ({"num_classes": net.head.out_channels, "width": width} if network == "segmenter"
-                else {"width": width, "feature_dim": cfg.feature_dim})
-        arch["resolution"] = cfg.resolution
-        steps = cfg.segmenter_steps if network == "segmenter" else cfg.features_steps
-        digest = save_backbone(out / FILENAMES[network], network, net, arch)
-        entries[network] = {"file": FILENAMES[network], "sha256": digest, "arch": arch, "steps": steps,
+        digest = save_backbone(out / FILENAMES[network], network, net)
+        entries[network] = {"file": FILENAMES[network], "sha256": digest, "arch": net.arch, "steps": steps,
                             "final_train_loss": round(final_loss, 4), "heldout": score(net, heldout)}
         log(f"  held-out: {_summary(entries[network]['heldout'])}")
     timings["total_s"] = round(time.perf_counter() - t0, 1)

@@ -26,7 +26,7 @@ def trained(make_exp, config_tree, tmp_path):
 
 
 @pytest.mark.parametrize("terminal, enabled, shown", [(True, True, True), (False, True, False), (True, False, False)])
-def test_periodic_evaluation_bar(trained, make_exp, config_tree, tmp_path, monkeypatch, terminal, enabled, shown):
+def test_periodic_evaluation_bar(trained, tmp_path, monkeypatch, terminal, enabled, shown):
     exp, _ = trained
     trainer = Trainer(exp, tmp_path / f"again_{terminal}_{enabled}", show_progress=enabled)
     err = Terminal() if terminal else io.StringIO()

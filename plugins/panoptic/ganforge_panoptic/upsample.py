@@ -84,7 +84,8 @@ class PanopticUpsample(ganforge.Upsampler):
     def __init__(self, params: PanopticUpsampleParams, data: DataInfo, num_features: int):
         super().__init__(params, data, num_features)
         if params.kernel_size % 2 == 0:
-            raise ganforge.ConfigError(f"upsampler 'panoptic_upsample': kernel_size must be odd, got {params.kernel_size}")
+            raise ganforge.ConfigError(
+                f"upsampler 'panoptic_upsample': kernel_size must be odd, got {params.kernel_size}")
         self.encode = panoptic_conv(semantic.semantic_nc(data, params.use_instance), num_features, params.kernel_size,
                                     spectral=params.spectral_norm, init=params)
 

@@ -60,3 +60,12 @@ def test_requirements_and_errors(registry, tiny):
     with pytest.raises(ganforge.ConfigError, match="divisible by 2\\^5 = 32"):
         ganforge.build("generator", tiny, DataInfo(fields=frozenset({"label", "panoptic"}), resolution=(48, 40),
                                                    label_nc=3))
+
+
+def test_spades_generator_takes_the_upsampling_through_its_slot(registry, data, scene):
+    g = ganforge.build("generator", {"type": "spade", "ngf": 2, "norm": {"type": "spade", "nhidden": 8},
+                                     "upsample": "panoptic_upsample"}, data)
+    assert [type(u) for u in g.upsamplers.values()] == [PanopticUpsample] * 5
+    cond = scene(2, 32)
+    with torch.no_grad():
+        assert not torch.equal(g(cond), g(cond.replace(panoptic=cond["label"] + 1)))

@@ -18,7 +18,6 @@ from pydantic import Field, model_validator
 
 from ganforge.interfaces import Params
 
-
 from .images import Convention, inception_input
 from .inception import FEATURE_DIM, load_fid_inception
 
@@ -116,18 +115,17 @@ class SyntheticFeatures(FeatureExtractor):
 
     def __init__(self, weights: str, batch_size: int = 64):
         # imported here: ganforge.backbones builds on ganforge.metrics (images, segmentation scores)
-        from ganforge.backbones import INPUT_CONVENTION, load_backbone
+        from ganforge.backbones import INPUT_CONVENTION, backbone_input, load_backbone
 
         super().__init__(batch_size)
+        self._input = backbone_input
         self.net, self.weights_hash = load_backbone("features", weights)
         self.height = self.net.resolution
         self.dim = self.net.feature_dim
         self.key = f"synthetic_features:{self.weights_hash[:16]}:{INPUT_CONVENTION}_h{self.height}"
 
     def prepare(self, images: torch.Tensor) -> torch.Tensor:
-        from ganforge.backbones import backbone_input
-
-        return backbone_input(images, self.height)
+        return self._input(images, self.height)
 
     def outputs(self, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"pool": out["pool"], "logits_unbiased": out["pool"] @ self.net.heads["shape"].weight.T}

@@ -186,7 +186,8 @@ def build_enhancer(output_size: int, spec: dict | None = None, weights: str | os
         else:
             path = Path(weights)
             if not path.is_file():
-                raise ganforge.DataError(f"{path}: no such enhancer file (write one with `ganforge hidt train-enhancer`)")
+                raise ganforge.DataError(f"{path}: no such enhancer file "
+                                         "(write one with `ganforge hidt train-enhancer`)")
             saved = torch.load(path, map_location="cpu", weights_only=True)
             enhancer = ganforge.build("generator", saved["spec"], data).eval()
             enhancer.load_state_dict(saved["state"])
@@ -220,5 +221,5 @@ def folder_batches(paths: list[Path], size: int, batch_size: int, seed: int = 0)
         yield images[torch.randperm(len(images), generator=g)[:batch_size]]
 
 
-__all__ = ["Networks", "load_networks", "swap_grid", "random_styles", "synthetic_swap_scores", "enhance_4x", "enhancer_loss",
-           "train_enhancer", "build_enhancer", "hires_batches", "folder_batches", "FACTOR"]
+__all__ = ["Networks", "load_networks", "swap_grid", "random_styles", "synthetic_swap_scores", "enhance_4x",
+           "enhancer_loss", "train_enhancer", "build_enhancer", "hires_batches", "folder_batches", "FACTOR"]

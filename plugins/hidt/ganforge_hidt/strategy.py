@@ -62,7 +62,7 @@ def style_distribution_loss(styles: torch.Tensor) -> torch.Tensor:
 
 
 class HiDT(ganforge.Strategy):
-    """HiDT recipe: swap, cycle and random-style branches with content, style, segmentation and distribution losses; no domain labels."""
+    """HiDT recipe without domain labels: swap, cycle, random-style branches; content, style, segmentation, prior losses."""
 
     Params: ClassVar = HiDTParams
     networks = {"generator": "generator", "style_encoder": "encoder", "discriminator": "discriminator"}

@@ -6,7 +6,7 @@ import pytest
 
 from ganforge.testing import check_component
 
-from .helpers import TINY_D, TINY_E, TINY_G
+from .helpers import TINY_D, TINY_G
 
 CASES = [
     ("generator", "hidt", {k: v for k, v in TINY_G.items() if k != "type"} | {"seg_channels": 4}, {"D": 3}),

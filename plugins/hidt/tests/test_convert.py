@@ -35,7 +35,8 @@ def test_official_generator_outputs(tmp_path):
     assert image.sum().item() == pytest.approx(out["image_sum"], rel=1e-4)
     assert image.abs().sum().item() == pytest.approx(out["image_abs_sum"], rel=1e-4)
     seg = torch.tanh(seg)  # the release decodes its 3 segmentation channels with tanh
-    torch.testing.assert_close(seg[0, :, 10, 40:44].flatten(), torch.tensor(out["seg_tanh_slice"]), atol=1e-4, rtol=1e-3)
+    torch.testing.assert_close(seg[0, :, 10, 40:44].flatten(), torch.tensor(out["seg_tanh_slice"]),
+                               atol=1e-4, rtol=1e-3)
     assert seg.sum().item() == pytest.approx(out["seg_tanh_sum"], rel=1e-4)
 
 

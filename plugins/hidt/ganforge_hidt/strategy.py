@@ -62,7 +62,7 @@ def style_distribution_loss(styles: torch.Tensor) -> torch.Tensor:
 
 
 class HiDT(ganforge.Strategy):
-    """HiDT recipe without domain labels: swap, cycle, random-style branches; content, style, segmentation, prior losses."""
+    """HiDT recipe (no domain labels): swap, cycle and random-style branches; content, style, segmentation losses."""
 
     Params: ClassVar = HiDTParams
     networks = {"generator": "generator", "style_encoder": "encoder", "discriminator": "discriminator"}

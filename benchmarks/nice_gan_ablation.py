@@ -98,18 +98,17 @@ def train_arm(arm: str, seed: int, steps: int, n: int, folder: Path) -> dict[str
 
 
 def table(rows: list[dict[str, float]]) -> str:
-    lines = ["| arm | seed | steps | wall (s) | SWD ab | SWD ba | SWD (init) | PSNR ab | PSNR ba |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    keys = ("swd_ab", "swd_ba", "swd", "init_swd", "psnr_ab", "psnr_ba", "psnr")
+    lines = ["| arm | seed | steps | wall (s) | SWD ab | SWD ba | SWD | SWD at init | PSNR ab | PSNR ba | PSNR |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['arm']} | {r['seed']} | {r['steps']} | {r['wall_s']:.0f} | {r['swd_ab']:.1f} | "
-                     f"{r['swd_ba']:.1f} | {r['init_swd']:.1f} | {r['psnr_ab']:.2f} | {r['psnr_ba']:.2f} |")
+        lines.append(f"| {r['arm']} | {r['seed']} | {r['steps']} | {r['wall_s']:.0f} | "
+                     + " | ".join(f"{r[k]:.{1 if 'swd' in k else 2}f}" for k in keys) + " |")
     for arm in ARMS:
         mine = [r for r in rows if r["arm"] == arm]
         if len(mine) > 1:
-            lines.append(f"| {arm}, mean | | | | {statistics.mean(r['swd_ab'] for r in mine):.1f} | "
-                         f"{statistics.mean(r['swd_ba'] for r in mine):.1f} | | "
-                         f"{statistics.mean(r['psnr_ab'] for r in mine):.2f} | "
-                         f"{statistics.mean(r['psnr_ba'] for r in mine):.2f} |")
+            lines.append(f"| {arm}, mean | | | | " + " | ".join(
+                f"{statistics.mean(r[k] for r in mine):.{1 if 'swd' in k else 2}f}" for k in keys) + " |")
     return "\n".join(lines)
 
 

@@ -29,8 +29,9 @@ def test_recipe_trains_and_the_correspondence_learns(registry, tmp_path):
     expected = {"d_fake", "d_real", "g_gan", "g_feat", "g_fm", "g_perc", "g_context", "g_domain", "g_mask"}
     assert expected <= set(logs[-1])
     assert all(torch.isfinite(torch.tensor(step["g_loss"])) for step in logs)
-    first, last = window_means(logs, "g_domain", 4)  # the two adaptors meet in the shared space
-    assert last < first
+    # the correlation learns to warp the exemplar's labels onto the input's (about 6 -> 1 here)
+    first, last = window_means(logs, "g_mask", 4)
+    assert last < 0.5 * first
 
 
 def test_without_exemplars_the_config_check_names_the_pairing(registry):

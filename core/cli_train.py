@@ -17,7 +17,7 @@ from PIL import Image
 
 from . import registry as _registry
 from .condition import Condition
-from .config import Experiment, describe_data, from_dict, load_config, verify
+from .config import Experiment, describe_data, load_config, verify
 from .errors import ConfigError, DataError, GanforgeError
 from .report import save_grid
 
@@ -150,24 +150,14 @@ def demo_config() -> Path:
 
 # -- sample ------------------------------------------------------------------------------
 
-def _open_checkpoint(run_or_ckpt: str) -> tuple[Path, dict, Experiment]:
-    """(checkpoint path, its state, its config) for a run folder (latest checkpoint) or a file."""
-    from .trainer import latest_checkpoint, load_checkpoint
-
-    path = Path(run_or_ckpt)
-    ckpt_path = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt_path is None:
-        raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt_path)
-    return ckpt_path, state, from_dict(state["config"], f"{ckpt_path} (config)")
-
-
 def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
                    seed: int | None = None) -> Path:
     """Load a checkpoint and write a PNG grid: the recipe's samples for ``count`` scenes of
     the run's dataset (real images, then generated), or the generator's images for the
     label maps in ``labels``."""
-    ckpt_path, state, exp = _open_checkpoint(run_or_ckpt)
+    from .trainer.restore import open_checkpoint
+
+    ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
     seed = exp.train.seed + 1 if seed is None else seed
     if labels:  # the files hold label maps only: components needing more fail the check below
         data_info = describe_data(exp).model_copy(update={"fields": frozenset({"label"})})
@@ -200,34 +190,14 @@ def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, s
         return generate(models, kinds, cond)
 
 
-def _restore_run(exp: Experiment, info, state: dict):
-    """The run a checkpoint was saved from, in eval mode: networks built and rewired by
-    ``ganforge_setup`` as in training, then their weights and the EMA copies loaded."""
-    import copy
-
-    from .run import Run
-    from .trainer import assemble
-
-    parts = assemble(exp, info)
-    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook)
-    parts.pm.hook.ganforge_setup(run=run)
-    for role, sd in state["models"].items():
-        parts.models[role].load_state_dict(sd)
-    for role, sd in state["ema"].items():
-        run.ema[role] = copy.deepcopy(parts.models[role])
-        run.ema[role].load_state_dict(sd)
-    for module in [*parts.models.values(), *run.ema.values()]:
-        module.eval()
-    return run, parts
-
-
 def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
     """What the recipe shows for a batch (``ganforge_prepare_batch`` then
     ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
     run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""
     from .trainer.data import to_run_batch
+    from .trainer.restore import restore_networks
 
-    run, parts = _restore_run(exp, info, state)
+    run, parts = restore_networks(exp, info, state)
     batch = to_run_batch(raw, info, run.device, channels_last=False)
     torch.manual_seed(seed)
     with torch.no_grad():
@@ -247,20 +217,21 @@ def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | N
     and code as the run's periodic evaluation, so the numbers match metrics.jsonl.
     ``progress``: a bar over the batches on a terminal."""
     from .trainer.evaluation import metric_values
+    from .trainer.restore import restore
 
-    ckpt_path, state, exp = _open_checkpoint(run_or_ckpt)
+    restored = restore(run_or_ckpt)
+    exp, info, run, dataset = restored.config, restored.info, restored.run, restored.dataset
     specs = list(metrics) or list(exp.eval.metrics)
     if not specs:
-        raise ConfigError(f"{ckpt_path}: no metrics: pass --metrics (e.g. psnr,ssim) or configure eval.metrics")
-    dataset = _registry.build("dataset", exp.data, path="data")
-    info = verify(exp, dataset.info(), source=f"{ckpt_path} (config)")
-    run, parts = _restore_run(exp, info, state)
+        raise ConfigError(f"{restored.checkpoint}: no metrics: pass --metrics (e.g. psnr,ssim) or configure "
+                          "eval.metrics")
     built = [_registry.build("metric", m, info, path=f"--metrics.{i}") for i, m in enumerate(specs)]
     loader = torch.utils.data.DataLoader(dataset, batch_size=exp.train.batch_size, shuffle=False,
                                          generator=torch.Generator().manual_seed(exp.train.seed))
     torch.manual_seed(exp.train.seed)
     with torch.no_grad():
-        return metric_values(run, parts.kinds, built, loader, info, batches or exp.eval.batches, progress=progress)
+        return metric_values(run, restored.parts.kinds, built, loader, info, batches or exp.eval.batches,
+                             progress=progress)
 
 
 def _dataset_batch(exp: Experiment, count: int, seed: int):

@@ -3,6 +3,7 @@
 ``train(exp, run_dir)`` builds what a config describes and trains it; the recipe
 (a Strategy) computes the losses, the trainer owns the rest (optimisers, schedules,
 precision, EMA, R1, data parallelism, checkpoints, NaN guard, logs, samples, report).
+``restore(run_or_ckpt)`` reopens a trained run for applications and evaluation.
 """
 
 from .assemble import assemble, build_networks, generate, parameter_counts
@@ -10,6 +11,8 @@ from .checkpoint import latest_checkpoint, list_checkpoints
 from .checkpoint import load as load_checkpoint
 from .guard import NonFiniteLoss
 from .loop import Trainer, train
+from .restore import Restored, open_checkpoint, restore, restore_networks
 
 __all__ = ["train", "Trainer", "NonFiniteLoss", "assemble", "build_networks", "generate", "parameter_counts",
-           "latest_checkpoint", "list_checkpoints", "load_checkpoint"]
+           "latest_checkpoint", "list_checkpoints", "load_checkpoint", "Restored", "open_checkpoint", "restore",
+           "restore_networks"]

@@ -1,0 +1,95 @@
+"""Reopen a trained run from its checkpoint, for applications, sampling and evaluation.
+
+Every paper's applications (SEAN's style transfer, SMIS's class resampling, StarGAN v2's
+reference-guided synthesis ...) start the same way: find the checkpoint, rebuild the
+networks the config describes, let the recipes rewire them (``ganforge_setup``, e.g.
+NICE-GAN's reused encoders), load the weights and the EMA copies. `restore` does that
+once, so a plugin's CLI only adds what is its own.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from .. import registry as _registry
+from ..config import Experiment, from_dict, verify
+from ..errors import GanforgeError
+from ..interfaces import DataInfo
+from ..run import Run
+from .assemble import Parts, assemble
+from .checkpoint import latest_checkpoint
+from .checkpoint import load as load_checkpoint
+
+
+def open_checkpoint(run_or_ckpt: str | os.PathLike) -> tuple[Path, dict[str, Any], Experiment]:
+    """(checkpoint path, its state, its config) for a run folder (latest checkpoint) or a file."""
+    path = Path(run_or_ckpt)
+    ckpt_path = latest_checkpoint(path) if path.is_dir() else path
+    if ckpt_path is None:
+        raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
+    state = load_checkpoint(ckpt_path)
+    return ckpt_path, state, from_dict(state["config"], f"{ckpt_path} (config)")
+
+
+@dataclass
+class Restored:
+    """A run rebuilt from a checkpoint, in eval mode.
+
+    ``run.models`` hold the trained weights, ``run.ema`` the EMA copies (use `network` to
+    get the one applications should use); ``parts`` has the recipe's hooks (``parts.pm``)
+    and the roles' kinds; ``dataset`` is the run's dataset, built from its config."""
+
+    checkpoint: Path
+    state: dict[str, Any]
+    config: Experiment
+    info: DataInfo
+    run: Run
+    parts: Parts
+    dataset: Any
+
+    @property
+    def step(self) -> int:
+        return int(self.state["step"])
+
+    @property
+    def run_dir(self) -> Path:
+        return self.checkpoint.parent.parent
+
+    def network(self, role: str) -> nn.Module:
+        """The EMA copy of ``role`` when the run kept one, else the trained network."""
+        if role not in self.run.models:
+            raise GanforgeError(f"{self.checkpoint}: the run has no network {role!r}; it has "
+                                f"{', '.join(self.run.models)}")
+        return self.run.ema.get(role, self.run.models[role])
+
+
+def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any]) -> tuple[Run, Parts]:
+    """The networks of ``exp`` built against ``info``, rewired by ``ganforge_setup`` as in
+    training, with the weights and EMA copies of ``state``; all in eval mode."""
+    parts = assemble(exp, info)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook)
+    parts.pm.hook.ganforge_setup(run=run)
+    for role, weights in state["models"].items():
+        parts.models[role].load_state_dict(weights)
+    for role, weights in state["ema"].items():
+        run.ema[role] = copy.deepcopy(parts.models[role])
+        run.ema[role].load_state_dict(weights)
+    for module in [*parts.models.values(), *run.ema.values()]:
+        module.eval()
+    return run, parts
+
+
+def restore(run_or_ckpt: str | os.PathLike) -> Restored:
+    """Reopen a run folder (its latest checkpoint) or a checkpoint file with its dataset."""
+    ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
+    source = f"{ckpt_path} (config)"
+    dataset = _registry.build("dataset", exp.data, path="data")
+    info = verify(exp, dataset.info(), source=source)
+    run, parts = restore_networks(exp, info, state)
+    return Restored(ckpt_path, state, exp, info, run, parts, dataset)

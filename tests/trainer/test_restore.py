@@ -1,0 +1,35 @@
+"""ganforge.trainer.restore: a run reopened from its checkpoint equals the run that saved it."""
+
+import pytest
+import torch
+
+from ganforge import GanforgeError
+from ganforge.config import from_dict
+from ganforge.trainer import Trainer, restore
+
+
+def test_restore_gives_back_the_trained_weights_and_ema_in_eval_mode(registry, config_tree, tmp_path):
+    config_tree["train"]["ema"] = {"enabled": True, "beta": 0.5, "roles": ["generator"]}
+    trainer = Trainer(from_dict(config_tree), tmp_path / "run", show_progress=False)
+    trainer.fit()
+    restored = restore(tmp_path / "run")
+    assert restored.step == 6 and restored.run_dir == tmp_path / "run"
+    assert restored.checkpoint.name.endswith(".pt")
+    for role, net in trainer.networks.items():
+        for name, value in net.state_dict().items():
+            assert torch.equal(restored.run.models[role].state_dict()[name], value), (role, name)
+    ema = restored.network("generator")
+    assert ema is restored.run.ema["generator"] and not ema.training
+    for name, value in trainer.ema["generator"].shadow.state_dict().items():
+        assert torch.equal(ema.state_dict()[name], value)
+    assert restored.network("discriminator") is restored.run.models["discriminator"]
+    assert len(restored.dataset) == config_tree["data"]["size"]
+
+
+def test_restore_errors_name_the_folder_and_the_role(registry, config_tree, tmp_path):
+    (tmp_path / "empty" / "checkpoints").mkdir(parents=True)
+    with pytest.raises(GanforgeError, match="empty: no checkpoints in"):
+        restore(tmp_path / "empty")
+    Trainer(from_dict(config_tree), tmp_path / "run", show_progress=False).fit()
+    with pytest.raises(GanforgeError, match="the run has no network 'encoder'; it has generator, discriminator"):
+        restore(tmp_path / "run").network("encoder")

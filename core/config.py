@@ -151,21 +151,32 @@ def parse_override(item: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(tree: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
-    """A copy of ``tree`` with every ``a.b=c`` applied; intermediate mappings are created."""
+    """A copy of ``tree`` with every ``a.b=c`` applied; intermediate mappings are created
+    and list items are addressed by index (``strategies.0.pseudo_labels=false``)."""
     out = copy.deepcopy(tree)
     for item in overrides:
         parts, value = parse_override(item)
-        node = out
-        for i, part in enumerate(parts[:-1]):
-            nxt = node.get(part)
+        node: Any = out
+        for i, part in enumerate(parts):
+            where = ".".join(parts[:i + 1])
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ConfigError(f"--set {item!r}: {'.'.join(parts[:i]) or 'the config'} is a list of "
+                                      f"{len(node)}; {part!r} is not an index into it")
+                part = int(part)
+            elif not isinstance(node, dict):
+                raise ConfigError(f"--set {item!r}: {'.'.join(parts[:i])} is {node!r}, not a mapping or list")
+            if i == len(parts) - 1:
+                node[part] = value
+                break
+            nxt = node[part] if isinstance(node, list) else node.get(part)
             if nxt is None:
                 nxt = node[part] = {}
             if isinstance(nxt, str):  # a component given by name: {type: name}
                 nxt = node[part] = {"type": nxt}
-            if not isinstance(nxt, dict):
-                raise ConfigError(f"--set {item!r}: {'.'.join(parts[:i + 1])} is {nxt!r}, not a mapping")
+            if not isinstance(nxt, (dict, list)):
+                raise ConfigError(f"--set {item!r}: {where} is {nxt!r}, not a mapping or list")
             node = nxt
-        node[parts[-1]] = value
     return out
 
 

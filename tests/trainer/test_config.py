@@ -23,6 +23,17 @@ def test_overrides_parse_as_yaml_scalars(config_tree):
         apply_overrides(config_tree, ["train.steps.x=1"])
 
 
+def test_overrides_index_into_lists():
+    tree = {"strategies": [{"type": "a"}, "b"], "eval": {"metrics": ["psnr", "ssim"]}}
+    out = apply_overrides(tree, ["strategies.0.pseudo_labels=false", "strategies.1.k=2", "eval.metrics.1=swd"])
+    assert out == {"strategies": [{"type": "a", "pseudo_labels": False}, {"type": "b", "k": 2}],
+                   "eval": {"metrics": ["psnr", "swd"]}}
+    with pytest.raises(ConfigError, match="strategies is a list of 2; '2' is not an index into it"):
+        apply_overrides(tree, ["strategies.2.k=1"])
+    with pytest.raises(ConfigError, match="eval.metrics is a list of 2; 'first' is not an index"):
+        apply_overrides(tree, ["eval.metrics.first=fid"])
+
+
 def test_load_config_applies_overrides_and_round_trips(registry, write_config, config_tree, tmp_path):
     path = write_config(config_tree)
     exp = load_config(path, ["train.steps=9", "train.r1.gamma=1.5"])

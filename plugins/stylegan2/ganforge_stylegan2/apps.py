@@ -1,0 +1,113 @@
+"""The paper's applications on a trained or imported generator: uncurated samples from
+seeds with the truncation trick (Fig. 1, appendix figures at psi = 0.5 / 0.7 / 1), and the
+style-mixing grid (StyleGAN Fig. 3, appendix of StyleGAN2): coarse layers from the row
+sources, the rest from the column sources."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import torch
+import yaml
+from torch import nn
+
+import ganforge
+from ganforge import DataInfo
+
+from .convert import import_official, load_official
+from .discriminator import StyleGAN2Discriminator, StyleGAN2DiscriminatorParams
+from .generator import StyleGAN2Generator, StyleGAN2GeneratorParams, style_mix
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+def load_generator(path: str | os.PathLike) -> StyleGAN2Generator:
+    """The averaged generator (G_ema when the checkpoint has one) of a ganforge run
+    folder (its latest checkpoint), a ganforge checkpoint, or a `convert` output."""
+    from ganforge.config import describe_data, from_dict
+    from ganforge.trainer import latest_checkpoint, load_checkpoint
+
+    path = Path(path)
+    ckpt = latest_checkpoint(path) if path.is_dir() else path
+    if ckpt is None:
+        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
+    state = load_checkpoint(ckpt)
+    if "data_info" in state:  # written by `ganforge stylegan2 convert`: no dataset to describe
+        data, spec = DataInfo.model_validate(state["data_info"]), state["config"]["models"]["generator"]
+    else:
+        exp = from_dict(state["config"], f"{ckpt} (config)")
+        data, spec = describe_data(exp), exp.models["generator"]
+    G = ganforge.build("generator", spec, data, path="models.generator", check=False)
+    if not isinstance(G, StyleGAN2Generator):
+        raise ganforge.ConfigError(f"{ckpt}: models.generator is {type(G).__name__}, not a StyleGAN2 generator")
+    G.load_state_dict(state["ema"].get("generator", state["models"]["generator"]))
+    return G.eval()
+
+
+def seed_latents(seeds: Sequence[int], z_dim: int) -> torch.Tensor:
+    """One z per seed, the same z for a seed whatever the other seeds (as the official tools)."""
+    return torch.stack([torch.randn(z_dim, generator=torch.Generator().manual_seed(s)) for s in seeds])
+
+
+@torch.no_grad()
+def generate(G: StyleGAN2Generator, seeds: Sequence[int], truncation_psi: float,
+             noise_seed: int = 0) -> torch.Tensor:
+    """Images of the seeds' latents, truncated by psi, in [-1, 1]."""
+    torch.manual_seed(noise_seed)
+    w = G.mapping(seed_latents(seeds, G.z_dim), truncation_psi)
+    return G.synthesis(w[:, None].expand(-1, G.num_ws, -1)).clamp(-1, 1)
+
+
+@torch.no_grad()
+def style_mix_grid(G: StyleGAN2Generator, row_seeds: Sequence[int], col_seeds: Sequence[int], cutoff: int,
+                   truncation_psi: float, noise_seed: int = 0) -> torch.Tensor:
+    """A (1 + rows) x (1 + cols) grid: the first row the column sources, the first column the
+    row sources, cell (i, j) the row source's w for layers < cutoff and the column source's
+    for the rest (the same noise everywhere)."""
+    if not 0 < cutoff < G.num_ws:
+        raise ganforge.ConfigError(f"--cutoff {cutoff}: must lie in [1, {G.num_ws - 1}] ({G.num_ws} style inputs)")
+    torch.manual_seed(noise_seed)
+    noise = [torch.randn(1, *s) for s in G.noise_shapes()]
+    w_rows = G.mapping(seed_latents(row_seeds, G.z_dim), truncation_psi)[:, None].expand(-1, G.num_ws, -1)
+    w_cols = G.mapping(seed_latents(col_seeds, G.z_dim), truncation_psi)[:, None].expand(-1, G.num_ws, -1)
+
+    def render(ws: torch.Tensor) -> torch.Tensor:
+        return G.synthesis(ws, [n.expand(ws.shape[0], -1, -1, -1) for n in noise]).clamp(-1, 1)
+
+    blank = torch.ones(1, G.data.image_channels, *G.data.resolution)
+    rows = [torch.cat([blank, render(w_cols)])]
+    for w in w_rows:
+        mixed = style_mix(w[None].expand(len(col_seeds), -1, -1), w_cols, cutoff)
+        rows.append(torch.cat([render(w[None]), render(mixed)]))
+    return torch.cat(rows)
+
+
+def convert(official_path: str | os.PathLike, out: str | os.PathLike, resolution: int,
+            channel_multiplier: int = 2, z_dim: int = 512, mapping_layers: int = 8) -> Path:
+    """A rosinality checkpoint as a ganforge checkpoint the commands (and Image2StyleGAN++)
+    load: config-f settings of ffhq_256.yaml at ``resolution``."""
+    from ganforge.trainer.checkpoint import save
+
+    state = load_official(official_path)
+    models = yaml.safe_load((CONFIGS / "ffhq_256.yaml").read_text())["models"]
+    models["generator"].update(z_dim=z_dim, w_dim=z_dim, mapping_layers=mapping_layers,
+                               channel_base=16384 * channel_multiplier)
+    models["discriminator"].update(channel_base=16384 * channel_multiplier)
+    data = DataInfo(fields=frozenset(), resolution=(resolution, resolution))
+
+    def make_generator() -> nn.Module:
+        return StyleGAN2Generator(StyleGAN2GeneratorParams.model_validate(
+            {k: v for k, v in models["generator"].items() if k != "type"}), data)
+
+    D = StyleGAN2Discriminator(StyleGAN2DiscriminatorParams.model_validate(
+        {k: v for k, v in models["discriminator"].items() if k != "type"}), data)
+    nets = import_official(state, make_generator, D)
+    trained = {role: sd for role, sd in (("generator", nets.get("generator", nets["ema"])),
+                                         ("discriminator", nets.get("discriminator"))) if sd is not None}
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save(path, {"config": {"models": models}, "data_info": data.model_dump(mode="json"), "step": 0,
+                "models": trained, "ema": {"generator": nets["ema"]}, "source": str(official_path)})
+    return path

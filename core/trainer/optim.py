@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from ganforge.config import Adam, Experiment, Schedule
+from ganforge.config import Adam, Experiment, RMSprop, Schedule
 from ganforge.run import Run
 
 
@@ -40,12 +40,17 @@ def param_groups(run: Run, recipe_optimizers: dict[str, tuple[str, ...]]) -> dic
 
 
 def make_optimizers(run: Run, exp: Experiment, recipe_optimizers: dict[str, tuple[str, ...]]) -> dict[str, torch.optim.Optimizer]:
-    """Adam per optimiser with the config's settings (defaults when not configured)."""
+    """One optimiser per recipe optimiser with the config's settings (Adam's defaults when
+    not configured)."""
     optims = {}
     for name, groups in param_groups(run, recipe_optimizers).items():
         cfg = exp.optim.get(name, Adam())
-        optims[name] = torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps,
-                                        weight_decay=cfg.weight_decay)
+        if isinstance(cfg, RMSprop):
+            optims[name] = torch.optim.RMSprop(groups, lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps,
+                                               weight_decay=cfg.weight_decay, momentum=cfg.momentum)
+        else:
+            optims[name] = torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps,
+                                            weight_decay=cfg.weight_decay)
         for g in optims[name].param_groups:
             g.setdefault("base_lr", g["lr"])
     return optims

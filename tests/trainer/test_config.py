@@ -148,3 +148,20 @@ def test_config_plugins_are_loaded_relative_to_the_config(write_config, config_t
         config_tree["plugins"] = ["missing_plugin.py"]
         with pytest.raises(ConfigError, match=r"plugins: .*missing_plugin.py failed: FileNotFoundError"):
             load_config(write_config(config_tree, "other.yaml"))
+
+
+def test_optimiser_type_rmsprop_is_built_with_its_settings(registry, config_tree, tmp_path):
+    from ganforge.config import from_dict
+    from ganforge.trainer import Trainer
+
+    config_tree["optim"]["discriminator"] = {"type": "rmsprop", "lr": 1e-4, "weight_decay": 1e-4}
+    trainer = Trainer(from_dict(config_tree), tmp_path / "run", show_progress=False)
+    d, g = trainer.optimizers["discriminator"], trainer.optimizers["generator"]
+    assert type(d).__name__ == "RMSprop" and type(g).__name__ == "Adam"
+    assert d.defaults["lr"] == 1e-4 and d.defaults["weight_decay"] == 1e-4 and d.defaults["alpha"] == 0.99
+    config_tree["optim"]["discriminator"] = {"type": "rmsprop", "betas": [0.0, 0.9]}
+    with pytest.raises(ConfigError, match="optim.discriminator.betas: unknown key"):
+        from_dict(config_tree)
+    config_tree["optim"]["discriminator"] = {"type": "sgd"}
+    with pytest.raises(ConfigError, match="'sgd' .* does not match any of the expected tags: 'adam', 'rmsprop'"):
+        from_dict(config_tree)

@@ -60,8 +60,8 @@ class AttentiveNorm(ganforge.Normalizer):
         self.key = nn.Conv2d(c, ck, 1)
         self.query = nn.Conv2d(c, ck, 1)
         self.value = nn.Conv2d(c, c, 1)
-        # W: the n semantic-entity filters (TF: mask_filters ~ N(0, 1), no bias)
-        self.entity_filters = nn.Parameter(torch.randn(params.n, c))
+        # W: the n semantic-entity filters; orthogonal rows (TF: N(0, 1)) so the regularizer starts at 0
+        self.entity_filters = nn.Parameter(nn.init.orthogonal_(torch.empty(params.n, c)))
         self.alpha = nn.Parameter(torch.full((params.n,), params.alpha_init))
         self.rho = nn.Parameter(torch.zeros(()))
         self.then = (ganforge.build("normalizer", params.then, data, path="normalizer.then", check=False,

@@ -1,0 +1,5 @@
+import click
+
+
+def add_commands(group: click.Group) -> None:
+    pass

@@ -281,6 +281,7 @@ class Trainer:
             "config": self.exp.model_dump(mode="json"),
             "models": {r: m.state_dict() for r, m in self.networks.items()},
             "ema": {r: e.shadow.state_dict() for r, e in self.ema.items()},
+            "strategies": [s.state_dict() for s in self.strategies],
             "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
             "scalers": {p: s.state_dict() for p, s in self.scalers.items()},
             "data": {"epoch": self.batches.position.epoch, "batch": self.batches.position.batch},
@@ -307,6 +308,8 @@ class Trainer:
         for role, sd in state["ema"].items():
             if role in self.ema:
                 self.ema[role].shadow.load_state_dict(sd)
+        for strategy, sd in zip(self.strategies, state.get("strategies", [])):
+            strategy.load_state_dict(sd)
         for name, sd in state["optimizers"].items():
             self.optimizers[name].load_state_dict(sd)
         for phase in PHASES:

@@ -95,6 +95,21 @@ def test_resume_in_process_is_bit_identical(make_exp, tmp_path):
     assert all(torch.equal(full[k], resumed[k]) for k in full)
 
 
+def test_extra_strategies_state_resumes_exactly(make_exp, tmp_path, config_tree):
+    config_tree["strategies"] = ["count_steps"]
+    full = Trainer(make_exp(config_tree, steps=6), tmp_path / "full", show_progress=False)
+    full.fit()
+    Trainer(make_exp(config_tree, steps=3), tmp_path / "part", show_progress=False).fit()
+    resumed = Trainer(make_exp(config_tree, steps=6), tmp_path / "part", resume=True, show_progress=False)
+    assert int(resumed.strategies[1].steps_seen) == 3
+    resumed.fit()
+    a, b = full.strategies[1], resumed.strategies[1]
+    assert int(b.steps_seen) == 6
+    assert torch.equal(a.estimate, b.estimate) and a.estimate != 0
+    assert torch.equal(a.optimizer.state_dict()["state"][0]["exp_avg_sq"],
+                       b.optimizer.state_dict()["state"][0]["exp_avg_sq"])
+
+
 def test_bf16_autocast_on_cpu_and_fp16_refused(make_exp, tmp_path):
     trainer = Trainer(make_exp(steps=2, precision="bf16"), tmp_path / "bf16", show_progress=False)
     assert trainer.run.amp_dtype == torch.bfloat16

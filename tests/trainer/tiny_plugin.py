@@ -159,6 +159,31 @@ class TinyRecipe(ganforge.Strategy):
         return torch.cat([batch["image"], fake.float()])
 
 
+class CountSteps(ganforge.Strategy):
+    """An extra strategy with state of its own: a buffer, a parameter trained by its own
+    optimiser, and that optimiser's state (as ``extra_state``), all of which a resumed
+    run must get back."""
+
+    def __init__(self, params, data):
+        super().__init__(params, data)
+        self.register_buffer("steps_seen", torch.zeros((), dtype=torch.long))
+        self.estimate = nn.Parameter(torch.zeros(()))
+        self.optimizer = torch.optim.Adam([self.estimate], lr=0.1)
+
+    @ganforge.hookimpl
+    def ganforge_after_step(self, run, step, logs):
+        self.steps_seen += 1
+        self.optimizer.zero_grad()
+        ((self.estimate - logs["l1"]) ** 2).backward()  # tracks the l1 log
+        self.optimizer.step()
+
+    def get_extra_state(self):
+        return self.optimizer.state_dict()
+
+    def set_extra_state(self, state):
+        self.optimizer.load_state_dict(state)
+
+
 class TinyL1(ganforge.Metric):
     """Mean absolute error between generated and real images."""
 
@@ -185,3 +210,4 @@ def ganforge_register(register):
     register("encoder", "tiny_enc", TinyEncoder)
     register("discriminator", "tiny_disc", TinyDiscriminator)
     register("strategy", "tiny_recipe", TinyRecipe)
+    register("strategy", "count_steps", CountSteps)

@@ -240,11 +240,13 @@ class Trainer:
                     m.train(mode)
 
     def _sample(self) -> None:
-        """Write samples/step_XXXXXXXX.png from the fixed batch (rank 0 only)."""
+        """Write samples/step_XXXXXXXX.png from the fixed batch (rank 0 only), prepared by
+        the strategies as training, evaluation and ``ganforge sample`` prepare theirs."""
         if not self.world.is_main:
             return
-        run, batch = self.run, self.sample_batch
+        run, batch = self.run, dict(self.sample_batch)  # prepare_batch edits in place; the fixed batch stays
         with self._inference():
+            self.pm.hook.ganforge_prepare_batch(run=run, batch=batch)
             images = self.pm.hook.ganforge_sample(run=run, batch=batch)
             if images is None:
                 with run.autocast():

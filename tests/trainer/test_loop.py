@@ -110,6 +110,15 @@ def test_extra_strategies_state_resumes_exactly(make_exp, tmp_path, config_tree)
                        b.optimizer.state_dict()["state"][0]["exp_avg_sq"])
 
 
+def test_sample_grids_see_batches_prepared_as_in_training(make_exp, tmp_path, config_tree):
+    config_tree["strategies"] = ["count_steps"]
+    trainer = Trainer(make_exp(config_tree, steps=6, sample_every=3), tmp_path / "run", show_progress=False)
+    trainer.fit()
+    assert len(list((tmp_path / "run" / "samples").glob("step_*.png"))) == 3  # steps 0, 3 and 6
+    assert trainer.strategies[1].prepared == 6 + 3
+    assert "prepared" not in trainer.sample_batch  # the fixed batch is prepared afresh each time
+
+
 def test_bf16_autocast_on_cpu_and_fp16_refused(make_exp, tmp_path):
     trainer = Trainer(make_exp(steps=2, precision="bf16"), tmp_path / "bf16", show_progress=False)
     assert trainer.run.amp_dtype == torch.bfloat16

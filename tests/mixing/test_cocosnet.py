@@ -20,7 +20,7 @@ from ganforge.testing import short_run, window_means
 CONFIG = {
     "data": {"type": "synthetic", "resolution": 64, "fields": ["label"], "length": 64, "num_domains": 1},
     "models": {
-        "generator": {"type": "spade", "ngf": 8,
+        "generator": {"type": "spade", "ngf": 4,
                       "norm": {"type": "cocosnet_spade", "nhidden": 8, "inputs": ["warped_exemplar", "label"]}},
         "encoder": {"type": "cocosnet_correspondence", "ngf": 4, "match_channels": 8},
         "discriminator": {"type": "multiscale_patch", "ndf": 8, "n_layers": 2, "num_D": 1},

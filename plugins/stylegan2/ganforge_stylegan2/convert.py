@@ -98,7 +98,7 @@ def convert_state_dict(official: Mapping[str, torch.Tensor], net: nn.Module, rul
             raise DataError(f"{what}: unexpected key {key!r} (not rosinality's StyleGAN2 layout for this network)")
         if value.numel() != ours[target].numel():
             raise DataError(f"{what}: {key} has shape {tuple(value.shape)}, the network expects "
-                            f"{tuple(ours[target].shape)} for {target}; wrong resolution or channel multiplier?")
+                            f"{tuple(ours[target].shape)} for {target}; wrong --resolution, --channel-multiplier or --latent-dim?")
         out[target] = value.reshape(ours[target].shape).to(ours[target].dtype)
     missing = sorted(set(ours) - set(out) - {"mapping_network.w_avg"})
     if missing:

@@ -77,7 +77,7 @@ class VGG16Pyramid(ganforge.Encoder):
             random_init_(self)
         else:
             self._load(params.weights, params.path or "hub")
-        self.requires_grad_(False)
+        self.requires_grad_(False).train(False)  # dropout off from the start
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
         # where each level ends in `features`: the index after each stage's max-pool

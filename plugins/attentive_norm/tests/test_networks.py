@@ -83,10 +83,10 @@ def test_bad_resolutions_are_named(an, kind, name, resolution, match):
 
 def test_biggan_needs_classes(an):
     with pytest.raises(ganforge.ConfigError, match=r"'an_biggan'.*no classes for condition field 'class_label'"):
-        ganforge.build("generator", {"type": "an_biggan", "ch": 2},
+        ganforge.build("generator", {"type": "an_biggan", "ch": 2, "an_resolutions": [16]},
                        DataInfo(fields=frozenset({"class_label"}), resolution=(32, 32)))
-    with pytest.raises(ganforge.ConfigError, match="an_resolutions \\[8\\]"):
-        ganforge.build("generator", {"type": "an_biggan", "ch": 2, "an_resolutions": [8]},
+    with pytest.raises(ganforge.ConfigError, match=r"an_resolutions \[64\] are no block outputs at 32 px \(choose from \[8, 16, 32\]\)"):
+        ganforge.build("generator", {"type": "an_biggan", "ch": 2, "an_resolutions": [64]},
                        DataInfo(fields=frozenset({"class_label"}), resolution=(32, 32), num_classes=2))
 
 

@@ -1,7 +1,7 @@
 """NICE-GAN's discriminator reuse (plugins/nice_gan, strategy ``discriminator_reuse``) with
 a second recipe: a lab's CycleGAN-style recipe (registered by a test-local plugin) whose
-generators own an encoder and read StarGAN v2's ``source`` field (plugins/stargan_v2),
-judged by NICE-GAN's discriminators. The reuse makes each generator encode with its
+generators own an encoder and read the ``source`` field StarGAN v2 translates from, judged
+by NICE-GAN's discriminators, with StarGAN v2's plugin installed alongside. The reuse makes each generator encode with its
 source domain discriminator's early layers, trained decoupled; the run trains with the
 real trainer. (The strategy's unit tests with such a recipe are NICE-GAN's own:
 plugins/nice_gan/tests/test_mixing.py.)"""

@@ -56,7 +56,9 @@ class StyleGAN2Generator(ganforge.Generator):
     """StyleGAN2 config-f generator: mapping network, modulated/demodulated convolutions, noise inputs, skip outputs."""
 
     Params: ClassVar = StyleGAN2GeneratorParams
-    requires: ClassVar = frozenset()
+    # z is drawn here when the condition has none; declared so that a run checks that
+    # something (the stylegan2 recipe) provides it
+    requires: ClassVar = frozenset({"z"})
 
     def __init__(self, params: StyleGAN2GeneratorParams, data: DataInfo):
         super().__init__(params, data)

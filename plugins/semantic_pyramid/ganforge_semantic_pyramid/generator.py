@@ -88,7 +88,10 @@ class SemanticPyramidGenerator(ganforge.Generator):
         return [f * m for f, m in zip(levels, masks)]
 
     def forward(self, cond: Condition) -> torch.Tensor:
-        fed = self.features(cond)
+        return self.synthesize(self.features(cond), cond)
+
+    def synthesize(self, fed: list[torch.Tensor], cond: Condition) -> torch.Tensor:
+        """The image from already masked features (re-labelling edits fc8 before this)."""
         b = fed[0].shape[0]
         z = cond["z"] if "z" in cond else torch.randn(b, self.params.z_dim, device=fed[0].device)
         if z.shape[-1] != self.params.z_dim:

@@ -50,6 +50,7 @@ BUILTIN_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("style", "none", "float", "B,D", "one global style code per sample"),
     FieldSpec("region_style", "none", "float", "B,K,D", "one style code per semantic class (SEAN's style matrix)"),
     FieldSpec("exemplar", "bilinear", "float", "B,3,H,W", "reference image in [-1, 1]"),
+    FieldSpec("source", "bilinear", "float", "B,3,H,W", "image to translate, in [-1, 1]"),
     FieldSpec("exemplar_label", "nearest", "long", "B,H,W", "label map of the exemplar"),
     FieldSpec("domain", "none", "long", "B", "domain index (global look, translation target)"),
     FieldSpec("class_label", "none", "long", "B", "object category (class-conditional and few-shot papers)"),

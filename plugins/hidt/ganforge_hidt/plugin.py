@@ -16,8 +16,6 @@ from .style_encoder import HiDTStyleEncoder
 GANFORGE_API = "1.0"
 
 FIELDS = (
-    # the same definition as StarGAN v2's, so that both plugins load together
-    ganforge.FieldSpec("source", "bilinear", "float", "B,3,H,W", "image to translate, in [-1, 1]"),
     ganforge.FieldSpec("subimages", "bilinear", "float", "B,48,H,W",
                        "HiDT enhancement input: 16 shifted translated sub-images, realigned, stacked on channels"),
 )

@@ -13,8 +13,6 @@ from .strategy import SEMIT
 
 GANFORGE_API = "1.0"
 
-# the image to translate; the same definition as StarGAN v2's, so both plugins may register it
-FIELDS = (ganforge.FieldSpec("source", "bilinear", "float", "B,3,H,W", "image to translate, in [-1, 1]"),)
 COMPONENTS = (
     ("generator", "semit", SEMITGenerator),
     ("discriminator", "semit", SEMITDiscriminator),
@@ -26,8 +24,6 @@ COMPONENTS = (
 
 @ganforge.hookimpl
 def ganforge_register(register) -> None:
-    for spec in FIELDS:
-        register.condition_field(spec)
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
 

@@ -18,7 +18,6 @@ GANFORGE_API = "1.0"
 
 ADAIN_PAPER = "arXiv:1703.06868"
 FIELDS = (
-    ganforge.FieldSpec("source", "bilinear", "float", "B,3,H,W", "image to translate, in [-1, 1]"),
     ganforge.FieldSpec("face_mask", "bilinear", "float", "B,2,H,W",
                        "StarGAN v2 face masks in [0, 1]: whole face, and face without jaw line, eyebrows and mouth"),
 )

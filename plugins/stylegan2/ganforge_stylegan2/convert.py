@@ -116,7 +116,9 @@ def load_official(path: str | Path) -> dict:
         with torch.serialization.safe_globals([argparse.Namespace]):
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling problem is a bad file
-        raise DataError(f"{path}: not a loadable state_dict checkpoint ({type(exc).__name__}: {exc}); "
+        refused = re.search(r"Unsupported global: GLOBAL [\w.]+", str(exc))
+        reason = refused.group(0) if refused else str(exc).splitlines()[0]
+        raise DataError(f"{path}: not a loadable state_dict checkpoint ({type(exc).__name__}: {reason}); "
                         "NVlabs .pkl files must be exported first (see the stylegan2 README)") from None
     if not isinstance(state, dict) or "g_ema" not in state:
         raise DataError(f"{path}: no 'g_ema' entry; keys are {sorted(state)[:8] if isinstance(state, dict) else '?'}")

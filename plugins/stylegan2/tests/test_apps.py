@@ -1,0 +1,102 @@
+"""`ganforge stylegan2 convert | generate | style-mix` end to end on an 8 px checkpoint in
+rosinality's layout (the training script's dict: g, d, g_ema, args)."""
+
+import argparse
+
+import click
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+import ganforge
+from ganforge_stylegan2 import apps
+from ganforge_stylegan2.cli import add_commands, parse_seeds
+from ganforge_stylegan2.convert import load_official
+from ganforge_stylegan2.generator import style_mix
+
+from .helpers import filled, rosinality_layout
+
+
+def invoke(*args):
+    group = click.Group("ganforge")
+    add_commands(group)
+    return CliRunner().invoke(group, ["stylegan2", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("official")
+    layout = rosinality_layout(8, 8, 2)
+    official = {"g": filled(layout["generator"], 1), "g_ema": filled(layout["generator"], 3),
+                "d": filled(layout["discriminator"], 2), "args": argparse.Namespace(size=8, r1=10.0)}
+    torch.save(official, folder / "050000.pt")
+    out = folder / "converted.pt"
+    result = invoke("convert", folder / "050000.pt", "--resolution", 8, "--latent-dim", 8, "--n-mlp", 2, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def G(converted):
+    return apps.load_generator(converted)
+
+
+def test_convert_keeps_g_ema_for_sampling_and_a_tracked_mean(converted, G):
+    assert (G.num_ws, G.w_dim, G.training) == (4, 8, False)
+    w_avg = G.mean_w()
+    torch.testing.assert_close(w_avg, G.mapping(torch.randn(4096, 8)).mean(0), atol=0.15, rtol=0)
+    state = ganforge.trainer.load_checkpoint(converted)
+    assert set(state["models"]) == {"generator", "discriminator"}
+    assert not torch.equal(state["models"]["generator"]["synthesis_network.blocks.0.const"],
+                           state["ema"]["generator"]["synthesis_network.blocks.0.const"])  # g vs g_ema
+
+
+def test_generate_writes_one_image_per_seed_independent_of_the_others(converted, G, tmp_path):
+    out = tmp_path / "grid.png"
+    result = invoke("generate", converted, "--seeds", "0-2,7", "--truncation-psi", 0.7, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert Image.open(out).size[0] > 4 * 8
+    batch = apps.generate(G, [0, 1, 2, 7], 0.7)
+    assert batch.shape == (4, 3, 8, 8) and batch.abs().max() <= 1
+    assert torch.equal(apps.generate(G, [0, 1, 2, 7], 0.7), batch)  # seeds (and noise seed) fix the images
+    assert not torch.allclose(apps.generate(G, [0, 1, 2, 7], 1.0), batch)  # psi matters
+    assert torch.equal(apps.seed_latents([0, 1, 2, 7], 8)[3:], apps.seed_latents([7], 8))
+
+
+def test_style_mix_grid_cells_take_coarse_styles_from_rows(converted, G, tmp_path):
+    grid = apps.style_mix_grid(G, [1, 2], [3, 4, 5], cutoff=2, truncation_psi=1.0, noise_seed=0)
+    assert grid.shape == (3 * 4, 3, 8, 8)
+    assert torch.equal(grid[0], torch.ones(3, 8, 8))  # blank corner
+    torch.manual_seed(0)
+    noise = [torch.randn(1, *s) for s in G.noise_shapes()]
+    ws = {s: G.mapping(apps.seed_latents([s], 8))[:, None].expand(-1, 4, -1) for s in (1, 2, 3, 4, 5)}
+    with torch.no_grad():
+        cell = G.synthesis(style_mix(ws[2], ws[4], 2), noise).clamp(-1, 1)  # row seed 2, column seed 4
+    torch.testing.assert_close(grid[2 * 4 + 2], cell[0])
+    out = tmp_path / "mix.png"
+    result = invoke("style-mix", converted, "--row-seeds", "1,2", "--col-seeds", "3-5", "--cutoff", 2, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert np.asarray(Image.open(out)).shape[2] == 3
+    bad = invoke("style-mix", converted, "--row-seeds", "1", "--col-seeds", "2", "--cutoff", 4, "--out", out)
+    assert bad.exit_code != 0 and "--cutoff 4: must lie in [1, 3] (4 style inputs)" in str(bad.exception or bad.output)
+
+
+def test_parse_seeds():
+    assert parse_seeds("0-2,7") == [0, 1, 2, 7]
+    with pytest.raises(ganforge.ConfigError, match=r"--seeds 'a-b'"):
+        parse_seeds("a-b")
+
+
+def test_official_files_without_g_ema_or_with_code_are_refused(tmp_path):
+    torch.save({"generator": {}}, tmp_path / "other.pt")
+    with pytest.raises(ganforge.DataError, match=r"other.pt: no 'g_ema' entry"):
+        load_official(tmp_path / "other.pt")
+    torch.save({"g_ema": {}, "hook": print}, tmp_path / "code.pt")  # a pickle that names a callable
+    with pytest.raises(ganforge.DataError, match=r"code.pt: not a loadable state_dict checkpoint \(UnpicklingError: Unsupported global: "
+                                                  r"GLOBAL print\); NVlabs .pkl"):
+        load_official(tmp_path / "code.pt")
+    with pytest.raises(ganforge.DataError, match=r"missing.pt: no such checkpoint"):
+        load_official(tmp_path / "missing.pt")

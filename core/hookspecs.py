@@ -132,7 +132,9 @@ class RunSpecs:
         """Edit the batch in place before the steps see it (pseudo-labels, masks, ...).
 
         Every implementation is called, most recently registered first; each sees the
-        edits of the ones before.
+        edits of the ones before. It runs for training steps and also for sample grids,
+        evaluation and ``ganforge sample``; there ``run.training`` is False, and a strategy
+        that learns from batches (a replay buffer, a label memory) must leave its state alone.
 
         :param run: the run.
         :param batch: ``{"image": (B,C,H,W), "cond": Condition, ...}`` on the run's device.

@@ -28,6 +28,9 @@ class Run:
     :param hook: the run-scoped pluggy hook relay (call other strategies' run hooks).
     :param state: free-form per-run storage for strategies (saved in checkpoints when
         the values are tensors, numbers or strings).
+    :param training: False while the trainer draws sample grids or evaluates, and in runs
+        reopened for applications (`ganforge.trainer.restore`): strategies that learn from
+        the batches they prepare (replay buffers, pseudo-label memories) learn only when True.
     """
 
     config: Any
@@ -39,6 +42,7 @@ class Run:
     amp_dtype: torch.dtype | None = None
     hook: Any = None
     state: dict[str, Any] = field(default_factory=dict)
+    training: bool = True
 
     def autocast(self) -> contextlib.AbstractContextManager:
         """The autocast context of the run's precision (a no-op in fp32)."""

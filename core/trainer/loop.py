@@ -226,16 +226,18 @@ class Trainer:
     # -- sampling and evaluation ---------------------------------------------------------
     @contextlib.contextmanager
     def _inference(self) -> Iterator[None]:
-        """Forked RNG with a fixed seed, no autograd, every network in eval mode."""
+        """Forked RNG with a fixed seed, no autograd, every network in eval mode, ``run.training`` False."""
         devices = [self.device] if self.device.type == "cuda" else []
         modes = [(m, m.training) for m in [*self.networks.values(), *self.run.ema.values()]]
         with torch.random.fork_rng(devices=devices, device_type=self.device.type), torch.no_grad():
             torch.manual_seed(self.cfg.seed)
             for m, _ in modes:
                 m.eval()
+            self.run.training = False
             try:
                 yield
             finally:
+                self.run.training = True
                 for m, mode in modes:
                     m.train(mode)
 

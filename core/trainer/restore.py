@@ -71,9 +71,9 @@ class Restored:
 
 def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any]) -> tuple[Run, Parts]:
     """The networks of ``exp`` built against ``info``, rewired by ``ganforge_setup`` as in
-    training, with the weights and EMA copies of ``state``; all in eval mode."""
+    training, with the weights and EMA copies of ``state``; all in eval mode, ``run.training`` False."""
     parts = assemble(exp, info)
-    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False)
     parts.pm.hook.ganforge_setup(run=run)
     for role, weights in state["models"].items():
         parts.models[role].load_state_dict(weights)

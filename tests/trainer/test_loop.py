@@ -115,7 +115,9 @@ def test_sample_grids_see_batches_prepared_as_in_training(make_exp, tmp_path, co
     trainer = Trainer(make_exp(config_tree, steps=6, sample_every=3), tmp_path / "run", show_progress=False)
     trainer.fit()
     assert len(list((tmp_path / "run" / "samples").glob("step_*.png"))) == 3  # steps 0, 3 and 6
-    assert trainer.strategies[1].prepared == 6 + 3
+    # a sample at step 0, a training step, ... : sampling is prepared with run.training False
+    assert trainer.strategies[1].prepared == [False] + [True] * 3 + [False] + [True] * 3 + [False]
+    assert trainer.run.training
     assert "prepared" not in trainer.sample_batch  # the fixed batch is prepared afresh each time
 
 

@@ -13,7 +13,7 @@ def test_restore_gives_back_the_trained_weights_and_ema_in_eval_mode(registry, c
     trainer = Trainer(from_dict(config_tree), tmp_path / "run", show_progress=False)
     trainer.fit()
     restored = restore(tmp_path / "run")
-    assert restored.step == 6 and restored.run_dir == tmp_path / "run"
+    assert restored.step == 6 and restored.run_dir == tmp_path / "run" and not restored.run.training
     assert restored.checkpoint.name.endswith(".pt")
     for role, net in trainer.networks.items():
         for name, value in net.state_dict().items():

@@ -169,11 +169,11 @@ class CountSteps(ganforge.Strategy):
         self.register_buffer("steps_seen", torch.zeros((), dtype=torch.long))
         self.estimate = nn.Parameter(torch.zeros(()))
         self.optimizer = torch.optim.Adam([self.estimate], lr=0.1)
-        self.prepared = 0  # batches prepared, for sampling and training alike
+        self.prepared = []  # run.training of each batch prepared, for sampling and training alike
 
     @ganforge.hookimpl
     def ganforge_prepare_batch(self, run, batch):
-        self.prepared += 1
+        self.prepared.append(run.training)
         batch["prepared"] = True
 
     @ganforge.hookimpl

@@ -104,6 +104,10 @@ class BigGANGenerator(ganforge.Generator):
 
     Params: ClassVar = BigGANParams
 
+    @classmethod
+    def requirements(cls, params, data: DataInfo) -> frozenset[str]:
+        return frozenset({params.condition_field})
+
     def __init__(self, params: BigGANParams, data: DataInfo):
         super().__init__(params, data)
         res = data.resolution[0]
@@ -194,6 +198,10 @@ class ProjectionDiscriminator(ganforge.Discriminator):
     """BigGAN's projection discriminator: residual blocks, sum pooling, linear + <embed(y), h>."""
 
     Params: ClassVar = ProjectionDiscriminatorParams
+
+    @classmethod
+    def requirements(cls, params, data: DataInfo) -> frozenset[str]:
+        return frozenset({params.condition_field})
 
     def __init__(self, params: ProjectionDiscriminatorParams, data: DataInfo):
         super().__init__(params, data)

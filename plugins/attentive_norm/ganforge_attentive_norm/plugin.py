@@ -35,3 +35,10 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls, paper in COMPONENTS:
         register(kind, name, cls, paper=paper)
+
+
+@ganforge.hookimpl
+def ganforge_cli(group) -> None:
+    from .cli import add_commands  # click and PIL only when the CLI runs
+
+    add_commands(group)

@@ -1,8 +1,12 @@
-"""``edgegan_pairs``: the released EdgeGAN training data, as its TF loader reads it.
+"""The paper's two training sets as side-by-side pictures.
 
-Layout: ``root/<split>/<class id>/*.png``, each picture 64 x 128 with the object's edge
-map on the left half and the object image (on white) on the right half; the folder name
-is the class id (0 .. num_classes - 1, SketchyCOCO's 14 foreground classes).
+* ``edgegan_pairs`` — the released EdgeGAN data, as its TF loader reads it:
+  ``root/<split>/<class id>/*.png``, each picture 64 x 128 with the object's edge map on
+  the left half and the object image (on white) on the right half; the folder name is the
+  class id (0 .. num_classes - 1, SketchyCOCO's 14 foreground classes).
+* ``edgegan_scene_pairs`` — stage 2 in pix2pix's 'aligned' layout: ``root/<split>/*``,
+  each picture A | B with the scene sketch composite (foreground image & background
+  sketch) on the left and the scene image on the right.
 """
 
 from __future__ import annotations
@@ -58,13 +62,52 @@ class EdgeImagePairs(ganforge.Dataset):
 
     def __getitem__(self, index: int) -> dict:
         path, label = self.entries[index]
-        pic = read_rgb(path)
-        w, h = pic.size
-        if w != 2 * h:
-            raise DataError(f"{path}: expected an (edge | image) picture twice as wide as high, got {w}x{h}")
-        s = self.params.size
-        halves = [np.asarray(pic.crop(box).resize((s, s), Image.BICUBIC), np.float32) / 255.0
-                  for box in ((0, 0, h, h), (h, 0, 2 * h, h))]
-        edge = torch.from_numpy((halves[0].mean(2) < 0.5).astype(np.float32))[None]  # dark lines -> 1
-        image = torch.from_numpy(halves[1]).permute(2, 0, 1) * 2 - 1
-        return {"image": image, "edge": edge, "class_label": torch.tensor(label)}
+        left, right = halves(path, (self.params.size, self.params.size))
+        edge = (left.mean(0, keepdim=True) < 0).float()  # dark lines -> 1
+        return {"image": right, "edge": edge, "class_label": torch.tensor(label)}
+
+
+def halves(path: Path, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The left and right halves of a side-by-side picture, (3, H, W) in [-1, 1] at ``size``."""
+    pic = read_rgb(path)
+    w, h = pic.size
+    if w % 2:
+        raise DataError(f"{path}: a side-by-side picture needs an even width, got {w}x{h}")
+    out = []
+    for box in ((0, 0, w // 2, h), (w // 2, 0, w, h)):
+        arr = np.asarray(pic.crop(box).resize((size[1], size[0]), Image.BICUBIC), np.float32) / 127.5 - 1
+        out.append(torch.from_numpy(arr).permute(2, 0, 1))
+    return out[0], out[1]
+
+
+class ScenePairsParams(ganforge.Params):
+    root: str = Field(description="folder holding <split>/*.png (A | B pictures)")
+    split: str = Field("train", description="sub-folder of root")
+    size: int = Field(256, ge=16, description="side each half is resized to (pix2pix --load_size without crop)")
+
+
+class ScenePairs(ganforge.Dataset):
+    """Stage-2 pairs in pix2pix's aligned layout: scene sketch composite | scene image."""
+
+    Params = ScenePairsParams
+    provides = frozenset({"scene_sketch"})
+
+    def __init__(self, params: ScenePairsParams):
+        super().__init__(params)
+        self.paths = list_images(Path(params.root).expanduser() / params.split, "split")
+        if not self.paths:
+            raise DataError(f"{Path(params.root) / params.split}: no A | B pictures")
+
+    @classmethod
+    def describe(cls, params: ScenePairsParams) -> ganforge.DataInfo:
+        return ganforge.DataInfo(fields=frozenset({"scene_sketch"}), resolution=(params.size, params.size))
+
+    def info(self) -> ganforge.DataInfo:
+        return self.describe(self.params)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> dict:
+        sketch, image = halves(self.paths[index], (self.params.size, self.params.size))
+        return {"image": image, "scene_sketch": sketch}

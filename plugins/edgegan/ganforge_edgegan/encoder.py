@@ -28,7 +28,7 @@ class EdgeEncoderParams(ganforge.Params):
     size: int = Field(64, ge=16, description="side of the edge maps it reads (TF input_height); 256 adds a block")
     edge_channels: int = Field(3, ge=1, description="channels of the edge maps (the TF code: RGB)")
     norm: NormType = Field("instance", description="norm in the residual blocks (TF E_norm)")
-    field: Literal["sketch", "edge"] = Field("sketch", description="Condition field encoded when no edge image is given")
+    field: Literal["sketch", "edge"] = Field("sketch", description="Condition field forward() encodes")
 
 
 class ResidualBlock(nn.Module):
@@ -65,17 +65,23 @@ class EdgeEncoder(ganforge.Encoder):
     def requirements(cls, params: EdgeEncoderParams, data: DataInfo) -> frozenset[str]:
         return frozenset({params.field})
 
-    def forward(self, image: torch.Tensor | None, cond: Condition) -> dict[str, torch.Tensor]:
-        """``image``: an edge image in [-1, 1] (black lines on white); None encodes the
-        condition's ``field`` ({0, 1} strokes), resized to ``size``. In eval mode z = mu."""
-        if image is None or image.shape[1] != self.params.edge_channels:
-            strokes = cond[self.params.field]
-            if tuple(strokes.shape[-2:]) != (self.params.size,) * 2:
-                strokes = (F.adaptive_max_pool2d(strokes.float(), self.params.size)
-                           if strokes.shape[-1] > self.params.size
-                           else F.interpolate(strokes.float(), size=self.params.size, mode="nearest"))
-            image = to_edge_image(strokes, self.params.edge_channels)
-        x = F.relu(self.stem(image))
+    def forward(self, image: torch.Tensor, cond: Condition) -> dict[str, torch.Tensor]:
+        """The z of the condition's ``field`` ({0, 1} strokes, resized to ``size``); ``image``
+        (the real picture, in the Encoder contract) is not read: E sees only edges."""
+        strokes = cond[self.params.field].float()
+        if tuple(strokes.shape[-2:]) != (self.params.size,) * 2:
+            # max pooling keeps thin strokes when shrinking; nearest when enlarging
+            strokes = (F.adaptive_max_pool2d(strokes, self.params.size) if strokes.shape[-1] > self.params.size
+                       else F.interpolate(strokes, size=(self.params.size,) * 2, mode="nearest"))
+        return self.encode(to_edge_image(strokes, self.params.edge_channels))
+
+    def encode(self, edge: torch.Tensor) -> dict[str, torch.Tensor]:
+        """An edge image (B, edge_channels, size, size) in [-1, 1], black lines on white ->
+        z (= mu in eval mode), mu, log sigma and logvar = 2 log sigma (for a KL term)."""
+        if edge.shape[1:] != (self.params.edge_channels, self.params.size, self.params.size):
+            raise ganforge.ConditionMismatch(f"edgegan_edge: edge images must be ({self.params.edge_channels}, "
+                                             f"{self.params.size}, {self.params.size}), got {tuple(edge.shape[1:])}")
+        x = F.relu(self.stem(edge))
         for block in self.blocks:
             x = F.avg_pool2d(block(x), 2)
         x = F.relu(x).mean((2, 3))

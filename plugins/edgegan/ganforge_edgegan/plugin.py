@@ -7,7 +7,7 @@ import ganforge
 
 from . import PAPER, PIX2PIX
 from .background import SCENE_SKETCH, BackgroundRecipe, PatchDiscriminator, Pix2PixBatchNorm, UNetGenerator
-from .dataset import EdgeImagePairs
+from .dataset import EdgeImagePairs, ScenePairs
 from .discriminator import EdgeGANClassifier, EdgeGANCritic
 from .encoder import EdgeEncoder
 from .generator import EdgeGANGenerator
@@ -26,6 +26,7 @@ COMPONENTS = (
     ("normalizer", "pix2pix_batch", Pix2PixBatchNorm, PIX2PIX),
     ("strategy", "edgegan_background", BackgroundRecipe, PAPER),
     ("dataset", "edgegan_pairs", EdgeImagePairs, PAPER),
+    ("dataset", "edgegan_scene_pairs", ScenePairs, PIX2PIX),
 )
 
 

@@ -69,7 +69,7 @@ def compose(generator, encoder, background, sketch: torch.Tensor, background_ske
     if len(boxes):
         squares = square_boxes(boxes[:, 1:], h, w)
         strokes = (crop(sketch.float().expand(len(boxes), -1, -1, -1), squares, size) > 0.2).float()
-        z = encoder(to_edge_image(strokes, channels), Condition())["z"]
+        z = encoder.encode(to_edge_image(strokes, channels))["z"]
         fake_edge, fake_image = generator.pair(Condition(z=z, class_label=boxes[:, 0].long()))
         for k, square in enumerate(squares):
             paste(edges, torch.zeros(h, w, dtype=torch.bool), fake_edge[k, :1].expand(3, -1, -1), square)

@@ -144,7 +144,7 @@ class EdgeGANRecipe(ganforge.Strategy):
                 total = total + getattr(self.params, CRITICS[role]) * g
                 logs[f"g_{role.split('_')[0]}"] = g.detach()
             ac_g = F.cross_entropy(run.models["classifier"](fake_image).extra["logits"], label)
-            z_l1 = (run.models["encoder"](fake_edge.detach(), Condition())["z"] - z).abs().mean()
+            z_l1 = (run.models["encoder"].encode(fake_edge.detach())["z"] - z).abs().mean()
         logs.update(ac_g=ac_g.detach(), z_l1=z_l1.detach())
         return StepResult(total + self.params.lambda_ac_g * ac_g + self.params.lambda_z * z_l1, logs)
 
@@ -157,7 +157,7 @@ class EdgeGANRecipe(ganforge.Strategy):
         was = encoder.training
         encoder.eval()
         with torch.no_grad(), run.autocast():
-            z = encoder(edge, Condition())["z"]
+            z = encoder.encode(edge)["z"]
             fake_edge, fake_image = generator.pair(Condition(z=z, class_label=label))
         encoder.train(was)
         rgb = lambda x: x[:, :1].expand(-1, 3, -1, -1) if x.shape[1] != 3 else x  # noqa: E731

@@ -96,16 +96,34 @@ class PseudoLabelling(ganforge.Strategy):
     def requirements(cls, params: PseudoLabellingParams, data: ganforge.DataInfo) -> frozenset[str]:
         return frozenset({params.field})
 
+    def get_extra_state(self) -> dict[str, Any]:
+        """What a checkpoint needs beyond the student and observer weights, so a resumed run
+        continues exactly: the student's optimiser, the label memory, the replay buffer."""
+        return {"optimizer": self.optimizer.state_dict(), "updates": self.updates, "memory": self.memory,
+                "tally": self.tally, "buffer": {"rows": self.buffer.rows, "next": self.buffer.next}}
+
+    def set_extra_state(self, state: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.updates, self.memory, self.tally = state["updates"], state["memory"], state["tally"]
+        self.buffer.rows, self.buffer.next = list(state["buffer"]["rows"]), state["buffer"]["next"]
+
     @ganforge.hookimpl
     def ganforge_setup(self, run: Run) -> None:
         self.to(run.device)
 
     # -- labels ------------------------------------------------------------------------
-    def _remembered(self, index: torch.Tensor | None, label: torch.Tensor, accept: torch.Tensor) -> torch.Tensor:
-        """Store confident labels by dataset index; unsure rows get their last confident one."""
+    def _remembered(self, index: torch.Tensor | None, label: torch.Tensor, accept: torch.Tensor,
+                    learn: bool) -> torch.Tensor:
+        """Store confident labels by dataset index (when ``learn``); unsure rows get their
+        last confident one."""
         if index is None:
             return torch.where(accept, label, -1)
         index = index.cpu()
+        if not learn:
+            known = torch.full_like(index, -1)
+            seen = index < len(self.memory)
+            known[seen] = self.memory[index[seen]]
+            return torch.where(accept.cpu(), label.cpu(), known).to(label.device)
         if int(index.max()) >= len(self.memory):
             grown = torch.full((int(index.max()) + 1,), -1, dtype=torch.long)
             grown[:len(self.memory)] = self.memory
@@ -114,10 +132,11 @@ class PseudoLabelling(ganforge.Strategy):
         return self.memory[index].to(label.device)
 
     @torch.no_grad()
-    def assign(self, image: torch.Tensor, label: torch.Tensor,
-               index: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def assign(self, image: torch.Tensor, label: torch.Tensor, index: torch.Tensor | None,
+               learn: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(labels, kind, confidence) per row: observed labels kept; unlabelled rows get a
-        confident (or remembered) pseudo-label, else the observer's guess (kind GUESSED)."""
+        confident (or remembered) pseudo-label, else the observer's guess (kind GUESSED).
+        ``learn``: remember the confident ones."""
         kind = torch.where(label >= 0, LABELLED, GUESSED)
         out, confidence = label.clone(), torch.zeros_like(label, dtype=torch.float)
         rows = (label < 0).nonzero().flatten()
@@ -128,7 +147,7 @@ class PseudoLabelling(ganforge.Strategy):
         ready = self.params.pseudo_labels and self.updates >= self.params.warmup
         accept = sure >= self.params.threshold if ready else torch.zeros_like(guess, dtype=torch.bool)
         sub_index = None if index is None else index[rows]
-        pseudo = self._remembered(sub_index, guess, accept) if ready else torch.full_like(guess, -1)
+        pseudo = self._remembered(sub_index, guess, accept, learn) if ready else torch.full_like(guess, -1)
         out[rows] = torch.where(pseudo >= 0, pseudo, guess)
         kind[rows] = torch.where(pseudo >= 0, PSEUDO, GUESSED)
         return out, kind, confidence.index_put((rows,), sure)
@@ -136,9 +155,14 @@ class PseudoLabelling(ganforge.Strategy):
     @ganforge.hookimpl
     def ganforge_prepare_batch(self, run: Run, batch: dict[str, Any]) -> None:
         """Pseudo-labels for the unlabelled rows; rows still without one are swapped for
-        labelled rows of the replay buffer (kept with the observer's guess while it is empty)."""
+        labelled rows of the replay buffer (kept with the observer's guess while it is empty).
+        Outside training (sample grids, evaluation) rows get labels and nothing is learnt."""
         name, cond = self.params.field, batch["cond"]
         observed = cond[name]
+        if not run.training:
+            batch["cond"] = cond.replace(**{name: self.assign(batch["image"], observed, batch.get("index"),
+                                                              learn=False)[0]})
+            return
         label, kind, confidence = self.assign(batch["image"], observed, batch.get("index"))
         rows = {"image": batch["image"], **cond.replace(**{name: label})}
         self.buffer.push({k: v[kind == LABELLED] for k, v in rows.items()})
@@ -195,20 +219,6 @@ class PseudoLabelling(ganforge.Strategy):
         logs = self.train_student(batch["image"], info["label"], info["kind"], info["confidence"])
         logs.update(self.score(info))
         return ganforge.StepResult(result.loss, {**result.logs, **logs})
-
-    @ganforge.hookimpl(wrapper=True)
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]):
-        """Sample grids are drawn without ``prepare_batch``: unlabelled rows are shown with
-        the observer's label, and the batch is given back unchanged."""
-        original = batch["cond"]
-        label = original[self.params.field]
-        if bool((label < 0).any()):
-            labels = self.assign(batch["image"], label, batch.get("index"))[0]
-            batch["cond"] = original.replace(**{self.params.field: labels})
-        try:
-            return (yield)
-        finally:
-            batch["cond"] = original
 
     @ganforge.hookimpl
     def ganforge_evaluate(self, run: Run) -> dict[str, float] | None:

@@ -1,5 +1,5 @@
 """The pseudo-labelling strategy on its own: which rows get labels, memory, replay,
-the student and observer, the baseline, and sample grids."""
+the student and observer, the baseline, sampling and evaluation, checkpoints."""
 
 from __future__ import annotations
 
@@ -101,19 +101,33 @@ def test_student_learns_and_the_observer_follows():
     assert s.train_student(b["image"], b["cond"]["domain"], torch.full((4,), GUESSED), torch.zeros(4)) == {}
 
 
-def test_sample_grids_see_labels_and_the_batch_is_given_back():
-    class Echo(ganforge.Strategy):
-        @ganforge.hookimpl
-        def ganforge_sample(self, run, batch):
-            return batch["cond"]["domain"].float()
-
+def test_outside_training_rows_get_labels_and_nothing_is_learnt():
     s = strategy()
     make_sure(s, 1)
-    pm = run_manager([Echo(ganforge.NoParams(), DATA), s])
+    sampling = Run(config=None, data=DATA, models=nn.ModuleDict(), training=False)
     b = batch([0, -1], [0, 1])
-    cond = b["cond"]
-    assert pm.hook.ganforge_sample(run=RUN, batch=b).tolist() == [0.0, 1.0]
-    assert b["cond"] is cond
+    s.ganforge_prepare_batch(run=sampling, batch=b)
+    assert b["cond"]["domain"].tolist() == [0, 1]
+    assert "pseudo_labelling" not in b
+    assert len(s.buffer) == 0 and len(s.memory) == 0  # no replay rows, nothing remembered
+
+
+def test_state_dict_round_trip_resumes_memory_buffer_and_optimiser(tmp_path):
+    s = strategy()
+    make_sure(s, 2)
+    b = batch([0, -1, -1, 1], [0, 1, 2, 3])
+    s.ganforge_prepare_batch(run=RUN, batch=b)
+    info = b["pseudo_labelling"]
+    s.train_student(b["image"], info["label"], info["kind"], info["confidence"])
+    torch.save(s.state_dict(), tmp_path / "s.pt")
+    again = strategy(observer_beta=0.5)
+    again.load_state_dict(torch.load(tmp_path / "s.pt", weights_only=True))
+    assert torch.equal(again.memory, s.memory) and again.memory.tolist() == [-1, 2, 2]
+    assert again.updates == s.updates == 1 and len(again.buffer) == len(s.buffer) == 2
+    assert torch.equal(again.buffer.rows[1]["image"], s.buffer.rows[1]["image"])
+    moments = [o.state_dict()["state"][0]["exp_avg"] for o in (again.optimizer, s.optimizer)]
+    assert torch.equal(*moments)
+    assert all(torch.equal(a, b) for a, b in zip(again.student.parameters(), s.student.parameters()))
 
 
 def test_needs_its_field_and_two_classes():

@@ -62,17 +62,19 @@ class EdgeImagePairs(ganforge.Dataset):
 
     def __getitem__(self, index: int) -> dict:
         path, label = self.entries[index]
-        left, right = halves(path, (self.params.size, self.params.size))
+        left, right = halves(path, (self.params.size, self.params.size), square=True)
         edge = (left.mean(0, keepdim=True) < 0).float()  # dark lines -> 1
         return {"image": right, "edge": edge, "class_label": torch.tensor(label)}
 
 
-def halves(path: Path, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """The left and right halves of a side-by-side picture, (3, H, W) in [-1, 1] at ``size``."""
+def halves(path: Path, size: tuple[int, int], square: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """The left and right halves of a side-by-side picture, (3, H, W) in [-1, 1] at ``size``;
+    ``square``: each half must be square (EdgeGAN's 64 x 128 pictures)."""
     pic = read_rgb(path)
     w, h = pic.size
-    if w % 2:
-        raise DataError(f"{path}: a side-by-side picture needs an even width, got {w}x{h}")
+    if w % 2 or (square and w != 2 * h):
+        want = "an (edge | image) picture twice as wide as high" if square else "an even width"
+        raise DataError(f"{path}: expected {want}, got {w}x{h}")
     out = []
     for box in ((0, 0, w // 2, h), (w // 2, 0, w, h)):
         arr = np.asarray(pic.crop(box).resize((size[1], size[0]), Image.BICUBIC), np.float32) / 127.5 - 1

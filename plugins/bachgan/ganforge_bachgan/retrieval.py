@@ -97,11 +97,3 @@ class BackgroundRetrieval(ganforge.Strategy):
     @ganforge.hookimpl
     def ganforge_prepare_batch(self, run: Run, batch: dict[str, Any]) -> None:
         batch["cond"] = self.retrieve(batch["cond"])
-
-    @ganforge.hookimpl(wrapper=True)
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]):
-        """The trainer's periodic sample grid reuses one fixed batch without preparing it;
-        retrieve for it once (retrieval is deterministic) before the recipe samples."""
-        if "retrieved" not in batch["cond"]:
-            batch["cond"] = self.retrieve(batch["cond"])
-        return (yield)

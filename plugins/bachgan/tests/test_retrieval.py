@@ -41,9 +41,8 @@ def test_a_pool_file_with_other_classes_is_rejected(tmp_path):
         strategy.pool()
 
 
-def test_sampling_without_prepared_batch_retrieves_once():
+def test_prepare_batch_adds_the_retrieved_backgrounds():
     strategy = ganforge.build("strategy", {"type": "background_retrieval", "pool_data": WORLD, "pool_size": 5}, DATA)
     batch = {"cond": Condition(boxes=torch.tensor([[[4, 0.1, 0.5, 0.4, 0.9]]]))}
-    hook = strategy.ganforge_sample(run=None, batch=batch)
-    next(hook)  # the wrapper runs up to the recipe's sample
+    strategy.ganforge_prepare_batch(run=None, batch=batch)
     assert batch["cond"]["retrieved"].shape == (1, 3, 32, 32)

@@ -158,12 +158,7 @@ class CoCosNet(ganforge.Strategy):
 
     @ganforge.hookimpl
     def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
-        """Rows: the exemplars, the warped exemplars, the results, the real images. The
-        trainer's fixed sampling batch skips ``ganforge_prepare_batch``; it is run here
-        when the batch has no exemplars yet."""
-        if "exemplar" not in batch["cond"]:
-            batch = dict(batch)
-            run.hook.ganforge_prepare_batch(run=run, batch=batch)
+        """Rows: the exemplars, the warped exemplars, the results, the real images."""
         real, cond = batch["image"], batch["cond"]
         with torch.no_grad(), run.autocast():
             fake, corr = self.translate(run, None, cond, generator=run.generator_for_sampling(),

@@ -12,7 +12,8 @@ def test_rect_holes_have_the_configured_size():
     assert masks.shape == (4, 1, 32, 32) and set(masks.unique().tolist()) == {0.0, 1.0}
     assert torch.all(masks.sum((1, 2, 3)) == 16 * 16)
     shrunk = make_masks(MaskParams(hole=0.5, max_delta=0.25), 16, (32, 32), torch.Generator().manual_seed(0))
-    assert torch.all(shrunk.sum((1, 2, 3)) <= 256) and torch.all(shrunk.sum((1, 2, 3)) >= 12 * 12)
+    assert torch.all(shrunk.sum((1, 2, 3)) <= 256) and torch.all(shrunk.sum((1, 2, 3)) >= 8 * 8)  # up to 4 px off each side
+    assert len(shrunk.sum((1, 2, 3)).unique()) > 1
 
 
 def test_masks_are_seeded():

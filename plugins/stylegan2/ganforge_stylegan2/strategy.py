@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from pydantic import Field
 
 import ganforge
-from ganforge import DataInfo, StepResult
+from ganforge import StepResult
 from ganforge.capabilities import StyleLatentGenerator, require
 from ganforge.run import Run
 
@@ -78,9 +78,6 @@ class StyleGAN2(ganforge.Strategy):
     networks = {"generator": "generator", "discriminator": "discriminator"}
     optimizers = {"generator": ("generator",), "discriminator": ("discriminator",)}
     provides = frozenset({"z"})
-
-    def __init__(self, params: StyleGAN2Params, data: DataInfo):
-        super().__init__(params, data)
 
     # -- pieces of a step --------------------------------------------------------------
     def sample_ws(self, G: Any, batch_size: int, device: torch.device) -> torch.Tensor:

@@ -13,7 +13,7 @@ from ganforge_stylegan2.discriminator import minibatch_stddev
 from ganforge_stylegan2.layers import EqualLinear
 from ganforge_stylegan2.synthesis import ModulatedConv2d
 
-from .helpers import TINY, data_info, tiny_discriminator, tiny_generator
+from .helpers import TINY, tiny_discriminator, tiny_generator
 
 SMALL_D = {"channel_base": TINY["channel_base"], "channel_max": TINY["channel_max"]}
 

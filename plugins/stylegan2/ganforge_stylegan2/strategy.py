@@ -39,6 +39,12 @@ from .generator import style_mix
 PL_MEAN = "stylegan2_pl_mean"
 
 
+def logistic(scores: list[torch.Tensor], sign: float) -> torch.Tensor:
+    """mean softplus(sign * D): sign +1 for fakes in D's loss, -1 for reals in D's loss and
+    for G's loss; averaged over score maps so multi-scale discriminators of other papers fit."""
+    return sum(F.softplus(sign * s).mean() for s in scores) / len(scores)
+
+
 class StyleGAN2Params(ganforge.Params):
     style_mixing_prob: float = Field(0.9, ge=0, le=1, description="share of batches generated from two latents")
     pl_weight: float = Field(2.0, ge=0, description="weight of the path length penalty (0 = off)")
@@ -123,8 +129,8 @@ class StyleGAN2(ganforge.Strategy):
         with run.autocast():
             with torch.no_grad():
                 fake = G.synthesis(self.sample_ws(G, real.shape[0], run.device))
-            d_fake = F.softplus(D(fake, cond).scores[0]).mean()
-            d_real = F.softplus(-D(real, cond).scores[0]).mean()
+            d_fake = logistic(D(fake, cond).scores, 1.0)
+            d_real = logistic(D(real, cond).scores, -1.0)
         return StepResult(d_fake + d_real, {"d_fake": d_fake.detach(), "d_real": d_real.detach()})
 
     @ganforge.hookimpl
@@ -134,7 +140,7 @@ class StyleGAN2(ganforge.Strategy):
         with run.frozen("discriminator"):
             with run.autocast():
                 fake = G.synthesis(self.sample_ws(G, b, run.device))
-                loss = F.softplus(-D(fake, batch["cond"]).scores[0]).mean()
+                loss = logistic(D(fake, batch["cond"]).scores, -1.0)
             logs: dict[str, torch.Tensor | float] = {"g_adv": loss.detach()}
             if p.pl_weight > 0 and run.step % p.pl_interval == 0:
                 penalty, length = self.path_length_penalty(run, b)  # full precision: a double backward

@@ -146,3 +146,26 @@ def test_discriminator_scores_one_logit_per_image():
     D = tiny_discriminator(16)
     out = D(torch.randn(4, 3, 16, 16), ganforge.Condition())
     assert len(out.scores) == 1 and out.scores[0].shape == (4, 1)
+
+
+def test_w_plus_and_noise_can_be_optimised_to_embed_an_image():
+    """What Image2StyleGAN++ does through the capability: gradient descent on W+ and the
+    noise inputs (generator frozen) moves the synthesis towards a target image."""
+    G = tiny_generator(16).eval().requires_grad_(False)
+    for block in G.synthesis_network.blocks:
+        for conv in block.convs:
+            conv.noise_strength.fill_(0.3)
+    torch.manual_seed(1)
+    target = G.synthesis(G.mapping(torch.randn(1, 16))[:, None].expand(-1, G.num_ws, -1).contiguous())
+    ws = G.mean_w().expand(1, G.num_ws, -1).clone().requires_grad_(True)
+    noise = [torch.randn(1, *s, requires_grad=True) for s in G.noise_shapes()]
+    opt = torch.optim.Adam([ws, *noise], lr=0.05)
+    losses = []
+    for _ in range(40):
+        loss = (G.synthesis(ws, noise) - target).square().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.2 * losses[0]
+    assert all(n.grad is not None and n.grad.abs().sum() > 0 for n in noise)

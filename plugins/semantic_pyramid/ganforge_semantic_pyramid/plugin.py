@@ -20,11 +20,16 @@ FIELDS = (
                        "fc levels read the plane's mean"),
 )
 COMPONENTS = (
-    ("encoder", "vgg16_pyramid", VGG16Pyramid, PAPER),
-    ("normalizer", "semantic_pyramid_bn", BatchNormalizer, "arXiv:1502.03167"),
-    ("generator", "semantic_pyramid", SemanticPyramidGenerator, PAPER),
-    ("discriminator", "semantic_pyramid", SemanticPyramidDiscriminator, PAPER),
-    ("strategy", "semantic_pyramid", SemanticPyramid, PAPER),
+    ("encoder", "vgg16_pyramid", VGG16Pyramid, PAPER,
+     "frozen VGG16 classifier: seven-level feature pyramid (conv1..conv5, fc7, fc8); provides fc7 as style"),
+    ("normalizer", "semantic_pyramid_bn", BatchNormalizer, "arXiv:1502.03167",
+     "unconditional batch norm, the Semantic Pyramid generator's default normalizer"),
+    ("generator", "semantic_pyramid", SemanticPyramidGenerator, PAPER,
+     "mirror of a classifier fed with its masked feature pyramid of a reference (exemplar, pyramid_mask, z)"),
+    ("discriminator", "semantic_pyramid", SemanticPyramidDiscriminator, PAPER,
+     "residual discriminator with spectral norm, one score per image"),
+    ("strategy", "semantic_pyramid", SemanticPyramid, PAPER,
+     "random pyramid masks; LSGAN + masked classifier-feature reconstruction + diversity"),
 )
 
 
@@ -32,8 +37,8 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for spec in FIELDS:
         register.condition_field(spec)
-    for kind, name, cls, paper in COMPONENTS:
-        register(kind, name, cls, paper=paper)
+    for kind, name, cls, paper, summary in COMPONENTS:
+        register(kind, name, cls, paper=paper, summary=summary)
 
 
 @ganforge.hookimpl

@@ -53,8 +53,10 @@ def box_mask(size: tuple[int, int], box: tuple[float, float, float, float], batc
     if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
         raise ValueError(f"box {box}: expected 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1")
     h, w = size
+    top, left = round(y0 * h), round(x0 * w)
+    bottom, right = max(round(y1 * h), top + 1), max(round(x1 * w), left + 1)  # at least one pixel
     mask = torch.zeros(batch, 1, h, w)
-    mask[..., round(y0 * h):max(round(y1 * h), round(y0 * h) + 1), round(x0 * w):max(round(x1 * w), round(x0 * w) + 1)] = 1
+    mask[..., top:bottom, left:right] = 1
     return mask
 
 

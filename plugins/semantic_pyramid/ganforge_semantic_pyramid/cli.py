@@ -99,7 +99,8 @@ def add_commands(group: click.Group) -> None:
     @semantic_pyramid.command()
     @run_arg
     @image_opt
-    @click.option("--label", "labels", type=int, multiple=True, required=True, help="new class (repeatable; a row each)")
+    @click.option("--label", "labels", type=int, multiple=True, required=True,
+                  help="new class (repeatable; a row each)")
     @level_opt
     @seed_opt
     @out_opt

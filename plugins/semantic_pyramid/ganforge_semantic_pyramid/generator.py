@@ -23,7 +23,7 @@ from torch import nn
 import ganforge
 from ganforge import ComponentSpec, Condition, DataInfo
 
-from .classifier import CONV_LEVELS, LEVELS
+from .classifier import CONV_LEVELS
 from .layers import GBlock, sn
 from .masks import level_masks
 
@@ -35,7 +35,8 @@ class SemanticPyramidGeneratorParams(ganforge.Params):
     channels: tuple[int, int, int, int, int] = Field(
         (512, 512, 256, 128, 64), description="generator widths of the blocks mirroring conv5, conv4, conv3, conv2, "
                                               "conv1 (VGG16's own widths at those stages)")
-    classifier: ComponentSpec = ganforge.slot("encoder", "vgg16_pyramid", "the frozen classifier C (VGG16 in the paper)")
+    classifier: ComponentSpec = ganforge.slot("encoder", "vgg16_pyramid",
+                                              "the frozen classifier C (VGG16 in the paper)")
     norm: ComponentSpec = ganforge.slot("normalizer", "semantic_pyramid_bn", "normalization inside each block")
 
     @field_validator("channels")
@@ -105,6 +106,3 @@ class SemanticPyramidGenerator(ganforge.Generator):
             h = block(h, cond) + inject(fed[CONV_LEVELS - 1 - i])
         h = F.interpolate(F.relu(self.to_rgb_norm(h, cond)), scale_factor=2, mode="nearest")
         return torch.tanh(self.to_rgb(h))
-
-
-__all__ = ["SemanticPyramidGenerator", "LEVELS"]

@@ -23,7 +23,8 @@ def test_inpainting_keeps_shallow_features_outside_the_hole(G, images):
     hole = apps.box_mask((64, 64), (0.25, 0.25, 0.75, 0.75), 2)
     assert hole.sum() == 2 * 32 * 32
     mask = apps.hole_masks(hole, "conv3")
-    assert torch.equal(mask[:, 2:3], torch.ones_like(hole)) and torch.equal(mask[:, :2], (1 - hole).expand(2, 2, -1, -1))
+    assert torch.equal(mask[:, 2:3], torch.ones_like(hole))
+    assert torch.equal(mask[:, :2], (1 - hole).expand(2, 2, -1, -1))
     assert mask[:, 3:].sum() == 0
     z = torch.randn(2, 8)
     out = apps.inpaint(G, images, hole, "conv3", z)

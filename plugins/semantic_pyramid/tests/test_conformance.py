@@ -1,7 +1,6 @@
 """Every component passes ganforge's conformance kit."""
 
 import pytest
-import torch
 
 import ganforge
 from ganforge.testing import check_component

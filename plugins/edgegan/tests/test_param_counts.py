@@ -1,30 +1,40 @@
-"""Our networks at the paper's 64 px foreground setting and pix2pix's 256 px background
-have the parameter counts of the official code."""
+"""Our networks at the paper's settings have the parameter counts of the official code:
+the SketchyCOCO configs' networks against the TF code (foreground, 64 px) and pix2pix
+(background, 256 px)."""
+
+from pathlib import Path
 
 import torch
 
 import ganforge
-from ganforge import DataInfo
+from ganforge.config import load_config, recipe_networks, verify
+
+CONFIGS = Path(__file__).parents[1] / "configs"
 
 
-def count(kind, spec, data):
+def networks(name: str) -> dict[str, torch.nn.Module]:
+    """The config's networks, built on the meta device (no memory, no initialisation cost)."""
+    exp = load_config(CONFIGS / f"{name}.yaml")
+    info, kinds = verify(exp), recipe_networks(exp)[0]
     with torch.device("meta"):
-        return sum(p.numel() for p in ganforge.build(kind, spec, data).parameters())
+        return {role: ganforge.build(kinds[role], spec, info) for role, spec in exp.models.items()}
 
 
-def test_foreground_networks_match_the_tf_code(edgegan, objects, official):
-    g = ganforge.build("generator", {"type": "edgegan"}, objects.model_copy(update={"fields": frozenset({"z", "class_label"})}))
-    assert sum(p.numel() for p in g.edge_generator.parameters()) == official["G1"]
-    assert sum(p.numel() for p in g.image_generator.parameters()) == official["G2"]
-    assert count("discriminator", {"type": "edgegan_critic", "size": [64, 128]}, objects) == official["D"]
-    assert count("discriminator", {"type": "edgegan_critic"}, objects) == official["D_patch2"] == official["D_patch3"]
-    assert count("discriminator", {"type": "edgegan_classifier"}, objects) == official["D2"]
-    assert count("encoder", {"type": "edgegan_edge", "field": "edge"}, objects) == official["E"]
+def count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_foreground_networks_match_the_tf_code(edgegan, official):
+    nets = networks("sketchycoco")
+    g = nets["generator"]
+    assert (count(g.edge_generator), count(g.image_generator)) == (official["G1"], official["G2"])
+    assert {role: count(net) for role, net in nets.items()} == {
+        "generator": official["G1"] + official["G2"], "encoder": official["E"],
+        "joint_discriminator": official["D"], "image_discriminator": official["D_patch2"],
+        "edge_discriminator": official["D_patch3"], "classifier": official["D2"]}
 
 
 def test_background_networks_match_pix2pix(edgegan, pix2pix):
-    data = DataInfo(fields=frozenset({"scene_sketch"}), resolution=(256, 256))
-    g = count("generator", {"type": "edgegan_background"}, data)
-    assert g == pix2pix["unet_256"] and round(g / 1e6, 3) == 54.414
-    # pix2pix's D sees input + output: 3 + 3 channels
-    assert count("discriminator", {"type": "edgegan_patch"}, data) == pix2pix["basic"]
+    got = {role: count(net) for role, net in networks("sketchycoco_background").items()}
+    assert got == {"generator": pix2pix["unet_256"], "discriminator": pix2pix["basic"]}
+    assert round(got["generator"] / 1e6, 3) == 54.414 and round(got["discriminator"] / 1e6, 3) == 2.769

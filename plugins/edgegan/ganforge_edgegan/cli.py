@@ -8,6 +8,7 @@ boundaries of ``edge`` outside the objects as the background sketch), or from fi
     ganforge edgegan compose runs/edgegan_fg runs/edgegan_bg --index 0 --index 3 --out scenes.png
     ganforge edgegan compose runs/edgegan_fg runs/edgegan_bg --sketch objects.png \\
         --background-sketch background.png --box 2 0.1 0.4 0.35 0.8 --out scene.png
+    ganforge edgegan objects runs/edgegan_fg --batches 8   # SWD and edge L1 of sketch -> edge -> image
 
 Each row of the PNG: scene sketch, G_E's edges in the boxes, the generated objects on the
 background sketch, the final image (and the real scene when it comes from the dataset).
@@ -27,7 +28,8 @@ from ganforge.data.io import read_rgb
 from ganforge.report import save_grid
 from ganforge.trainer import restore
 
-from .scene import compose
+from .scene import compose, object_scores
+from .strategy import EdgeGANRecipe
 
 
 def strokes_from_file(path: str, size: tuple[int, int]) -> torch.Tensor:
@@ -92,3 +94,24 @@ def compose_cmd(foreground, background, indices, sketch, background_sketch, box_
 
 
 compose_cmd.name = "compose"
+
+
+@edgegan.command()
+@click.argument("foreground", type=click.Path(exists=True))
+@click.option("--batches", type=int, default=8, show_default=True, help="batches of the run's data")
+@click.option("--batch-size", type=int, default=16, show_default=True)
+def objects(foreground, batches, batch_size) -> None:
+    """Score a foreground run's sketch -> edge -> image path on its data's objects: SWD of the
+    images against the real crops (x 1e3), L1 of G_E's edges to the real edges."""
+    fg = restore(foreground)
+    recipe = fg.parts.recipe
+    if not isinstance(recipe, EdgeGANRecipe):
+        raise click.BadParameter(f"{foreground} was trained by {type(recipe).__name__}, not the edgegan recipe")
+    torch.manual_seed(0)
+    loader = torch.utils.data.DataLoader(fg.dataset, batch_size=batch_size, shuffle=False)
+    fields = fg.info.fields
+    pairs = ((b["image"], ganforge.Condition({k: v for k, v in b.items() if k in fields})) for _, b in
+             zip(range(batches), loader))
+    metric = ganforge.build("metric", {"type": "swd"}, fg.info)
+    scores = object_scores(recipe, fg.network("generator"), fg.network("encoder"), pairs, metric)
+    click.echo(f"step {fg.step}: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))

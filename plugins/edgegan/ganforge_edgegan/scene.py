@@ -83,3 +83,19 @@ def compose(generator, encoder, background, sketch: torch.Tensor, background_ske
         image = F.interpolate(image, size=(h, w), mode="bilinear", align_corners=False, antialias=True)
     scene = to_edge_image(torch.maximum(sketch.float(), background_sketch.float()), 3)
     return Composed(scene, edges[None], composite, image)
+
+
+@torch.no_grad()
+def object_scores(recipe, generator, encoder, batches, metric) -> dict[str, float]:
+    """How well sketch -> edge -> image reproduces the data's objects: ``metric`` (e.g. SWD)
+    between G_I(E(edge), y) and the real object crops, and the mean L1 between the real
+    edge images and G_E(E(edge), y) (E and G_E inverting each other)."""
+    metric.reset()
+    l1, n = 0.0, 0
+    for image, cond in batches:
+        edge, obj, label = recipe.objects(image, cond)
+        z = encoder.encode(edge)["z"]
+        fake_edge, fake = generator.pair(Condition(z=z, class_label=label))
+        metric.update(fake, real=obj)
+        l1, n = l1 + float((fake_edge - edge).abs().mean()) * len(obj), n + len(obj)
+    return {**metric.compute(), "edge_l1": l1 / n}

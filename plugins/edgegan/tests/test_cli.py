@@ -69,3 +69,11 @@ def test_compose_from_drawings(runs, tmp_path):
     assert bad.exit_code != 0 and "classes must lie in [0, 5)" in bad.output
     partial = invoke("compose", *runs, "--sketch", tmp_path / "objects.png", "--out", out)
     assert partial.exit_code != 0 and "go together" in partial.output
+
+
+def test_objects_scores_the_sketch_to_image_path(runs):
+    result = invoke("objects", runs[0], "--batches", 1, "--batch-size", 4)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("step 1: swd") and "edge_l1" in result.output
+    bad = invoke("objects", runs[1], "--batches", 1)
+    assert bad.exit_code != 0 and "not the edgegan recipe" in bad.output

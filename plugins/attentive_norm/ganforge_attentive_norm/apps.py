@@ -1,6 +1,6 @@
 """The paper's applications as functions of a trained generator (the CLI wraps them):
 class-conditional sampling, inpainting of an image with a mask, and pictures of the soft
-semantic layouts AN learned (Fig. 1 / 6 of the paper: one attention map per entity)."""
+semantic layouts AN learned (as the paper shows them: one attention map per entity)."""
 
 from __future__ import annotations
 

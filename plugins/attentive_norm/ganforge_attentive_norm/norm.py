@@ -1,4 +1,4 @@
-"""Attentive Normalization (Wang et al. 2020, Sec. 3, Fig. 2).
+"""Attentive Normalization (Wang et al. 2020, Fig. 2 of the paper).
 
 AN splits a feature map X (B, C, H, W) softly into n regions by its *own* semantics and
 instance-normalises each region separately, so distant points of one semantic entity
@@ -82,7 +82,7 @@ class AttentiveNorm(ganforge.Normalizer):
         return F.softmax(logits / self.params.temperature, dim=1)
 
     def regional_norm(self, v: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        """X_hat = sum_i S_i (V - mu_i) / sigma_i with S_i-weighted mean and std (eq. of Sec. 3.2).
+        """X_hat = sum_i S_i (V - mu_i) / sigma_i with S_i-weighted mean and std.
 
         Written with moments (E_S[V], E_S[V^2]) so no (B, C, n, H, W) tensor is built."""
         eps = self.params.eps

@@ -1,8 +1,8 @@
 """The two recipes of the paper's experiments, each adding AN's regularizer to G's loss.
 
-* ``an_class_conditional`` (Sec. 4.1): BigGAN's hinge objective on (class, image) with
+* ``an_class_conditional`` (class-conditional ImageNet): BigGAN's hinge objective on (class, image) with
   fake classes drawn from the batch, plus lambda_orth * sum ||W^T W - I||_F^2 of every AN.
-* ``an_inpainting`` (Sec. 4.2, the TF code's ``build_net``): holes are cut into each real
+* ``an_inpainting`` (the TF code's ``build_net``): holes are cut into each real
   image (``mask`` and ``masked_image`` are added to the batch); G is trained with
   spatially discounted L1 in the hole, L1 outside it (both stages), WGAN loss from a global
   and a hole-averaged patch critic with gradient penalty, and the AN regularizer; the critic

@@ -28,14 +28,17 @@ _current: Registry | None = None
 
 
 def load(plugins: Iterable[str] = (), disabled: Iterable[str] = (), strict: bool = False,
-         autoload: bool | None = None, objects: Iterable[tuple[str, object]] = ()) -> Registry:
-    """Discover plugins and build a registry, and make it the current one.
+         autoload: bool | None = None, objects: Iterable[tuple[str, object]] = (),
+         make_current: bool = True) -> Registry:
+    """Discover plugins and build a registry, and (with ``make_current``) make it the current one.
 
     :param plugins: extra local plugins (module names or ``.py`` paths): ``--plugin``.
     :param disabled: names blocked with ``-p no:NAME``.
     :param strict: raise `PluginError` on any failed plugin or name conflict.
     :param autoload: load entry points; default: unless ``GANFORGE_DISABLE_PLUGIN_AUTOLOAD``.
     :param objects: (name, module-or-object) pairs registered directly.
+    :param make_current: False builds a registry to activate later with `use_registry`,
+        leaving the current one in place.
     """
     if autoload is None:
         autoload = not os.environ.get(ENV_NO_AUTOLOAD)
@@ -47,7 +50,8 @@ def load(plugins: Iterable[str] = (), disabled: Iterable[str] = (), strict: bool
     for name, obj in objects:
         discovery.add_object(obj, name)
     registry = build_registry(discovery, strict=strict)
-    set_registry(registry)
+    if make_current:
+        set_registry(registry)
     return registry
 
 

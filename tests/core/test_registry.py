@@ -142,3 +142,11 @@ def test_check_component_catches_a_tensor_attribute_that_does_not_move(isolated_
     isolated_registry(("p", P), core=False)
     with pytest.raises(AssertionError, match=r"did not move tensors \['shift'\]"):
         check_component("normalizer", "stale")
+
+
+def test_load_without_make_current_leaves_the_current_registry(isolated_registry):
+    from ganforge import registry
+
+    current = isolated_registry()
+    other = registry.load(autoload=False, make_current=False)
+    assert registry.get_registry() is current and other is not current

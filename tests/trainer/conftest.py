@@ -32,7 +32,7 @@ BASE = {
 @pytest.fixture(scope="session")
 def tiny_registry():
     """Only the tiny plugin: the trainer tests depend on no other plugin."""
-    return load(autoload=False, objects=[("tiny", tiny_plugin)])
+    return load(autoload=False, objects=[("tiny", tiny_plugin)], make_current=False)
 
 
 @pytest.fixture

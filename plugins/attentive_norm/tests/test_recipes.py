@@ -36,6 +36,8 @@ def test_class_conditional_trains_with_the_an_regularizer(an, tmp_path):
     logs = short_run(CONFIGS / "synthetic.yaml", tmp_path, 4, TINY_CLASSES)
     assert len(logs) == 4 and {"d_real", "d_fake", "g_gan", "an_orth"} <= set(logs[-1])
     assert all(step["an_orth"] < 1e-3 for step in logs)  # orthogonal entity filters stay orthogonal
+    for step in logs:  # G's loss is the hinge term plus lambda_orth times the regularizer
+        assert step["g_loss"] == pytest.approx(step["g_gan"] + 1e-3 * step["an_orth"], rel=1e-5, abs=1e-6)
 
 
 def test_inpainting_learns_the_known_pixels(an, tmp_path):
@@ -44,6 +46,9 @@ def test_inpainting_learns_the_known_pixels(an, tmp_path):
     assert {"d_wgan", "gp", "l1_hole", "l1_valid", "an_orth"} <= set(logs[-1])
     first, last = window_means(logs, "l1_valid", 4)
     assert last < first
+    for step in logs:  # the TF code's weighting of its terms
+        expected = 1e-3 * step["g_wgan"] + 1.4 * step["l1_hole"] + 1.2 * step["l1_valid"] + 2e-4 * step["an_orth"]
+        assert step["g_loss"] == pytest.approx(expected, rel=1e-4)
 
 
 def test_inpainting_critic_steps_more_often_than_the_generator(an, tmp_path):

@@ -39,6 +39,7 @@ from .distributed import (World, average_gradients, barrier, broadcast_modules, 
 from .ema import EMA
 from .evaluation import metric_values
 from .guard import check_finite
+from .interrupt import StopRequest, TrainingInterrupted, stop_on_signals
 from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
@@ -146,12 +147,15 @@ class Trainer:
                 self._sample()
             window: dict[str, list[float]] = {}
             stream = iter(self.batches)
-            while self.run.step < self.cfg.steps:
-                logs = self.train_step(next(stream))
-                for k, v in logs.items():
-                    window.setdefault(k, []).append(v)
-                self.progress.step()
-                self._periodic(window)
+            with stop_on_signals() as stop:
+                while self.run.step < self.cfg.steps:
+                    logs = self.train_step(next(stream))
+                    for k, v in logs.items():
+                        window.setdefault(k, []).append(v)
+                    self.progress.step()
+                    self._periodic(window)
+                    if stop.requested(self.world, self.device):
+                        self._stop(stop)
             return self.run
         finally:
             self.progress.close()
@@ -209,6 +213,16 @@ class Trainer:
         for opt in optims:
             scaler.step(opt)
         scaler.update()
+
+    def _stop(self, stop: StopRequest) -> None:
+        """After a signal: a checkpoint at this step boundary (unless one was just written), then stop."""
+        name = ckpt.checkpoint_name(self.run.step)
+        path = self.run_dir / "checkpoints" / name
+        if not path.exists():
+            path = self.save_checkpoint() or path
+        what = stop.signal.name if stop.signal is not None else "a signal on another rank"
+        raise TrainingInterrupted(f"stopped by {what} after step {self.run.step}; checkpoint {path}; "
+                                  f"continue with `ganforge train ... --out {self.run_dir} --resume`")
 
     def _periodic(self, window: dict[str, list[float]]) -> None:
         step, cfg, last = self.run.step, self.cfg, self.run.step == self.cfg.steps

@@ -73,6 +73,26 @@ def test_killed_run_resumes_bit_identically(make_exp, config_tree, write_config,
     assert metrics_without_time(out) == metrics_without_time(reference)
 
 
+def test_sigterm_stops_at_a_step_boundary_with_a_checkpoint_that_resumes_exactly(make_exp, config_tree,
+                                                                                 write_config, tmp_path):
+    config_tree["train"].update(steps=10, checkpoint_every=4, sample_every=5)
+    config = write_config(config_tree)
+    reference = tmp_path / "reference"
+    train(make_exp(config_tree), reference, show_progress=False)
+
+    out = tmp_path / "run"
+    stopped = run_cli(["train", config, "--out", out, "--no-progress"], env={**subprocess_env(), "TINY_TERM_AT": "6"})
+    assert stopped.returncode == 2, stopped.stderr
+    assert "stopped by SIGTERM after step 6; checkpoint" in stopped.stderr and "--resume" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    assert latest_checkpoint(out).name == "step_00000006.pt"  # nothing lost
+
+    train_command(str(config), [], str(out), resume=True, show_progress=False)
+    expected, got = final_state(reference), final_state(out)
+    for key in ("models", "optimizers", "data", "rng"):
+        assert_tensors_equal(expected[key], got[key], key)
+
+
 def test_two_gloo_processes_equal_one_process_with_the_global_batch(make_exp, config_tree, write_config, tmp_path):
     config_tree["models"]["generator"] = {"type": "tiny_gen", "noise": 0.0}  # per-rank noise would differ
     config_tree["train"].update(steps=4, batch_size=4, checkpoint_every=0, sample_every=0)

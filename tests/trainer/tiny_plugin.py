@@ -149,9 +149,12 @@ class TinyRecipe(ganforge.Strategy):
 
     @ganforge.hookimpl
     def ganforge_after_step(self, run, step, logs):
-        """``TINY_KILL_AT=N`` SIGKILLs this process after step N (resume tests)."""
+        """``TINY_KILL_AT=N`` SIGKILLs this process after step N, ``TINY_TERM_AT=N``
+        SIGTERMs it (resume tests)."""
         if os.environ.get("TINY_KILL_AT") == str(step):
             os.kill(os.getpid(), signal.SIGKILL)
+        if os.environ.get("TINY_TERM_AT") == str(step):
+            os.kill(os.getpid(), signal.SIGTERM)
 
     @ganforge.hookimpl
     def ganforge_sample(self, run, batch):

@@ -1,0 +1,29 @@
+"""The plugin module named by the ``ganforge`` entry point: registers the paper's masked
+VGG-16 perceptual and style losses, and the ``ganforge image2stylegan_pp`` commands."""
+
+from __future__ import annotations
+
+import ganforge
+
+from . import PAPER
+from .losses import PerceptualLoss, StyleLoss
+
+GANFORGE_API = "1.0"
+
+COMPONENTS = (
+    ("loss", "image2stylegan_pp_perceptual", PerceptualLoss),
+    ("loss", "image2stylegan_pp_style", StyleLoss),
+)
+
+
+@ganforge.hookimpl
+def ganforge_register(register) -> None:
+    for kind, name, cls in COMPONENTS:
+        register(kind, name, cls, paper=PAPER)
+
+
+@ganforge.hookimpl
+def ganforge_cli(group) -> None:
+    from .cli import add_commands
+
+    add_commands(group)

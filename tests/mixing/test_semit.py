@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import torch
 
 import ganforge
@@ -14,8 +13,7 @@ from ganforge.config import from_dict, verify
 from ganforge.testing import window_means
 from ganforge.trainer.loop import Trainer
 
-pytest.importorskip("ganforge_stargan_v2")
-from ganforge_semit.pseudo_label import PSEUDO, PseudoLabelling  # noqa: E402
+from ganforge_semit.pseudo_label import PSEUDO, PseudoLabelling
 
 STEPS = 40
 

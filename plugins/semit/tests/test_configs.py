@@ -43,7 +43,6 @@ def test_paper_settings(name, batch):
 
 @pytest.mark.parametrize("name", ["synthetic_stargan_v2", "synthetic_stargan_v2_labelled_only"])
 def test_stargan_v2_pair_differs_only_in_pseudo_labels(name):
-    pytest.importorskip("ganforge_stargan_v2")
     pair = [read_yaml(CONFIGS / f"{n}.yaml") for n in ("synthetic_stargan_v2", "synthetic_stargan_v2_labelled_only")]
     with_pl, without = (dict(c, strategies=[{k: v for k, v in c["strategies"][0].items() if k != "pseudo_labels"}])
                         for c in pair)

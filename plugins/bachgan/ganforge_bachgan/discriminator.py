@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import torch
-import torch.nn.functional as F
 from pydantic import Field
 
 from ganforge import Condition, DataInfo, DiscriminatorOutput
@@ -34,12 +33,4 @@ class BoxPatchDiscriminator(MultiscalePatchDiscriminator):
     def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
         k = semantic.semantic_nc(self.data, False)
         layout = box_layout(cond["boxes"], k, tuple(image.shape[-2:]), where="discriminator 'bachgan_patch'")
-        x = torch.cat([layout.to(image.dtype), image], dim=1)  # the official order: semantics, then image
-        scores, features = [], []
-        for i, discriminator in enumerate(self.scales):
-            if i:
-                x = F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, count_include_pad=False)
-            *hidden, score = discriminator(x)
-            scores.append(score)
-            features.append(hidden)
-        return DiscriminatorOutput(scores=scores, features=features)
+        return self.score(torch.cat([layout.to(image.dtype), image], dim=1))  # official order: semantics, image

@@ -78,7 +78,11 @@ class MultiscalePatchDiscriminator(ganforge.Discriminator):
 
     def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
         seg = semantic.semantic_map(cond, self.data, self.params.use_instance, size=tuple(image.shape[-2:]))
-        x = torch.cat([seg.to(image.dtype), image], dim=1)  # SPADE's order: semantics, then image
+        return self.score(torch.cat([seg.to(image.dtype), image], dim=1))  # SPADE's order: semantics, then image
+
+    def score(self, x: torch.Tensor) -> DiscriminatorOutput:
+        """Every scale's scores and hidden features for the conditioned input ``x``,
+        downsampled by 2 between scales (subclasses change only what ``x`` holds)."""
         scores, features = [], []
         for i, discriminator in enumerate(self.scales):
             if i:

@@ -1,0 +1,115 @@
+"""The full generator: 3D generator -> point renderer -> 2D generator per layer -> depth-ordered
+alpha compositing over a background layer (paper Fig. 2, official model.py).
+
+``scene(z)`` gives the editable 3D scene (poses, shapes, appearance, visibility) and
+``render(scene, R, t)`` the image from a camera; the controls of ``apps.py`` edit the scene
+between the two. The background is one more 2D-generator layer with its own style code and
+an empty render (the official ``bg_cube: False`` default has no background primitive).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from pydantic import Field
+
+import ganforge
+from ganforge import ComponentSpec, Condition, DataInfo
+
+from .camera import sample_cameras
+from .generator_2d import Generator2D
+from .generator_3d import Generator3D, mlp
+from .render import PointRenderer
+
+
+class Controllable3DParams(ganforge.Params):
+    z_dim: int = Field(128, ge=2, description="latent width; first half pose, second half shape/appearance")
+    n_prim: int = Field(3, ge=1, description="foreground primitives (official default 3)")
+    n_points: int = Field(32, ge=1, description="points per primitive (official point primitive: 32)")
+    n_channel: int = Field(3, ge=1, description="feature channels per point (official: 3)")
+    hidden: tuple[int, ...] = Field((128, 256, 512), description="hidden widths of the 3D generator's MLPs")
+    size_min: float = Field(0.1, gt=0, description="smallest primitive half-extent")
+    size_max: float = Field(0.6, gt=0, description="largest primitive half-extent")
+    nfilter: int = Field(128, ge=1, description="2D generator width")
+    nlayers: int = Field(4, ge=1, description="2D generator residual blocks")
+    down_sample: int = Field(1, ge=0, description="stride-2 down/up pairs in the 2D generator")
+    style_dim: int = Field(256, ge=1, description="per-layer style code width (official AdaIN MLP width)")
+    norm: ComponentSpec = ganforge.slot("normalizer", {"type": "controllable_3d_adain"},
+                                        "normalization inside the 2D generator's blocks (reads cond['style'])")
+    focal: float = Field(1.5, gt=0, description="focal length in half-image units (field of view ~67 deg)")
+    sigma: float = Field(0.06, gt=0, description="splat radius in half-image units")
+    tau: float = Field(0.05, gt=0, description="depth softness of the splat blending")
+    cam_radius: float = Field(2.0, gt=0, description="camera distance to the origin (official 2.0)")
+    far: float = Field(4.0, gt=0, description="depth of the background (official far plane 4.0)")
+
+
+class Controllable3DGenerator(ganforge.Generator):
+    """z -> 3D primitives -> rendered layers -> 2D generator -> composited image."""
+
+    Params: ClassVar = Controllable3DParams
+    requires: ClassVar = frozenset({"z"})
+
+    def __init__(self, params: Controllable3DParams, data: DataInfo):
+        super().__init__(params, data)
+        p = params
+        if data.image_channels != 3:
+            raise ganforge.ConfigError(f"generator controllable_3d: renders RGB, data has {data.image_channels} channels")
+        h, w = data.resolution
+        if h != w:
+            raise ganforge.ConfigError(f"generator controllable_3d: renders square images, data is {h}x{w}")
+        self.z_dim = p.z_dim
+        self.generator_3d = Generator3D(p.z_dim, p.n_prim, p.n_points, p.n_channel, p.hidden, (p.size_min, p.size_max))
+        self.renderer = PointRenderer(h, p.focal, p.sigma, p.tau)
+        self.style_mlp = mlp(p.z_dim, (256, 256), (p.n_prim + 1) * p.style_dim)
+
+        def make_norm(channels: int):
+            return ganforge.build("normalizer", p.norm, data, path="generator.norm", check=False, num_features=channels)
+
+        self.generator_2d = Generator2D(p.n_channel + 2, p.nfilter, p.nlayers, p.down_sample, make_norm)
+
+    def scene(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The editable 3D scene of latents z: the 3D generator's output plus per-layer styles."""
+        out = self.generator_3d(z)
+        out["style"] = self.style_mlp(z).view(z.shape[0], self.params.n_prim + 1, self.params.style_dim)
+        return out
+
+    def render(self, scene: dict[str, torch.Tensor], R: torch.Tensor, t: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Image (B, 3, S, S) in [-1, 1] of the scene from camera (R, t), with its depth map and
+        the renderer's per-primitive alpha (B, N, 1, S, S), the latter for compactness and controls."""
+        B, N = scene["t"].shape[:2]
+        p = self.params
+        r = self.renderer(Generator3D.points(scene), scene["feature"], R, t)
+        alpha_r = r["alpha"] * scene["visible"][:, :, None, None, None]
+        centre = r["center_depth"][:, :, None, None, None]
+        local = torch.where(r["alpha"] > 1e-3, r["depth"] / r["alpha"].clamp(min=1e-3) - centre, 0.0)
+        fg = torch.cat([r["feature"], alpha_r * 2 - 1, local], dim=2)
+        bg = torch.cat([torch.zeros_like(fg[:, :1, :-2]), torch.ones_like(fg[:, :1, -2:-1]),
+                        torch.zeros_like(fg[:, :1, -1:])], dim=2)
+        layers = torch.cat([fg, bg], dim=1).flatten(0, 1)                    # (B*(N+1), C+2, S, S)
+        out = self.generator_2d(layers, Condition(style=scene["style"].flatten(0, 1))).view(B, N + 1, 5, *layers.shape[-2:])
+        rgb = torch.tanh(out[:, :, :3])
+        alpha = torch.sigmoid(out[:, :N, 3:4]) * alpha_r
+        depth = (centre + local + 0.1 * torch.tanh(out[:, :N, 4:5])).clamp(max=p.far)
+        depth = torch.where(alpha_r > 1e-3, depth, torch.full_like(depth, p.far))
+        image, depth_map = composite(rgb[:, :N], alpha, depth, rgb[:, N], p.far)
+        return {"image": image, "depth": depth_map, "prim_alpha": alpha_r}
+
+    def forward(self, cond: Condition) -> torch.Tensor:
+        z = cond["z"] if "z" in cond else torch.randn(cond.batch_size, self.z_dim, device=self.style_mlp[0].weight.device)
+        R, t = sample_cameras(z.shape[0], z.device, radius=self.params.cam_radius)
+        return self.render(self.scene(z), R.to(z.dtype), t.to(z.dtype))["image"]
+
+
+def composite(rgb: torch.Tensor, alpha: torch.Tensor, depth: torch.Tensor, bg: torch.Tensor,
+              far: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Front-to-back alpha compositing, per pixel in depth order (B, N, C, H, W layers over a
+    (B, C, H, W) background at depth ``far``) -> image and expected depth."""
+    order = depth.argsort(dim=1)
+    take = lambda x: x.gather(1, order.expand(-1, -1, x.shape[2], -1, -1))  # noqa: E731
+    rgb, alpha, depth = take(rgb), take(alpha), take(depth)
+    transmit = torch.cumprod(torch.cat([torch.ones_like(alpha[:, :1]), 1 - alpha], dim=1), dim=1)
+    weight = alpha * transmit[:, :-1]
+    image = (weight * rgb).sum(1) + transmit[:, -1] * bg
+    depth_map = (weight * depth).sum(1) + transmit[:, -1] * far
+    return image, depth_map

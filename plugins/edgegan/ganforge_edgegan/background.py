@@ -62,8 +62,10 @@ class UNetGenerator(ganforge.Generator):
         if min(data.resolution) % 2 ** n:
             raise ganforge.ConfigError(f"edgegan_background: resolution {data.resolution} is not divisible by "
                                        f"2^num_downs = {2 ** n}")
-        norm = lambda c, i: ganforge.build("normalizer", params.norm, data, num_features=c,  # noqa: E731
-                                           path=f"generator.norm ({i})")
+        def norm(channels: int, where: str) -> nn.Module:
+            return ganforge.build("normalizer", params.norm, data, num_features=channels,
+                                  path=f"generator.norm ({where})")
+
         self.down = nn.ModuleList(nn.Conv2d(3 if i == 0 else ch[i - 1], ch[i], 4, 2, 1, bias=False)
                                   for i in range(n))
         self.down_norm = nn.ModuleDict({str(i): norm(ch[i], f"down {i}") for i in range(1, n - 1)})

@@ -160,5 +160,9 @@ class EdgeGANRecipe(ganforge.Strategy):
             z = encoder.encode(edge)["z"]
             fake_edge, fake_image = generator.pair(Condition(z=z, class_label=label))
         encoder.train(was)
-        rgb = lambda x: x[:, :1].expand(-1, 3, -1, -1) if x.shape[1] != 3 else x  # noqa: E731
-        return torch.cat([rgb(edge), image, rgb(fake_edge.float()), fake_image.float()])
+        return torch.cat([as_rgb(edge), image, as_rgb(fake_edge.float()), fake_image.float()])
+
+
+def as_rgb(edge: torch.Tensor) -> torch.Tensor:
+    """Edge images with any number of (equal) channels as 3-channel pictures for grids."""
+    return edge if edge.shape[1] == 3 else edge[:, :1].expand(-1, 3, -1, -1)

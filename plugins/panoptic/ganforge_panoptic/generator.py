@@ -37,17 +37,14 @@ class PanopticResnetBlock(SPADEResnetBlock):
     def __init__(self, fin: int, fout: int, norm: ComponentSpec, data: DataInfo, *, spectral: bool,
                  init: InitParams):
         super().__init__(fin, fout, norm, data, spectral=spectral, init=init)
-        fmiddle = min(fin, fout)
         self.data = data
-        self.conv_0 = panoptic_conv(fin, fmiddle, 3, spectral=spectral, init=init)
-        self.conv_1 = panoptic_conv(fmiddle, fout, 3, spectral=spectral, init=init)
 
-    def forward(self, x: torch.Tensor, cond: Condition) -> torch.Tensor:
-        ids = segments.segment_ids(cond, self.data, tuple(x.shape[-2:]))
-        x_s = self.conv_s(self.norm_s(x, cond)) if self.learned_shortcut else x
-        dx = self.conv_0(F.leaky_relu(self.norm_0(x, cond), 0.2), ids)
-        dx = self.conv_1(F.leaky_relu(self.norm_1(dx, cond), 0.2), ids)
-        return x_s + dx
+    @staticmethod
+    def conv3x3(fin: int, fout: int, *, spectral: bool, init: InitParams) -> torch.nn.Module:
+        return panoptic_conv(fin, fout, 3, spectral=spectral, init=init)
+
+    def convolve(self, conv: torch.nn.Module, x: torch.Tensor, cond: Condition) -> torch.Tensor:
+        return conv(x, segments.segment_ids(cond, self.data, tuple(x.shape[-2:])))
 
 
 class PanopticGeneratorParams(InitParams):

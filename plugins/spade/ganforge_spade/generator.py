@@ -36,8 +36,8 @@ class SPADEResnetBlock(nn.Module):
         super().__init__()
         fmiddle = min(fin, fout)
         self.learned_shortcut = fin != fout
-        self.conv_0 = conv2d(fin, fmiddle, 3, padding=1, spectral=spectral, init=init)
-        self.conv_1 = conv2d(fmiddle, fout, 3, padding=1, spectral=spectral, init=init)
+        self.conv_0 = self.conv3x3(fin, fmiddle, spectral=spectral, init=init)
+        self.conv_1 = self.conv3x3(fmiddle, fout, spectral=spectral, init=init)
         self.norm_0 = self._norm(norm, data, fin)
         self.norm_1 = self._norm(norm, data, fmiddle)
         if self.learned_shortcut:
@@ -49,10 +49,19 @@ class SPADEResnetBlock(nn.Module):
         # The generator's own requirements check covers the norm slot once, before building.
         return ganforge.build("normalizer", spec, data, path="generator.norm", check=False, num_features=channels)
 
+    @staticmethod
+    def conv3x3(fin: int, fout: int, *, spectral: bool, init: InitParams) -> nn.Module:
+        """The block's two 3x3 convolutions; a subclass builds another kind (Panoptic's)."""
+        return conv2d(fin, fout, 3, padding=1, spectral=spectral, init=init)
+
+    def convolve(self, conv: nn.Module, x: torch.Tensor, cond: Condition) -> torch.Tensor:
+        """Apply one of the 3x3 convolutions; a subclass may feed it the condition too."""
+        return conv(x)
+
     def forward(self, x: torch.Tensor, cond: Condition) -> torch.Tensor:
         x_s = self.conv_s(self.norm_s(x, cond)) if self.learned_shortcut else x
-        dx = self.conv_0(F.leaky_relu(self.norm_0(x, cond), 0.2))
-        dx = self.conv_1(F.leaky_relu(self.norm_1(dx, cond), 0.2))
+        dx = self.convolve(self.conv_0, F.leaky_relu(self.norm_0(x, cond), 0.2), cond)
+        dx = self.convolve(self.conv_1, F.leaky_relu(self.norm_1(dx, cond), 0.2), cond)
         return x_s + dx
 
 

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 import ganforge_bachgan.plugin
 import ganforge_spade.plugin
 from ganforge import DataInfo
-
-
-@pytest.fixture(scope="session", autouse=True)
-def one_thread():
-    """These tensors are tiny: one intra-op thread is faster than two fighting over a shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(autouse=True)

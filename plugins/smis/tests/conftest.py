@@ -11,15 +11,6 @@ import ganforge_spade.plugin
 from ganforge import Condition, DataInfo
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These tensors are tiny: one intra-op thread is faster than two fighting over a shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def registry(isolated_registry):
     """The current registry: the core, SPADE and SMIS."""

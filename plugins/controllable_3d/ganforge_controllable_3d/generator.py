@@ -32,6 +32,7 @@ class Controllable3DParams(ganforge.Params):
     size_min: float = Field(0.1, gt=0, description="smallest primitive half-extent")
     size_max: float = Field(0.6, gt=0, description="largest primitive half-extent")
     nfilter: int = Field(128, ge=1, description="2D generator width")
+    nfilter_max: int = Field(512, ge=1, description="2D generator maximal width")
     nlayers: int = Field(4, ge=1, description="2D generator residual blocks")
     down_sample: int = Field(1, ge=0, description="stride-2 down/up pairs in the 2D generator")
     style_dim: int = Field(256, ge=1, description="per-layer style code width (official AdaIN MLP width)")
@@ -66,7 +67,7 @@ class Controllable3DGenerator(ganforge.Generator):
         def make_norm(channels: int):
             return ganforge.build("normalizer", p.norm, data, path="generator.norm", check=False, num_features=channels)
 
-        self.generator_2d = Generator2D(p.n_channel + 2, p.nfilter, p.nlayers, p.down_sample, make_norm)
+        self.generator_2d = Generator2D(p.n_channel + 2, p.nfilter, p.nfilter_max, p.nlayers, p.down_sample, make_norm)
 
     def scene(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """The editable 3D scene of latents z: the 3D generator's output plus per-layer styles."""

@@ -1,7 +1,8 @@
 """The 2D generator (official models/generator_2d.py): a ResNet that maps one rendered layer
-(features, alpha, depth) to RGB, alpha and depth. ``nlayers`` residual blocks of constant
-width ``nfilter``, one stride-2 conv after the first ``down_sample`` blocks and a transposed
-conv back after the middle, BatchNorm on those resamplers. Inside the blocks the official
+(features, alpha, depth) to RGB, alpha and depth. ``nlayers`` residual blocks starting at
+width ``nfilter``; a stride-2 conv doubling the width (up to ``nfilter_max``) after each of
+the first ``down_sample`` blocks and a transposed conv halving it after the middle,
+BatchNorm on those resamplers. Inside the blocks the official
 code uses AdaIN from a style MLP; here that is the ``norm`` slot fed with ``cond['style']``,
 so other papers' conditional normalizers drop in."""
 
@@ -32,27 +33,31 @@ class ResnetBlock(nn.Module):
         return x + 0.1 * dx
 
 
-def resample(channels: int, down: bool) -> nn.Sequential:
+def resample(fin: int, fout: int, down: bool) -> nn.Sequential:
     conv = nn.Conv2d if down else nn.ConvTranspose2d
-    return nn.Sequential(conv(channels, channels, 4, stride=2, padding=1), nn.BatchNorm2d(channels), nn.LeakyReLU(0.2))
+    return nn.Sequential(conv(fin, fout, 4, stride=2, padding=1), nn.BatchNorm2d(fout), nn.LeakyReLU(0.2))
 
 
 class Generator2D(nn.Module):
     """(L, C_in, S, S) layers + cond with per-layer ``style`` -> (L, 5, S, S): rgb, alpha, depth."""
 
-    def __init__(self, in_channels: int, nfilter: int, nlayers: int, down_sample: int, make_norm: NormFactory):
+    def __init__(self, in_channels: int, nfilter: int, nfilter_max: int, nlayers: int, down_sample: int,
+                 make_norm: NormFactory):
         super().__init__()
         if down_sample and (nlayers % 2 or down_sample >= nlayers / 2):
             raise ValueError(f"down_sample {down_sample} needs an even nlayers > 2*down_sample, got {nlayers}")
         self.conv_img_in = nn.Conv2d(in_channels, nfilter, 3, padding=1)
-        self.blocks = nn.ModuleList(ResnetBlock(nfilter, make_norm) for _ in range(nlayers))
-        self.resamplers = nn.ModuleDict()
+        self.blocks, self.resamplers = nn.ModuleList(), nn.ModuleDict()
+        width = nfilter
         for i in range(nlayers):
-            if i < down_sample:
-                self.resamplers[str(i)] = resample(nfilter, down=True)
+            self.blocks.append(ResnetBlock(width, make_norm))
+            if i < down_sample:  # widths double on the way down (capped), halve on the way up
+                self.resamplers[str(i)] = resample(width, min(2 * width, nfilter_max), down=True)
+                width = min(2 * width, nfilter_max)
             elif nlayers / 2 <= i < nlayers / 2 + down_sample:
-                self.resamplers[str(i)] = resample(nfilter, down=False)
-        self.conv_img = nn.Conv2d(nfilter, 5, 3, padding=1)
+                self.resamplers[str(i)] = resample(width, max(width // 2, nfilter), down=False)
+                width = max(width // 2, nfilter)
+        self.conv_img = nn.Conv2d(width, 5, 3, padding=1)
 
     def forward(self, x: torch.Tensor, cond: Condition) -> torch.Tensor:
         x = self.conv_img_in(x)

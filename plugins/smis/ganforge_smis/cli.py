@@ -22,9 +22,8 @@ import torch
 
 import ganforge
 from ganforge import Condition
-from ganforge.config import from_dict, verify
 from ganforge.report import save_grid
-from ganforge.trainer import build_networks, latest_checkpoint, load_checkpoint
+from ganforge.trainer import restore
 
 from . import apps
 from .encoder import GroupDNetEncoder
@@ -57,29 +56,16 @@ class LoadedRun:
 
 
 def load_run(run_or_ckpt: str | Path) -> LoadedRun:
-    """Rebuild a run's networks from its checkpoint; the run must have GroupDNet's encoder."""
-    path = Path(run_or_ckpt)
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt)
-    source = f"{ckpt} (config)"
-    exp = from_dict(state["config"], source)
-    dataset = ganforge.build("dataset", exp.data, path="data")
-    info = verify(exp, dataset.info(), source=source)
-    models, kinds = build_networks(exp, info)
-    nets = dict(models.items())
+    """Reopen a run from its checkpoint (`ganforge.trainer.restore`); it must have GroupDNet's encoder."""
+    restored = restore(run_or_ckpt)
+    nets, kinds = dict(restored.run.models.items()), restored.parts.kinds
     encoders = [r for r, k in kinds.items() if k == "encoder" and isinstance(nets.get(r), GroupDNetEncoder)]
     if not isinstance(nets.get("generator"), GroupDNet) or not encoders:
-        raise ganforge.ConfigError(f"{source}: SMIS's applications need generator 'groupdnet' and encoder "
-                                   f"'groupdnet'; this run has {', '.join(models) or 'no networks'}")
-    for role, weights in state["models"].items():
-        models[role].load_state_dict(weights)
-    if "generator" in state["ema"]:
-        models["generator"].load_state_dict(state["ema"]["generator"])
-    models.eval()
-    return LoadedRun(models["generator"], models[encoders[0]], dataset, frozenset(info.fields) - {"region_style"},
-                     int(state["step"]), ckpt.parent.parent)
+        raise ganforge.ConfigError(f"{restored.checkpoint} (config): SMIS's applications need generator "
+                                   f"'groupdnet' and encoder 'groupdnet'; this run has "
+                                   f"{', '.join(nets) or 'no networks'}")
+    return LoadedRun(restored.network("generator"), restored.network(encoders[0]), restored.dataset,
+                     frozenset(restored.info.fields) - {"region_style"}, restored.step, restored.run_dir)
 
 
 def _output(run: LoadedRun, out: str | None, name: str) -> Path:

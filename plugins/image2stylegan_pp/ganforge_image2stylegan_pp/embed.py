@@ -83,7 +83,7 @@ def embed(G: StyleLatentGenerator, objective: Objective, schedule: Schedule,
                 for p, g in zip(params, grads):
                     p.grad = g
                 opt.step()
-                out.history.append({"stage": stage, **{k: float(v) for k, v in losses.items()}})
+                out.history.append({"stage": stage, **{k: float(v.detach()) for k, v in losses.items()}})
             out.snapshots.append((stage, ws.detach().clone(), [n.detach().clone() for n in noise]))
     out.ws, out.noise = ws.detach(), [n.detach() for n in noise]
     return out

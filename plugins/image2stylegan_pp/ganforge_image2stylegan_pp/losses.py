@@ -39,13 +39,19 @@ class VGG16Features(nn.Module):
         if unknown:
             raise ganforge.ConfigError(f"VGG-16 layers {unknown} unknown; choose from {', '.join(RELU_INDEX)}")
         self.layers = tuple(layers)
-        vgg = torchvision.models.vgg16()
-        path = resolve_weights(weights, VGG16_URL, "Image2StyleGAN++ perceptual loss (VGG-16)")
+        # only the convolutional trunk up to the deepest layer used (the 120M-parameter
+        # classifier would cost seconds to build and is never run)
+        trunk = torchvision.models.vgg.make_layers(torchvision.models.vgg.cfgs["D"])
+        self.features = trunk[: max(RELU_INDEX[n] for n in layers) + 1]
+        what = "Image2StyleGAN++ perceptual loss (VGG-16)"
+        path = resolve_weights(weights, VGG16_URL, what)
         if path is None:
-            random_init_(vgg)
+            random_init_(self.features)
         else:
-            vgg.load_state_dict(load_state_dict(path, "Image2StyleGAN++ perceptual loss (VGG-16)"))
-        self.features = vgg.features[: max(RELU_INDEX[n] for n in layers) + 1].eval().requires_grad_(False)
+            state = load_state_dict(path, what)
+            self.features.load_state_dict({k[len("features."):]: v for k, v in state.items()
+                                           if k.startswith("features.") and int(k.split(".")[1]) < len(self.features)})
+        self.features.eval().requires_grad_(False)
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
 

@@ -44,8 +44,9 @@ SCALE = (0.458, 0.448, 0.450)
 
 
 def _lin_weights_path(spec: str, net: Backbone) -> Path | None:
-    """``"lpips"``: the file the lpips package ships; else a path or ``"none"``."""
-    if spec == "none":
+    """``"lpips"``: the file the lpips package ships; else a path, or ``"none"`` / ``"ones"``
+    (no file)."""
+    if spec in ("none", "ones"):
         return None
     if spec != "lpips":
         return resolve_weights(spec, f"{LIN_URL}/{net}.pth", f"LPIPS lin layers ({net})")
@@ -91,6 +92,9 @@ class LPIPSNetwork(nn.Module):
         lin_path = _lin_weights_path(lin_weights, net)
         if lin_path is not None:
             self.load_lin(lin_path)
+        elif lin_weights == "ones":  # every channel weighted alike: a distance >= 0 without trained heads
+            for i in range(len(CHANNELS[net])):
+                nn.init.ones_(getattr(self, f"lin{i}").model[1].weight)
         self.register_buffer("shift", torch.tensor(SHIFT).view(1, 3, 1, 1))
         self.register_buffer("scale", torch.tensor(SCALE).view(1, 3, 1, 1))
         self.eval().requires_grad_(False)
@@ -141,7 +145,8 @@ class LPIPSParams(Params):
     backbone_weights: str = Field("hub", description="torchvision ImageNet checkpoint: 'hub' (torch hub cache: "
                                   "alexnet-owt-7be5be79.pth / vgg16-397923af.pth), a path, or 'none' (tests)")
     lin_weights: str = Field("lpips", description="v0.1 lin layers: 'lpips' (shipped in the lpips package), a path, "
-                             "or 'none' (tests)")
+                             "'ones' (every channel weighted 1: non-negative, for offline backbones) or "
+                             "'none' (random, tests)")
 
 
 class _LPIPSMetric(Metric):

@@ -83,3 +83,14 @@ def test_paired_lpips_metric_and_its_errors(tmp_path, monkeypatch):
     vgg_lin = lpips.__file__.replace("__init__.py", "weights/v0.1/vgg.pth")
     with pytest.raises(Exception, match="expected .*lin0.model.1.weight"):
         LPIPSNetwork("alex", backbone_weights="none", lin_weights=vgg_lin)
+
+
+def test_unit_lin_weights_give_non_negative_distances_that_grow_with_the_difference():
+    net = LPIPSNetwork("alex", backbone_weights="none", lin_weights="ones")
+    assert all(float(getattr(net, f"lin{i}").model[1].weight.min()) == 1.0 for i in range(5))
+    x = images(5, 2, 3, 32, 32)
+    near, far = x + 0.05 * images(6, 2, 3, 32, 32), x + 0.5 * images(6, 2, 3, 32, 32)
+    with torch.no_grad():
+        d_same, d_near, d_far = net(x, x), net(x, near), net(x, far)
+    assert torch.equal(d_same, torch.zeros(2))
+    assert (d_near > 0).all() and (d_far > d_near).all()

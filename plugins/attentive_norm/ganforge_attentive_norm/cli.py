@@ -19,9 +19,8 @@ import numpy as np
 import torch
 
 import ganforge
-from ganforge.config import from_dict, verify
 from ganforge.report import save_grid
-from ganforge.trainer import build_networks, latest_checkpoint, load_checkpoint
+from ganforge.trainer import open_checkpoint, restore
 
 from . import apps
 from .biggan import BigGANGenerator
@@ -42,24 +41,14 @@ class LoadedRun:
 
 
 def load_run(run_or_ckpt: str | Path, want: type) -> LoadedRun:
-    path = Path(run_or_ckpt)
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt)
-    source = f"{ckpt} (config)"
-    exp = from_dict(state["config"], source)
-    dataset = ganforge.build("dataset", exp.data, path="data")
-    models, _ = build_networks(exp, verify(exp, dataset.info(), source=source))
-    if not isinstance(models["generator"], want):
-        raise ganforge.ConfigError(f"{source}: this command needs a generator of type "
-                                   f"{want.__name__}; the run has {type(models['generator']).__name__}")
-    for role, weights in state["models"].items():
-        models[role].load_state_dict(weights)
-    if "generator" in state["ema"]:
-        models["generator"].load_state_dict(state["ema"]["generator"])
-    models.eval()
-    return LoadedRun(models["generator"], dataset, exp.strategy.params, int(state["step"]), ckpt.parent.parent)
+    """Reopen a run (`ganforge.trainer.restore`); its generator must be a ``want``."""
+    restored = restore(run_or_ckpt)
+    generator = restored.network("generator")
+    if not isinstance(generator, want):
+        raise ganforge.ConfigError(f"{restored.checkpoint} (config): this command needs a generator of type "
+                                   f"{want.__name__}; the run has {type(generator).__name__}")
+    return LoadedRun(generator, restored.dataset, restored.config.strategy.params, restored.step,
+                     restored.run_dir)
 
 
 def read_mask(path: str, size: tuple[int, int]) -> torch.Tensor:
@@ -152,10 +141,8 @@ def add_commands(group: click.Group) -> None:
     @seed_opt
     def layout(run: str, count: int, entities: int, layer: int, out: str | None, seed: int) -> None:
         """The learned soft layout: image, arg-max layout, then one attention map per entity."""
-        path = Path(run)
-        ckpt = latest_checkpoint(path) if path.is_dir() else path
-        state_type = from_dict(load_checkpoint(ckpt)["config"]).models["generator"].type if ckpt else None
-        want = InpaintingGenerator if state_type == "an_inpainting" else BigGANGenerator
+        want = InpaintingGenerator if open_checkpoint(run)[2].models["generator"].type == "an_inpainting" \
+            else BigGANGenerator
         loaded = load_run(run, want)
         g = loaded.generator
         if want is BigGANGenerator:

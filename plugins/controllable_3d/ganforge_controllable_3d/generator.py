@@ -98,6 +98,9 @@ class Controllable3DGenerator(ganforge.Generator):
 
     def forward(self, cond: Condition) -> torch.Tensor:
         z = cond["z"] if "z" in cond else torch.randn(cond.batch_size, self.z_dim, device=self.style_mlp[0].weight.device)
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(f"generator 'controllable_3d' was built for cond['z'] of shape (B, {self.z_dim}), "
+                             f"got {tuple(z.shape)}")
         R, t = sample_cameras(z.shape[0], z.device, radius=self.params.cam_radius)
         return self.render(self.scene(z), R.to(z.dtype), t.to(z.dtype))["image"]
 

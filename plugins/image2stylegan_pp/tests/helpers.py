@@ -18,11 +18,12 @@ class TinyStyleGenerator(nn.Module):
 
     def __init__(self, seed: int = 0):
         super().__init__()
-        gen = torch.Generator().manual_seed(seed)
-        self.map = nn.Linear(8, 8)
-        self.const = nn.Parameter(torch.randn(1, 8, 8, 8, generator=gen))
-        self.conv = nn.Conv2d(8, 8, 3, padding=1)
-        self.to_rgb = nn.Conv2d(8, 3, 1)
+        with torch.random.fork_rng():  # the same network whatever the test order
+            torch.manual_seed(seed)
+            self.map = nn.Linear(8, 8)
+            self.const = nn.Parameter(torch.randn(1, 8, 8, 8))
+            self.conv = nn.Conv2d(8, 8, 3, padding=1)
+            self.to_rgb = nn.Conv2d(8, 3, 1)
         self.noise_strength = nn.Parameter(torch.full((2,), 0.3))
 
     def mapping(self, z, truncation_psi=1.0):

@@ -19,9 +19,9 @@ import torch
 import yaml
 
 import ganforge
-from ganforge.config import from_dict, verify
+from ganforge.config import verify
 from ganforge.report import save_grid
-from ganforge.trainer import build_networks, latest_checkpoint, load_checkpoint
+from ganforge.trainer import open_checkpoint, restore_networks
 from ganforge_spade import semantic
 
 from . import apps
@@ -41,25 +41,19 @@ class LoadedRun:
 
 
 def load_run(run_or_ckpt: str | Path) -> LoadedRun:
-    """Rebuild a BachGAN run from its checkpoint; its config must retrieve backgrounds."""
-    path = Path(run_or_ckpt)
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt)
+    """Reopen a BachGAN run from its checkpoint; its config must retrieve backgrounds.
+
+    Not `restore`: that builds the run's dataset, which synthesizing from ``--boxes`` files
+    does not need (the networks are built against the data the config describes)."""
+    ckpt, state, exp = open_checkpoint(run_or_ckpt)
     source = f"{ckpt} (config)"
-    exp = from_dict(state["config"], source)
     info = verify(exp, source=source)
-    specs = [(i, s) for i, s in enumerate(exp.strategies) if s.type.split("/")[-1] == "background_retrieval"]
-    if not specs:
+    if not any(s.type.split("/")[-1] == "background_retrieval" for s in exp.strategies):
         raise ganforge.ConfigError(f"{source}: not a BachGAN run (no 'background_retrieval' in strategies)")
-    i, spec = specs[0]
-    retrieval = ganforge.build("strategy", spec, info, path=f"strategies.{i}")
-    models, _ = build_networks(exp, info)
-    models["generator"].load_state_dict(state["ema"].get("generator", state["models"]["generator"]))
-    models.eval()
-    return LoadedRun(models["generator"], retrieval, exp, semantic.semantic_nc(info, False), int(state["step"]),
-                     ckpt.parent.parent)
+    run, parts = restore_networks(exp, info, state)
+    retrieval = next(s for s in parts.strategies if isinstance(s, BackgroundRetrieval))
+    return LoadedRun(run.ema.get("generator", run.models["generator"]), retrieval, exp,
+                     semantic.semantic_nc(info, False), int(state["step"]), ckpt.parent.parent)
 
 
 def dataset_spec(config: str | Path) -> Any:

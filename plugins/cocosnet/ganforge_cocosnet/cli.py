@@ -19,9 +19,8 @@ import torch
 
 import ganforge
 from ganforge import Condition
-from ganforge.config import from_dict, verify
 from ganforge.report import save_grid
-from ganforge.trainer import build_networks, latest_checkpoint, load_checkpoint
+from ganforge.trainer import restore
 
 from . import apps
 
@@ -51,28 +50,17 @@ class LoadedRun:
 
 
 def load_run(run_or_ckpt: str | Path) -> LoadedRun:
-    """Rebuild a run's networks from its checkpoint; the run must be a CoCosNet-style run."""
-    path = Path(run_or_ckpt)
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt)
-    source = f"{ckpt} (config)"
-    exp = from_dict(state["config"], source)
-    dataset = ganforge.build("dataset", exp.data, path="data")
-    info = verify(exp, dataset.info(), source=source)
-    models, kinds = build_networks(exp, info)
+    """Reopen a run from its checkpoint (`ganforge.trainer.restore`); it must be a CoCosNet-style run."""
+    restored = restore(run_or_ckpt)
+    models, kinds = restored.run.models, restored.parts.kinds
     corr = [r for r, k in kinds.items() if k == "encoder" and r in models
             and "warped_exemplar" in type(models[r]).provides]
     if not corr:
-        raise ganforge.ConfigError(f"{source}: CoCosNet's applications need an encoder providing 'warped_exemplar' "
-                                   f"(cocosnet_correspondence); this run has {', '.join(models) or 'no networks'}")
-    for role, weights in state["models"].items():
-        models[role].load_state_dict(weights)
-    for role, weights in state["ema"].items():
-        models[role].load_state_dict(weights)
-    models.eval()
-    return LoadedRun(models[corr[0]], models["generator"], dataset, int(state["step"]), ckpt.parent.parent)
+        raise ganforge.ConfigError(f"{restored.checkpoint} (config): CoCosNet's applications need an encoder "
+                                   f"providing 'warped_exemplar' (cocosnet_correspondence); this run has "
+                                   f"{', '.join(models) or 'no networks'}")
+    return LoadedRun(restored.network(corr[0]), restored.network("generator"), restored.dataset, restored.step,
+                     restored.run_dir)
 
 
 def _output(run: LoadedRun, out: str | None, name: str) -> Path:

@@ -4,7 +4,6 @@ run (X -> Y with G_{x->y}(E_x(x)), and back), plus the attention heatmap of E_x.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import torch
 from torch import nn
 
@@ -17,25 +16,20 @@ DIRECTIONS = {"ab": ("discriminator_a", "generator_ab", "discriminator_b", "gene
 
 def load_networks(path: str | os.PathLike) -> tuple[nn.ModuleDict, DataInfo]:
     """The four networks of a ganforge run folder (its latest checkpoint) or checkpoint,
-    in eval mode, with the DataInfo they were built for."""
-    from ganforge.config import describe_data, from_dict, recipe_networks
-    from ganforge.trainer import latest_checkpoint, load_checkpoint
+    in eval mode (EMA copies where the run kept them), with the DataInfo they were built for.
 
-    path = Path(path)
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt)
-    exp = from_dict(state["config"], f"{ckpt} (config)")
+    The networks are rewired by ``ganforge_setup`` as in training, so a generator's reused
+    encoder layers are its discriminator's. Not `ganforge.trainer.restore`: translating
+    image files does not need the run's dataset on disk."""
+    from ganforge.config import verify
+    from ganforge.trainer import open_checkpoint, restore_networks
+
+    ckpt, state, exp = open_checkpoint(path)
     if exp.strategy.type != "nice_gan":
         raise ganforge.ConfigError(f"{ckpt}: a {exp.strategy.type!r} run, not a NICE-GAN one")
-    data = describe_data(exp)
-    kinds, _ = recipe_networks(exp)
-    nets = nn.ModuleDict({role: ganforge.build(kinds[role], spec, data, check=False, path=f"models.{role}")
-                          for role, spec in exp.models.items()})
-    for role, net in nets.items():
-        net.load_state_dict(state["ema"].get(role, state["models"][role]))
-    return nets.eval(), data
+    data = verify(exp, source=f"{ckpt} (config)")
+    run, _ = restore_networks(exp, data, state)
+    return nn.ModuleDict({role: run.ema.get(role, net) for role, net in run.models.items()}), data
 
 
 @torch.no_grad()

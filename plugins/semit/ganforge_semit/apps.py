@@ -4,7 +4,6 @@ scene rendered in the target look), for SEMIT runs and StarGAN v2 runs alike."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Callable
 
@@ -12,33 +11,26 @@ import torch
 from torch import nn
 
 import ganforge
-from ganforge.config import from_dict, load_config, network_data
+from ganforge.config import load_config, network_data
 from ganforge.data import SyntheticWorld
-from ganforge.trainer import build_networks, latest_checkpoint, load_checkpoint
+from ganforge.trainer import build_networks, open_checkpoint, restore
 
 Translate = Callable[[torch.Tensor, int], torch.Tensor]
 
 
 def load_run(run: str | Path, trained: bool = True) -> tuple[dict[str, nn.Module], ganforge.config.Experiment]:
     """Role -> network in eval mode (EMA copies where the run kept them) from a run folder
-    or checkpoint; ``trained=False`` (or a YAML config) gives the networks at initialisation."""
+    or checkpoint (`ganforge.trainer.restore`); ``trained=False`` (or a YAML config) gives
+    the networks at initialisation."""
     path = Path(run)
-    state = None
-    if path.suffix in {".yaml", ".yml"}:
-        exp = load_config(path)
-    else:
-        ckpt = latest_checkpoint(path) if path.is_dir() else path
-        if ckpt is None:
-            raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-        state = load_checkpoint(ckpt)
-        exp = from_dict(state["config"], f"{ckpt} (config)")
+    if trained and path.suffix not in {".yaml", ".yml"}:
+        restored = restore(path)
+        return {role: restored.network(role) for role in restored.run.models}, restored.config
+    exp = load_config(path) if path.suffix in {".yaml", ".yml"} else open_checkpoint(path)[2]
     info = network_data(exp, ganforge.build("dataset", exp.data, path="data").info())
     torch.manual_seed(exp.train.seed)
     models, _ = build_networks(exp, info)
-    if trained and state is not None:
-        for role, module in models.items():
-            module.load_state_dict(state["ema"].get(role, state["models"][role]))
-    return {role: copy.deepcopy(m).eval() for role, m in models.items()}, exp
+    return {role: m.eval() for role, m in models.items()}, exp
 
 
 def synthetic_world(exp, num_domains: int = 4) -> SyntheticWorld:

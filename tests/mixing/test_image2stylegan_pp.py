@@ -66,7 +66,7 @@ def test_the_reconstruct_command_writes_the_grid_and_scores(ganforge_registry, t
 
 
 def test_spade_generator_lacks_the_capability_and_is_refused(ganforge_registry):
-    info = ganforge.DataInfo(fields=frozenset({"label"}), resolution=(32, 32), num_labels=4)
+    info = ganforge.DataInfo(fields=frozenset({"label"}), resolution=(32, 32), label_nc=4)
     G = ganforge.build("generator", {"type": "spade", "ngf": 4}, info, path="models.generator", check=False)
     objective = Objective([Target(torch.zeros(1, 3, 32, 32), perceptual=0.0)])
     with pytest.raises(ganforge.ConfigError, match="image2stylegan_pp: SPADEGenerator is not a StyleLatentGenerator; "

@@ -68,8 +68,8 @@ def load_networks(path: str | os.PathLike, preset: str | None = None) -> Network
     """Networks from a ganforge run folder (its latest checkpoint), a ganforge checkpoint
     (EMA weights preferred, as the paper samples with them), or, with ``preset``
     ('afhq' / 'celeba_hq'), an official ``100000_nets_ema.ckpt``."""
-    from ganforge.config import describe_data, from_dict
-    from ganforge.trainer import latest_checkpoint, load_checkpoint
+    from ganforge.config import verify
+    from ganforge.trainer import open_checkpoint, restore_networks
 
     path = Path(path)
     if preset is not None:
@@ -86,16 +86,11 @@ def load_networks(path: str | os.PathLike, preset: str | None = None) -> Network
             raise ganforge.DataError(f"{path}: the checkpoint has no weights for {', '.join(absent)}; "
                                      f"is it the {preset} release?")
         return _networks(built, data, str(path))
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt)
-    exp = from_dict(state["config"], f"{ckpt} (config)")
-    data = describe_data(exp)
-    built = build_networks({role: spec for role, spec in exp.models.items()}, data)
-    for role, net in built.items():
-        net.load_state_dict(state["ema"].get(role, state["models"][role]))
-    return _networks(built, data, str(ckpt))
+    # Not `ganforge.trainer.restore`: the applications read images, not the run's dataset.
+    ckpt, state, exp = open_checkpoint(path)
+    data = verify(exp, source=f"{ckpt} (config)")
+    run, _ = restore_networks(exp, data, state)
+    return _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data, str(ckpt))
 
 
 # -- the applications -------------------------------------------------------------------

@@ -21,7 +21,6 @@ the FID Inception, so its numbers are not interchangeable with these.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 import torch
@@ -60,15 +59,11 @@ def images_by_domain(dataset: Dataset, num_domains: int, limit: int | None = Non
 def run_data(checkpoint: str | os.PathLike, preset: str | None = None) -> dict[str, Any]:
     """The ``data`` section the networks were trained with: the run's config, or the
     preset's config for an official release."""
-    from ganforge.trainer import latest_checkpoint, load_checkpoint
+    from ganforge.trainer import open_checkpoint
 
     if preset is not None:
         return yaml.safe_load((CONFIGS / f"{preset}.yaml").read_text())["data"]
-    path = Path(checkpoint)
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    return load_checkpoint(ckpt)["config"]["data"]
+    return open_checkpoint(checkpoint)[1]["config"]["data"]
 
 
 def protocol_images(data: Mapping[str, Any], val_set: Sequence[str], real_set: Sequence[str], num_domains: int,

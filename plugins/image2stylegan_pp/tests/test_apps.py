@@ -93,3 +93,15 @@ def test_feature_transfer_copies_y_where_the_mask_is(perceptual):
     assert recs.shape == (2, 3, 16, 16)
     torch.testing.assert_close(edited[..., :8], recs[1:, ..., :8])
     torch.testing.assert_close(edited[..., 8:], recs[:1, ..., 8:])
+
+
+def test_commands_take_exactly_one_mask_source(tmp_path):
+    from PIL import Image
+
+    from ganforge_image2stylegan_pp.cli import region
+
+    Image.new("L", (8, 8), 255).save(tmp_path / "m.png")
+    torch.testing.assert_close(region(str(tmp_path / "m.png"), None, (16, 16)), torch.ones(1, 1, 16, 16))
+    for both_or_none in ((None, None), (str(tmp_path / "m.png"), "0,0,4,4")):
+        with pytest.raises(ganforge.ConfigError, match="exactly one of --mask and --box"):
+            region(*both_or_none, (16, 16))

@@ -53,8 +53,11 @@ class Networks:
 
 def build_networks(models: dict, data: DataInfo) -> Networks:
     info = data.model_copy(update={"fields": frozenset(data.fields) | {"source", "style"}})
-    built = {role: ganforge.build(kind, models[role], info, path=f"models.{role}", check=False).eval()
-             for role, kind in KINDS.items() if role in models}
+    return _networks({role: ganforge.build(kind, models[role], info, path=f"models.{role}", check=False).eval()
+                      for role, kind in KINDS.items() if role in models}, data)
+
+
+def _networks(built: dict[str, nn.Module], data: DataInfo) -> Networks:
     missing = sorted(set(KINDS) - set(built))
     if missing:
         raise ganforge.ConfigError(f"no models.{', models.'.join(missing)}: not a HiDT run")
@@ -65,8 +68,8 @@ def load_networks(path: str | os.PathLike, preset: str | None = None) -> Network
     """Networks from a ganforge run folder (its latest checkpoint) or checkpoint (EMA
     weights when there are any), or, with ``preset`` ('daytime' / 'wikiart'), from the
     official ``trained_models/generator/<preset>.pt``."""
-    from ganforge.config import describe_data, from_dict
-    from ganforge.trainer import latest_checkpoint, load_checkpoint
+    from ganforge.config import verify
+    from ganforge.trainer import open_checkpoint, restore_networks
 
     path = Path(path)
     if preset is not None:
@@ -76,15 +79,11 @@ def load_networks(path: str | os.PathLike, preset: str | None = None) -> Network
         nets = build_networks(models, DataInfo(fields=frozenset({"label"}), resolution=(256, 256), label_nc=3))
         load_official(path, nets.generator, nets.style_encoder)
         return nets
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt)
-    exp = from_dict(state["config"], f"{ckpt} (config)")
-    nets = build_networks(dict(exp.models), describe_data(exp))
-    for role in KINDS:
-        getattr(nets, role).load_state_dict(state["ema"].get(role, state["models"][role]))
-    return nets
+    # Not `ganforge.trainer.restore`: the applications read images, not the run's dataset.
+    ckpt, state, exp = open_checkpoint(path)
+    data = verify(exp, source=f"{ckpt} (config)")
+    run, _ = restore_networks(exp, data, state)
+    return _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data)
 
 
 # -- the applications -------------------------------------------------------------------

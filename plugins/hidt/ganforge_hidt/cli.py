@@ -73,10 +73,9 @@ def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out,
     if folder is not None:
         batches = apps.folder_batches(list_images(Path(folder), "--folder"), nets.size, batch_size, seed)
     else:
-        from ganforge.trainer import latest_checkpoint, load_checkpoint
+        from ganforge.trainer import open_checkpoint
 
-        path = Path(checkpoint)
-        config = load_checkpoint(latest_checkpoint(path) if path.is_dir() else path)["config"]
+        config = open_checkpoint(checkpoint)[1]["config"]
         batches = apps.hires_batches(config, nets.size, batch_size, seed)
     torch.manual_seed(seed)
     spec = {"type": "hidt_enhancer", **(dict(zip(("nf", "nb", "gc"), width)) if width else {})}
@@ -90,10 +89,9 @@ def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out,
 
 
 def swap_eval_command(checkpoint, samples) -> dict[str, float]:
-    from ganforge.trainer import latest_checkpoint, load_checkpoint
+    from ganforge.trainer import open_checkpoint
 
-    path = Path(checkpoint)
-    config = load_checkpoint(latest_checkpoint(path) if path.is_dir() else path)["config"]
+    config = open_checkpoint(checkpoint)[1]["config"]
     return apps.synthetic_swap_scores(apps.load_networks(checkpoint), dict(config["data"]), samples)
 
 

@@ -135,7 +135,7 @@ def add_commands(group: click.Group) -> None:
     @click.argument("content", type=click.Path(exists=True, dir_okay=False))
     @click.argument("style", type=click.Path(exists=True, dir_okay=False))
     @mask_opts
-    @click.option("--style-weight", type=float, default=1e4, show_default=True, help="lambda_s of the Gram loss")
+    @click.option("--style-weight", type=float, default=1e6, show_default=True, help="lambda_s of the Gram loss")
     @schedule_opts
     @out_opt
     def style_transfer(checkpoint, content, style, mask_path, box, style_weight, out, **kw) -> None:

@@ -80,3 +80,34 @@ def random_init_(net: nn.Module, seed: int = 0) -> nn.Module:
                 if m.bias is not None:
                     m.bias.zero_()
     return net
+
+
+def check_layout(given: dict[str, torch.Size], expected: dict[str, torch.Size], source: str, what: str,
+                 hint: str) -> None:
+    """Raise a ConfigError listing the keys of ``given`` (a file's names -> shapes) that are
+    missing, unexpected or shaped differently from ``expected``; ``hint`` names the config
+    fields that usually explain a mismatch."""
+    missing = sorted(set(expected) - set(given))
+    unexpected = sorted(set(given) - set(expected))
+    wrong = [f"{k}: {tuple(shape)} in the file, {tuple(expected[k])} here"
+             for k, shape in given.items() if k in expected and tuple(shape) != tuple(expected[k])]
+    if not (missing or unexpected or wrong):
+        return
+
+    def few(keys: list[str]) -> str:
+        return ", ".join(keys[:6]) + (" ..." if len(keys) > 6 else "")
+
+    lines = ([f"missing: {few(missing)}"] if missing else []) + (
+        [f"unexpected: {few(unexpected)}"] if unexpected else []) + wrong[:6]
+    raise ConfigError(f"{source} does not fit this {what}:\n  " + "\n  ".join(lines) + f"\n  check {hint}")
+
+
+def rename_checked(model: nn.Module, state_dict: dict[str, torch.Tensor], names: dict[str, str], source: str,
+                   hint: str) -> dict[str, torch.Tensor]:
+    """An official ``state_dict`` renamed for ``model`` (``names``: our key -> official key),
+    after `check_layout` against the model's own shapes."""
+    ours = {theirs: mine for mine, theirs in names.items()}
+    mine = model.state_dict()
+    check_layout({k: v.shape for k, v in state_dict.items()}, {theirs: mine[k].shape for k, theirs in names.items()},
+                 source, type(model).__name__, hint)
+    return {ours[k]: v for k, v in state_dict.items()}

@@ -25,6 +25,7 @@ import re
 import torch
 
 import ganforge
+from ganforge.weights import check_layout
 from ganforge_spade.convert import GENERATOR_BLOCKS, SPECTRAL_SUFFIXES
 
 from .encoder import SEANStyleEncoder
@@ -98,23 +99,10 @@ def from_official(generator: SEANGenerator, encoder: SEANStyleEncoder, state_dic
     targets = official_targets(generator, encoder)
     mine = {"generator": generator.state_dict(), "encoder": encoder.state_dict()}
     given = {k: v for k, v in state_dict.items() if not _skipped(k, generator)}
-    missing = sorted(set(targets) - set(given))
-    unexpected = sorted(set(given) - set(targets))
-    wrong = []
-    for key, tensor in given.items():
-        if key in targets:
-            role, ours, row = targets[key]
-            want = mine[role][ours].shape if row is None else mine[role][ours].shape[1:]
-            if tensor.shape != want:
-                wrong.append(f"{key}: {tuple(tensor.shape)} in the file, {tuple(want)} here")
-    if missing or unexpected or wrong:
-        lines = [f"missing: {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}" if missing else "",
-                 f"unexpected: {', '.join(unexpected[:6])}{' ...' if len(unexpected) > 6 else ''}"
-                 if unexpected else "", *wrong[:6]]
-        raise ganforge.ConfigError(f"{source} does not fit this SEAN generator + style encoder:\n  "
-                                   + "\n  ".join(line for line in lines if line)
-                                   + "\n  check label_nc, contain_dontcare_label, ngf, style_length, "
-                                     "num_upsampling_layers")
+    expected = {key: mine[role][ours].shape if row is None else mine[role][ours].shape[1:]
+                for key, (role, ours, row) in targets.items()}
+    check_layout({k: v.shape for k, v in given.items()}, expected, source, "SEAN generator + style encoder",
+                 "label_nc, contain_dontcare_label, ngf, style_length, num_upsampling_layers")
     out = {role: {k: v.clone() for k, v in sd.items()} for role, sd in mine.items()}
     for key, (role, ours, row) in targets.items():
         if row is None:

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 import ganforge
+from ganforge.weights import rename_checked
 from ganforge_spade import convert as spade_convert
 from ganforge_spade.discriminator import MultiscalePatchDiscriminator
 
@@ -76,20 +77,8 @@ def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source:
                   ) -> dict[str, torch.Tensor]:
     """SMIS's ``state_dict`` renamed for ``model``; a key or shape that does not fit is an
     error naming it (usually a config that differs from the checkpoint's)."""
-    ours = {theirs: mine for mine, theirs in official_names(model).items()}
-    expected = model.state_dict()
-    missing = sorted(set(ours) - set(state_dict))
-    unexpected = sorted(set(state_dict) - set(ours))
-    wrong = [f"{k}: {tuple(state_dict[k].shape)} in the file, {tuple(expected[ours[k]].shape)} here"
-             for k in state_dict if k in ours and state_dict[k].shape != expected[ours[k]].shape]
-    if missing or unexpected or wrong:
-        lines = [f"missing: {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}" if missing else "",
-                 f"unexpected: {', '.join(unexpected[:6])}{' ...' if len(unexpected) > 6 else ''}" if unexpected else "",
-                 *wrong[:6]]
-        raise ganforge.ConfigError(
-            f"{source} does not fit this {type(model).__name__}:\n  " + "\n  ".join(l for l in lines if l)
-            + "\n  check label_nc, contain_dontcare_label, use_instance, ngf/ndf, groups, layout and the norm variant")
-    return {ours[k]: v for k, v in state_dict.items()}
+    return rename_checked(model, state_dict, official_names(model), source, "label_nc, contain_dontcare_label, "
+                          "use_instance, ngf/ndf, groups, layout and the norm variant")
 
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:

@@ -7,6 +7,9 @@ check and document it before any tensor exists:
   standard configuration. A config names the component and overrides fields.
 * ``requires`` — the `Condition` fields it reads (``{"label"}`` for SPADE's norm).
 * ``provides`` — the `Condition` fields it produces (an encoder's ``{"style"}``).
+* ``feeds`` — the fields it computes itself and hands to its own nested slots only, so
+  their ``requires`` are met without the data (3D controllable synthesis' generator makes
+  one ``style`` per rendered layer for its AdaIN slot).
 
 Its constructor is always ``__init__(self, params, data, **runtime)``: ``params`` is the
 validated ``Params`` instance, ``data`` the `DataInfo` of the run (label_nc, channels,
@@ -107,6 +110,7 @@ class Component(nn.Module):
     Params: ClassVar[type[Params]] = NoParams
     requires: ClassVar[frozenset[str]] = frozenset()
     provides: ClassVar[frozenset[str]] = frozenset()
+    feeds: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: Params, data: DataInfo):
         super().__init__()

@@ -71,11 +71,12 @@ def requirements(registry: Registry, kind: str, spec: Any, data: DataInfo,
 def _requirements_of(registry: Registry, record: ComponentRecord, params: BaseModel, data: DataInfo,
                      path: str) -> list[tuple[str, str, str]]:
     out = [(path, f"{record.kind} {record.name!r}", f) for f in sorted(record.cls.requirements(params, data))]
+    fed = getattr(record.cls, "feeds", frozenset())
     for name in type(params).model_fields:
         sub_kind = slot_kind(type(params), name)
         value = getattr(params, name)
         if sub_kind and value is not None:
-            out += requirements(registry, sub_kind, value, data, f"{path}.{name}")
+            out += [r for r in requirements(registry, sub_kind, value, data, f"{path}.{name}") if r[2] not in fed]
     return out
 
 

@@ -3,6 +3,7 @@ import torch
 
 import ganforge
 from ganforge import ComponentNotFound, ConditionMismatch, ConfigError, DataInfo, PluginError
+from ganforge.registry import check_requirements
 from ganforge.testing import check_component
 
 
@@ -58,6 +59,27 @@ def test_missing_condition_field_names_component_field_and_data(reg):
     assert "generator: generator 'tiny' needs condition field 'label'" in msg
     assert "generator.norm: normalizer 'label_norm' needs condition field 'label'" in msg
     assert "the data provides: edge" in msg
+
+
+def test_fields_a_component_feeds_its_slots_need_not_come_from_the_data(isolated_registry, toy_plugin):
+    class Feeder(toy_plugin.TinyGenerator):
+        """Makes a label map itself and hands it to its norm slot."""
+
+        feeds = frozenset({"label"})
+
+    class FeederPlugin:
+        @staticmethod
+        @ganforge.hookimpl
+        def ganforge_register(register):
+            register("generator", "feeder", Feeder, paper="test")
+
+    isolated_registry(("toy", toy_plugin), ("feeder", FeederPlugin), core=False)
+    spec = {"type": "feeder", "norm": "label_norm"}
+    check_requirements("generator", spec, DataInfo(fields=frozenset({"label"}), label_nc=2))
+    with pytest.raises(ConditionMismatch) as err:  # its own requirement still counts, the slot's not
+        check_requirements("generator", spec, DataInfo(fields=frozenset({"edge"}), label_nc=2))
+    assert "generator: generator 'feeder' needs condition field 'label'" in str(err.value)
+    assert "generator.norm" not in str(err.value)
 
 
 def test_expect_checks_the_role_of_a_slot(reg):

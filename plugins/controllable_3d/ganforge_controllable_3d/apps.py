@@ -18,7 +18,7 @@ import ganforge
 
 from .camera import camera_pose, project
 from .generator import Controllable3DGenerator
-from .generator_3d import Generator3D
+from .generator_3d import Generator3D, turn_objects
 
 Scene = dict[str, torch.Tensor]
 
@@ -65,12 +65,9 @@ def rotate(scene: Scene, obj: int, degrees: float, frames: int) -> list[Scene]:
     check_object(scene, obj)
     out = []
     for s in torch.linspace(0, 1, frames).tolist():
-        a = math.radians(degrees) * s
-        c, si = math.cos(a), math.sin(a)
-        Ry = torch.tensor([[c, 0, si], [0, 1, 0], [-si, 0, c]], dtype=scene["R"].dtype, device=scene["R"].device)
-        R = scene["R"].clone()
-        R[:, obj] = Ry @ R[:, obj]
-        out.append(edited(scene, R=R))
+        angle = torch.zeros_like(scene["t"][..., 0])
+        angle[:, obj] = math.radians(degrees) * s
+        out.append(turn_objects(scene, angle))
     return out
 
 

@@ -3,13 +3,19 @@ alpha compositing over a background layer (paper Fig. 2, official model.py).
 
 ``scene(z)`` gives the editable 3D scene (poses, shapes, appearance, visibility) and
 ``render(scene, R, t)`` the image from a camera; the controls of ``apps.py`` edit the scene
-between the two. The background is one more 2D-generator layer with its own style code and
-an empty render (the official ``bg_cube: False`` default has no background primitive).
+between the two. ``background: white`` is the official default (``bg_cube: False``, a white
+background); ``background: learned`` (their ``bg_cube: True``) adds one more 2D-generator layer
+with its own style code whose input is the viewing direction of every pixel, i.e. a
+background sphere at infinity turning with the camera.
+
+While training, every sample hides a random 0..n_prim-1 of its objects (official
+``get_random_mask``): the discriminator sees scenes with fewer objects, which teaches every
+primitive to be one whole object.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import torch
 from pydantic import Field
@@ -20,7 +26,7 @@ from ganforge import ComponentSpec, Condition, DataInfo
 from .camera import sample_cameras
 from .generator_2d import Generator2D
 from .generator_3d import Generator3D, mlp
-from .render import PointRenderer
+from .render import PointRenderer, pixel_grid
 
 
 class Controllable3DParams(ganforge.Params):
@@ -43,6 +49,9 @@ class Controllable3DParams(ganforge.Params):
     tau: float = Field(0.05, gt=0, description="depth softness of the splat blending")
     cam_radius: float = Field(2.0, gt=0, description="camera distance to the origin (official 2.0)")
     far: float = Field(4.0, gt=0, description="depth of the background (official far plane 4.0)")
+    background: Literal["white", "learned"] = Field(
+        "white", description="white (official bg_cube False) or a learned layer seen from the camera (bg_cube True)")
+    drop_objects: bool = Field(True, description="hide 0..n_prim-1 random objects per sample (official random masks)")
 
 
 class Controllable3DGenerator(ganforge.Generator):
@@ -50,6 +59,7 @@ class Controllable3DGenerator(ganforge.Generator):
 
     Params: ClassVar = Controllable3DParams
     requires: ClassVar = frozenset({"z"})
+    feeds: ClassVar = frozenset({"style"})  # one style code per rendered layer, made from z
 
     def __init__(self, params: Controllable3DParams, data: DataInfo):
         super().__init__(params, data)
@@ -62,39 +72,59 @@ class Controllable3DGenerator(ganforge.Generator):
         self.z_dim = p.z_dim
         self.generator_3d = Generator3D(p.z_dim, p.n_prim, p.n_points, p.n_channel, p.hidden, (p.size_min, p.size_max))
         self.renderer = PointRenderer(h, p.focal, p.sigma, p.tau)
-        self.style_mlp = mlp(p.z_dim, (256, 256), (p.n_prim + 1) * p.style_dim)
+        self.n_layers = p.n_prim + (p.background == "learned")
+        self.style_mlp = mlp(p.z_dim, (256, 256), self.n_layers * p.style_dim)
 
         def make_norm(channels: int):
             return ganforge.build("normalizer", p.norm, data, path="generator.norm", check=False, num_features=channels)
 
-        self.generator_2d = Generator2D(p.n_channel + 2, p.nfilter, p.nfilter_max, p.nlayers, p.down_sample, make_norm)
+        self.generator_2d = Generator2D(p.n_channel, p.nfilter, p.nfilter_max, p.nlayers, p.down_sample, make_norm)
 
     def scene(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """The editable 3D scene of latents z: the 3D generator's output plus per-layer styles."""
         out = self.generator_3d(z)
-        out["style"] = self.style_mlp(z).view(z.shape[0], self.params.n_prim + 1, self.params.style_dim)
+        out["style"] = self.style_mlp(z).view(z.shape[0], self.n_layers, self.params.style_dim)
         return out
 
+    def drop_random_objects(self, scene: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The scene with a uniformly drawn 0..N-1 of its N objects hidden, per sample."""
+        B, N = scene["visible"].shape
+        device = scene["visible"].device
+        hidden = torch.randint(0, N, (B, 1), device=device)
+        rank = torch.rand(B, N, device=device).argsort(dim=1).argsort(dim=1)   # a random order of the objects
+        return {**scene, "visible": scene["visible"] * (rank >= hidden).to(scene["visible"].dtype)}
+
     def render(self, scene: dict[str, torch.Tensor], R: torch.Tensor, t: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Image (B, 3, S, S) in [-1, 1] of the scene from camera (R, t), with its depth map and
-        the renderer's per-primitive alpha (B, N, 1, S, S), the latter for compactness and controls."""
+        """Render the scene from camera (R, t): ``image`` (B, 3, S, S) in [-1, 1] and ``depth``;
+        the renderer's per-object ``prim_alpha`` (B, N, 1, S, S) for compactness and controls;
+        the 2D generator's per-object ``layers`` (rgb, alpha, depth, before hiding objects)
+        for 3D consistency; and the ``background`` (B, 3, S, S) alone."""
         B, N = scene["t"].shape[:2]
         p = self.params
         r = self.renderer(Generator3D.points(scene), scene["feature"], R, t)
-        alpha_r = r["alpha"] * scene["visible"][:, :, None, None, None]
-        centre = r["center_depth"][:, :, None, None, None]
-        local = torch.where(r["alpha"] > 1e-3, r["depth"] / r["alpha"].clamp(min=1e-3) - centre, 0.0)
-        fg = torch.cat([r["feature"], alpha_r * 2 - 1, local], dim=2)
-        bg = torch.cat([torch.zeros_like(fg[:, :1, :-2]), torch.ones_like(fg[:, :1, -2:-1]),
-                        torch.zeros_like(fg[:, :1, -1:])], dim=2)
-        layers = torch.cat([fg, bg], dim=1).flatten(0, 1)                    # (B*(N+1), C+2, S, S)
-        out = self.generator_2d(layers, Condition(style=scene["style"].flatten(0, 1))).view(B, N + 1, 5, *layers.shape[-2:])
+        inputs = r["feature"]                                                 # (B, N, C, S, S), zero off the object
+        if p.background == "learned":
+            inputs = torch.cat([inputs, self.view_directions(R, inputs.shape[-1])[:, None]], dim=1)
+        style = scene["style"].flatten(0, 1)
+        out = self.generator_2d(inputs.flatten(0, 1), Condition(style=style)).view(B, self.n_layers, 5, *inputs.shape[-2:])
         rgb = torch.tanh(out[:, :, :3])
-        alpha = torch.sigmoid(out[:, :N, 3:4]) * alpha_r
-        depth = (centre + local + 0.1 * torch.tanh(out[:, :N, 4:5])).clamp(max=p.far)
-        depth = torch.where(alpha_r > 1e-3, depth, torch.full_like(depth, p.far))
-        image, depth_map = composite(rgb[:, :N], alpha, depth, rgb[:, N], p.far)
-        return {"image": image, "depth": depth_map, "prim_alpha": alpha_r}
+        alpha = torch.sigmoid(out[:, :N, 3:4]) * r["alpha"]
+        local = torch.where(r["alpha"] > 1e-3, r["depth"] / r["alpha"].clamp(min=1e-3), p.far)
+        depth = torch.where(r["alpha"] > 1e-3, local + 0.1 * torch.tanh(out[:, :N, 4:5]), p.far).clamp(max=p.far)
+        background = rgb[:, N] if p.background == "learned" else torch.ones_like(rgb[:, 0])
+        shown = alpha * scene["visible"][:, :, None, None, None]
+        image, depth_map = composite(rgb[:, :N], shown, depth, background, p.far)
+        return {"image": image, "depth": depth_map, "prim_alpha": r["alpha"], "background": background,
+                "layers": {"rgb": rgb[:, :N], "alpha": alpha, "depth": depth}}
+
+    def view_directions(self, R: torch.Tensor, size: int) -> torch.Tensor:
+        """(B, C, S, S) world-space direction of every pixel's ray, zero-padded to C channels:
+        the learned background's input, so it turns with the camera."""
+        xy = pixel_grid(size, R.device, R.dtype)
+        rays = torch.nn.functional.normalize(torch.cat([xy / self.params.focal, torch.ones_like(xy[:, :1])], 1), dim=1)
+        world = (rays @ R).transpose(1, 2).reshape(R.shape[0], 3, size, size)   # R is world -> camera
+        C = self.params.n_channel
+        return world[:, :C] if C <= 3 else torch.nn.functional.pad(world, (0, 0, 0, 0, 0, C - 3))
 
     def forward(self, cond: Condition) -> torch.Tensor:
         z = cond["z"] if "z" in cond else torch.randn(cond.batch_size, self.z_dim, device=self.style_mlp[0].weight.device)
@@ -102,7 +132,10 @@ class Controllable3DGenerator(ganforge.Generator):
             raise ValueError(f"generator 'controllable_3d' was built for cond['z'] of shape (B, {self.z_dim}), "
                              f"got {tuple(z.shape)}")
         R, t = sample_cameras(z.shape[0], z.device, radius=self.params.cam_radius)
-        return self.render(self.scene(z), R.to(z.dtype), t.to(z.dtype))["image"]
+        scene = self.scene(z)
+        if self.params.drop_objects:
+            scene = self.drop_random_objects(scene)
+        return self.render(scene, R.to(z.dtype), t.to(z.dtype))["image"]
 
 
 def composite(rgb: torch.Tensor, alpha: torch.Tensor, depth: torch.Tensor, bg: torch.Tensor,

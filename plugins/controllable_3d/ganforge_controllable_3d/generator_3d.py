@@ -26,6 +26,19 @@ def rotation_from_6d(x: torch.Tensor) -> torch.Tensor:
     return torch.stack([e1, e2, torch.cross(e1, e2, dim=-1)], dim=-1)
 
 
+def yaw(angle: torch.Tensor) -> torch.Tensor:
+    """(...,) angles in radians -> (..., 3, 3) rotations about the vertical (y) axis."""
+    c, s, one, zero = angle.cos(), angle.sin(), torch.ones_like(angle), torch.zeros_like(angle)
+    return torch.stack([torch.stack([c, zero, s], -1), torch.stack([zero, one, zero], -1),
+                        torch.stack([-s, zero, c], -1)], -2)
+
+
+def turn_objects(scene: dict[str, torch.Tensor], angle: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The scene with every object rotated by ``angle`` (B, N) about the vertical axis through its
+    own centre (the official extrinsic ObjectRotation: R <- R_y R)."""
+    return {**scene, "R": yaw(angle) @ scene["R"]}
+
+
 class Generator3D(nn.Module):
     """z -> per-primitive {R, t, scale, shape, feature}; ``points`` places them in the world."""
 

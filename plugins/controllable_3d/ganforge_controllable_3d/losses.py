@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from .camera import project, unproject
 from .render import pixel_grid
 
+Layers = dict[str, torch.Tensor]
+
 
 def compactness(prim_alpha: torch.Tensor, floor: float = 0.1) -> torch.Tensor:
     """Mean projected area of the primitives, each clamped below at ``floor`` so primitives that
@@ -16,21 +18,32 @@ def compactness(prim_alpha: torch.Tensor, floor: float = 0.1) -> torch.Tensor:
     return prim_alpha.flatten(2).mean(-1).clamp(min=floor).mean()
 
 
-def consistency_3d(view0: dict[str, torch.Tensor], view1: dict[str, torch.Tensor], cam0: tuple, cam1: tuple,
-                   focal: float, far: float, w_rgb: float = 5.0, w_depth: float = 1.0) -> torch.Tensor:
-    """3D consistency of two renders of the same scene: every foreground pixel of view 0 is lifted
-    to 3D with its generated depth, projected into view 1, and must find there the same colour
-    (weight 5) and the same depth (weight 1) (official ConsistencyLoss, rgb 5 / depth 1)."""
-    B, _, S, _ = view0["image"].shape
-    xy = pixel_grid(S, view0["image"].device, view0["image"].dtype).expand(B, -1, -1)
-    d0 = view0["depth"].flatten(1)
-    world = unproject(xy, d0, *cam0, focal)
-    xy1, d_expected = project(world, *cam1, focal)
-    grid = xy1[:, :, None]                                                      # (B, S*S, 1, 2)
-    rgb1 = F.grid_sample(view1["image"], grid, align_corners=False)[..., 0]     # (B, 3, S*S)
-    depth1 = F.grid_sample(view1["depth"], grid, align_corners=False)[:, 0, :, 0]
-    valid = ((d0 < far - 1e-3) & (xy1.abs() < 1).all(-1)).to(d0.dtype)
-    count = valid.sum().clamp(min=1)
-    rgb_err = ((rgb1 - view0["image"].flatten(2)).abs().mean(1) * valid).sum() / count
-    depth_err = ((depth1 - d_expected).abs() * valid).sum() / count
-    return w_rgb * rgb_err + w_depth * depth_err
+def consistency_3d(layers0: Layers, layers1: Layers, pose0: tuple, pose1: tuple, focal: float,
+                   w_rgb: float = 5.0, w_depth: float = 1.0, threshold: float = 0.4) -> torch.Tensor:
+    """3D consistency of the 2D generator's layers (L, C, S, S) of the same objects under two
+    poses, ``pose = (R, t)`` mapping each layer's object frame to the camera (official
+    ConsistencyLoss): every pixel where a layer's alpha exceeds ``threshold`` is lifted to the
+    object's frame with its generated depth, projected into the other pose, and must find there
+    the same alpha-premultiplied colour (weight 5) and the depth it projects to (weight 1);
+    both directions, averaged over all pixels as the official code does."""
+    def one_way(a: Layers, b: Layers, pa: tuple, pb: tuple) -> torch.Tensor:
+        L, _, S, _ = a["rgb"].shape
+        xy = pixel_grid(S, a["rgb"].device, a["rgb"].dtype).expand(L, -1, -1)
+        xy_b, depth_expected = project(unproject(xy, a["depth"].flatten(1), *pa, focal), *pb, focal)
+        grid = xy_b[:, :, None]                                                    # (L, S*S, 1, 2)
+        colour = lambda x: (x["rgb"] + 1) / 2 * x["alpha"]  # noqa: E731
+        rgb_b = F.grid_sample(colour(b), grid, padding_mode="border", align_corners=False)[..., 0]
+        depth_b = F.grid_sample(b["depth"], grid, padding_mode="border", align_corners=False)[:, 0, :, 0]
+        mask = (a["alpha"] > threshold).flatten(1).to(rgb_b.dtype)
+        rgb_err = (rgb_b - colour(a).flatten(2)).abs().mean(1)
+        return w_rgb * (rgb_err * mask).mean() + w_depth * ((depth_b - depth_expected).abs() * mask).mean()
+
+    return one_way(layers0, layers1, pose0, pose1) + one_way(layers1, layers0, pose1, pose0)
+
+
+def object_to_camera(scene: dict[str, torch.Tensor], R: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B*N, 3, 3), (B*N, 3): each object's rotation and translation composed with the camera's,
+    the pose ``consistency_3d`` needs per layer (scale and shape are shared by both poses)."""
+    R_obj = R[:, None] @ scene["R"]                                                # (B, N, 3, 3)
+    t_obj = (R[:, None] @ scene["t"][..., None])[..., 0] + t[:, None]
+    return R_obj.flatten(0, 1), t_obj.flatten(0, 1)

@@ -52,10 +52,10 @@ class PointRenderer(torch.nn.Module):
     def forward(self, points: torch.Tensor, feat: torch.Tensor, R: torch.Tensor,
                 t: torch.Tensor) -> dict[str, torch.Tensor]:
         """points (B, N, P, 3), feat (B, N, P, C), camera (R, t) per scene ->
-        per-primitive layers (B, N, ...) of feature, alpha, depth and each primitive's centre depth."""
+        per-primitive layers (B, N, ...) of feature, alpha and depth, each premultiplied by alpha."""
         B, N, P, _ = points.shape
         xy, depth = project(points, R, t, self.focal)                        # (B, N, P, 2), (B, N, P)
         f, a, d = splat(xy.reshape(B * N, P, 2), depth.reshape(B * N, P), feat.reshape(B * N, P, -1),
                         self.size, self.sigma, self.tau)
         unflat = lambda x: x.reshape(B, N, *x.shape[1:])  # noqa: E731
-        return {"feature": unflat(f), "alpha": unflat(a), "depth": unflat(d), "center_depth": depth.mean(-1)}
+        return {"feature": unflat(f), "alpha": unflat(a), "depth": unflat(d)}

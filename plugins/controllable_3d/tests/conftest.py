@@ -9,7 +9,7 @@ import ganforge
 import ganforge_controllable_3d.plugin
 from ganforge import DataInfo
 
-TINY = {"type": "controllable_3d", "z_dim": 16, "n_prim": 2, "n_points": 8, "hidden": [16, 16], "nfilter": 8,
+TINY = {"type": "controllable_3d", "z_dim": 16, "n_prim": 2, "background": "learned", "n_points": 8, "hidden": [16, 16], "nfilter": 8,
         "nfilter_max": 16, "style_dim": 8, "norm": {"type": "controllable_3d_adain", "style_dim": 8}}
 
 
@@ -20,7 +20,7 @@ def c3d(isolated_registry):
 
 @pytest.fixture
 def data() -> DataInfo:
-    return DataInfo(fields=frozenset({"z", "style"}), resolution=(16, 16))
+    return DataInfo(fields=frozenset({"z"}), resolution=(16, 16))
 
 
 @pytest.fixture

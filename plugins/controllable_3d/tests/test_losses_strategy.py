@@ -1,3 +1,4 @@
+import math
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,8 @@ import yaml
 import ganforge
 from ganforge.testing import short_run
 from ganforge_controllable_3d.camera import camera_pose
-from ganforge_controllable_3d.losses import compactness, consistency_3d
+from ganforge_controllable_3d.generator_3d import turn_objects
+from ganforge_controllable_3d.losses import compactness, consistency_3d, object_to_camera
 
 from .conftest import TINY
 
@@ -21,15 +23,31 @@ def test_compactness_ignores_small_primitives():
     assert compactness(alpha).item() == pytest.approx((0.25 + 0.1) / 2)
 
 
-def test_consistency_is_zero_for_a_view_of_itself_and_positive_for_another(tiny_generator):
+def test_consistency_is_zero_for_the_same_pose_and_grows_with_the_turn(tiny_generator):
     G = tiny_generator
     scene = G.scene(torch.randn(2, 16))
-    cam0 = camera_pose(torch.tensor([0.0, 0.5]), torch.tensor([0.25, 0.2]))
-    cam1 = camera_pose(torch.tensor([0.05, 0.55]), torch.tensor([0.25, 0.2]))
-    v0, v1 = G.render(scene, *cam0), G.render(scene, *cam1)
-    same = consistency_3d(v0, v0, cam0, cam0, G.params.focal, G.params.far)
-    other = consistency_3d(v0, v1, cam0, cam1, G.params.focal, G.params.far)
-    assert same.item() < 0.05 and other.item() > same.item()
+    scene["t"] = scene["t"] * 0.3
+    cam = camera_pose(torch.tensor([0.0, 0.5]), torch.tensor([0.25, 0.2]))
+
+    def loss(degrees: float) -> float:
+        turned = turn_objects(scene, torch.full((2, 2), math.radians(degrees)))
+        a, b = (G.render(s, *cam)["layers"] for s in (scene, turned))
+        flat = lambda layers: {k: v.flatten(0, 1) for k, v in layers.items()}  # noqa: E731
+        return consistency_3d(flat(a), flat(b), object_to_camera(scene, *cam), object_to_camera(turned, *cam),
+                              G.params.focal).item()
+
+    assert loss(0.0) < 1e-6
+    assert 0 < loss(10.0) < loss(90.0)   # an untrained 2D generator is not 3D consistent
+
+
+def test_consistency_trains_the_2d_generator_only(c3d, data, tiny_generator):
+    from ganforge_controllable_3d.strategy import Controllable3DRecipe
+
+    G, recipe = tiny_generator.train(), Controllable3DRecipe(Controllable3DRecipe.Params(), data)
+    scene = G.scene(torch.randn(2, 16))
+    recipe.consistency(G, scene, camera_pose(torch.tensor([0.1, 0.6]), torch.tensor([0.2, 0.3]))).backward()
+    assert all(p.grad is None for p in G.generator_3d.parameters())
+    assert G.generator_2d.conv_img_in.weight.grad.abs().sum() > 0 and G.style_mlp[0].weight.grad.abs().sum() > 0
 
 
 def tiny_config() -> dict:

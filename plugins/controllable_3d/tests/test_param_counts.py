@@ -24,7 +24,7 @@ def count(module) -> int:
 
 
 def test_counts_match_the_official_default(c3d):
-    data = DataInfo(fields=frozenset({"z", "style"}), resolution=(64, 64))
+    data = DataInfo(fields=frozenset({"z"}), resolution=(64, 64))
     G = ganforge.build("generator", {"type": "controllable_3d"}, data)
     D = ganforge.build("discriminator", {"type": "sngan_resnet"}, data)
     g2d = G.generator_2d
@@ -32,8 +32,9 @@ def test_counts_match_the_official_default(c3d):
     assert count(G.generator_3d) == OFFICIAL_GENERATOR_3D
     assert count(g2d) - norms - count(g2d.conv_img_in) == OFFICIAL_GENERATOR_2D_TRUNK
     assert count(D) == OFFICIAL_DISCRIMINATOR
-    # Where we differ (README): the input conv reads features + alpha + depth (5 channels, 5,888),
-    # and the style path is factorised for the norm slot: an MLP 128-256-256-(4 layers x 256)
-    # (361,984) then one linear per AdaIN (789,504), instead of one 2,467,328-weight MLP.
-    assert count(g2d.conv_img_in) == 5_888 and count(G.style_mlp) == 361_984 and norms == 789_504
-    assert count(G) == OFFICIAL_GENERATOR_3D + OFFICIAL_GENERATOR_2D_TRUNK + 5_888 + 361_984 + 789_504
+    assert count(g2d.conv_img_in) == OFFICIAL_CONV_IN
+    # Where we differ (README): the style path is factorised for the norm slot: an MLP
+    # 128-256-256-(3 objects x 256) (296,192) then one linear per AdaIN (789,504), instead of
+    # one 2,467,328-weight MLP.
+    assert count(G.style_mlp) == 296_192 and norms == 789_504
+    assert count(G) == OFFICIAL_GENERATOR_3D + OFFICIAL_GENERATOR_2D_TRUNK + OFFICIAL_CONV_IN + 296_192 + 789_504

@@ -4,6 +4,8 @@ L_percept(M, G, x) = sum_j lambda_j / N_j ||F_j(M * G) - F_j(M * x)||^2 over VGG
 conv1_2, conv3_2 and conv4_2 (as Image2StyleGAN), and L_style(M, G, y) = ||Gram(F(M * G)) -
 Gram(F(M * y))||^2 on conv3_3 for local style transfer. The masks are applied to the images
 before the network, as the paper writes them. F_j is the layer's output after its ReLU.
+Images larger than ``max_side`` are downsampled before VGG, as Image2StyleGAN feeds its
+1024 px faces to VGG-16 at 256 px.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ VGG16_URL = torchvision.models.VGG16_Weights.IMAGENET1K_V1.url
 # index of each named conv's ReLU in torchvision's vgg16().features
 RELU_INDEX = {"conv1_1": 1, "conv1_2": 3, "conv2_1": 6, "conv2_2": 8, "conv3_1": 11, "conv3_2": 13,
               "conv3_3": 15, "conv4_1": 18, "conv4_2": 20, "conv4_3": 22}
+PAPER_LAYERS = ("conv1_1", "conv1_2", "conv3_2", "conv4_2")
+VGG_SIDE = 256  # Image2StyleGAN's VGG input side for 1024 px images
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -31,14 +35,16 @@ class VGG16Features(nn.Module):
     """Frozen VGG-16 returning the named ReLU outputs of an image in [-1, 1].
 
     ``weights``: ``"hub"`` (torchvision's vgg16-397923af.pth in the torch hub cache), a
-    file path, or ``"none"`` (a deterministic random init, for tests and offline runs)."""
+    file path, or ``"none"`` (a deterministic random init, for tests and offline runs).
+    ``max_side``: larger images are first downsampled (bilinear, antialiased) so that
+    their longer side is ``max_side``; None keeps every size."""
 
-    def __init__(self, layers: tuple[str, ...], weights: str = "hub"):
+    def __init__(self, layers: tuple[str, ...], weights: str = "hub", max_side: int | None = None):
         super().__init__()
         unknown = [n for n in layers if n not in RELU_INDEX]
         if unknown:
             raise ganforge.ConfigError(f"VGG-16 layers {unknown} unknown; choose from {', '.join(RELU_INDEX)}")
-        self.layers = tuple(layers)
+        self.layers, self.max_side = tuple(layers), max_side
         # only the convolutional trunk up to the deepest layer used (the 120M-parameter
         # classifier would cost seconds to build and is never run)
         trunk = torchvision.models.vgg.make_layers(torchvision.models.vgg.cfgs["D"])
@@ -59,6 +65,10 @@ class VGG16Features(nn.Module):
         return super().train(False)  # a fixed feature extractor, whatever the caller's mode
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        side = max(x.shape[-2:])
+        if self.max_side is not None and side > self.max_side:
+            size = [round(s * self.max_side / side) for s in x.shape[-2:]]
+            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
         x = ((x + 1) / 2 - self.mean) / self.std
         wanted = {RELU_INDEX[n]: n for n in self.layers}
         out = {}
@@ -74,10 +84,10 @@ def masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
 
 
 class PerceptualParams(ganforge.Params):
-    layers: tuple[str, ...] = Field(("conv1_1", "conv1_2", "conv3_2", "conv4_2"),
-                                    description="VGG-16 layers compared (the paper's)")
+    layers: tuple[str, ...] = Field(PAPER_LAYERS, description="VGG-16 layers compared (the paper's)")
     layer_weights: tuple[float, ...] | None = Field(None, description="lambda_j per layer (None: 1 each, the paper's)")
     weights: str = Field("hub", description="VGG-16 ImageNet weights: 'hub' (torch hub cache), a path, or 'none'")
+    max_side: int | None = Field(VGG_SIDE, ge=16, description="larger images are downsampled to this side before VGG")
 
 
 class PerceptualLoss(ganforge.PairedLoss):
@@ -91,7 +101,7 @@ class PerceptualLoss(ganforge.PairedLoss):
         if len(lw) != len(params.layers):
             raise ganforge.ConfigError(f"perceptual loss: {len(lw)} layer_weights for {len(params.layers)} layers")
         self.layer_weights = dict(zip(params.layers, lw))
-        self.vgg = VGG16Features(params.layers, params.weights)
+        self.vgg = VGG16Features(params.layers, params.weights, params.max_side)
 
     def forward(self, fake: torch.Tensor, real: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         f, r = self.vgg(masked(fake, mask)), self.vgg(masked(real, mask).detach())
@@ -108,6 +118,7 @@ def gram(features: torch.Tensor) -> torch.Tensor:
 class StyleParams(ganforge.Params):
     layer: str = Field("conv3_3", description="VGG-16 layer whose Gram matrix is matched (the paper's conv3_3)")
     weights: str = Field("hub", description="VGG-16 ImageNet weights: 'hub' (torch hub cache), a path, or 'none'")
+    max_side: int | None = Field(VGG_SIDE, ge=16, description="larger images are downsampled to this side before VGG")
 
 
 class StyleLoss(ganforge.PairedLoss):
@@ -117,7 +128,7 @@ class StyleLoss(ganforge.PairedLoss):
 
     def __init__(self, params: StyleParams, data: ganforge.DataInfo):
         super().__init__(params, data)
-        self.vgg = VGG16Features((params.layer,), params.weights)
+        self.vgg = VGG16Features((params.layer,), params.weights, params.max_side)
 
     def forward(self, fake: torch.Tensor, real: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         layer = self.params.layer

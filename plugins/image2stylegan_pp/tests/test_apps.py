@@ -7,19 +7,17 @@ import torch
 
 import ganforge
 from ganforge_image2stylegan_pp import apps
-from ganforge_image2stylegan_pp.embed import Schedule
-from ganforge_image2stylegan_pp.losses import PerceptualLoss, PerceptualParams
 from ganforge_image2stylegan_pp.masks import blur, box_mask
+from ganforge_image2stylegan_pp.settings import Settings, override
 
 from .helpers import generated_images, tiny
 
-FAST = Schedule(w_steps=25, noise_steps=25)
+# 25 + 25 steps and the paper's perceptual loss cut to its first layer (random VGG): fast
+FAST = {"schedule.w_steps": 25, "schedule.noise_steps": 25, "vgg.weights": "none", "vgg.layers": ["conv1_1"]}
 
 
-@pytest.fixture(scope="module")
-def perceptual():
-    """The paper's loss cut to its first layer: the apps take any perceptual loss, and this keeps the tests fast."""
-    return PerceptualLoss(PerceptualParams(layers=("conv1_1",), weights="none"), ganforge.DataInfo())
+def fast(command, **extra):
+    return override(Settings().section(command), {**FAST, **extra})
 
 
 def mse(a, b, region):
@@ -45,51 +43,51 @@ def test_pixel_scores_are_the_core_psnr_and_ssim():
     assert 15 < noisy["psnr"] < 30 and noisy["ssim"] < 1
 
 
-def test_reconstruction_reports_w_only_and_w_then_noise(perceptual):
+def test_reconstruction_reports_w_only_and_w_then_noise():
     G = tiny()
     x = generated_images(G, 1)
-    r = apps.reconstruct(G, x, FAST, perceptual)
+    r = apps.reconstruct(G, x, fast("reconstruct"))
     assert set(r.scores) == {"W+", "W+ then noise"}
     assert r.scores["W+ then noise"]["psnr"] > r.scores["W+"]["psnr"]
     assert r.w_only.shape == r.full.shape == x.shape
 
 
-def test_inpainting_ignores_the_hole(perceptual):
+def test_inpainting_ignores_the_hole():
     """The embedding sees nothing of the hole: changing its content changes nothing."""
     G = tiny()
     x = generated_images(G, 1)
     hole = box_mask("4,4,12,12", (16, 16))
     damaged = x * (1 - hole) + hole  # white square
-    a = apps.inpaint(G, x, hole, FAST, perceptual)
-    b = apps.inpaint(G, damaged, hole, FAST, perceptual)
+    a = apps.inpaint(G, x, hole, fast("inpaint"))
+    b = apps.inpaint(G, damaged, hole, fast("inpaint"))
     torch.testing.assert_close(a, b)
 
 
-def test_crossover_follows_x_inside_and_y_outside(perceptual):
+def test_crossover_follows_x_inside_and_y_outside():
     G = tiny()
     x, y = generated_images(G, 2).split(1)
     left = box_mask("0,0,16,8", (16, 16))
-    out = apps.crossover(G, x, y, left, FAST, perceptual, blur_sigma=1.0)
+    out = apps.crossover(G, x, y, left, fast("crossover", blur=1.0))
     assert mse(out, x, left) < mse(out, y, left)
     assert mse(out, y, 1 - left) < mse(out, x, 1 - left)
 
 
-def test_local_edit_keeps_the_outside_and_local_style_transfer_runs(perceptual):
+def test_local_edit_keeps_the_outside_and_local_style_transfer_runs():
     G = tiny()
     x, y = generated_images(G, 2).split(1)
     region = box_mask("4,4,12,12", (16, 16))
     scribbled = x * (1 - region) + region * torch.tensor([1.0, -1.0, -1.0]).view(1, 3, 1, 1)
-    edit = apps.local_edit(G, scribbled, region, FAST, perceptual)
+    edit = apps.local_edit(G, scribbled, region, fast("local-edit"))
     assert mse(edit, x, 1 - region) < mse(edit, scribbled, region)
-    styled = apps.local_style_transfer(G, x, y, region, FAST, perceptual, apps.style_loss("none"), 1e4)
+    styled = apps.local_style_transfer(G, x, y, region, fast("style-transfer", style=1e4))
     assert styled.shape == x.shape and torch.isfinite(styled).all()
 
 
-def test_feature_transfer_copies_y_where_the_mask_is(perceptual):
+def test_feature_transfer_copies_y_where_the_mask_is():
     G = tiny()
     x, y = generated_images(G, 2).split(1)
     left = box_mask("0,0,16,8", (16, 16))
-    edited, recs = apps.feature_transfer(G, x, y, left, ["c16"], FAST, perceptual)
+    edited, recs = apps.feature_transfer(G, x, y, left, fast("feature-transfer", layers=["c16"]))
     assert recs.shape == (2, 3, 16, 16)
     torch.testing.assert_close(edited[..., :8], recs[1:, ..., :8])
     torch.testing.assert_close(edited[..., 8:], recs[:1, ..., 8:])

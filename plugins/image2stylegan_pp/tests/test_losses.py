@@ -76,3 +76,18 @@ def test_torchvision_checkpoint_keys_load_into_the_trunk(tmp_path):
     vgg = VGG16Features(("conv1_2",), str(tmp_path / "vgg16.pth"))
     assert len(vgg.features) == 4
     torch.testing.assert_close(vgg.features[2].weight, source.features[2].weight + 1)
+
+
+def test_images_larger_than_max_side_reach_vgg_downsampled():
+    """As Image2StyleGAN feeds 1024 px faces to VGG at 256 px: a 64 px image with max_side 32 gives
+    the features of its antialiased 32 px version; images at or below max_side pass unchanged."""
+    import torch.nn.functional as F
+
+    small = VGG16Features(("conv1_2",), "none", max_side=32)
+    full = VGG16Features(("conv1_2",), "none")
+    x = torch.rand(1, 3, 64, 64) * 2 - 1
+    down = F.interpolate(x, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
+    torch.testing.assert_close(small(x)["conv1_2"], full(down)["conv1_2"])
+    assert small(x)["conv1_2"].shape[-2:] == (32, 32)
+    torch.testing.assert_close(small(down)["conv1_2"], full(down)["conv1_2"])
+    assert PerceptualLoss(PerceptualParams(weights="none"), DATA).vgg.max_side == 256  # the paper's default

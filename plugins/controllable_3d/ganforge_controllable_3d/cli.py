@@ -1,6 +1,6 @@
 """``ganforge controllable_3d move|rotate|add|remove|camera RUN ... --out seq.png``: the paper's
 3D controls on a trained run (a run folder or a checkpoint). Each writes a grid with one row
-per seed and one column per frame."""
+per seed and one column per frame. ``make-world OUT`` writes the 3D world with ground truth."""
 
 from __future__ import annotations
 
@@ -106,3 +106,24 @@ def add_commands(group: click.Group) -> None:
         G, scene, _ = _setup(run, seeds, view)
         cams = apps.cameras(view[0], view[1], turns, frames, G.params.cam_radius)
         _write(G, [scene] * frames, cams, frames, out)
+
+    @controllable_3d.command("make-world")
+    @click.argument("out", type=click.Path(file_okay=False))
+    @click.option("--scenes", type=click.IntRange(min=1), default=10000, show_default=True)
+    @click.option("--resolution", type=click.IntRange(min=8), default=64, show_default=True)
+    @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+    @click.option("--max-objects", type=click.IntRange(1, 8), default=3, show_default=True)
+    @click.option("--background-fraction", type=click.FloatRange(0, 1), default=0.25, show_default=True,
+                  help="share of pure-background scenes (written to world0_bg1)")
+    @click.option("--cubes/--no-cubes", default=False, show_default=True, help="cubes besides spheres")
+    @click.option("--val-fraction", type=click.FloatRange(0, 1), default=0.1, show_default=True)
+    def make_world(out, scenes, resolution, seed, max_objects, background_fraction, cubes, val_fraction) -> None:
+        """Write the 3D world in the official ObjectDataset layout (world<k>_bg1/<split>/...) with
+        its ground truth in scenes.json; read it back with the controllable_3d_objects dataset."""
+        from .world import Controllable3DWorld, WorldParams, export_world
+
+        params = WorldParams(resolution=resolution, length=scenes, seed=seed, max_objects=max_objects,
+                             background_fraction=background_fraction,
+                             shapes=("sphere", "cube") if cubes else ("sphere",))
+        root = export_world(Controllable3DWorld(params), out, val_fraction)
+        click.echo(f"{root}: {scenes} scenes, sub_dirs {sorted(p.name for p in root.glob('world*_bg1'))}")

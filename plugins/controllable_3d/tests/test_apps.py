@@ -15,6 +15,16 @@ def test_move_shifts_the_rendered_object_by_its_projection(tiny_generator):
     assert torch.allclose(measured, expected, atol=0.6)     # within a fraction of a pixel
 
 
+def test_camera_shifts_the_object_by_its_projection(tiny_generator):
+    G = tiny_generator
+    scene = apps.scene_of_seeds(G, [3, 4])
+    scene["t"] = torch.tensor([0.4, 0.0, 0.0]).expand_as(scene["t"])   # off the axis the camera orbits
+    cam0, cam1 = apps.cameras(0.0, 0.25, 0.15, 2, G.params.cam_radius)
+    measured, expected = apps.camera_fidelity(G, scene, 1, cam0, cam1)
+    assert expected.abs().max() > 1.0
+    assert torch.allclose(measured, expected, atol=0.6)
+
+
 def test_controls_build_sequences(tiny_generator):
     G = tiny_generator
     scene = apps.scene_of_seeds(G, [0, 1])

@@ -29,7 +29,7 @@ out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid
 
 # flag -> the dotted settings field it overrides
 FLAGS = {"w_steps": "schedule.w_steps", "noise_steps": "schedule.noise_steps", "rounds": "schedule.rounds",
-         "lr": "schedule.lr", "vgg_weights": "vgg.weights", "seed": "seed", "blur": "blur",
+         "lr": "schedule.lr", "noise_lr": "schedule.noise_lr", "vgg_weights": "vgg.weights", "seed": "seed", "blur": "blur",
          "style_weight": "style", "layers": "layers"}
 
 
@@ -40,7 +40,8 @@ def common_opts(f):
         click.option("--w-steps", type=int, help="Adam steps on W+ per round"),
         click.option("--noise-steps", type=int, help="Adam steps on the noise per round"),
         click.option("--rounds", type=int, help="W+ -> noise repetitions"),
-        click.option("--lr", type=float, help="Adam learning rate (both stages)"),
+        click.option("--lr", type=float, help="Adam learning rate of the W+ stage"),
+        click.option("--noise-lr", type=float, help="Adam learning rate of the noise stage"),
         click.option("--vgg-weights", help="VGG-16 weights: hub (torch hub cache), a path, or none (random)"),
         click.option("--seed", type=int, help="seed of the initial noise"),
     ]):

@@ -22,12 +22,14 @@ WHO = "image2stylegan_pp"
 
 
 class Schedule(ganforge.Params):
-    """The paper's settings: Adam, lr 0.01, 5000 W+ steps then 3000 noise steps."""
+    """Adam on W+ (Image2StyleGAN's lr 0.01, 5000 steps), then Adam on the noise maps."""
 
     w_steps: int = Field(5000, ge=0, description="Adam steps on W+ per round (noise fixed)")
     noise_steps: int = Field(3000, ge=0, description="Adam steps on the noise inputs per round (W+ fixed)")
     rounds: int = Field(1, ge=1, description="times the W+ -> noise sequence is repeated")
-    lr: float = Field(0.01, gt=0, description="Adam learning rate (both stages)")
+    lr: float = Field(0.01, gt=0, description="Adam learning rate of the W+ stage")
+    noise_lr: float = Field(5.0, gt=0, description="Adam learning rate of the noise stage (the maps enter "
+                                                   "through small learned strengths, so they need large steps)")
     betas: tuple[float, float] = Field((0.9, 0.999), description="Adam betas")
     eps: float = Field(1e-8, gt=0, description="Adam epsilon")
 
@@ -70,13 +72,13 @@ def embed(G: StyleLatentGenerator, objective: Objective, schedule: Schedule,
     ws = (ws0 if ws is None else ws).detach().clone().requires_grad_(True)
     noise = [n.detach().clone().requires_grad_(True) for n in (noise0 if noise is None else noise)]
     out = Embedding(ws, noise)
-    stages: list[tuple[Stage, list[torch.Tensor], int]] = [("w", [ws], schedule.w_steps),
-                                                          ("noise", noise, schedule.noise_steps)]
+    stages: list[tuple[Stage, list[torch.Tensor], int, float]] = [
+        ("w", [ws], schedule.w_steps, schedule.lr), ("noise", noise, schedule.noise_steps, schedule.noise_lr)]
     for _ in range(schedule.rounds):
-        for stage, params, steps in stages:
+        for stage, params, steps, lr in stages:
             if steps == 0:
                 continue
-            opt = torch.optim.Adam(params, lr=schedule.lr, betas=schedule.betas, eps=schedule.eps)
+            opt = torch.optim.Adam(params, lr=lr, betas=schedule.betas, eps=schedule.eps)
             for _ in range(steps):
                 losses = objective(G.synthesis(ws, noise), stage)
                 grads = torch.autograd.grad(losses["total"], params)

@@ -12,7 +12,18 @@ from .helpers import generated_images, tiny
 
 def test_paper_defaults():
     s = Schedule()
-    assert (s.w_steps, s.noise_steps, s.rounds, s.lr) == (5000, 3000, 1, 0.01)
+    assert (s.w_steps, s.noise_steps, s.rounds, s.lr, s.noise_lr) == (5000, 3000, 1, 0.01, 5.0)
+
+
+def test_each_stage_uses_its_own_learning_rate():
+    """One Adam step moves every entry by about its lr: W+ by ``lr``, the noise by ``noise_lr``."""
+    G = tiny()
+    target = generated_images(G, 1)
+    emb = embed(G, Objective([Target(target, perceptual=0.0)]), Schedule(w_steps=1, noise_steps=1, lr=0.01, noise_lr=2.0))
+    ws0, noise0 = initial_latents(G, 1)
+    (_, ws_w, _), _ = emb.snapshots
+    assert (ws_w - ws0).abs().max().item() == pytest.approx(0.01, rel=1e-3)
+    assert max((n - n0).abs().max().item() for n, n0 in zip(emb.noise, noise0)) == pytest.approx(2.0, rel=1e-3)
 
 
 def test_w_then_noise_lowers_the_error_each_stage_and_touches_only_its_variables():

@@ -26,6 +26,10 @@ def test_ffhq_yaml_holds_the_papers_settings_for_every_application():
         assert s.vgg.layers == ("conv1_1", "conv1_2", "conv3_2", "conv4_2") and s.vgg.max_side == 256
         # arXiv:1911.11544 Sec. 1: the noise is optimised after W+, sequentially, never jointly.
         assert s.schedule.rounds == 1 and s.schedule.noise_steps > 0 and s.vgg.weights == "hub"
+        # Not from the paper's text (not retrievable): 3000 noise steps at Adam lr 5, MSE only, as the
+        # third-party reimplementation github.com/Bartzi/one-model-to-reconstruct-them-all
+        # (utils/command_line_args.py, latent_projecting/__init__.py) runs them.
+        assert (s.schedule.noise_steps, s.schedule.noise_lr, s.noise_perceptual) == (3000, 5.0, False)
 
 
 def test_synthetic_yaml_is_the_short_offline_schedule():
@@ -35,6 +39,7 @@ def test_synthetic_yaml_is_the_short_offline_schedule():
         assert (syn.section(command).schedule.w_steps, syn.section(command).schedule.noise_steps) == (200, 200)
     for command in COMMANDS:
         assert syn.section(command).vgg.weights == "none" and syn.section(command).vgg.max_side is None
+        assert (syn.section(command).schedule.lr, syn.section(command).schedule.noise_lr) == (0.01, 5.0)
     assert (syn.crossover.blur, syn.style_transfer.style) == (2.0, 1e6)
 
 

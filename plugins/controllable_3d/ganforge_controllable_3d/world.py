@@ -264,32 +264,33 @@ class Controllable3DWorld(ganforge.Dataset):
                "domain": (~scene.present.any(1)).long(), "camera_u": camera.u, "camera_v": camera.v}
         return {**out, **scene.tensors()}
 
+    def streams(self, index: int) -> dict[str, np.random.Generator]:
+        """The independent random streams of scene ``index``: the number of objects, the camera,
+        the layout and the look, so that changing one (say background_fraction) keeps the others."""
+        seqs = np.random.SeedSequence([self.params.seed, index]).spawn(4)
+        return dict(zip(("count", "camera", "layout", "look"), map(np.random.default_rng, seqs)))
+
     def scenes(self, indices) -> tuple[WorldScene, Camera]:
         """The scenes and cameras of ``indices`` as batches."""
-        drawn = [self.draw(int(i)) for i in indices]
+        p = self.params
+        rngs = [self.streams(int(i)) for i in indices]
+        uv = torch.tensor([(r["camera"].uniform(*p.range_u), r["camera"].uniform(*p.range_v)) for r in rngs])
+        camera = Camera(uv[:, 0].float(), uv[:, 1].float(), p.resolution, p.focal, p.cam_radius)
+        R, t = (x.double().numpy() for x in camera.pose())
+        drawn = [self.draw(r, R[j], t[j]) for j, r in enumerate(rngs)]
         stack = lambda k: torch.from_numpy(np.stack([d[k] for d in drawn]))  # noqa: E731
-        scene = WorldScene(stack("position"), stack("size"), stack("cube"), stack("colour"), stack("present"),
-                           stack("floor"), stack("sky"))
-        p = self.params
-        return scene, Camera(stack("u"), stack("v"), p.resolution, p.focal, p.cam_radius)
+        return WorldScene(*map(stack, ("position", "size", "cube", "colour", "present", "floor", "sky"))), camera
 
-    def draw(self, index: int) -> dict[str, np.ndarray]:
-        """Scene ``index`` as numpy arrays: the number of objects, camera, layout and look
-        each come from their own random stream."""
-        p = self.params
-        count, cam, layout, look = (np.random.default_rng(s) for s in np.random.SeedSequence([p.seed, index]).spawn(4))
+    def draw(self, rng: dict[str, np.random.Generator], R: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """One scene's objects and colours as numpy arrays, seen by the camera (R, t)."""
+        p, m = self.params, self.params.max_objects
+        count, look = rng["count"], rng["look"]
         n = 0 if count.uniform() < p.background_fraction else int(count.integers(p.min_objects, p.max_objects + 1))
-        u, v = cam.uniform(*p.range_u), cam.uniform(*p.range_v)
-        R, t = (x[0].numpy().astype(np.float64) for x in camera_pose(torch.tensor([u]), torch.tensor([v]),
-                                                                     p.cam_radius))
-        m = p.max_objects
-        out = {"u": np.float32(u), "v": np.float32(v), "position": np.zeros((m, 3), np.float32),
-               "size": np.zeros(m, np.float32), "cube": np.zeros(m, bool), "present": np.arange(m) < n,
-               "colour": np.zeros((m, 3), np.float32)}
-        out["position"][:n], out["size"][:n], out["cube"][:n] = self._place(n, layout, R, t)
+        out = {"position": np.zeros((m, 3), np.float32), "size": np.zeros(m, np.float32), "cube": np.zeros(m, bool),
+               "present": np.arange(m) < n, "colour": np.zeros((m, 3), np.float32)}
+        out["position"][:n], out["size"][:n], out["cube"][:n] = self._place(n, rng["layout"], R, t)
         out["colour"][:n] = PALETTE[look.permutation(len(PALETTE))[:n]]
-        grey = look.uniform(0.45, 0.7)
-        out["floor"] = (grey * look.uniform(0.9, 1.1, 3)).clip(0, 1).astype(np.float32)
+        out["floor"] = (look.uniform(0.45, 0.7) * look.uniform(0.9, 1.1, 3)).clip(0, 1).astype(np.float32)
         out["sky"] = (look.uniform(0.75, 0.95) * look.uniform(0.93, 1.07, 3)).clip(0, 1).astype(np.float32)
         return out
 

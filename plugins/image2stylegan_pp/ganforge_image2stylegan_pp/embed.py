@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from pydantic import Field
 
 import ganforge
@@ -64,14 +65,20 @@ def embed(G: StyleLatentGenerator, objective: Objective, schedule: Schedule,
           ws: torch.Tensor | None = None, noise: list[torch.Tensor] | None = None, seed: int = 0) -> Embedding:
     """Minimise ``objective`` over W+ then the noise, ``schedule.rounds`` times.
 
-    The generator's own parameters get no gradients (the loss is differentiated w.r.t.
-    the latents only), so a caller's generator is left untouched."""
+    The noise maps move only where a pixel term sees the image (the objective's
+    `pixel_support`, area-resized to each map): inside a hole or a style region the
+    generator keeps its own noise instead of noise fitted, at the noise stage's large lr, to
+    the region's border. The generator's own parameters get no gradients (the loss is
+    differentiated w.r.t. the latents only), so a caller's generator is left untouched."""
     require(G, StyleLatentGenerator, WHO)
     b = objective.shape[0]
     ws0, noise0 = initial_latents(G, b, seed)
     ws = (ws0 if ws is None else ws).detach().clone().requires_grad_(True)
     noise = [n.detach().clone().requires_grad_(True) for n in (noise0 if noise is None else noise)]
     out = Embedding(ws, noise)
+    support = objective.pixel_support()
+    gates = {"w": [None], "noise": [None if support is None else  # gradient factor per parameter
+                                    F.interpolate(support.to(n), size=n.shape[-2:], mode="area") for n in noise]}
     stages: list[tuple[Stage, list[torch.Tensor], int, float]] = [
         ("w", [ws], schedule.w_steps, schedule.lr), ("noise", noise, schedule.noise_steps, schedule.noise_lr)]
     for _ in range(schedule.rounds):
@@ -82,8 +89,8 @@ def embed(G: StyleLatentGenerator, objective: Objective, schedule: Schedule,
             for _ in range(steps):
                 losses = objective(G.synthesis(ws, noise), stage)
                 grads = torch.autograd.grad(losses["total"], params)
-                for p, g in zip(params, grads):
-                    p.grad = g
+                for p, g, gate in zip(params, grads, gates[stage]):
+                    p.grad = g if gate is None else g * gate
                 opt.step()
                 out.history.append({"stage": stage, **{k: float(v.detach()) for k, v in losses.items()}})
             out.snapshots.append((stage, ws.detach().clone(), [n.detach().clone() for n in noise]))

@@ -63,6 +63,17 @@ class Objective(nn.Module):
     def shape(self) -> tuple[int, ...]:
         return tuple(self.targets[0].image.shape)
 
+    def pixel_support(self) -> torch.Tensor | None:
+        """Where some pixel (MSE) term sees the image: the union of those targets' masks,
+        (B or 1, 1, H, W) in [0, 1]; None when one of them covers the whole image (or none has one)."""
+        masks = [t.mask for t in self.targets if t.mse]
+        if not masks or any(m is None for m in masks):
+            return None
+        union = masks[0]
+        for m in masks[1:]:
+            union = union + m
+        return union.clamp(0, 1)
+
     def forward(self, image: torch.Tensor, stage: Stage) -> dict[str, torch.Tensor]:
         zero = image.new_zeros(())
         terms = {"mse": zero, "perceptual": zero, "style": zero}

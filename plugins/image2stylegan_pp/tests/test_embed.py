@@ -85,3 +85,19 @@ def test_a_generator_without_the_capability_is_refused_by_name():
     with pytest.raises(ganforge.ConfigError, match="image2stylegan_pp: NoNoise is not a StyleLatentGenerator; "
                                                    "it lacks activation_names, mean_w, noise_shapes"):
         embed(NoNoise(), Objective([Target(torch.zeros(1, 3, 4, 4), perceptual=0.0)]), Schedule(w_steps=1))
+
+
+def test_the_noise_moves_only_where_a_pixel_term_sees_the_image():
+    """Inpainting: the 16 px noise map keeps its initial values inside the 8x8 hole (its 8 px
+    one inside the 4x4 cells the hole covers), and is fitted outside."""
+    G = tiny()
+    hole = torch.zeros(1, 1, 16, 16)
+    hole[..., 4:12, 4:12] = 1
+    objective = Objective([Target(generated_images(G, 1), 1 - hole, perceptual=0.0)])
+    torch.testing.assert_close(objective.pixel_support(), 1 - hole)
+    assert Objective([Target(hole, None, perceptual=0.0), Target(hole, hole, perceptual=0.0)]).pixel_support() is None
+    emb = embed(G, objective, Schedule(w_steps=0, noise_steps=5, noise_lr=1.0))
+    _, noise0 = initial_latents(G, 1)
+    moved = [(n - n0).abs()[0, 0] > 0 for n, n0 in zip(emb.noise, noise0)]
+    assert not moved[1][4:12, 4:12].any() and moved[1][:4].all()
+    assert not moved[0][2:6, 2:6].any() and moved[0][:2].all()

@@ -104,22 +104,13 @@ class WorldScene:
                 "object_colour": self.colour, "object_present": self.present, "floor_colour": self.floor,
                 "sky_colour": self.sky}
 
-    @classmethod
-    def from_batch(cls, batch: dict, resolution: int, focal: float = 1.5, radius: float = 2.0
-                   ) -> tuple[WorldScene, Camera]:
-        """Scenes and cameras of a collated batch of world samples."""
-        scene = cls(batch["object_position"], batch["object_size"], batch["object_cube"], batch["object_colour"],
-                    batch["object_present"], batch["floor_colour"], batch["sky_colour"])
-        return scene, Camera(batch["camera_u"], batch["camera_v"], resolution, focal, radius)
-
-
 # -- ray casting --------------------------------------------------------------------------
 
 
 def intersect(origin: torch.Tensor, direction: torch.Tensor, scene: WorldScene) -> torch.Tensor:
     """Ray parameter of the first hit of every ray with every object, (B, P, M), inf where the
-    ray misses or the slot is empty. ``origin`` (B, P, 3) or (B, 1, 3), unit ``direction``
-    (B, P, 3). Spheres analytically, cubes by the slab method."""
+    ray misses or the slot is empty. ``origin`` and unit ``direction`` (B, P, 3), either of them
+    (B, 1, 3) when shared by all rays. Spheres analytically, cubes by the slab method."""
     c, r = scene.position, scene.size[:, None, :]
     # d . (o - c) and |o - c|^2 - r^2 from dot products: no (B, P, M, 3) tensor for spheres
     b = (origin * direction).sum(-1, keepdim=True) - direction @ c.transpose(1, 2)
@@ -263,6 +254,13 @@ class Controllable3DWorld(ganforge.Dataset):
         out = {"image": render(scene, camera, self.params.supersample),
                "domain": (~scene.present.any(1)).long(), "camera_u": camera.u, "camera_v": camera.v}
         return {**out, **scene.tensors()}
+
+    def ground_truth(self, batch: dict) -> tuple[WorldScene, Camera]:
+        """The scenes and cameras of a collated batch of this world's samples (from a loader)."""
+        scene = WorldScene(batch["object_position"], batch["object_size"], batch["object_cube"],
+                           batch["object_colour"], batch["object_present"], batch["floor_colour"], batch["sky_colour"])
+        p = self.params
+        return scene, Camera(batch["camera_u"], batch["camera_v"], p.resolution, p.focal, p.cam_radius)
 
     def streams(self, index: int) -> dict[str, np.random.Generator]:
         """The independent random streams of scene ``index``: the number of objects, the camera,

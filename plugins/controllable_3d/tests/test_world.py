@@ -37,9 +37,10 @@ def test_scenes_are_a_pure_function_of_seed_and_index():
                                                                          background_fraction=0.3)
     for key, value in a[5].items():
         assert torch.equal(value, b[5][key]), key
-    batch = a.batch([7, 3])
-    for key, value in a[3].items():  # rendering in a batch does not change a sample
-        assert torch.allclose(batch[key][1], value, atol=1e-6), key
+    batch = torch.utils.data.default_collate([a[7], a[3]])
+    assert all(torch.allclose(a.batch([7, 3])[k], v, atol=1e-6) for k, v in batch.items())  # batched = one by one
+    scene, cam = a.ground_truth(batch)  # what a loader's batch holds renders the same images again
+    assert torch.allclose(render(scene, cam, a.params.supersample), batch["image"], atol=1e-6)
     assert not torch.equal(a[5]["image"], world(seed=1, shapes=("sphere", "cube"))[5]["image"])
 
 

@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from ganforge.config import load_config
-from ganforge.testing import check_component
+from ganforge.testing import check_component, short_run
 from ganforge_controllable_3d.camera import project
 from ganforge_controllable_3d.render import pixel_grid
 from ganforge_controllable_3d.world import (AMBIENT, LIGHT, Camera, Controllable3DWorld, WorldParams, WorldScene,
                                             camera_rays, mask_centroids, object_masks, render)
+
+from .conftest import TINY
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -71,6 +74,17 @@ def test_world_conforms_and_its_config_checks(c3d):
     assert (exp.data.params["resolution"], exp.data.params["background_fraction"]) == (64, 0.5)
     assert exp.models["discriminator"].params["num_labels"] == 2
     assert exp.models["generator"].params["background"] == "learned"
+
+
+def test_the_recipe_trains_on_the_world_with_pure_backgrounds(c3d, tmp_path):
+    cfg = yaml.safe_load((CONFIGS / "world.yaml").read_text())
+    cfg["data"].update(resolution=16, length=16, supersample=1)
+    cfg["models"]["generator"] = {**TINY, "background": "learned"}
+    cfg["models"]["discriminator"]["width"] = 8
+    cfg["train"].update(batch_size=4, num_workers=0)
+    cfg.pop("eval")
+    logs = short_run(cfg, tmp_path, 2)
+    assert {"d_real", "d_fake", "g_adv", "r1"} <= set(logs[-1]) and all(math.isfinite(v) for v in logs[-1].values())
 
 
 def test_camera_rays_invert_the_models_projection():

@@ -44,6 +44,7 @@ def num_objects(sub_dir: str) -> int:
 class ObjectFoldersParams(LayoutParams):
     """The official data options (configs/default.yaml: img_size 64, nlabels 1)."""
 
+    root: str = Field(description="the folder holding the sub_dirs (official data.root_dir)")
     sub_dirs: tuple[str, ...] = Field(min_length=1, description="folders under root, e.g. [car0_bg1, car1_bg1]")
     split: str = Field("train", description="folder under each sub_dir (official: train, val)")
     nlabels: Literal[1, 2] = Field(1, description="1: drop pure-background folders; 2: keep them as domain 1")
@@ -59,7 +60,8 @@ class ObjectFolders(LayoutDataset):
 
     With ``nlabels: 2`` on the train split the smaller label group is repeated (seeded draws,
     with replacement only where it has to be) until both are equally large, as the official
-    make_equal_label does, and a missing background folder is an error.
+    make_equal_label does, and a missing background folder is an error. The duplicates come
+    last, so ``max_samples`` (applied after the scan) cuts them first.
     """
 
     Params: ClassVar = ObjectFoldersParams

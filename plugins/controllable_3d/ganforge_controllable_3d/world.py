@@ -213,7 +213,8 @@ class WorldParams(ganforge.Params):
     background_fraction: float = Field(0.0, ge=0, le=1, description="share of pure-background scenes (domain 1)")
     shapes: tuple[Literal["sphere", "cube"], ...] = Field(("sphere",), min_length=1, description="object shapes")
     size_range: tuple[float, float] = Field((0.2, 0.35), description="sphere radius / half cube edge, world units")
-    extent: float = Field(0.8, gt=0, le=1, description="object centres lie in |x|, |z| <= extent (the generator reaches 1)")
+    extent: float = Field(0.8, gt=0, le=1,
+                          description="object centres lie in |x|, |z| <= extent (the generator's reach is 1)")
     range_u: tuple[float, float] = Field((0.0, 1.0), description="camera azimuth range in turns (official)")
     range_v: tuple[float, float] = Field((0.15, 0.371), description="camera elevation range (official)")
     focal: float = Field(1.5, gt=0, description="focal length in half-image units (= the generator's focal)")

@@ -67,7 +67,7 @@ def test_dequantisation_noise_is_the_official_one(tmp_path):
     clean = objects(tmp_path, sub_dirs=["car1_bg1"], dequantize=False)[0]["image"]
     noisy = torch.stack([objects(tmp_path, sub_dirs=["car1_bg1"])[0]["image"] for _ in range(2)])
     noise = noisy - clean
-    assert noise.min() >= 0 and noise.max() < 1 / 64  # U[0, 1/128) in [0, 1] units, times 2
+    assert noise.min() >= 0 and noise.max() < 1 / 64 + 1e-6  # U[0, 1/128) in [0, 1] units, times 2 (+ rounding)
     assert abs(noise.mean().item() - 1 / 128) < 5e-4 and not torch.equal(noisy[0], noisy[1])
 
 

@@ -9,11 +9,11 @@ import torch
 
 
 def look_at(eye: torch.Tensor) -> torch.Tensor:
-    """(B, 3, 3) world-to-camera rotation of cameras at ``eye`` looking at the origin, +y up,
-    camera z pointing into the scene (so depth is z)."""
+    """(B, 3, 3) world-to-camera rotation of cameras at ``eye`` looking at the origin: rows are
+    the camera's right, down (image x and y) and forward (depth) axes, world +y is up."""
     forward = torch.nn.functional.normalize(-eye, dim=-1)
     up = torch.tensor([0.0, 1.0, 0.0], device=eye.device, dtype=eye.dtype).expand_as(eye)
-    right = torch.nn.functional.normalize(torch.cross(up, forward, dim=-1), dim=-1)
+    right = torch.nn.functional.normalize(torch.cross(forward, up, dim=-1), dim=-1)
     down = torch.cross(forward, right, dim=-1)
     return torch.stack([right, down, forward], dim=1)
 

@@ -76,19 +76,24 @@ class Controllable3DRecipe(ganforge.Strategy):
         shown = G.drop_random_objects(scene) if G.params.drop_objects else scene
         return scene, G.render(shown, *cam), cam
 
+    def latents(self, z: torch.Tensor) -> torch.Tensor:
+        """With two labels every latent gives two fakes (scene and background), so half as many
+        latents as real images are drawn (official: batch 2 x 32 reals, 32 z)."""
+        return z[: max(1, z.shape[0] // 2)] if self.pure_background else z
+
     def fakes(self, view: dict[str, torch.Tensor], cond: Condition) -> list[tuple[torch.Tensor, Condition]]:
         """What D sees of a render: the image (label 0) and, with two labels, the background alone (label 1)."""
         if not self.pure_background:
             return [(view["image"], cond)]
         zeros = torch.zeros(view["image"].shape[0], dtype=torch.long, device=view["image"].device)
-        return [(view["image"], cond.replace(domain=zeros)), (view["background"], cond.replace(domain=zeros + 1))]
+        return [(view["image"], Condition(domain=zeros)), (view["background"], Condition(domain=zeros + 1))]
 
     @ganforge.hookimpl
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         G, D = run.models["generator"], run.models["discriminator"]
         real, cond = batch["image"], batch["cond"]
         with torch.no_grad():
-            _, view, _ = self.generate(G, cond["z"])
+            _, view, _ = self.generate(G, self.latents(cond["z"]))
         d_fake = bce([s for image, c in self.fakes(view, cond) for s in D(image, c).scores], False)
         d_real = bce(D(real, cond).scores, True)
         return StepResult(d_fake + d_real, {"d_fake": d_fake.detach(), "d_real": d_real.detach()})
@@ -96,7 +101,7 @@ class Controllable3DRecipe(ganforge.Strategy):
     @ganforge.hookimpl
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         G, D, p = run.models["generator"], run.models["discriminator"], self.params
-        z = torch.randn_like(batch["cond"]["z"])
+        z = torch.randn_like(self.latents(batch["cond"]["z"]))
         with run.frozen("discriminator"):
             scene, view, cam = self.generate(G, z)
             adv = bce([s for image, c in self.fakes(view, batch["cond"]) for s in D(image, c).scores], True)

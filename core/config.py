@@ -215,7 +215,9 @@ def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
     return tree
 
 
-def _validation_message(exc: ValidationError, source: str) -> str:
+def validation_message(exc: ValidationError, source: str, what: str = "config") -> str:
+    """A pydantic error as ganforge reports it: ``source: invalid <what>:`` then one
+    ``dotted.path: problem (got value)`` line per error (for any YAML-backed settings)."""
     lines = []
     for err in exc.errors():
         parts = list(err["loc"])
@@ -225,7 +227,7 @@ def _validation_message(exc: ValidationError, source: str) -> str:
         got = f" (got {err['input']!r})" if "input" in err and err["type"] not in ("missing", "extra_forbidden") else ""
         msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
         lines.append(f"  {loc}: {msg}{got}")
-    return f"{source}: invalid config:\n" + "\n".join(lines)
+    return f"{source}: invalid {what}:\n" + "\n".join(lines)
 
 
 def from_dict(tree: Mapping[str, Any], source: str = "<config>") -> Experiment:
@@ -233,7 +235,7 @@ def from_dict(tree: Mapping[str, Any], source: str = "<config>") -> Experiment:
     try:
         return Experiment.model_validate(dict(tree))
     except ValidationError as exc:
-        raise ConfigError(_validation_message(exc, source)) from None
+        raise ConfigError(validation_message(exc, source)) from None
 
 
 def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), check: bool = True) -> Experiment:

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from pydantic import ConfigDict, Field, ValidationError
 
 import ganforge
-from ganforge.config import read_yaml
+from ganforge.config import read_yaml, validation_message
 
 from .embed import Schedule
 from .losses import PAPER_LAYERS, VGG_SIDE
@@ -85,13 +85,7 @@ class Settings(ganforge.Params):
 
 
 def _invalid(exc: ValidationError, source: str) -> ganforge.ConfigError:
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        what = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        got = "" if err["type"] in ("missing", "extra_forbidden") else f" (got {err['input']!r})"
-        lines.append(f"  {where}: {what}{got}")
-    return ganforge.ConfigError(f"{source}: invalid image2stylegan_pp settings:\n" + "\n".join(lines))
+    return ganforge.ConfigError(validation_message(exc, source, "image2stylegan_pp settings"))
 
 
 def settings_from_dict(tree: Mapping[str, Any], source: str = "<settings>") -> Settings:

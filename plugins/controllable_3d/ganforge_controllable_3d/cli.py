@@ -1,9 +1,11 @@
 """``ganforge controllable_3d move|rotate|add|remove|camera RUN ... --out seq.png``: the paper's
 3D controls on a trained run (a run folder or a checkpoint). Each writes a grid with one row
-per seed and one column per frame. ``make-world OUT`` writes the 3D world with ground truth."""
+per seed and one column per frame. ``measure RUN`` prints the controls' fidelity as JSON;
+``make-world OUT`` writes the 3D world with ground truth."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -49,7 +51,7 @@ def add_commands(group: click.Group) -> None:
         """Translate one object; prints the measured vs. expected image shift (pixels)."""
         G, scene, cam = _setup(run, seeds, view)
         measured, expected = apps.move_fidelity(G, scene, obj, delta, cam)
-        click.echo(f"alpha centroid shift (px): measured {measured.mean(0).tolist()} "
+        click.echo(f"object alpha centroid shift (px): measured {measured.mean(0).tolist()} "
                    f"expected {expected.mean(0).tolist()}")
         _write(G, apps.move(scene, obj, delta, frames), [cam] * frames, frames, out)
 
@@ -93,6 +95,18 @@ def add_commands(group: click.Group) -> None:
         """Fade an object out."""
         G, scene, cam = _setup(run, seeds, view)
         _write(G, apps.visibility(scene, obj, 1.0, 0.0, frames), [cam] * frames, frames, out)
+
+    @controllable_3d.command("measure")
+    @run_arg
+    @click.option("--samples", type=int, default=64, show_default=True, help="seeds 0..N-1")
+    @click.option("--step", type=float, default=0.3, show_default=True, help="move length in world units")
+    @click.option("--turn", type=float, default=0.1, show_default=True, help="camera turn in full turns")
+    @view_opt
+    def measure(run, samples, step, turn, view) -> None:
+        """Control fidelity as JSON: pixel error of moves and camera turns against the projected
+        3D motion, and the 3D consistency of objects turned by 30 degrees."""
+        G = apps.load_generator(run)
+        click.echo(json.dumps(apps.measure_controls(G, list(range(samples)), step, turn, tuple(view)), indent=1))
 
     @controllable_3d.command("camera")
     @run_arg

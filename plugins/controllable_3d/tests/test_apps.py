@@ -46,3 +46,13 @@ def test_bad_object_index_names_the_option(tiny_generator):
     scene = apps.scene_of_seeds(tiny_generator, [0])
     with pytest.raises(ganforge.ConfigError, match="--object 5"):
         apps.move(scene, 5, (0.1, 0, 0), 2)
+
+
+def test_measure_controls_scores_visible_objects(tiny_generator):
+    G = tiny_generator
+    scene = apps.scene_of_seeds(G, list(range(6)))
+    out = apps.measure_controls(G, list(range(6)), step=0.3, turn=0.1, min_pixels=1.0)  # tiny objects at 16 px
+    assert out["objects_total"] == 12 and 0 < out["objects_scored"] <= 12
+    assert out["move_expected_px"] > 1.0 and out["camera_expected_px"] > 0.1
+    assert 0 <= out["move_error_px"] < out["move_expected_px"] and out["consistency_3d_30deg"] > 0
+    assert set(scene) == {"R", "t", "scale", "shape", "feature", "visible", "style"}

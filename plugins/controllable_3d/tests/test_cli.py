@@ -1,5 +1,7 @@
 """``ganforge controllable_3d ...`` on a run folder holding a checkpoint in the trainer's format."""
 
+import json
+
 import click
 import torch
 from click.testing import CliRunner
@@ -39,5 +41,7 @@ def test_control_commands_write_sequences(c3d, tmp_path):
         w, h = Image.open(out).size
         assert w > h  # 3 frames wide, 2 seeds high
     assert "alpha centroid shift" in invoke("move", run, "--out", tmp_path / "m.png").output
+    measured = json.loads(invoke("measure", run, "--samples", "4").output)
+    assert measured["objects_total"] == 8 and {"move_error_px", "camera_error_px", "consistency_3d_30deg"} <= set(measured)
     bad = invoke("remove", run, "--object", "9", "--out", tmp_path / "x.png")
     assert bad.exit_code != 0 and "--object 9" in str(bad.exception)

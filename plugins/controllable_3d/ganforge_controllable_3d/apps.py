@@ -17,10 +17,10 @@ import torch
 
 import ganforge
 
-from .camera import camera_pose, project
+from .camera import camera_pose, object_to_camera, project
 from .generator import Controllable3DGenerator
-from .generator_3d import Generator3D, turn_objects
-from .losses import consistency_3d, object_to_camera
+from .generator_3d import turn_objects
+from .losses import consistency_3d
 
 Scene = dict[str, torch.Tensor]
 
@@ -122,7 +122,7 @@ def control_fidelity(G: Controllable3DGenerator, obj: int, before: tuple[Scene, 
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     """(measured, expected) image-plane shifts (B, 2) in pixels of object ``obj`` between two
     (scene, camera) states: the centroid shift of its generated alpha vs. the projected shift
-    of its centre (the mean of its points)."""
+    of its centre (its box's)."""
     check_object(before[0], obj)
     B = before[0]["t"].shape[0]
     centroids, centres = [], []
@@ -130,7 +130,7 @@ def control_fidelity(G: Controllable3DGenerator, obj: int, before: tuple[Scene, 
         for scene, (R, t) in (before, after):
             R, t = R.expand(B, -1, -1), t.expand(B, -1)
             centroids.append(alpha_centroid(G.render(scene, R, t)["layers"]["alpha"][:, obj]))
-            centres.append(project(Generator3D.points(scene)[:, obj].mean(1), R, t, G.params.focal)[0])
+            centres.append(project(scene["t"][:, obj], R, t, G.params.focal)[0])
     half = G.renderer.size / 2
     return (centroids[1] - centroids[0]) * half, (centres[1] - centres[0]) * half
 
@@ -172,7 +172,7 @@ def measure_controls(G: Controllable3DGenerator, seeds: list[int], step: float =
             moved["t"][:, obj] += delta.to(scene["t"])
             runs = {"move": control_fidelity(G, obj, (scene, cam0), (moved, cam0)),
                     "camera": camera_fidelity(G, scene, obj, cam0, cam1)}
-            centre = project(Generator3D.points(scene)[:, obj].mean(1), R0, t0, G.params.focal)[0]
+            centre = project(scene["t"][:, obj], R0, t0, G.params.focal)[0]
             keep = shown[:, obj] & (centre.abs() < 0.8).all(-1)
             scored += int(keep.sum())
             for name, (measured, wanted) in runs.items():

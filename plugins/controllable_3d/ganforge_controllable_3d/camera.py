@@ -51,3 +51,12 @@ def unproject(xy: torch.Tensor, depth: torch.Tensor, R: torch.Tensor, t: torch.T
     """Inverse of :func:`project` for (B, N, 2) coords and (B, N) depths -> (B, N, 3) world."""
     cam = torch.cat([xy * depth[..., None] / focal, depth[..., None]], dim=-1)
     return (cam - t[:, None]) @ R
+
+
+def object_to_camera(scene: dict[str, torch.Tensor], R: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B*N, 3, 3), (B*N, 3): each object's rotation and translation composed with the camera's
+    (``x_cam = R_obj x_obj + t_obj``): the pose of its box in the renderer and of its layer in
+    the 3D consistency loss."""
+    R_obj = R[:, None] @ scene["R"]                                                # (B, N, 3, 3)
+    t_obj = (R[:, None] @ scene["t"][..., None])[..., 0] + t[:, None]
+    return R_obj.flatten(0, 1), t_obj.flatten(0, 1)

@@ -23,7 +23,7 @@ from pydantic import Field
 import ganforge
 from ganforge import ComponentSpec, Condition, DataInfo
 
-from .camera import sample_cameras
+from .camera import object_to_camera, sample_cameras
 from .generator_2d import Generator2D
 from .generator_3d import Generator3D, mlp
 from .render import PointRenderer, pixel_grid
@@ -44,9 +44,10 @@ class Controllable3DParams(ganforge.Params):
     style_dim: int = Field(256, ge=1, description="per-layer style code width (official AdaIN MLP width)")
     norm: ComponentSpec = ganforge.slot("normalizer", {"type": "controllable_3d_adain"},
                                         "normalization inside the 2D generator's blocks (reads cond['style'])")
-    focal: float = Field(1.5, gt=0, description="focal length in half-image units (field of view ~67 deg)")
+    focal: float = Field(2.0, gt=0, description="focal length in half-image units (official K: img_size px, ~53 deg)")
     sigma: float = Field(0.06, gt=0, description="splat radius in half-image units")
     tau: float = Field(0.05, gt=0, description="depth softness of the splat blending")
+    softness: float = Field(0.02, gt=0, description="edge softness of the box silhouettes (world units of chord)")
     cam_radius: float = Field(2.0, gt=0, description="camera distance to the origin (official 2.0)")
     far: float = Field(4.0, gt=0, description="depth of the background (official far plane 4.0)")
     background: Literal["white", "learned"] = Field(
@@ -71,7 +72,7 @@ class Controllable3DGenerator(ganforge.Generator):
             raise ganforge.ConfigError(f"generator controllable_3d: renders square images, data is {h}x{w}")
         self.z_dim = p.z_dim
         self.generator_3d = Generator3D(p.z_dim, p.n_prim, p.n_points, p.n_channel, p.hidden, (p.size_min, p.size_max))
-        self.renderer = PointRenderer(h, p.focal, p.sigma, p.tau)
+        self.renderer = PointRenderer(h, p.focal, p.sigma, p.tau, p.softness)
         self.n_layers = p.n_prim + (p.background == "learned")
         self.style_mlp = mlp(p.z_dim, (256, 256), self.n_layers * p.style_dim)
 
@@ -96,12 +97,13 @@ class Controllable3DGenerator(ganforge.Generator):
 
     def render(self, scene: dict[str, torch.Tensor], R: torch.Tensor, t: torch.Tensor) -> dict[str, torch.Tensor]:
         """Render the scene from camera (R, t): ``image`` (B, 3, S, S) in [-1, 1] and ``depth``;
-        the renderer's per-object ``prim_alpha`` (B, N, 1, S, S) for compactness and controls;
+        the renderer's per-object box silhouettes ``prim_alpha`` (B, N, 1, S, S) for compactness;
         the 2D generator's per-object ``layers`` (rgb, alpha, depth, before hiding objects)
         for 3D consistency; and the ``background`` (B, 3, S, S) alone."""
         B, N = scene["t"].shape[:2]
         p = self.params
-        r = self.renderer(Generator3D.points(scene), scene["feature"], R, t)
+        box = (*object_to_camera(scene, R, t), scene["scale"])
+        r = self.renderer(Generator3D.points(scene), scene["feature"], box, R, t)
         inputs = r["feature"]                                                 # (B, N, C, S, S), zero off the object
         if p.background == "learned":
             inputs = torch.cat([inputs, self.view_directions(R, inputs.shape[-1])[:, None]], dim=1)
@@ -109,8 +111,7 @@ class Controllable3DGenerator(ganforge.Generator):
         out = self.generator_2d(inputs.flatten(0, 1), Condition(style=style)).view(B, self.n_layers, 5, *inputs.shape[-2:])
         rgb = torch.tanh(out[:, :, :3])
         alpha = torch.sigmoid(out[:, :N, 3:4]) * r["alpha"]
-        local = torch.where(r["alpha"] > 1e-3, r["depth"] / r["alpha"].clamp(min=1e-3), p.far)
-        depth = torch.where(r["alpha"] > 1e-3, local + 0.1 * torch.tanh(out[:, :N, 4:5]), p.far).clamp(max=p.far)
+        depth = torch.where(r["alpha"] > 1e-3, r["depth"] + 0.1 * torch.tanh(out[:, :N, 4:5]), p.far).clamp(max=p.far)
         background = rgb[:, N] if p.background == "learned" else torch.ones_like(rgb[:, 0])
         shown = alpha * scene["visible"][:, :, None, None, None]
         image, depth_map = composite(rgb[:, :N], shown, depth, background, p.far)

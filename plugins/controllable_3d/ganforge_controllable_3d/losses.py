@@ -39,11 +39,3 @@ def consistency_3d(layers0: Layers, layers1: Layers, pose0: tuple, pose1: tuple,
         return w_rgb * (rgb_err * mask).mean() + w_depth * ((depth_b - depth_expected).abs() * mask).mean()
 
     return one_way(layers0, layers1, pose0, pose1) + one_way(layers1, layers0, pose1, pose0)
-
-
-def object_to_camera(scene: dict[str, torch.Tensor], R: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B*N, 3, 3), (B*N, 3): each object's rotation and translation composed with the camera's,
-    the pose ``consistency_3d`` needs per layer (scale and shape are shared by both poses)."""
-    R_obj = R[:, None] @ scene["R"]                                                # (B, N, 3, 3)
-    t_obj = (R[:, None] @ scene["t"][..., None])[..., 0] + t[:, None]
-    return R_obj.flatten(0, 1), t_obj.flatten(0, 1)

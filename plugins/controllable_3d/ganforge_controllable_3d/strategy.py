@@ -24,10 +24,10 @@ import ganforge
 from ganforge import Condition, StepResult
 from ganforge.run import Run
 
-from .camera import sample_cameras
+from .camera import object_to_camera, sample_cameras
 from .generator import Controllable3DGenerator
 from .generator_3d import turn_objects
-from .losses import compactness, consistency_3d, object_to_camera
+from .losses import compactness, consistency_3d
 
 
 def bce(scores: list[torch.Tensor], real: bool) -> torch.Tensor:

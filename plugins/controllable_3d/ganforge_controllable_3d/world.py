@@ -56,7 +56,7 @@ class Camera:
     u: torch.Tensor
     v: torch.Tensor
     resolution: int = 32
-    focal: float = 1.5
+    focal: float = 2.0
     radius: float = 2.0
 
     def pose(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -217,7 +217,7 @@ class WorldParams(ganforge.Params):
                           description="object centres lie in |x|, |z| <= extent (the generator's reach is 1)")
     range_u: tuple[float, float] = Field((0.0, 1.0), description="camera azimuth range in turns (official)")
     range_v: tuple[float, float] = Field((0.15, 0.371), description="camera elevation range (official)")
-    focal: float = Field(1.5, gt=0, description="focal length in half-image units (= the generator's focal)")
+    focal: float = Field(2.0, gt=0, description="focal length in half-image units (= the generator's focal)")
     cam_radius: float = Field(2.0, gt=0, description="camera distance to the origin (= the generator's)")
     supersample: int = Field(2, ge=1, le=4, description="k x k rays per pixel (anti-aliasing)")
 

@@ -9,6 +9,7 @@ def test_move_shifts_the_rendered_object_by_its_projection(tiny_generator):
     G = tiny_generator
     scene = apps.scene_of_seeds(G, [0, 1, 2])
     scene["t"] = scene["t"] * 0.2  # keep the primitive inside the frame
+    scene["scale"] = torch.full_like(scene["scale"], 0.15)
     cam = apps.cameras(0.0, 0.25, 0.0, 1, G.params.cam_radius)[0]
     measured, expected = apps.move_fidelity(G, scene, 0, (0.3, 0.0, 0.0), cam)
     assert expected.abs().max() > 1.0                       # at least one pixel of motion
@@ -19,6 +20,7 @@ def test_camera_shifts_the_object_by_its_projection(tiny_generator):
     G = tiny_generator
     scene = apps.scene_of_seeds(G, [3, 4])
     scene["t"] = torch.tensor([0.4, 0.0, 0.0]).expand_as(scene["t"])   # off the axis the camera orbits
+    scene["scale"] = torch.full_like(scene["scale"], 0.15)              # small enough to stay in the frame
     cam0, cam1 = apps.cameras(0.0, 0.25, 0.15, 2, G.params.cam_radius)
     measured, expected = apps.camera_fidelity(G, scene, 1, cam0, cam1)
     assert expected.abs().max() > 1.0

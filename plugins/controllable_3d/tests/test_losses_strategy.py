@@ -7,9 +7,9 @@ import yaml
 
 import ganforge
 from ganforge.testing import short_run
-from ganforge_controllable_3d.camera import camera_pose
+from ganforge_controllable_3d.camera import camera_pose, object_to_camera
 from ganforge_controllable_3d.generator_3d import turn_objects
-from ganforge_controllable_3d.losses import compactness, consistency_3d, object_to_camera
+from ganforge_controllable_3d.losses import compactness, consistency_3d
 
 from .conftest import TINY
 

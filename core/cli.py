@@ -165,10 +165,11 @@ def new_plugin(name: str, directory: str) -> None:
 
 
 def _add_builtin_commands() -> None:
-    from . import cli_train
+    from . import cli_train, cli_weights
     from .backbones import cli as backbones_cli
 
     cli_train.add_commands(cli)
+    cli_weights.add_commands(cli)
     backbones_cli.add_commands(cli)
 
 

@@ -43,8 +43,9 @@ class InstallSpecs:
 
         :param register: call ``register(kind, name, cls, summary=..., paper=...)`` per
             component (``params`` defaults to ``cls.Params``; ``summary`` to the first
-            line of the class docstring), and ``register.condition_field(FieldSpec(...))``
-            for a new Condition field.
+            line of the class docstring), ``register.condition_field(FieldSpec(...))``
+            for a new Condition field, and ``register.weights_file(WeightsFile(...))``
+            for a pretrained file ``ganforge weights fetch`` can download.
 
         Example::
 

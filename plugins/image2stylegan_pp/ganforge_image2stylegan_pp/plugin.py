@@ -6,7 +6,7 @@ from __future__ import annotations
 import ganforge
 
 from . import PAPER
-from .losses import PerceptualLoss, StyleLoss
+from .losses import WEIGHTS_FILE, PerceptualLoss, StyleLoss
 
 GANFORGE_API = "1.0"
 
@@ -20,6 +20,7 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+    register.weights_file(WEIGHTS_FILE)
 
 
 @ganforge.hookimpl

@@ -11,7 +11,7 @@ from .generator import SPADEGenerator
 from .losses import FeatureMatchingLoss, HingeLoss, KLDivergenceLoss, LSGANLoss, NonSaturatingLoss
 from .norm import SPADE
 from .strategy import PairedConditional
-from .vgg import VGG19PerceptualLoss
+from .vgg import WEIGHTS_FILE, VGG19PerceptualLoss
 
 GANFORGE_API = "1.0"
 
@@ -35,3 +35,4 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls, paper in COMPONENTS:
         register(kind, name, cls, paper=paper)
+    register.weights_file(WEIGHTS_FILE)

@@ -112,6 +112,9 @@ class Trainer:
             self._init_run_dir()
         self.show_progress = show_progress
         self.progress = Progress(self.run_dir, self.cfg.steps, self.run.step, self.world.is_main, show_progress)
+        self.progress.message(f"{'resumed at step ' + str(self.run.step) if self.resumed else 'started'}: "
+                              f"{self.cfg.steps} steps on {self.device} ({self.world.size} process"
+                              f"{'es' if self.world.size > 1 else ''}), run folder {self.run_dir}")
 
     # -- construction --------------------------------------------------------------
     def _find_checkpoint(self, resume: bool) -> Path | None:
@@ -138,6 +141,7 @@ class Trainer:
             truncate_metrics(self.run_dir / "metrics.jsonl", self.run.step)
         else:
             (self.run_dir / "metrics.jsonl").unlink(missing_ok=True)
+            (self.run_dir / "train.log").unlink(missing_ok=True)
 
     # -- the loop --------------------------------------------------------------------
     def fit(self) -> Run:
@@ -156,7 +160,11 @@ class Trainer:
                     self._periodic(window)
                     if stop.requested(self.world, self.device):
                         self._stop(stop)
+            self.progress.message(f"finished at step {self.run.step}")
             return self.run
+        except BaseException as exc:
+            self.progress.message(f"stopped at step {self.run.step}: {type(exc).__name__}: {exc}")
+            raise
         finally:
             self.progress.close()
             if self.world.is_main:

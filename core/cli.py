@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from typing import Any, Sequence
 
 import click
@@ -185,9 +186,17 @@ def _add_plugin_commands(reg: _registry.Registry) -> None:
             click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
 
 
+def _format_warning(message, category, filename, lineno, line=None, _default=warnings.formatwarning) -> str:
+    """ganforge's own warnings as one ``warning: ...`` line; others as Python prints them."""
+    if category.__module__.startswith("ganforge"):
+        return f"warning: {message}\n"
+    return _default(message, category, filename, lineno, line)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ganforge`` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.formatwarning = _format_warning
     plugins_opt, disabled, strict = _global_options(argv)
     try:
         reg = _registry.load(plugins=plugins_opt, disabled=disabled, strict=strict)

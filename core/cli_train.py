@@ -13,16 +13,38 @@ from typing import Sequence
 import click
 import numpy as np
 import torch
+import yaml
 from PIL import Image
 
 from . import registry as _registry
 from .condition import Condition
 from .config import Experiment, describe_data, load_config, verify
 from .errors import ConfigError, DataError, GanforgeError
-from .report import save_grid
+from .report.rows import conditional_rows, save_rows
 
 DEMO_STEPS = 200  # the demo's length: synthetic.yaml's own 2000 steps take hours on a CPU
 SET_HELP = "Override a config value: --set train.steps=100 (repeatable; values parse as YAML)."
+METRICS_HELP = ("Metrics: names or YAML specs, comma-separated or repeated: --metrics psnr,ssim "
+                "--metrics '{type: fid, network: synthetic}'.")
+
+
+def parse_metric_specs(values: Sequence[str]) -> list:
+    """Metric specs from ``--metrics`` values: each is a YAML flow sequence without its
+    brackets, so ``psnr,ssim`` gives two names and ``{type: fid, network: synthetic}`` one spec."""
+    specs: list = []
+    for text in values:
+        try:
+            items = yaml.safe_load(f"[{text}]")
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(f"--metrics {text!r}: not names or YAML specs ({problem})") from None
+        for item in items:
+            if item is None:
+                continue
+            if not isinstance(item, (str, dict)):
+                raise ConfigError(f"--metrics {text!r}: {item!r} is neither a metric name nor a {{type: ...}} spec")
+            specs.append(item)
+    return specs
 
 
 def default_run_dir(config: str | Path) -> Path:
@@ -65,24 +87,58 @@ def add_commands(group: click.Group) -> None:
     @click.option("--seed", default=None, type=int, help="Seed of the noise and of the synthetic world.")
     def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], seed: int | None) -> None:
         """Generate images with a trained run (its EMA generator when it has one)."""
-        path = sample_command(run_or_ckpt, count, out, labels, seed)
-        click.echo(f"wrote {path}")
+        path, names = sample_command(run_or_ckpt, count, out, labels, seed)
+        click.echo(f"wrote {path}" + (f"\nrows, top to bottom: {', '.join(names)} ({path.with_suffix('.json').name})"
+                                      if names else ""))
 
     @group.command(name="eval")
     @click.argument("run_or_ckpt", type=click.Path(exists=True))
-    @click.option("--metrics", default="", help="Comma-separated metric names (default: the run's eval.metrics).")
+    @click.option("--metrics", multiple=True, help=METRICS_HELP + " Default: the run's eval.metrics.")
     @click.option("--batches", default=None, type=click.IntRange(1), help="Batches of the dataset (default: eval.batches).")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable: name -> value.")
     @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal anyway).")
-    def evaluate(run_or_ckpt: str, metrics: str, batches: int | None, as_json: bool, no_progress: bool) -> None:
+    def evaluate(run_or_ckpt: str, metrics: tuple[str, ...], batches: int | None, as_json: bool,
+                 no_progress: bool) -> None:
         """Evaluate a run or checkpoint with registered metrics (EMA generator, fixed batches)."""
-        values = eval_command(run_or_ckpt, [m.strip() for m in metrics.split(",") if m.strip()], batches,
-                              progress=not no_progress)
+        values = eval_command(run_or_ckpt, parse_metric_specs(metrics), batches, progress=not no_progress)
         if as_json:
             click.echo(json.dumps(values, indent=2))
             return
         for name, value in values.items():
             click.echo(f"{name}  {value:.6g}")
+
+    @group.command()
+    @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+    @click.option("--out", default="compare.html", show_default=True, type=click.Path(dir_okay=False),
+                  help="The page with every curve of every run overlaid.")
+    @click.option("--metrics", multiple=True, help=METRICS_HELP + " Computed afresh for each run's latest "
+                  "checkpoint on the same evaluation batches; default: none (the logged numbers only).")
+    @click.option("--batches", default=None, type=click.IntRange(1), help="Batches for --metrics (default: eval.batches).")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable tables on stdout.")
+    def compare(runs: tuple[str, ...], out: str, metrics: tuple[str, ...], batches: int | None, as_json: bool) -> None:
+        """Compare runs: metrics at matching steps, training scalars, overlaid curves in one page."""
+        from . import compare as cmp
+        from .files import atomic_write_bytes
+
+        logs = cmp.load_runs(runs)
+        specs = parse_metric_specs(metrics)
+        if specs and not cmp.same_evaluation_data(logs):
+            click.echo("warning: the runs' data configs differ: fresh metrics are not on the same images", err=True)
+        fresh = cmp.fresh_metrics(logs, specs, batches) if specs else None
+        atomic_write_bytes(out, cmp.render(logs, fresh).encode("utf-8"))
+        if as_json:
+            click.echo(cmp.to_json(logs, fresh))
+            return
+        if fresh:
+            click.echo("fresh metrics (latest checkpoints, same evaluation batches)\n" + cmp.text_table(*fresh) + "\n")
+        e_head, e_rows = cmp.eval_table(logs)
+        if e_rows:
+            click.echo("evaluation at the steps every run logged\n" + cmp.text_table(e_head, e_rows) + "\n")
+        step, t_head, t_rows = cmp.train_table(logs)
+        if t_rows:
+            click.echo(f"training scalars at step {step} (mean of the last {cmp.TRAIN_WINDOW} logged values)\n"
+                       + cmp.text_table(t_head, t_rows) + "\n")
+        click.echo(f"curves: {out}")
 
     @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
@@ -151,10 +207,11 @@ def demo_config() -> Path:
 # -- sample ------------------------------------------------------------------------------
 
 def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
-                   seed: int | None = None) -> Path:
-    """Load a checkpoint and write a PNG grid: the recipe's samples for ``count`` scenes of
-    the run's dataset (real images, then generated), or the generator's images for the
-    label maps in ``labels``."""
+                   seed: int | None = None) -> tuple[Path, list[str]]:
+    """Load a checkpoint and write a PNG grid: the recipe's named rows for ``count`` scenes
+    of the run's dataset (``label map``, ``generated``, ``real`` ...), or the label maps in
+    ``labels`` and the generator's images for them. Returns the PNG and the row names
+    (also written beside it as JSON)."""
     from .trainer.restore import open_checkpoint
 
     ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
@@ -162,17 +219,16 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     if labels:  # the files hold label maps only: components needing more fail the check below
         data_info = describe_data(exp).model_copy(update={"fields": frozenset({"label"})})
         info = verify(exp, data_info, source=f"{ckpt_path} (config)")
-        images = _generate_from_labels(exp, info, state, labels_condition(labels, data_info), seed)
-        nrow = min(len(images), 8)
+        cond = labels_condition(labels, data_info)
+        images = conditional_rows(cond, _generate_from_labels(exp, info, state, cond, seed).float(), None)
     else:
         data_info, raw = _dataset_batch(exp, count, seed)
         info = verify(exp, data_info, source=f"{ckpt_path} (config)")
         images = _recipe_samples(exp, info, state, raw, seed)
-        nrow = count
     step = state["step"]
     run_dir = ckpt_path.parent.parent
     target = Path(out) if out else run_dir / f"generated_step_{step:08d}.png"
-    return save_grid(images.float(), nrow, target)
+    return save_rows(images, target, columns=count)
 
 
 def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int) -> torch.Tensor:
@@ -190,7 +246,7 @@ def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, s
         return generate(models, kinds, cond)
 
 
-def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
+def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int):
     """What the recipe shows for a batch (``ganforge_prepare_batch`` then
     ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
     run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""

@@ -8,6 +8,7 @@ reported value says how it was made. See docs/metrics.md.
 from __future__ import annotations
 
 from .features import FeatureExtractor, InceptionFeatures, InceptionParams, SyntheticFeatures, shared_features
+from .base import SampleSizeWarning
 from .fid import FID, FIDParams
 from .frechet import FeatureStatistics, GaussianStatistics, covariance_factor, frechet_distance
 from .images import CONVENTIONS, inception_input, to_uint8
@@ -58,5 +59,5 @@ __all__ = [
     "kernel_inception_distance", "inception_score", "psnr_per_image", "ssim_per_image", "CONVENTIONS",
     "inception_input", "to_uint8", "FIDInceptionV3", "load_fid_inception", "InceptionFeatures",
     "InceptionParams", "FeatureExtractor", "SyntheticFeatures", "shared_features", "StatisticsCache", "load_statistics", "save_statistics",
-    "statistics_key", "MissingWeights",
+    "statistics_key", "MissingWeights", "SampleSizeWarning",
 ]

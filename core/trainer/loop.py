@@ -28,11 +28,13 @@ from ganforge import registry as _registry
 from ganforge.config import Experiment, check_components, dump_config, naming, verify
 from ganforge.errors import ConfigError
 from ganforge.interfaces import StepResult
-from ganforge.report import save_grid, write_report
+from ganforge.report import write_report
+from ganforge.report import metadata
+from ganforge.report.rows import conditional_rows, save_rows
 from ganforge.run import Run
 
 from . import checkpoint as ckpt
-from .assemble import assemble, generate
+from .assemble import assemble, generate, parameter_counts
 from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
@@ -137,6 +139,9 @@ class Trainer:
         (self.run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
         text = dump_config(self.exp).encode("utf-8")
         ckpt.atomic_write(self.run_dir / "config.yaml", lambda f: f.write(text))
+        plugins = [(p.name, p.version) for p in _registry.get_registry().plugins if p.status == "ok"]
+        metadata.write(self.run_dir, metadata.collect(self.device, self.world.size, parameter_counts(self.networks),
+                                                      self.run.step, plugins))
         if self.resumed:
             truncate_metrics(self.run_dir / "metrics.jsonl", self.run.step)
         else:
@@ -239,7 +244,9 @@ class Trainer:
             window.clear()
         if self.metrics or self.pm.hook.ganforge_evaluate.get_hookimpls():
             if (cfg.eval_every and step % cfg.eval_every == 0) or last:
-                self.progress.log(step, self.evaluate(), kind="eval")
+                with self.progress.warnings_to_log():
+                    values = self.evaluate()
+                self.progress.log(step, values, kind="eval")
         if (cfg.sample_every and step % cfg.sample_every == 0) or last:
             self._sample()
         if (cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or last:
@@ -275,8 +282,8 @@ class Trainer:
             if images is None:
                 with run.autocast():
                     fake = generate(run.models, self.kinds, batch["cond"], batch["image"], run.generator_for_sampling())
-                images = torch.cat([batch["image"], fake.float()])
-        save_grid(images.float(), batch["image"].shape[0], self.run_dir / "samples" / f"step_{run.step:08d}.png")
+                images = conditional_rows(batch["cond"], fake.float(), batch["image"])
+        save_rows(images, self.run_dir / "samples" / f"step_{run.step:08d}.png", columns=batch["image"].shape[0])
         write_report(self.run_dir)
 
     def evaluate(self) -> dict[str, float]:

@@ -9,11 +9,13 @@ groups (``losses/g_loss``, ``D outputs/d_real``, ``metrics/fid``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
-from typing import IO, Mapping
+from typing import IO, Iterator, Mapping
 
 from tqdm.auto import tqdm
 
@@ -59,6 +61,7 @@ class Progress:
         self._log = open(run_dir / "train.log", "a", encoding="utf-8") if enabled else None
         self._t0 = time.perf_counter()
         self._mark = (self._t0, start)  # (time, step) of the last train line, for it/s
+        self._warned: set[str] = set()
 
     def step(self) -> None:
         self.bar.update(1)
@@ -96,6 +99,20 @@ class Progress:
         """A line for train.log and the console (above the bar on a terminal)."""
         if self.enabled:
             self._emit(f"[{_duration(time.perf_counter() - self._t0)}] {text}", bar_too=True)
+
+    @contextlib.contextmanager
+    def warnings_to_log(self) -> Iterator[None]:
+        """ganforge's warnings raised inside (a FID from too few samples) become a
+        ``warning:`` line in train.log and on the console, once per run; others pass on."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        for w in caught:
+            if not w.category.__module__.startswith("ganforge"):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            elif str(w.message) not in self._warned:
+                self._warned.add(str(w.message))
+                self.message(f"warning: {w.message}")
 
     def _emit(self, line: str, bar_too: bool) -> None:
         self._log.write(line + "\n")

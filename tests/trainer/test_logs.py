@@ -62,3 +62,22 @@ def test_tensorboard_scalars_are_grouped_like_the_report(make_exp, tmp_path, mon
 def test_scalar_groups(name, kind, group):
     assert group_of(name, kind) == group
     assert tag(name, kind) == (name if "/" in name else f"{group}/{name}")
+
+
+def test_metric_warnings_reach_train_log_once(tmp_path, monkeypatch):
+    import warnings
+
+    from ganforge.metrics import SampleSizeWarning
+    from ganforge.trainer.progress import Progress
+
+    err = io.StringIO()
+    progress = Progress(tmp_path, total=10, start=0, enabled=True, stream=err)
+    for _ in range(2):  # two periodic evaluations, one line
+        with progress.warnings_to_log():
+            warnings.warn("metric 'fid': 16 fake samples for 128-d features", SampleSizeWarning)
+    with pytest.warns(UserWarning, match="not ours"), progress.warnings_to_log():
+        warnings.warn("not ours", UserWarning)  # others pass on untouched
+    progress.close()
+    log = (tmp_path / "train.log").read_text()
+    assert log.count("warning: metric 'fid': 16 fake samples") == 1 and "not ours" not in log
+    assert err.getvalue().splitlines() == log.splitlines()

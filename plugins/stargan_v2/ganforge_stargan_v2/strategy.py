@@ -221,7 +221,7 @@ class StarGANv2(ganforge.Strategy):
         return StepResult(total, logs)
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Rows of the grid: the sources; for every target domain, ``sample_styles``
         latent-guided translations (one z per row, shared by the row); the references
         (the batch rolled by one) and the reference-guided translations. Uses the EMA
@@ -231,12 +231,14 @@ class StarGANv2(ganforge.Strategy):
         b = image.shape[0]
         with torch.no_grad(), run.autocast():
             cond = self.source_condition(run, image, batch["cond"])
-            rows = [image]
+            rows = {"source": image}
             z = torch.randn(self.params.sample_styles, 1, self.latent_dim, device=image.device)
             for d in range(self.data.num_domains):
                 domain = torch.full((b,), d, device=image.device, dtype=torch.long)
-                for zk in z:
-                    rows.append(G(cond.replace(style=self.latent_style(M, zk.expand(b, -1), domain, cond))))
+                for k, zk in enumerate(z):
+                    rows[f"domain {d}, z {k + 1}"] = G(cond.replace(style=self.latent_style(M, zk.expand(b, -1),
+                                                                                             domain, cond)))
             reference, ref_domain = image.roll(1, 0), cond["domain"].roll(1, 0)
-            rows += [reference, G(cond.replace(style=self.reference_style(S, reference, ref_domain, cond)))]
-        return torch.cat([r.to(image.dtype) for r in rows])
+            rows["reference"] = reference
+            rows["reference-guided"] = G(cond.replace(style=self.reference_style(S, reference, ref_domain, cond)))
+        return {name: r.to(image.dtype) for name, r in rows.items()}

@@ -16,6 +16,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from . import metadata, plots
 from .groups import group_of
 from .rows import row_names
@@ -23,6 +25,7 @@ from .rows import row_names
 SAMPLE = re.compile(r"^step_(\d+)\.png$")
 MAIN_LOSSES = ("d_loss", "g_loss")
 NEWEST_SHOWN = 1  # grids shown open; older ones are folded
+DISPLAY_WIDTH = 560  # px: a grid narrower than this is shown enlarged by an integer factor
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -112,6 +115,8 @@ def _metadata(run_dir: Path, records: list[dict[str, Any]]) -> str:
                  ("command", meta["command"]),
                  ("git commit", meta.get("git_commit") or "not a git checkout"),
                  ("versions", ", ".join(f"{k} {v}" for k, v in meta["versions"].items())),
+                 *([("plugins loaded", ", ".join(f"{k} {v}" for k, v in meta["plugins"].items()))]
+                   if meta.get("plugins") else []),
                  ("parameters", ", ".join(f"{role} {c['total']:,}" + (f" ({c['trainable']:,} trainable)"
                                           if c["trainable"] != c["total"] else "")
                                           for role, c in meta["parameters"].items()))]
@@ -121,10 +126,22 @@ def _metadata(run_dir: Path, records: list[dict[str, Any]]) -> str:
         + "</table>"
 
 
+def _display_width(png: Path) -> str:
+    """A ``width`` attribute that shows small grids (32 px tiles) at an integer zoom,
+    pixels kept sharp, about as wide as the page's plots."""
+    try:
+        with Image.open(png) as im:
+            width = im.width
+    except OSError:
+        return ""
+    return f' width="{width * max(1, DISPLAY_WIDTH // width)}"'
+
+
 def _grid(step: int, png: Path) -> str:
     names = row_names(png)
     caption = f"step {step}" + (f": rows {', '.join(names)}" if names else "")
-    img = f'<img src="samples/{png.name}" alt="samples at step {step}: {escape(", ".join(names))}" loading="lazy">'
+    img = (f'<img src="samples/{png.name}"{_display_width(png)} alt="samples at step {step}: '
+           f'{escape(", ".join(names))}" loading="lazy">')
     if names:
         labels = "".join(f"<span>{escape(n)}</span>" for n in names)
         img = (f'<div class="grid"><div class="rownames" style="grid-template-rows:repeat({len(names)},1fr)">'

@@ -66,7 +66,7 @@ def report_dir(tmp_path):
     (run / "config.yaml").write_text("strategy:\n  type: paired_conditional\n")
     (run / "run.json").write_text(json.dumps({
         "started": "2026-12-07T06:00:00+00:00", "start_step": 0, "command": "ganforge demo",
-        "versions": {"ganforge": "0.1.0", "torch": "2.14.1", "python": "3.11.2", "plugin spade": "0.1.0"},
+        "versions": {"ganforge": "0.1.0", "torch": "2.14.1", "python": "3.11.2"}, "plugins": {"spade": "0.1.0"},
         "git_commit": "f181d3b1a2c3", "device": "cpu: x86_64, 2 threads", "processes": 1,
         "parameters": {"generator": {"total": 123456, "trainable": 123456},
                        "discriminator": {"total": 2000, "trainable": 2000}}}))
@@ -84,7 +84,7 @@ def test_report_reads_top_to_bottom(report_dir):
     # what ran, before anything else
     assert text.index("wall time 10 s") < text.index("Samples") < text.index("Curves")
     for fact in ("speed 2 it/s", "git commit f181d3b1a2c3", "device cpu: x86_64, 2 threads (1 process)",
-                 "torch 2.14.1", "plugin spade 0.1.0", "generator 123,456, discriminator 2,000", "command ganforge demo"):
+                 "torch 2.14.1", "plugins loaded spade 0.1.0", "generator 123,456, discriminator 2,000", "command ganforge demo"):
         assert fact in text
     assert "<details><summary>Resolved config</summary><pre>strategy:" in html
     # what went in and came out: the newest grid open, captioned row by row

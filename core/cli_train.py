@@ -20,9 +20,11 @@ from . import registry as _registry
 from .condition import Condition
 from .config import Experiment, describe_data, load_config, verify
 from .errors import ConfigError, DataError, GanforgeError
+from .report.html import read_metrics
 from .report.rows import conditional_rows, save_rows
 
-DEMO_STEPS = 200  # the demo's length: synthetic.yaml's own 2000 steps take hours on a CPU
+DEMO_STEPS = 600  # synthetic_demo.yaml's: 32x32, minutes on a CPU pair (docs/results.md, "The demo")
+DEMO_CONFIG = "synthetic_demo.yaml"
 SET_HELP = "Override a config value: --set train.steps=100 (repeatable; values parse as YAML)."
 METRICS_HELP = ("Metrics: names or YAML specs, comma-separated or repeated: --metrics psnr,ssim "
                 "--metrics '{type: fid, network: synthetic}'.")
@@ -166,11 +168,17 @@ def add_commands(group: click.Group) -> None:
         config = demo_config()
         click.echo(f"training {config} for {steps} steps into {out} (SPADE on the synthetic world, CPU)")
         every = max(1, steps // 10)
-        demo_overrides = [f"train.steps={steps}", f"train.sample_every={every}", f"train.checkpoint_every={every}",
+        demo_overrides = [f"train.steps={steps}", f"train.sample_every={every}",
+                          f"train.checkpoint_every={max(1, steps // 2)}", f"train.eval_every={max(1, steps // 2)}",
                           f"train.log_every={max(1, every // 4)}", "train.device=cpu"]
         run_dir = train_command(str(config), [*demo_overrides, *overrides], out, resume)
-        click.echo(f"done. Open {Path(run_dir).resolve() / 'index.html'} in a browser: sample grids over the "
-                   f"steps and the loss curves. Samples: {run_dir}/samples, checkpoints: {run_dir}/checkpoints.")
+        final = [r for r in read_metrics(Path(run_dir) / "metrics.jsonl") if r.get("kind") == "eval"]
+        if final:
+            click.echo(f"evaluation at step {final[-1]['step']}: " + ", ".join(
+                f"{k} {v:.4g}" for k, v in final[-1].items() if k not in ("kind", "step", "time")))
+        click.echo(f"done. Open {Path(run_dir).resolve() / 'index.html'} in a browser: label map | generated | real "
+                   f"over the steps, and the curves. Log: {run_dir}/train.log, checkpoints: {run_dir}/checkpoints; "
+                   f"compare two runs with `ganforge compare`.")
 
 
 # -- params ------------------------------------------------------------------------------
@@ -188,15 +196,15 @@ def params_command(config: str, overrides: Sequence[str] = ()) -> dict[str, dict
 # -- demo --------------------------------------------------------------------------------
 
 def demo_config() -> Path:
-    """SPADE's synthetic.yaml: from the installed ganforge_spade package, else the repo."""
+    """SPADE's synthetic_demo.yaml: from the installed ganforge_spade package, else the repo."""
     candidates = []
     try:
         import importlib.resources as resources
 
-        candidates.append(Path(str(resources.files("ganforge_spade"))) / "configs" / "synthetic.yaml")
+        candidates.append(Path(str(resources.files("ganforge_spade"))) / "configs" / DEMO_CONFIG)
     except (ModuleNotFoundError, TypeError):
         pass
-    candidates.append(Path(__file__).resolve().parent.parent / "plugins" / "spade" / "configs" / "synthetic.yaml")
+    candidates.append(Path(__file__).resolve().parent.parent / "plugins" / "spade" / "configs" / DEMO_CONFIG)
     for path in candidates:
         if path.is_file():
             return path

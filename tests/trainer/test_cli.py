@@ -81,8 +81,11 @@ def test_train_then_sample_from_dataset_and_label_files(registry, cli, write_con
     target = tmp_path / "from_labels.png"
     result = invoke(cli, "sample", out / "checkpoints" / "step_00000004.pt", *labels, "--out", target)
     assert result.exit_code == 0, result.output
+    assert "rows, top to bottom: label map, generated (from_labels.json)" in result.output
     with Image.open(target) as im:
-        assert im.size == (2 * 10 + 2, 10 + 2)  # resized to the run's 8x8
+        assert im.size == (2 * 10 + 2, 2 * 10 + 2)  # resized to the run's 8x8: the maps, then the images
+        grid = np.asarray(im)
+    assert grid[2:10, 2:10][4, 4].tolist() == [128, 0, 0]  # class 1 in the fixed palette
 
     bad = tmp_path / "bad.png"
     Image.fromarray(np.full((8, 8), 7, np.uint8)).save(bad)

@@ -176,18 +176,19 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
 
 
 def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int) -> torch.Tensor:
-    """The (EMA) generator on label maps alone: there is no image for encoders or recipes."""
-    from .trainer import build_networks, generate
+    """The (EMA) generator on label maps alone, through the run's conditioning path:
+    there is no image, so a conditioner that reads one is a clear error."""
+    from .trainer.restore import restore_networks
 
-    models, kinds = build_networks(exp, info)
-    for role, sd in state["models"].items():
-        models[role].load_state_dict(sd)
-    if "generator" in state["ema"]:
-        models["generator"].load_state_dict(state["ema"]["generator"])
-    models.eval()
+    from .conditioning import image_free_fields
+    from .registry import check_requirements
+
+    reaching = info.model_copy(update={"fields": image_free_fields(exp, frozenset(cond))})
+    check_requirements("generator", exp.models["generator"], reaching, "models.generator (with --labels, no image)")
+    run, _ = restore_networks(exp, info, state)
     torch.manual_seed(seed)
     with torch.no_grad():
-        return generate(models, kinds, cond)
+        return run.generate(cond, sampling=True)
 
 
 def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
@@ -230,7 +231,7 @@ def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | N
                                          generator=torch.Generator().manual_seed(exp.train.seed))
     torch.manual_seed(exp.train.seed)
     with torch.no_grad():
-        return metric_values(run, restored.parts.kinds, built, loader, info, batches or exp.eval.batches,
+        return metric_values(run, built, loader, info, batches or exp.eval.batches,
                              progress=progress)
 
 

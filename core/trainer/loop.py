@@ -25,14 +25,15 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from ganforge import registry as _registry
-from ganforge.config import Experiment, check_components, dump_config, naming, verify
+from ganforge.conditioning import routes
+from ganforge.config import Experiment, check_components, dump_config, naming, run_optimizers, verify
 from ganforge.errors import ConfigError
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
 
 from . import checkpoint as ckpt
-from .assemble import assemble, generate
+from .assemble import assemble
 from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
@@ -83,7 +84,7 @@ class Trainer:
         for s in self.strategies:
             s.to(self.device)
         self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
-                       amp_dtype=self.amp_dtype, hook=self.pm.hook)
+                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp))
         self.pm.hook.ganforge_setup(run=self.run)
         broadcast_modules(list(self.networks.values()), self.world)
         self.ema = {role: EMA(self.networks[role], self.cfg.ema.beta, self.cfg.ema.start)
@@ -91,7 +92,7 @@ class Trainer:
         self.run.ema = {role: e.shadow for role, e in self.ema.items()}
         if self.cfg.compile:
             self.run.models = nn.ModuleDict({r: torch.compile(m) for r, m in self.networks.items()})
-        recipe_optims = type(self.strategies[0]).optimizers
+        recipe_optims = run_optimizers(exp)
         self.optimizers = make_optimizers(self.run, exp, recipe_optims)
         self.phase_optims = phases(recipe_optims, self.kinds, self.optimizers)
         self.scalers = make_scalers(self.cfg.precision, self.device)
@@ -170,13 +171,19 @@ class Trainer:
         batch = to_run_batch(raw, self.data_info, self.device, self.cfg.channels_last)
         hook.ganforge_prepare_batch(run=run, batch=batch)
         logs: dict[str, float] = {}
-        d_result = hook.ganforge_discriminator_step(run=run, batch=batch)
-        r1 = self.cfg.r1
-        if d_result is not None and d_result.loss is not None and r1_due(r1, run.step):
-            penalty = r1_penalty(run.models[r1.role], batch, r1)
-            d_result = StepResult(d_result.loss + penalty, {**d_result.logs, "r1": penalty})
-        self._phase("discriminator", d_result, logs)
-        self._phase("generator", hook.ganforge_generator_step(run=run, batch=batch), logs)
+        r1_pending = r1_due(self.cfg.r1, run.step)
+        for phase, update in type(self.strategies[0]).updates:
+            batch["update"] = update
+            if phase == "discriminator":
+                result = hook.ganforge_discriminator_step(run=run, batch=batch)
+                if r1_pending and result is not None and result.loss is not None:  # once per step
+                    penalty = r1_penalty(run.models[self.cfg.r1.role], batch, self.cfg.r1)
+                    result = StepResult(result.loss + penalty, {**result.logs, "r1": penalty}, result.optimizers)
+                    r1_pending = False
+            else:
+                result = hook.ganforge_generator_step(run=run, batch=batch)
+            self._phase(phase, result, logs)
+        batch.pop("update", None)
         for e in self.ema.values():
             e.update(run.step)
         run.step += 1
@@ -198,11 +205,14 @@ class Trainer:
         if not values:
             return
         floats = mean_over_ranks(torch.stack(values), self.world).tolist()
+        if loss is not None and names[0] in logs:  # a phase with several updates logs their sum
+            floats[0] += logs[names[0]]
         logs.update(zip(names, floats))
         if loss is None:
             return
         check_finite(phase, floats[0], logs, self.run.step, self.last_good)
-        optims = [self.optimizers[n] for n in self.phase_optims[phase]]
+        optims = [self.optimizers[n] for n in self.phase_optims[phase]
+                  if result.optimizers is None or n in result.optimizers]
         if not optims:
             return
         scaler = self.scalers[phase]
@@ -266,7 +276,7 @@ class Trainer:
             images = self.pm.hook.ganforge_sample(run=run, batch=batch)
             if images is None:
                 with run.autocast():
-                    fake = generate(run.models, self.kinds, batch["cond"], batch["image"], run.generator_for_sampling())
+                    fake = run.generate(batch["cond"], batch["image"], sampling=True)
                 images = torch.cat([batch["image"], fake.float()])
         save_grid(images.float(), batch["image"].shape[0], self.run_dir / "samples" / f"step_{run.step:08d}.png")
         write_report(self.run_dir)
@@ -281,7 +291,7 @@ class Trainer:
                 loader = DataLoader(self.dataset, batch_size=self.batches.per_rank, sampler=sampler,
                                     num_workers=self.cfg.num_workers,
                                     generator=torch.Generator().manual_seed(self.cfg.seed))
-                out.update(metric_values(run, self.kinds, self.metrics, loader, self.data_info,
+                out.update(metric_values(run, self.metrics, loader, self.data_info,
                                          self.exp.eval.batches, self.cfg.channels_last,
                                          progress=self.show_progress and self.world.is_main))
             for extra in self.pm.hook.ganforge_evaluate(run=run):

@@ -164,7 +164,7 @@ def check_wiring(exp: Any, data: DataInfo) -> DataInfo:
         record, params = records[path]
         for role, caps in record.cls.network_needs(params).items():
             if role in exp.models:
-                _need_capabilities(path, role, kinds[role], exp.models[role], caps)
+                _need_capabilities(f"{path} {spec.type!r}", role, kinds[role], exp.models[role], caps)
     return data.model_copy(update={"fields": frozenset(data.fields) | available})
 
 
@@ -182,11 +182,13 @@ def _require(path: str, kind: str, spec: Any, available: set[str], data: DataInf
         if field in available:
             continue
         hint = _suppliers(field, "encoder", route=True)
-        unrouted = [r for r, s in (exp.models.items() if exp is not None else ())
+        unrouted = [(r, s.type) for r, s in (exp.models.items() if exp is not None else ())
                     if r not in (routed or {}) and field in _provides(exp, r)]
         if unrouted:
-            hint = (f"models.{unrouted[0]} provides it but the recipe does not route it to the generator; "
-                    f"{hint}")
+            role, name = unrouted[0]
+            hint = (f"models.{role} ({name}) provides it, but strategy {exp.strategy.type!r} uses that network "
+                    f"for its own losses and does not feed its output to the generator; add a conditioner: "
+                    f"models.NAME: {{type: {name}}} and condition: {{NAME: real}}")
         raise ConditionMismatch(f"{where}: {component} needs condition field {field!r}, which nothing reaching "
                                 f"{reaching} supplies (it has: {', '.join(sorted(available)) or 'nothing'}); {hint}")
 

@@ -128,6 +128,10 @@ def check_wiring(exp: Any, data: DataInfo) -> DataInfo:
         _require(path, "strategy", spec, base, data, "the batch")
 
     routed = routes(exp)
+    own = records["strategy"][0].cls.builds_own_inputs
+    if exp.condition and own:
+        raise ConfigError(f"condition: strategy {exp.strategy.type!r} runs no conditioners ({own}); "
+                          f"remove condition.{next(iter(exp.condition))}")
     available = set(base)
     for role, source in routed.items():
         path = f"condition.{role}"

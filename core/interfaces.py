@@ -289,6 +289,10 @@ class Strategy(Component):
     conditioners: ClassVar[dict[str, str]] = {}
     reads: ClassVar[dict[str, frozenset[str]]] = {}
     updates: ClassVar[tuple[tuple[str, str], ...]] = (("discriminator", ""), ("generator", ""))
+    #: why this recipe runs no conditioners, when it drives its generators through methods
+    #: of their own (StyleGAN2's ``G.synthesis(ws)``); empty when every generator input
+    #: goes through the conditioning path
+    builds_own_inputs: ClassVar[str] = ""
 
     @classmethod
     def network_needs(cls, params: Params) -> dict[str, frozenset[str]]:

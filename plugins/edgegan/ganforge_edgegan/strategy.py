@@ -66,6 +66,7 @@ class EdgeGANRecipe(ganforge.Strategy):
     """EdgeGAN foreground recipe: WGAN-GP joint/image/edge critics, focal AC classifier, latent L1 encoder."""
 
     Params: ClassVar = EdgeGANParams
+    builds_own_inputs = "it drives the generator through G.pair(z, class)"
     networks = {"generator": "generator", "encoder": "encoder", "joint_discriminator": "discriminator",
                 "image_discriminator": "discriminator", "edge_discriminator": "discriminator",
                 "classifier": "discriminator"}

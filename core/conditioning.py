@@ -106,7 +106,8 @@ def check_wiring(exp: Any, data: DataInfo) -> DataInfo:
     * discriminators and the recipe's other networks see the batch's condition (data +
       strategies' ``provides``);
     * each conditioner sees that plus what the conditioners before it provide; the
-      generators see everything;
+      generators see everything, plus the fields a strategy ``feeds`` them itself
+      (EdgeGAN's recipe draws the z it hands its generator);
     * ``Strategy.reads``: fields the recipe takes from a network's output itself
       (StarGAN v2's ``style`` from its mapping network and style encoder);
     * ``Strategy.network_needs``: capabilities the recipe needs of a network (feature
@@ -149,10 +150,11 @@ def check_wiring(exp: Any, data: DataInfo) -> DataInfo:
         available |= set(_registry.resolve("encoder", exp.models[role], f"models.{role}")[0].cls.provides)
 
     recipe_cls = records["strategy"][0].cls
+    fed = set().union(*(record.cls.feeds for record, _ in records.values()))  # drawn by a recipe for its G
     for role, spec in exp.models.items():
         if role in routed:
             continue
-        sees = available if kinds[role] == "generator" else base
+        sees = available | fed if kinds[role] == "generator" else base
         _require(f"models.{role}", kinds[role], spec, sees, data,
                  "the generator" if kinds[role] == "generator" else f"models.{role}", exp=exp, routed=routed)
     for role, fields in recipe_cls.reads.items():

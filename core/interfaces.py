@@ -269,6 +269,7 @@ class Strategy(Component):
       the generator (`ganforge.conditioning`), e.g. SPADE's ``{"encoder": "real"}``.
       Build every generator input with ``run.condition`` / ``run.generate``; pass what
       the recipe decides itself (a target style, a reference image) as overrides.
+    * ``feeds`` — fields the recipe draws itself and hands its generators (EdgeGAN's z).
     * ``reads`` — role -> fields the recipe takes from that network's output itself
       (StarGAN v2 reads ``style`` from its mapping network); checked before training.
     * ``updates`` — the optimiser updates of one training step, in order: each is

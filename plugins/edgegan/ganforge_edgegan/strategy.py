@@ -67,6 +67,7 @@ class EdgeGANRecipe(ganforge.Strategy):
 
     Params: ClassVar = EdgeGANParams
     builds_own_inputs = "it drives the generator through G.pair(z, class)"
+    feeds = frozenset({"z"})  # drawn in fake_pair, encoded by E in the application
     networks = {"generator": "generator", "encoder": "encoder", "joint_discriminator": "discriminator",
                 "image_discriminator": "discriminator", "edge_discriminator": "discriminator",
                 "classifier": "discriminator"}

@@ -171,7 +171,7 @@ def check_wiring(exp: Any, data: DataInfo) -> DataInfo:
         for role, caps in record.cls.network_needs(params).items():
             if role in exp.models:
                 _need_capabilities(f"{path} {spec.type!r}", role, kinds[role], exp.models[role], caps)
-    return data.model_copy(update={"fields": frozenset(data.fields) | available})
+    return data.model_copy(update={"fields": frozenset(data.fields) | available | fed})
 
 
 def _names(fields) -> str:
@@ -239,6 +239,6 @@ def _need_capabilities(path: str, role: str, kind: str, spec: Any, caps) -> None
 CAPABILITIES = {
     "features": "returns intermediate features in DiscriminatorOutput.features, for feature matching",
     "multitask": "one output per domain, picked by cond['domain']",
-    "reuse": "shares its early layers as an encoder: reuse_encode(image) -> embedding, "
-             "reuse_head(embedding, cond) -> DiscriminatorOutput, reuse_modules()",
+    "reuse": "exposes its early layers as a module 'encoder' and encode(image) -> embedding, which its own "
+             "forward runs (NICE-GAN's discriminator reuse shares them with a generator)",
 }

@@ -211,7 +211,8 @@ class Encoder(Component):
     """``forward(image, cond) -> dict`` mapping each field of ``provides`` to a tensor.
 
     Extra keys are allowed for the recipe's losses (a VAE encoder adds ``mu`` and
-    ``logvar`` for the KL term). The recipe merges the provided fields into the condition.
+    ``logvar`` for the KL term). As a conditioner (`ganforge.conditioning`) its provided
+    fields join the generator's condition.
     """
 
     kind = "encoder"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from typing import Any
 from torch import nn
 
 from .. import registry as _registry
-from ..config import Experiment, check_components, from_dict, naming, verify
-from ..errors import GanforgeError
+from ..config import Experiment, check_components, ensure_plugins, from_dict, missing_plugins_hint, naming, verify
+from ..errors import GanforgeError, GanforgeWarning
 from ..interfaces import DataInfo
 from ..run import Run
 from .assemble import Parts, assemble
@@ -48,6 +49,10 @@ def checkpoint_config(state: dict[str, Any], path: str | os.PathLike) -> Experim
     exp = from_dict(state["config"], source)
     with naming(source):
         check_components(exp)
+    missing = ensure_plugins(exp)  # imports nothing for an untrusted config
+    if missing:
+        warnings.warn(f"{source}: {missing_plugins_hint(missing)} (not needed here: every component "
+                      "it names is registered)", GanforgeWarning, stacklevel=2)
     return exp
 
 

@@ -202,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ganforge`` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _show_warning
+    warnings.simplefilter("always", GanforgeWarning)  # each is worth its line, even if said before
     plugins_opt, disabled, strict = _global_options(argv)
     try:
         reg = _registry.load(plugins=plugins_opt, disabled=disabled, strict=strict)

@@ -304,8 +304,8 @@ def missing_plugins_hint(missing: Iterable[str]) -> str:
     """How to load the plugins an untrusted config names (ganforge never imports them itself)."""
     missing = list(missing)
     flags = " ".join(f"--plugin {p}" for p in missing)
-    return (f"it was made with plugins that are not loaded: {', '.join(missing)}. ganforge never imports code "
-            f"named inside a checkpoint; if you trust them, load them yourself: `ganforge {flags} COMMAND ...`, "
+    return (f"the checkpoint was made with plugins that are not loaded: {', '.join(missing)}. "
+            f"ganforge never imports code named inside a checkpoint; if you trust them, load them yourself: `ganforge {flags} COMMAND ...`, "
             f"GANFORGE_PLUGINS={','.join(missing)}, or install them")
 
 
@@ -335,7 +335,7 @@ def check_components(exp: Experiment) -> dict[str, str]:
     except GanforgeError as exc:
         if not missing:
             raise
-        raise type(exc)(f"{exc}; {missing_plugins_hint(missing)}") from None
+        raise type(exc)(f"{exc}\n  {missing_plugins_hint(missing)}") from None
 
 
 def _check_components(exp: Experiment) -> dict[str, str]:

@@ -14,6 +14,7 @@ from .guard import NonFiniteLoss, NonFiniteState
 from .loop import Trainer, train
 from .restore import Restored, checkpoint_config, open_checkpoint, restore, restore_networks
 
-__all__ = ["train", "Trainer", "NonFiniteLoss", "NonFiniteState", "NonFiniteCheckpoint", "checkpoint_config", "assemble", "build_networks", "generate", "parameter_counts",
+__all__ = ["train", "Trainer", "NonFiniteLoss", "NonFiniteState", "NonFiniteCheckpoint", "checkpoint_config",
+           "assemble", "build_networks", "generate", "parameter_counts",
            "latest_checkpoint", "list_checkpoints", "load_checkpoint", "Restored", "open_checkpoint", "restore",
            "restore_networks"]

@@ -68,8 +68,8 @@ def test_plugins_a_checkpoint_names_are_never_imported_even_when_not_needed(demo
     state = torch.load(ckpt, weights_only=True)
     state["config"]["plugins"] = ["helpers.py"]
     torch.save(state, ckpt)
-    warning = ("warning: run/checkpoints/step_00000001.pt (config): it was made with plugins that are not loaded: "
-               "helpers.py. ganforge never imports code named inside a checkpoint")
+    warning = ("warning: run/checkpoints/step_00000001.pt (config): the checkpoint was made with plugins that are "
+               "not loaded: helpers.py. ganforge never imports code named inside a checkpoint")
     for args in (["sample", "run", "--n", "1", "--out", "x.png"], ["sample", "run", "--labels", maps[0]],
                  ["eval", "run", "--metrics", "psnr", "--batches", "1"]):
         code, err = ganforge(*args)

@@ -43,7 +43,8 @@ COMMANDS: dict[str, list[str]] = {
     "hidt swap-eval": ["CKPT"], "hidt train-enhancer": ["CKPT", "--out", "x.pt"],
     **{f"image2stylegan_pp {c}": ["CKPT", "img.png", "img.png", "--out", "x.png"]
        for c in ("crossover", "feature-transfer", "style-transfer")},
-    **{f"image2stylegan_pp {c}": ["CKPT", "img.png", "--out", "x.png"] for c in ("inpaint", "local-edit", "reconstruct")},
+    **{f"image2stylegan_pp {c}": ["CKPT", "img.png", "--out", "x.png"]
+       for c in ("inpaint", "local-edit", "reconstruct")},
     "nice-gan translate": ["CKPT", "--source", "img.png", "--out", "x.png"],
     "sean interpolate": ["CKPT", "--image", "0", "--other", "1"], "sean reconstruct": ["CKPT"],
     "sean transfer": ["CKPT", "--image", "0", "--reference", "1", "--class", "1"],
@@ -109,8 +110,8 @@ def test_no_command_imports_the_plugins_a_checkpoint_names(attack_dir, ganforge,
         assert not (attack_dir / "pwned").exists(), f"`ganforge {key}` imported {plugin} from a checkpoint"
         assert code == 2, f"`ganforge {key}` exited {code}: {err}"
         assert err.startswith("error: model.pt (config): strategy: no strategy named 'evil_recipe'"), (key, err)
-        assert (f"made with plugins that are not loaded: {plugin}. ganforge never imports code named inside "
-                f"a checkpoint; if you trust them, load them yourself: `ganforge --plugin {plugin} COMMAND ...`"
+        assert (f"\n  the checkpoint was made with plugins that are not loaded: {plugin}. ganforge never imports "
+                f"code named inside a checkpoint; if you trust them, load them yourself: `ganforge --plugin {plugin} COMMAND ...`"
                 in err), (key, err)
     assert "helpers" not in __import__("sys").modules
 

@@ -37,9 +37,10 @@ KINDS = ("generator", "discriminator", "normalizer", "upsampler", "encoder", "lo
 
 
 class Params(BaseModel):
-    """Base of every params model: unknown keys are errors, so typos never pass silently."""
+    """Base of every params model: unknown keys are errors, so typos never pass silently,
+    and NaN or Inf is refused for every float (``lr: .inf`` would poison the weights)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DataInfo(Params):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -27,7 +28,8 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ganforge import registry as _registry
 from ganforge.conditioning import routes
 from ganforge.config import Experiment, check_components, dump_config, naming, run_optimizers, verify
-from ganforge.errors import ConfigError
+from ganforge.errors import ConfigError, GanforgeWarning
+from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
@@ -39,7 +41,7 @@ from .distributed import (World, average_gradients, barrier, broadcast_modules, 
                           mean_over_ranks, shutdown)
 from .ema import EMA
 from .evaluation import metric_values
-from .guard import check_finite
+from .guard import DivergenceWatch, check_finite, nonfinite_state
 from .interrupt import StopRequest, TrainingInterrupted, stop_on_signals
 from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
@@ -98,6 +100,7 @@ class Trainer:
         self.scalers = make_scalers(self.cfg.precision, self.device)
         self.position = Position()
         self.last_good: str | None = None
+        self.divergence = DivergenceWatch()
         if resume_from is not None:
             self._load(resume_from)
         else:
@@ -186,6 +189,7 @@ class Trainer:
         batch.pop("update", None)
         for e in self.ema.values():
             e.update(run.step)
+        self._guard_weights(run.step + 1)
         run.step += 1
         hook.ganforge_after_step(run=run, step=run.step, logs=logs)
         return logs
@@ -219,10 +223,36 @@ class Trainer:
         for opt in optims:
             opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
-        average_gradients([p for opt in optims for g in opt.param_groups for p in g["params"]], self.world)
+        params = [p for opt in optims for g in opt.param_groups for p in g["params"]]
+        average_gradients(params, self.world)
+        if not scaler.is_enabled():  # fp16's scaler skips a step with non-finite gradients itself
+            self._guard_gradients(phase, params)
         for opt in optims:
             scaler.step(opt)
         scaler.update()
+
+    # -- the NaN guard beyond the loss (see guard.py) ------------------------------------
+    def _on_any_rank(self, flag: bool) -> bool:
+        """``flag`` is True on at least one rank (every rank takes the same branch)."""
+        value = torch.tensor([float(flag)], device=self.device)
+        return bool(mean_over_ranks(value, self.world).item() > 0)
+
+    def _guard_gradients(self, phase: str, params: list[torch.Tensor]) -> None:
+        """Averaged gradients are the same on every rank, so no agreement is needed."""
+        if bool(all_finite(p.grad for p in params if p.grad is not None)):
+            return
+        names = nonfinite_modules(dict(self.networks), grads=True)
+        raise nonfinite_state(f"the {phase} phase's gradients", names, self.run.step + 1, self.last_good,
+                              "before the update")
+
+    def _guard_weights(self, step: int) -> None:
+        """Weights, buffers (BatchNorm statistics, per rank) and EMA copies after the update."""
+        modules = {**self.networks, **{f"ema.{r}": m for r, m in self.run.ema.items()}}
+        tensors = [t for m in modules.values() for t in (*m.parameters(), *m.buffers())]
+        if not self._on_any_rank(not bool(all_finite(tensors))):
+            return
+        raise nonfinite_state("the weights or buffers", nonfinite_modules(modules), step, self.last_good,
+                              "after the update (nothing was saved from it)")
 
     def _stop(self, stop: StopRequest) -> None:
         """After a signal: a checkpoint at this step boundary (unless one was just written), then stop."""
@@ -237,8 +267,11 @@ class Trainer:
     def _periodic(self, window: dict[str, list[float]]) -> None:
         step, cfg, last = self.run.step, self.cfg, self.run.step == self.cfg.steps
         if step % cfg.log_every == 0 or last:
-            self.progress.log(step, {k: sum(v) / len(v) for k, v in window.items()})
+            means = {k: sum(v) / len(v) for k, v in window.items()}
+            self.progress.log(step, means)
             window.clear()
+            for message in self.divergence.check(step, means) if self.world.is_main else ():
+                warnings.warn(message, GanforgeWarning, stacklevel=2)
         if self.metrics or self.pm.hook.ganforge_evaluate.get_hookimpls():
             if (cfg.eval_every and step % cfg.eval_every == 0) or last:
                 self.progress.log(step, self.evaluate(), kind="eval")
@@ -317,12 +350,18 @@ class Trainer:
         }
 
     def save_checkpoint(self) -> Path | None:
-        """Atomically write checkpoints/step_XXXXXXXX.pt (rank 0) and prune old ones."""
+        """Atomically write checkpoints/step_XXXXXXXX.pt (rank 0) and prune old ones; state
+        holding NaN or Inf (on any rank) is never written, so no good checkpoint is pruned for it."""
+        state = self.state()
+        bad = nonfinite({k: state[k] for k in ("models", "ema", "strategies", "optimizers", "run_state")})
+        if self._on_any_rank(bool(bad)):
+            raise nonfinite_state("the state to checkpoint", bad, self.run.step, self.last_good,
+                                  "without writing it")
         rngs = gather_objects(ckpt.rng_state(), self.world)
         path = None
         if self.world.is_main:
             path = self.run_dir / "checkpoints" / ckpt.checkpoint_name(self.run.step)
-            ckpt.save(path, {**self.state(), "rng": rngs})
+            ckpt.save(path, {**state, "rng": rngs})
             ckpt.prune(path.parent, self.cfg.keep_last)
             self.last_good = str(path)
         barrier(self.world)

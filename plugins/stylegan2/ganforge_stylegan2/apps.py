@@ -26,8 +26,8 @@ CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 def load_generator(path: str | os.PathLike) -> StyleGAN2Generator:
     """The averaged generator (G_ema when the checkpoint has one) of a ganforge run
     folder (its latest checkpoint), a ganforge checkpoint, or a `convert` output."""
-    from ganforge.config import describe_data, from_dict
-    from ganforge.trainer import latest_checkpoint, load_checkpoint
+    from ganforge.config import describe_data
+    from ganforge.trainer import checkpoint_config, latest_checkpoint, load_checkpoint
 
     path = Path(path)
     ckpt = latest_checkpoint(path) if path.is_dir() else path
@@ -37,7 +37,7 @@ def load_generator(path: str | os.PathLike) -> StyleGAN2Generator:
     if "data_info" in state:  # written by `ganforge stylegan2 convert`: no dataset to describe
         data, spec = DataInfo.model_validate(state["data_info"]), state["config"]["models"]["generator"]
     else:
-        exp = from_dict(state["config"], f"{ckpt} (config)")
+        exp = checkpoint_config(state, ckpt)  # untrusted: its plugins are never imported
         data, spec = describe_data(exp), exp.models["generator"]
     G = ganforge.build("generator", spec, data, path="models.generator", check=False)
     if not isinstance(G, StyleGAN2Generator):

@@ -25,7 +25,11 @@ preset_opt = click.option("--preset", type=click.Choice(apps.PRESETS), default=N
 image_opt = click.option("--image", "images", multiple=True, required=True, type=click.Path(exists=True),
                          help="input image (repeatable)")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG to write")
-seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="seed of the random styles")
+seed_opt = click.option("--seed", type=int, default=0, show_default=True,
+                        help="seed of the random styles and of the inputs' dequantisation noise")
+inference_size_opt = click.option("--inference-size", type=click.IntRange(16), default=None,
+                                  help="shorter side the inputs are resized to (default: the network's "
+                                       "resolution), as the official StyleTransformer's inference_size")
 
 
 def _images(nets: apps.Networks, paths, size: int | None = None) -> torch.Tensor:
@@ -33,22 +37,40 @@ def _images(nets: apps.Networks, paths, size: int | None = None) -> torch.Tensor
     return load_images(paths, (size, size))
 
 
-def swap_command(checkpoint, images, preset, out) -> Path:
+def _official_inputs(nets: apps.Networks, paths, inference_size: int | None, seed: int) -> list[torch.Tensor]:
+    """Each image as the official StyleTransformer prepares it (aspect kept)."""
+    gen = torch.Generator().manual_seed(seed)
+    return [apps.official_input(p, inference_size or nets.size, gen) for p in paths]
+
+
+def _cells(images: list[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
+    """Images of several sizes as grid cells of ``size`` (bicubic, for display only)."""
+    return torch.cat([x if tuple(x.shape[-2:]) == size else
+                      F.interpolate(x, size=size, mode="bicubic", align_corners=False).clamp(-1, 1) for x in images])
+
+
+def swap_command(checkpoint, images, preset, out, inference_size: int | None = None, seed: int = 0) -> Path:
     """Grid: a blank cell, then the images (their styles) along the top; each further row
-    an image (its content) followed by it in every style."""
+    an image (its content) followed by it in every style. Every image is translated at its
+    own official input size; cells are shown at the first image's size."""
     nets = apps.load_networks(checkpoint, preset)
-    x = _images(nets, images)
-    rows = [torch.cat([torch.ones_like(x[:1]), x])]
-    rows += [torch.cat([x[i:i + 1], row]) for i, row in enumerate(apps.swap_grid(nets, x))]
-    return save_grid(torch.cat(rows), len(x) + 1, Path(out))
+    xs = _official_inputs(nets, images, inference_size, seed)
+    size = tuple(xs[0].shape[-2:])
+    top = _cells(xs, size)
+    rows = [torch.cat([torch.ones_like(top[:1]), top])]
+    rows += [torch.cat([top[i:i + 1], _cells([row], size)]) for i, row in enumerate(apps.swap_grid(nets, xs))]
+    return save_grid(torch.cat(rows), len(xs) + 1, Path(out))
 
 
-def random_command(checkpoint, images, styles, seed, preset, out) -> Path:
+def random_command(checkpoint, images, styles, seed, preset, out, inference_size: int | None = None) -> Path:
     """Grid: each image followed by it in ``styles`` random styles (the same codes per column)."""
     nets = apps.load_networks(checkpoint, preset)
-    x = _images(nets, images)
-    fakes = apps.random_styles(nets, x, styles, torch.Generator().manual_seed(seed))
-    return save_grid(torch.cat([x[:, None], fakes], dim=1).flatten(0, 1), styles + 1, Path(out))
+    xs = _official_inputs(nets, images, inference_size, seed)
+    size = tuple(xs[0].shape[-2:])
+    rows = [torch.cat([_cells([x], size),
+                       _cells([apps.random_styles(nets, x, styles, torch.Generator().manual_seed(seed))[0]], size)])
+            for x in xs]  # the same generator seed per image: the same codes per column
+    return save_grid(torch.cat(rows), styles + 1, Path(out))
 
 
 def enhance_command(checkpoint, images, style, enhancer, official_enhancer, preset, out) -> Path:
@@ -105,9 +127,11 @@ def add_commands(group: click.Group) -> None:
     @image_opt
     @preset_opt
     @out_opt
-    def swap(checkpoint, images, preset, out):
+    @inference_size_opt
+    @seed_opt
+    def swap(checkpoint, images, preset, out, inference_size, seed):
         """Style swap: every image in the style of every image."""
-        click.echo(swap_command(checkpoint, images, preset, out))
+        click.echo(swap_command(checkpoint, images, preset, out, inference_size, seed))
 
     @hidt.command()
     @checkpoint_arg
@@ -116,9 +140,10 @@ def add_commands(group: click.Group) -> None:
     @seed_opt
     @preset_opt
     @out_opt
-    def random(checkpoint, images, styles, seed, preset, out):
+    @inference_size_opt
+    def random(checkpoint, images, styles, seed, preset, out, inference_size):
         """Styles from the prior N(0, I): every image in several random styles."""
-        click.echo(random_command(checkpoint, images, styles, seed, preset, out))
+        click.echo(random_command(checkpoint, images, styles, seed, preset, out, inference_size))
 
     @hidt.command()
     @checkpoint_arg

@@ -131,7 +131,7 @@ class HiDT(ganforge.Strategy):
         G, E, D = run.models["generator"], run.models["style_encoder"], run.models["discriminator"]
         x, x2, cond = batch["image"], batch[PAIR], batch["cond"]
         style = lambda img: E(img, cond)["style"]  # noqa: E731
-        decode = lambda content, s: G.decode(content, cond.replace(style=s))  # noqa: E731
+        decode = lambda content, s: G.decode(content, cond.replace(style=s), seg_logits=True)  # noqa: E731
         adv = lambda img, s: self.gan_loss(D(img, cond.replace(style=s)).scores, True, False)  # noqa: E731
 
         s, s2 = style(x), style(x2)

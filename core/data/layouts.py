@@ -30,6 +30,7 @@ import torch
 from pydantic import Field, model_validator
 
 from ganforge.errors import DataError
+from ganforge.interfaces import DataInfo
 
 from .base import Entry, LayoutDataset, LayoutParams, SegmentationDataset, SegmentationParams
 from .io import IMAGE_EXTENSIONS, list_images
@@ -278,6 +279,9 @@ class ClassFoldersParams(LayoutParams):
     labelled_fraction: float = Field(1.0, ge=0.0, le=1.0,
                                      description="share of images whose class_label is kept (SEMIT's partly labelled)")
     seed: int = Field(0, ge=0, description="seed of the labelled / unlabelled split")
+    domains: list[str] | None = Field(None, description="the domain folders in index order (default: the sorted "
+                                                        "sub-folders); given, the config describes the data "
+                                                        "without the files (ganforge params / import)")
 
 
 class ClassFolders(LayoutDataset):
@@ -297,11 +301,24 @@ class ClassFolders(LayoutDataset):
         if not base.is_dir():
             raise DataError(f"{base}: split folder does not exist; expected {self.layout_doc}")
         self.domains = sorted(d.name for d in base.iterdir() if d.is_dir())
+        declared = self.params.domains
+        if declared is not None and sorted(declared) != self.domains:
+            raise DataError(f"{base}: domain folders {self.domains} are not the configured domains {declared}")
+        self.domains = list(declared) if declared is not None else self.domains
         return [Entry(img, meta={"domain": i}) for i, name in enumerate(self.domains)
                 for img in sorted(p for p in (base / name).rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)]
 
     def fields(self) -> frozenset[str]:
         return frozenset({"domain", "class_label"})
+
+    @classmethod
+    def describe(cls, params: ClassFoldersParams) -> DataInfo | None:
+        """The DataInfo from params when the domains are listed (None otherwise)."""
+        if not isinstance(params, ClassFoldersParams) or params.domains is None:
+            return None
+        n = len(params.domains)
+        return DataInfo(fields=frozenset({"domain", "class_label"}), image_channels=3,
+                        resolution=(params.crop_size, params.crop_size), num_domains=n, num_classes=n)
 
     def info_extra(self) -> dict:
         return {"num_domains": len(self.domains), "num_classes": len(self.domains)}

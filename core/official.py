@@ -134,7 +134,7 @@ def import_checkpoint(name: str, files: Sequence[str | os.PathLike], config: str
     run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False)
     parts.pm.hook.ganforge_setup(run=run)
     read = [OfficialFile(Path(f), read_official(f)) for f in files]
-    imported = importer.function(read, parts.models)
+    imported = importer.function(read, dict(parts.models))
     if not isinstance(imported, Imported):
         raise ConfigError(f"importer {name!r} (plugin {importer.plugin!r}) returned {type(imported).__name__}, "
                           "not ganforge.official.Imported")

@@ -14,19 +14,16 @@ from typing import Iterable, Iterator
 import numpy as np
 import torch
 import torch.nn.functional as F
-import yaml
 from PIL import Image
 from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
 
-from .convert import load_official, load_official_enhancer
+from .convert import load_official_enhancer
 from .enhancement import FACTOR, enhance, realign, shifted_subimages
 
 KINDS = {"generator": "generator", "style_encoder": "encoder"}
-PRESETS = ("daytime", "wikiart")
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
 @dataclass
@@ -66,23 +63,15 @@ def _networks(built: dict[str, nn.Module], data: DataInfo) -> Networks:
     return Networks(built["generator"], built["style_encoder"], data)
 
 
-def load_networks(path: str | os.PathLike, preset: str | None = None) -> Networks:
+def load_networks(path: str | os.PathLike) -> Networks:
     """Networks from a ganforge run folder (its latest checkpoint) or checkpoint (EMA
-    weights when there are any), or, with ``preset`` ('daytime' / 'wikiart'), from the
-    official ``trained_models/generator/<preset>.pt``."""
+    weights when there are any), e.g. one written by ``ganforge import hidt`` from the
+    official ``trained_models/generator/<daytime|wikiart>.pt``."""
     from ganforge.config import verify
     from ganforge.trainer import open_checkpoint, restore_networks
 
-    path = Path(path)
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ganforge.ConfigError(f"--preset {preset!r}: one of {', '.join(PRESETS)}")
-        models = yaml.safe_load((CONFIGS / f"{preset}.yaml").read_text())["models"]
-        nets = build_networks(models, DataInfo(fields=frozenset({"label"}), resolution=(256, 256), label_nc=3))
-        load_official(path, nets.generator, nets.style_encoder)
-        return nets
     # Not `ganforge.trainer.restore`: the applications read images, not the run's dataset.
-    ckpt, state, exp = open_checkpoint(path)
+    ckpt, state, exp = open_checkpoint(Path(path))
     data = verify(exp, source=f"{ckpt} (config)")
     run, _ = restore_networks(exp, data, state)
     return _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data)

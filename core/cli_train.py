@@ -31,27 +31,30 @@ def default_run_dir(config: str | Path) -> Path:
 
 
 def train_command(config: str, overrides: Sequence[str], out: str | None, resume: bool,
-                  show_progress: bool = True) -> Path:
+                  show_progress: bool = True, init: str | None = None) -> Path:
     from .trainer import train
 
     exp = load_config(config, overrides, check=False)  # the trainer checks it against the built dataset
     run_dir = Path(out) if out else default_run_dir(config)
-    train(exp, run_dir, resume=resume, show_progress=show_progress, source=str(config))
+    train(exp, run_dir, resume=resume, show_progress=show_progress, source=str(config), init=init)
     return run_dir
 
 
 def add_commands(group: click.Group) -> None:
-    """Add ``train``, ``sample``, ``params`` and ``demo`` to ``group``."""
+    """Add ``train``, ``sample``, ``eval``, ``import``, ``params`` and ``demo`` to ``group``."""
 
     @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
     @click.option("--out", type=click.Path(file_okay=False), help="Run folder [default: runs/<config name>].")
     @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in the run folder.")
+    @click.option("--init", type=click.Path(exists=True, dir_okay=False),
+                  help="Fine-tune: start from the weights of this ganforge checkpoint (e.g. from `ganforge import`).")
     @click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
-    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, no_progress: bool) -> None:
+    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, init: str | None,
+              no_progress: bool) -> None:
         """Train the experiment described by CONFIG (YAML)."""
-        run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress)
+        run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress, init=init)
         click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
 
     @group.command()
@@ -87,6 +90,24 @@ def add_commands(group: click.Group) -> None:
             return
         for name, value in values.items():
             click.echo(f"{name}  {value:.6g}")
+
+    @group.command(name="import")
+    @click.argument("importer")
+    @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+    @click.option("--config", required=True, type=click.Path(exists=True, dir_okay=False),
+                  help="The config the official networks were trained with (the plugin's configs/<dataset>.yaml).")
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+    @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The ganforge checkpoint to write.")
+    def import_(importer: str, files: tuple[str, ...], config: str, overrides: tuple[str, ...], out: str) -> None:
+        """Turn officially released weights FILES into a ganforge checkpoint. IMPORTER names
+        the paper (spade, sean, stargan_v2 ...; an unknown name lists the installed ones);
+        docs/checkpoints.md says which files and config each takes."""
+        from .official import import_checkpoint
+
+        path, imported = import_checkpoint(importer, files, config, out, overrides)
+        roles = sorted(set(imported.models) | set(imported.ema))
+        ema = f" (EMA: {', '.join(sorted(imported.ema))})" if imported.ema else ""
+        click.echo(f"wrote {path}: {', '.join(roles)} from the official files{ema}")
 
     @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))

@@ -63,7 +63,7 @@ class Trainer:
     """Builds a run from a config and trains it. ``fit()`` runs to ``train.steps``."""
 
     def __init__(self, exp: Experiment, run_dir: str | os.PathLike, resume: bool = False,
-                 show_progress: bool = True, source: str = "config"):
+                 show_progress: bool = True, source: str = "config", init: str | os.PathLike | None = None):
         self.exp = exp
         self.cfg = exp.train
         self.run_dir = Path(run_dir)
@@ -88,9 +88,13 @@ class Trainer:
         self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
                        amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp))
         self.pm.hook.ganforge_setup(run=self.run)
+        init_ema = self._init_weights(init) if init is not None and resume_from is None else {}
         broadcast_modules(list(self.networks.values()), self.world)
         self.ema = {role: EMA(self.networks[role], self.cfg.ema.beta, self.cfg.ema.start)
                     for role in self.cfg.ema.roles if self.cfg.ema.enabled and role in self.networks}
+        for role, sd in init_ema.items():
+            if role in self.ema:
+                self.ema[role].shadow.load_state_dict(sd)
         self.run.ema = {role: e.shadow for role, e in self.ema.items()}
         if self.cfg.compile:
             self.run.models = nn.ModuleDict({r: torch.compile(m) for r, m in self.networks.items()})
@@ -367,6 +371,23 @@ class Trainer:
         barrier(self.world)
         return path
 
+    def _init_weights(self, path: str | os.PathLike) -> dict[str, dict]:
+        """Fine-tuning: the networks' weights from a ganforge checkpoint (a trained run's or
+        one written by ``ganforge import``); optimisers, step and data start afresh. Returns
+        the checkpoint's EMA weights for the EMA copies."""
+        state = ckpt.load(path, map_location=self.device)
+        unknown = sorted(set(state["models"]) - set(self.networks))
+        if unknown:
+            raise ConfigError(f"{path}: holds {', '.join(unknown)}, which this config does not build "
+                              f"(it has {', '.join(self.networks)})")
+        for role, sd in state["models"].items():
+            try:
+                self.networks[role].load_state_dict(sd)
+            except RuntimeError as exc:
+                raise ConfigError(f"{path}: models.{role} does not fit this config's network: "
+                                  f"{str(exc).splitlines()[0]}") from None
+        return state["ema"]
+
     def _load(self, path: Path) -> None:
         state = ckpt.load(path, map_location=self.device)
         self._check_resumable(state, path)
@@ -399,7 +420,8 @@ class Trainer:
 
 
 def train(exp: Experiment, run_dir: str | os.PathLike, resume: bool = False, show_progress: bool = True,
-          source: str = "config") -> Run:
-    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint);
-    ``source`` names the config in error messages."""
-    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress, source=source).fit()
+          source: str = "config", init: str | os.PathLike | None = None) -> Run:
+    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint;
+    ``init`` starts a new run from the weights of a ganforge checkpoint, e.g. an imported
+    official one); ``source`` names the config in error messages."""
+    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress, source=source, init=init).fit()

@@ -139,7 +139,7 @@ class HiDT(ganforge.Strategy):
         G, E, D = run.models["generator"], run.models["style_encoder"], run.models["discriminator"]
         x, x2, cond = batch["image"], batch[PAIR], batch["cond"]
         style = lambda img: E(img, cond)["style"]  # noqa: E731
-        decode = lambda content, s: G.decode(content, self.decoder_condition(run, cond, x, s))  # noqa: E731
+        decode = lambda content, s: G.decode(content, self.decoder_condition(run, cond, x, s), seg_logits=True)  # noqa: E731
         adv = lambda img, s: self.gan_loss(D(img, cond.replace(style=s)).scores, True, False)  # noqa: E731
 
         s, s2 = style(x), style(x2)

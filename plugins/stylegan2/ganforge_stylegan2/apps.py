@@ -16,7 +16,6 @@ import ganforge
 from .generator import StyleGAN2Generator, style_mix
 
 
-
 def load_generator(path: str | os.PathLike) -> StyleGAN2Generator:
     """The averaged generator (G_ema when the checkpoint has one) of a ganforge run
     folder (its latest checkpoint) or a ganforge checkpoint (e.g. from `ganforge import`)."""

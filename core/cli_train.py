@@ -31,27 +31,30 @@ def default_run_dir(config: str | Path) -> Path:
 
 
 def train_command(config: str, overrides: Sequence[str], out: str | None, resume: bool,
-                  show_progress: bool = True) -> Path:
+                  show_progress: bool = True, init: str | None = None) -> Path:
     from .trainer import train
 
     exp = load_config(config, overrides, check=False)  # the trainer checks it against the built dataset
     run_dir = Path(out) if out else default_run_dir(config)
-    train(exp, run_dir, resume=resume, show_progress=show_progress, source=str(config))
+    train(exp, run_dir, resume=resume, show_progress=show_progress, source=str(config), init=init)
     return run_dir
 
 
 def add_commands(group: click.Group) -> None:
-    """Add ``train``, ``sample``, ``params`` and ``demo`` to ``group``."""
+    """Add ``train``, ``sample``, ``eval``, ``import``, ``params`` and ``demo`` to ``group``."""
 
     @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
     @click.option("--out", type=click.Path(file_okay=False), help="Run folder [default: runs/<config name>].")
     @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in the run folder.")
+    @click.option("--init", type=click.Path(exists=True, dir_okay=False),
+                  help="Fine-tune: start from the weights of this ganforge checkpoint (e.g. from `ganforge import`).")
     @click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
-    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, no_progress: bool) -> None:
+    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, init: str | None,
+              no_progress: bool) -> None:
         """Train the experiment described by CONFIG (YAML)."""
-        run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress)
+        run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress, init=init)
         click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
 
     @group.command()
@@ -87,6 +90,24 @@ def add_commands(group: click.Group) -> None:
             return
         for name, value in values.items():
             click.echo(f"{name}  {value:.6g}")
+
+    @group.command(name="import")
+    @click.argument("importer")
+    @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+    @click.option("--config", required=True, type=click.Path(exists=True, dir_okay=False),
+                  help="The config the official networks were trained with (the plugin's configs/<dataset>.yaml).")
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+    @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The ganforge checkpoint to write.")
+    def import_(importer: str, files: tuple[str, ...], config: str, overrides: tuple[str, ...], out: str) -> None:
+        """Turn officially released weights FILES into a ganforge checkpoint. IMPORTER names
+        the paper (spade, sean, stargan_v2 ...; an unknown name lists the installed ones);
+        docs/checkpoints.md says which files and config each takes."""
+        from .official import import_checkpoint
+
+        path, imported = import_checkpoint(importer, files, config, out, overrides)
+        roles = sorted(set(imported.models) | set(imported.ema))
+        ema = f" (EMA: {', '.join(sorted(imported.ema))})" if imported.ema else ""
+        click.echo(f"wrote {path}: {', '.join(roles)} from the official files{ema}")
 
     @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
@@ -186,18 +207,19 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
 
 
 def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int) -> torch.Tensor:
-    """The (EMA) generator on label maps alone: there is no image for encoders or recipes."""
-    from .trainer import build_networks, generate
+    """The (EMA) generator on label maps alone, through the run's conditioning path:
+    there is no image, so a conditioner that reads one is a clear error."""
+    from .trainer.restore import restore_networks
 
-    models, kinds = build_networks(exp, info)
-    for role, sd in state["models"].items():
-        models[role].load_state_dict(sd)
-    if "generator" in state["ema"]:
-        models["generator"].load_state_dict(state["ema"]["generator"])
-    models.eval()
+    from .conditioning import image_free_fields
+    from .registry import check_requirements
+
+    reaching = info.model_copy(update={"fields": image_free_fields(exp, frozenset(cond))})
+    check_requirements("generator", exp.models["generator"], reaching, "models.generator (with --labels, no image)")
+    run, _ = restore_networks(exp, info, state)
     torch.manual_seed(seed)
     with torch.no_grad():
-        return generate(models, kinds, cond)
+        return run.generate(cond, sampling=True)
 
 
 def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
@@ -240,7 +262,7 @@ def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | N
                                          generator=torch.Generator().manual_seed(exp.train.seed))
     torch.manual_seed(exp.train.seed)
     with torch.no_grad():
-        return metric_values(run, restored.parts.kinds, built, loader, info, batches or exp.eval.batches,
+        return metric_values(run, built, loader, info, batches or exp.eval.batches,
                              progress=progress)
 
 

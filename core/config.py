@@ -135,6 +135,11 @@ class Experiment(Params):
     models: dict[str, ComponentSpec] = Field(default_factory=dict, description="role -> network")
     strategy: ComponentSpec = Field(description="the paper's training recipe")
     strategies: list[ComponentSpec] = Field(default_factory=list, description="extra strategies, after the recipe")
+    condition: dict[str, str] = Field(
+        default_factory=dict,
+        description="conditioners: encoder role -> the image it reads (real, reference, none, or a condition field "
+                    "such as exemplar or edge); each adds what it provides to the generator's condition "
+                    "(see ganforge.conditioning)")
     optim: dict[str, Optimizer] = Field(default_factory=dict,
                                         description="optimiser name -> settings (type adam, the default, or rmsprop)")
     schedule: Schedule = Field(default_factory=Schedule)
@@ -322,7 +327,23 @@ def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
                 raise ConfigError(f"{path}: network {role!r} is a {kind} here but a {roles[role]} elsewhere")
             if role not in cls.optional_networks:
                 required.add(role)
+    for role in exp.condition:  # conditioners a config adds are encoders the recipe need not know
+        roles.setdefault(role, "encoder")
     return roles, frozenset(set(roles) - required)
+
+
+def run_optimizers(exp: Experiment) -> dict[str, tuple[str, ...]]:
+    """The recipe's optimisers, with every conditioner the config adds owned by the
+    optimiser that trains the generator (it learns from the generator's losses)."""
+    optims = {name: tuple(roles) for name, roles in recipe_class(exp).optimizers.items()}
+    extra = tuple(r for r in exp.condition if not any(r in roles for roles in optims.values()))
+    if extra:
+        name = next((n for n, roles in optims.items() if "generator" in roles), None)
+        if name is None:
+            raise ConfigError(f"condition: the recipe {exp.strategy.type!r} has no optimiser for models.generator "
+                              f"to train {', '.join(extra)} with")
+        optims[name] += extra
+    return optims
 
 
 def check_components(exp: Experiment) -> dict[str, str]:
@@ -369,22 +390,18 @@ def _check_components(exp: Experiment) -> dict[str, str]:
 
 
 def verify(exp: Experiment, data: DataInfo | None = None, source: str = "<config>") -> DataInfo:
-    """Check every component of the config, then the Condition fields each one needs
-    against what the data and the configured encoders provide. Returns the DataInfo the
-    networks are built with.
+    """Check every component of the config, then the wiring: every Condition field each
+    network needs reaches it, and each network can do what the recipe needs of it
+    (`ganforge.conditioning.check_wiring`). Returns the DataInfo the networks are built with.
 
     ``data`` is the dataset's DataInfo when the caller has already built the dataset;
     otherwise the dataset is described from its params (see `describe_data`).
     """
+    from .conditioning import check_wiring
+
     with naming(source):
-        kinds = check_components(exp)
-        info = network_data(exp, data if data is not None else describe_data(exp))
-        for role, spec in exp.models.items():
-            _registry.check_requirements(kinds[role], spec, info, f"models.{role}")
-        _registry.check_requirements("strategy", exp.strategy, info, "strategy")
-        for i, spec in enumerate(exp.strategies):
-            _registry.check_requirements("strategy", spec, info, f"strategies.{i}")
-        return info
+        check_components(exp)
+        return check_wiring(exp, data if data is not None else describe_data(exp))
 
 
 @contextlib.contextmanager
@@ -407,22 +424,6 @@ def describe_data(exp: Experiment) -> DataInfo:
     describe = getattr(record.cls, "describe", None)
     info = describe(params) if callable(describe) else None
     return info if info is not None else _registry.build("dataset", exp.data, path="data").info()
-
-
-def network_data(exp: Experiment, data: DataInfo) -> DataInfo:
-    """``data`` plus the Condition fields the configured encoders and the strategies
-    provide (a recipe may add fields in ``ganforge_prepare_batch``: StarGAN v2's
-    ``source``, NICE-GAN's ``embedding``)."""
-    kinds, _ = recipe_networks(exp)
-    provided: set[str] = set()
-    for role, spec in exp.models.items():
-        if kinds.get(role) == "encoder":
-            provided |= set(_registry.resolve("encoder", spec, f"models.{role}")[0].cls.provides)
-    for path, spec in [("strategy", exp.strategy), *((f"strategies.{i}", s) for i, s in enumerate(exp.strategies))]:
-        provided |= set(_registry.resolve("strategy", spec, path)[0].cls.provides)
-    if not provided:
-        return data
-    return data.model_copy(update={"fields": frozenset(data.fields) | provided})
 
 
 def recipe_class(exp: Experiment) -> type[Strategy]:

@@ -26,7 +26,8 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from ganforge import registry as _registry
-from ganforge.config import Experiment, check_components, dump_config, naming, verify
+from ganforge.conditioning import routes
+from ganforge.config import Experiment, check_components, dump_config, naming, run_optimizers, verify
 from ganforge.errors import ConfigError, GanforgeWarning
 from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
@@ -34,7 +35,7 @@ from ganforge.report import save_grid, write_report
 from ganforge.run import Run
 
 from . import checkpoint as ckpt
-from .assemble import assemble, generate
+from .assemble import assemble
 from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
@@ -62,7 +63,7 @@ class Trainer:
     """Builds a run from a config and trains it. ``fit()`` runs to ``train.steps``."""
 
     def __init__(self, exp: Experiment, run_dir: str | os.PathLike, resume: bool = False,
-                 show_progress: bool = True, source: str = "config"):
+                 show_progress: bool = True, source: str = "config", init: str | os.PathLike | None = None):
         self.exp = exp
         self.cfg = exp.train
         self.run_dir = Path(run_dir)
@@ -85,15 +86,19 @@ class Trainer:
         for s in self.strategies:
             s.to(self.device)
         self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
-                       amp_dtype=self.amp_dtype, hook=self.pm.hook)
+                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp))
         self.pm.hook.ganforge_setup(run=self.run)
+        init_ema = self._init_weights(init) if init is not None and resume_from is None else {}
         broadcast_modules(list(self.networks.values()), self.world)
         self.ema = {role: EMA(self.networks[role], self.cfg.ema.beta, self.cfg.ema.start)
                     for role in self.cfg.ema.roles if self.cfg.ema.enabled and role in self.networks}
+        for role, sd in init_ema.items():
+            if role in self.ema:
+                self.ema[role].shadow.load_state_dict(sd)
         self.run.ema = {role: e.shadow for role, e in self.ema.items()}
         if self.cfg.compile:
             self.run.models = nn.ModuleDict({r: torch.compile(m) for r, m in self.networks.items()})
-        recipe_optims = type(self.strategies[0]).optimizers
+        recipe_optims = run_optimizers(exp)
         self.optimizers = make_optimizers(self.run, exp, recipe_optims)
         self.phase_optims = phases(recipe_optims, self.kinds, self.optimizers)
         self.scalers = make_scalers(self.cfg.precision, self.device)
@@ -173,13 +178,19 @@ class Trainer:
         batch = to_run_batch(raw, self.data_info, self.device, self.cfg.channels_last)
         hook.ganforge_prepare_batch(run=run, batch=batch)
         logs: dict[str, float] = {}
-        d_result = hook.ganforge_discriminator_step(run=run, batch=batch)
-        r1 = self.cfg.r1
-        if d_result is not None and d_result.loss is not None and r1_due(r1, run.step):
-            penalty = r1_penalty(run.models[r1.role], batch, r1)
-            d_result = StepResult(d_result.loss + penalty, {**d_result.logs, "r1": penalty})
-        self._phase("discriminator", d_result, logs)
-        self._phase("generator", hook.ganforge_generator_step(run=run, batch=batch), logs)
+        r1_pending = r1_due(self.cfg.r1, run.step)
+        for phase, update in type(self.strategies[0]).updates:
+            batch["update"] = update
+            if phase == "discriminator":
+                result = hook.ganforge_discriminator_step(run=run, batch=batch)
+                if r1_pending and result is not None and result.loss is not None:  # once per step
+                    penalty = r1_penalty(run.models[self.cfg.r1.role], batch, self.cfg.r1)
+                    result = StepResult(result.loss + penalty, {**result.logs, "r1": penalty}, result.optimizers)
+                    r1_pending = False
+            else:
+                result = hook.ganforge_generator_step(run=run, batch=batch)
+            self._phase(phase, result, logs)
+        batch.pop("update", None)
         for e in self.ema.values():
             e.update(run.step)
         run.step += 1
@@ -201,11 +212,14 @@ class Trainer:
         if not values:
             return
         floats = mean_over_ranks(torch.stack(values), self.world).tolist()
+        if loss is not None and names[0] in logs:  # a phase with several updates logs their sum
+            floats[0] += logs[names[0]]
         logs.update(zip(names, floats))
         if loss is None:
             return
         check_finite(phase, floats[0], logs, self.run.step, self.last_good)
-        optims = [self.optimizers[n] for n in self.phase_optims[phase]]
+        optims = [self.optimizers[n] for n in self.phase_optims[phase]
+                  if result.optimizers is None or n in result.optimizers]
         if not optims:
             return
         scaler = self.scalers[phase]
@@ -300,7 +314,7 @@ class Trainer:
             images = self.pm.hook.ganforge_sample(run=run, batch=batch)
             if images is None:
                 with run.autocast():
-                    fake = generate(run.models, self.kinds, batch["cond"], batch["image"], run.generator_for_sampling())
+                    fake = run.generate(batch["cond"], batch["image"], sampling=True)
                 images = torch.cat([batch["image"], fake.float()])
         save_grid(images.float(), batch["image"].shape[0], self.run_dir / "samples" / f"step_{run.step:08d}.png")
         write_report(self.run_dir)
@@ -315,7 +329,7 @@ class Trainer:
                 loader = DataLoader(self.dataset, batch_size=self.batches.per_rank, sampler=sampler,
                                     num_workers=self.cfg.num_workers,
                                     generator=torch.Generator().manual_seed(self.cfg.seed))
-                out.update(metric_values(run, self.kinds, self.metrics, loader, self.data_info,
+                out.update(metric_values(run, self.metrics, loader, self.data_info,
                                          self.exp.eval.batches, self.cfg.channels_last,
                                          progress=self.show_progress and self.world.is_main))
             for extra in self.pm.hook.ganforge_evaluate(run=run):
@@ -358,6 +372,23 @@ class Trainer:
         barrier(self.world)
         return path
 
+    def _init_weights(self, path: str | os.PathLike) -> dict[str, dict]:
+        """Fine-tuning: the networks' weights from a ganforge checkpoint (a trained run's or
+        one written by ``ganforge import``); optimisers, step and data start afresh. Returns
+        the checkpoint's EMA weights for the EMA copies."""
+        state = ckpt.load(path, map_location=self.device)
+        unknown = sorted(set(state["models"]) - set(self.networks))
+        if unknown:
+            raise ConfigError(f"{path}: holds {', '.join(unknown)}, which this config does not build "
+                              f"(it has {', '.join(self.networks)})")
+        for role, sd in state["models"].items():
+            try:
+                self.networks[role].load_state_dict(sd)
+            except RuntimeError as exc:
+                raise ConfigError(f"{path}: models.{role} does not fit this config's network: "
+                                  f"{str(exc).splitlines()[0]}") from None
+        return state["ema"]
+
     def _load(self, path: Path) -> None:
         state = ckpt.load(path, map_location=self.device)
         self._check_resumable(state, path)
@@ -390,7 +421,8 @@ class Trainer:
 
 
 def train(exp: Experiment, run_dir: str | os.PathLike, resume: bool = False, show_progress: bool = True,
-          source: str = "config") -> Run:
-    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint);
-    ``source`` names the config in error messages."""
-    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress, source=source).fit()
+          source: str = "config", init: str | os.PathLike | None = None) -> Run:
+    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint;
+    ``init`` starts a new run from the weights of a ganforge checkpoint, e.g. an imported
+    official one); ``source`` names the config in error messages."""
+    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress, source=source, init=init).fit()

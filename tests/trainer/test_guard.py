@@ -94,7 +94,7 @@ def test_inf_buffer_and_ema_never_reach_a_checkpoint(make_poisoned, tmp_path):
     text = str(err.value)
     assert "the weights or buffers hold NaN or Inf at step 4: 2 tensors (generator.running_var, " \
            "ema.generator.running_var)" in text
-    assert "after the update (nothing was saved from it); the last good checkpoint is" in text
+    assert "(nothing was saved since they went bad); the last good checkpoint is" in text
     assert [p.name for p in list_checkpoints(tmp_path / "run" / "checkpoints")] == ["step_00000002.pt"]
 
 

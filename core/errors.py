@@ -27,3 +27,8 @@ class PluginError(GanforgeError):
 
 class DataError(GanforgeError, ValueError):
     """A dataset file is unreadable or inconsistent; the message names the file."""
+
+
+class StrategyError(PluginError):
+    """A strategy's hooks are wrong: an unknown or unmarked ``ganforge_*`` method, a wrong
+    argument name, or a step that returned no result."""

@@ -257,6 +257,10 @@ class Strategy(Component):
       are listed in ``optional_networks``.
     * ``optimizers`` — optimiser name -> roles whose parameters it updates by default,
       e.g. ``{"generator": ("generator", "encoder"), "discriminator": ("discriminator",)}``.
+    * ``may_skip`` — the players (``"discriminator"``, ``"generator"``) whose step hook may
+      return None to skip an update; for any other player None is an error naming the
+      strategies (a wrapper that forgot ``return result`` would otherwise stop training it
+      silently). ``StepResult(loss=None)`` skips the update explicitly in any recipe.
 
     Losses are nested components declared in ``Params`` with `slot("loss", ...)`;
     the recipe builds them in ``__init__``.
@@ -266,6 +270,7 @@ class Strategy(Component):
     networks: ClassVar[dict[str, str]] = {}
     optional_networks: ClassVar[frozenset[str]] = frozenset()
     optimizers: ClassVar[dict[str, tuple[str, ...]]] = {}
+    may_skip: ClassVar[frozenset[str]] = frozenset()
 
 
 class Metric(Component):

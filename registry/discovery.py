@@ -42,10 +42,15 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
+_REGISTRY_DIR = str(Path(__file__).resolve().parent)
+
+
 def _short_error(exc: BaseException) -> str:
-    """The exception and the last frame inside the plugin, one line each."""
+    """The exception and the last frame outside the registry (the plugin's own line: a
+    bad ``register(...)`` call, not the check in registry/components.py that caught it)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    own = [f for f in frames if not f.filename.startswith(_REGISTRY_DIR)] or frames
+    where = f" (at {own[-1].filename}:{own[-1].lineno})" if own else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
 

@@ -26,10 +26,11 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from ganforge import registry as _registry
 from ganforge.config import Experiment, check_components, dump_config, naming, verify
-from ganforge.errors import ConfigError
+from ganforge.errors import ConfigError, StrategyError
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
+from ganforge.runhooks import missing_step_result
 
 from . import checkpoint as ckpt
 from .assemble import assemble, generate
@@ -186,7 +187,9 @@ class Trainer:
     def _phase(self, phase: str, result: StepResult | None, logs: dict[str, float]) -> None:
         """Log, guard, backward, average and step one player's optimisers."""
         if result is None:
-            return
+            if phase in type(self.strategies[0]).may_skip:
+                return
+            raise StrategyError(missing_step_result(self.strategies, phase))
         loss = result.loss
         names = list(result.logs)
         device = loss.device if loss is not None else self.device

@@ -3,8 +3,9 @@
 Global options come before the command: ``--plugin MODULE_OR_FILE`` (repeatable),
 ``-p no:NAME`` to switch a plugin off, ``--strict`` to fail on any plugin problem.
 Plugins are loaded before the command line is parsed so that their ``ganforge_cli``
-hooks can add commands; a plugin that fails is reported by ``ganforge plugins`` while
-every command keeps working for the others.
+hooks can add commands. An installed plugin that fails to load is named in one stderr
+line by every command (``ganforge plugins`` shows the details) while every command keeps
+working for the others; one requested with ``--plugin`` or ``GANFORGE_PLUGINS`` is an error.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def plugins(as_json: bool) -> None:
     _table(rows, ["NAME", "DISTRIBUTION", "VERSION", "STATUS", "COMPONENTS"])
     for p in reg.failed_plugins():
         click.echo(f"\n{p.name} {p.status}: {p.error}", err=True)
+    for p in reg.plugins:
+        for w in p.warnings:
+            click.echo(f"\nwarning: plugin {p.name}: {w}", err=True)
     for c in conflicts:
         names = ", ".join(f"{x['use']} ({x['distribution'] or 'local'} {x['version'] or ''})" for x in c["providers"])
         click.echo(f"\nconflict: {c['kind']} {c['name']!r} is registered by {names}", err=True)
@@ -184,12 +188,23 @@ def _add_plugin_commands(reg: _registry.Registry) -> None:
             click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
 
 
+def _warn_failed(reg: _registry.Registry, argv: Sequence[str]) -> None:
+    """One stderr line per plugin that did not load, for every command but ``plugins``
+    (which lists them itself): a missing component is then never a mystery."""
+    if "plugins" in argv:
+        return
+    for p in reg.failed_plugins():
+        click.echo(f"warning: plugin {p.name!r} ({p.distribution or 'local'}) {p.status}: {p.error}; "
+                   "`ganforge plugins` lists every plugin", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ganforge`` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     plugins_opt, disabled, strict = _global_options(argv)
     try:
         reg = _registry.load(plugins=plugins_opt, disabled=disabled, strict=strict)
+        _warn_failed(reg, argv)
         _add_builtin_commands()
         _add_plugin_commands(reg)
         cli.main(args=argv, prog_name="ganforge", standalone_mode=False)

@@ -84,7 +84,7 @@ class Trainer:
         for s in self.strategies:
             s.to(self.device)
         self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
-                       amp_dtype=self.amp_dtype, hook=self.pm.hook)
+                       amp_dtype=self.amp_dtype, hook=self.pm.hook, kinds=dict(self.kinds))
         self.pm.hook.ganforge_setup(run=self.run)
         broadcast_modules(list(self.networks.values()), self.world)
         self.ema = {role: EMA(self.networks[role], self.cfg.ema.beta, self.cfg.ema.start)

@@ -88,11 +88,16 @@ def plugins(as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("kind", required=False, type=click.Choice(KINDS))
+@click.argument("kind", required=False, metavar="[KIND]")
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def components(kind: str | None, pattern: str | None, as_json: bool) -> None:
-    """List registered components, optionally of one KIND matching a wildcard PATTERN."""
+    """List registered components, optionally of one KIND, matching a wildcard PATTERN;
+    ``components 'lab_*'`` matches across every kind."""
+    if kind is not None and kind not in KINDS:
+        if pattern is not None:
+            raise click.BadParameter(f"{kind!r} is not a kind ({', '.join(KINDS)})", param_hint="KIND")
+        kind, pattern = None, kind
     recs = _registry.get_registry().records(kind, pattern)
     if as_json:
         _echo_json([{"kind": r.kind, "name": r.name, "qualified_name": r.qualified_name, "plugin": r.plugin,
@@ -160,11 +165,14 @@ def schema() -> None:
 @click.argument("name")
 @click.option("--dir", "directory", default=".", type=click.Path(file_okay=False),
               help="Where to create the plugin folder.")
-def new_plugin(name: str, directory: str) -> None:
-    """Create an installable plugin package NAME with one working component and tests."""
+@click.option("--kind", default="normalizer", show_default=True,
+              type=click.Choice(["normalizer", "strategy", "metric", "dataset"]),
+              help="The kind of the working component the plugin starts with.")
+def new_plugin(name: str, directory: str, kind: str) -> None:
+    """Create an installable plugin package NAME with one working component of KIND and tests."""
     from .scaffold import create_plugin
 
-    root = create_plugin(name, directory)
+    root = create_plugin(name, directory, kind)
     click.echo(f"created {root}\nnext: pip install -e {root} && pytest {root / 'tests'}")
 
 

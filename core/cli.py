@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import typing
 from typing import Any, Sequence
 
 import click
@@ -117,11 +118,22 @@ def describe_record(record) -> dict[str, Any]:
             default = default.model_dump()
         params.append({"name": name, "type": _type_name(f.annotation), "required": f.is_required(),
                        "default": default, "doc": f.description or "",
-                       "component_kind": slot_kind(record.params, name)})
+                       "component_kind": slot_kind(record.params, name), "choices": _choices(f.annotation)})
     return {"kind": record.kind, "name": record.name, "plugin": record.plugin,
             "distribution": record.distribution, "version": record.version, "summary": record.summary,
             "paper": record.paper, "class": f"{record.cls.__module__}.{record.cls.__qualname__}",
             "params": params, "requires": sorted(record.cls.requires), "provides": sorted(record.cls.provides)}
+
+
+def _choices(annotation: Any) -> list[Any] | None:
+    """The allowed values of a Literal, also inside Optional / list[...]; None otherwise."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    for arg in typing.get_args(annotation):
+        found = _choices(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _type_name(annotation: Any) -> str:
@@ -147,6 +159,8 @@ def describe(kind: str, name: str, as_json: bool) -> None:
     click.echo("  params:")
     for p in info["params"]:
         kind_note = f" [{p['component_kind']}]" if p["component_kind"] else ""
+        if p["choices"]:
+            kind_note += f" (choices: {', '.join(json.dumps(c) for c in p['choices'])})"
         default = "required" if p["required"] else f"default {json.dumps(p['default'], default=str)}"
         click.echo(f"    {p['name']}: {p['type']}{kind_note} = {default}")
         if p["doc"]:

@@ -96,6 +96,18 @@ def test_describe_shows_params_and_needs(capsys):
     assert "params:" in text and "resolution" in text
 
 
+def test_describe_shows_literal_choices_and_components_matches_across_kinds(capsys):
+    info = json.loads(ganforge_inproc(capsys, "describe", "strategy", "diffaugment", "--json"))
+    policy = {p["name"]: p for p in info["params"]}["policy"]
+    assert policy["choices"] == ["color", "translation", "cutout"]
+    assert 'policy: list (choices: "color", "translation", "cutout")' in ganforge_inproc(
+        capsys, "describe", "strategy", "diffaugment")
+    comps = json.loads(ganforge_inproc(capsys, "components", "diff*", "--json"))
+    assert [(c["kind"], c["name"]) for c in comps] == [("strategy", "diffaugment")]
+    assert {c["kind"] for c in json.loads(ganforge_inproc(capsys, "components", "s*", "--json"))} >= {
+        "dataset", "metric", "strategy"}
+
+
 def test_unknown_component_is_a_clear_error_not_a_traceback():
     proc = ganforge("describe", "normalizer", "spaed", check=False)
     assert proc.returncode == 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import re
 from typing import Any
 
 import pluggy
@@ -96,8 +97,11 @@ def register_strategy(pm: pluggy.PluginManager, strategy: Any, name: str) -> Non
         pm.register(strategy, name=name)
     except pluggy.PluginValidationError as exc:
         cls = type(strategy)
-        raise StrategyError(f"strategy {cls.__name__} ({cls.__module__}) at {_where(cls)}: "
-                          f"{str(exc).splitlines()[-1]}") from None
+        hook = re.search(r"for hook '(\w+)'", str(exc))
+        at = _where(getattr(cls, hook.group(1)) if hook and hasattr(cls, hook.group(1)) else cls)
+        what = f"{hook.group(1)}: " if hook else ""
+        raise StrategyError(f"strategy {cls.__name__} ({cls.__module__}) at {at}: {what}"
+                            f"{str(exc).splitlines()[-1]}") from None
 
 
 def missing_step_result(strategies: list[Any], phase: str) -> str:

@@ -126,6 +126,22 @@ def test_install_hook_on_a_strategy_is_an_error():
     assert "ganforge_register is an installed-plugin hook" in message(InstallHook)
 
 
+class NotAGenerator(ganforge.Strategy):
+    """A wrapper that does not yield."""
+
+    @ganforge.hookimpl(wrapper=True)
+    def ganforge_generator_step(self, run, batch):
+        return None
+
+
+def test_pluggys_own_validation_errors_name_the_class_and_line():
+    with pytest.raises(StrategyError) as info:
+        run_manager([NotAGenerator(ganforge.NoParams(), None)])
+    assert str(info.value) == (
+        f"strategy NotAGenerator ({__name__}) at {__file__}:{line_of(NotAGenerator, 'ganforge_generator_step')}: "
+        "ganforge_generator_step: Declared as wrapper=True or hookwrapper=True but function is not a generator function")
+
+
 def test_every_mistake_is_listed_at_once():
     class Both(Misspelt, WrongArgs):
         """Two mistakes."""

@@ -32,3 +32,7 @@ class DataError(GanforgeError, ValueError):
 class StrategyError(PluginError):
     """A strategy's hooks are wrong: an unknown or unmarked ``ganforge_*`` method, a wrong
     argument name, or a step that returned no result."""
+
+
+class GanforgeWarning(UserWarning):
+    """Something the user must know that does not stop the command (the CLI prints ``warning: ...``)."""

@@ -241,9 +241,10 @@ def _check_strategy(comp: Strategy, where: str, result: Checked) -> Checked:
         assert not unknown, f"{where}: optimizer {opt!r} updates {unknown}, which networks does not declare"
     players = set(STEP_HOOKS.values())
     assert set(comp.may_skip) <= players, f"{where}: may_skip {sorted(comp.may_skip)} must be among {sorted(players)}"
-    if comp.networks:  # a recipe: the trainer calls both steps and needs a result from each
+    if comp.networks:  # a recipe: the trainer calls the steps of its updates and needs a result from each
+        phases = {phase for phase, _ in comp.updates}
         for hook, player in STEP_HOOKS.items():
-            assert hasattr(comp, hook) or player in comp.may_skip, (
+            assert player not in phases or hasattr(comp, hook) or player in comp.may_skip, (
                 f"{where}: declares networks (a recipe) but implements no {hook}; implement it or "
                 f"declare may_skip = frozenset({{{player!r}}})")
     result.checks.append("declared networks, optimizers and steps agree")

@@ -21,6 +21,7 @@ import torch
 
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write
+from ganforge.finite import nonfinite, summary
 
 FORMAT = "ganforge-checkpoint-1"
 NAME = re.compile(r"^step_(\d{8})\.pt$")
@@ -58,8 +59,15 @@ def save(path: Path, state: dict[str, Any]) -> None:
     atomic_write(path, lambda f: torch.save({"format": FORMAT, **state}, f))
 
 
+class NonFiniteCheckpoint(GanforgeError, FloatingPointError):
+    """A checkpoint holds NaN or Inf (a diverged run, or a file ganforge did not write)."""
+
+
 def load(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint safely (no pickled code); errors name the file."""
+    """Load a checkpoint safely (no pickled code, nothing non-finite); errors name the file.
+
+    The trainer never writes NaN or Inf, so a checkpoint holding them is refused: sampling,
+    evaluating or resuming from it would silently use a diverged run."""
     path = Path(path)
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
@@ -69,6 +77,11 @@ def load(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> d
         raise GanforgeError(f"{path}: not a loadable ganforge checkpoint ({type(exc).__name__}: {exc})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise GanforgeError(f"{path}: not a ganforge checkpoint (format {state.get('format') if isinstance(state, dict) else '?'!r})")
+    bad = nonfinite({k: v for k, v in state.items() if k != "rng"})
+    if bad:
+        raise NonFiniteCheckpoint(f"{path}: {summary(bad)} hold NaN or Inf: the run had diverged when this was "
+                                  "written; use an earlier checkpoint (move this one out of the checkpoints folder "
+                                  "to resume from the one before)")
     return state
 
 

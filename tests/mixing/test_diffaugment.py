@@ -43,14 +43,14 @@ class Probe(ganforge.Strategy):
 
     @ganforge.hookimpl(wrapper=True)
     def ganforge_discriminator_step(self, run, batch):
-        self.phase = "d"
+        self.phase = f"d:{batch.get('update', '')}"  # a recipe's optimiser update (StarGAN v2 has two)
         result = yield
         self.phase = "r1"  # the trainer's R1 runs between the two steps
         return result
 
     @ganforge.hookimpl(wrapper=True)
     def ganforge_generator_step(self, run, batch):
-        self.phase = "g"
+        self.phase = f"g:{batch.get('update', '')}"
         return (yield)
 
 
@@ -84,15 +84,15 @@ def test_spade_every_discriminator_call_sees_paired_augmentations(registry, tmp_
     short_run(config, tmp_path, 2, ["data.resolution=32", "train.batch_size=2", "models.generator.ngf=8",
                                     "models.discriminator.ndf=8", "strategies=[probe, diffaugment]",
                                     "train.r1.gamma=1.0"])
-    check_every_call_augmented({"d", "r1", "g"})
+    check_every_call_augmented({"d:", "r1", "g:"})
     for step, phase, raw, seen, grad in Probe.calls:
-        if phase in ("d", "g"):  # one call on [fake; real]: fake_i and real_i share T_i
+        if phase in ("d:", "g:"):  # one call on [fake; real]: fake_i and real_i share T_i
             assert seen.shape[0] == 4 and torch.equal(zero_pattern(seen[:2]), zero_pattern(seen[2:]))
         else:  # R1 differentiates through T with respect to the raw reals
             assert grad and seen.shape[0] == 2
     by_step = {(s, p): zero_pattern(seen) for s, p, _, seen, _ in Probe.calls}
-    assert torch.equal(by_step[(0, "r1")], by_step[(0, "d")][2:])  # R1's reals: the D step's draws
-    assert not torch.equal(by_step[(0, "d")], by_step[(1, "d")])  # fresh draws each step
+    assert torch.equal(by_step[(0, "r1")], by_step[(0, "d:")][2:])  # R1's reals: the D step's draws
+    assert not torch.equal(by_step[(0, "d:")], by_step[(1, "d:")])  # fresh draws each step
 
 
 def test_spade_label_map_moves_with_the_image(registry):
@@ -111,17 +111,22 @@ def test_spade_label_map_moves_with_the_image(registry):
 
 
 def test_stargan_v2_real_fake_and_its_r1_are_augmented_consistently(registry, tmp_path):
+    """The official four updates per step: D latent, D reference (each: real with R1, and
+    that mode's fake), G latent, G reference."""
     config = PLUGINS / "stargan_v2" / "configs" / "synthetic.yaml"
     short_run(config, tmp_path, 2, ["data.resolution=16", "train.batch_size=2", "models.generator.dim_in=8",
                                     "models.discriminator.dim_in=8", "models.style_encoder.dim_in=8",
                                     "strategies=[probe, diffaugment]"])
-    check_every_call_augmented({"d", "g"})
-    d0 = [(seen, grad) for s, p, _, seen, grad in Probe.calls if (s, p) == (0, "d")]
-    assert len(d0) == 3 and d0[0][1]  # real (with R1: requires grad), latent fake, reference fake
-    patterns = [zero_pattern(seen) for seen, _ in d0]
-    assert all(torch.equal(patterns[0], p) for p in patterns[1:])  # one T_i per index in the step
-    g0 = [zero_pattern(seen) for s, p, _, seen, _ in Probe.calls if (s, p) == (0, "g")]
-    assert g0 and not all(torch.equal(patterns[0], p) for p in g0)  # the G step draws anew
+    check_every_call_augmented({"d:latent", "d:reference", "g:latent", "g:reference"})
+    patterns = {}
+    for mode in ("latent", "reference"):
+        calls = [(seen, grad) for s, p, _, seen, grad in Probe.calls if (s, p) == (0, f"d:{mode}")]
+        assert len(calls) == 2 and calls[0][1] and not calls[1][1]  # the real (R1 differentiates it), the fake
+        patterns[mode] = [zero_pattern(seen) for seen, _ in calls]
+        assert torch.equal(*patterns[mode])  # real_i and fake_i: one T_i
+    assert not torch.equal(patterns["latent"][0], patterns["reference"][0])  # each update draws anew
+    g = [zero_pattern(seen) for s, p, _, seen, _ in Probe.calls if (s, p) == (0, "g:latent")]
+    assert g and not torch.equal(g[0], patterns["latent"][0])
 
 
 def test_diffaugment_needs_a_discriminator(registry, tmp_path):

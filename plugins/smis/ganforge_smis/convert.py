@@ -89,3 +89,10 @@ def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     state = torch.load(path, map_location="cpu", weights_only=True)
     model.load_state_dict(from_official(model, state, source=str(path)))
     return model
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import smis``: each released file into the network of its layout."""
+    from ganforge.official import by_layout
+
+    return by_layout(files, models, official_names, from_official)

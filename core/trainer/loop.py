@@ -28,11 +28,12 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ganforge import registry as _registry
 from ganforge.conditioning import routes
 from ganforge.config import Experiment, check_components, dump_config, naming, run_optimizers, verify
-from ganforge.errors import ConfigError, GanforgeWarning
+from ganforge.errors import ConfigError, GanforgeWarning, StrategyError
 from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
+from ganforge.runhooks import missing_step_result
 
 from . import checkpoint as ckpt
 from .assemble import assemble
@@ -86,7 +87,7 @@ class Trainer:
         for s in self.strategies:
             s.to(self.device)
         self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
-                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp))
+                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp), kinds=dict(self.kinds))
         self.pm.hook.ganforge_setup(run=self.run)
         init_ema = self._init_weights(init) if init is not None and resume_from is None else {}
         broadcast_modules(list(self.networks.values()), self.world)
@@ -200,7 +201,9 @@ class Trainer:
     def _phase(self, phase: str, result: StepResult | None, logs: dict[str, float]) -> None:
         """Log, guard, backward, average and step one player's optimisers."""
         if result is None:
-            return
+            if phase in type(self.strategies[0]).may_skip:
+                return
+            raise StrategyError(missing_step_result(self.strategies, phase))
         loss = result.loss
         names = list(result.logs)
         device = loss.device if loss is not None else self.device

@@ -92,7 +92,7 @@ def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any]) -> 
     """The networks of ``exp`` built against ``info``, rewired by ``ganforge_setup`` as in
     training, with the weights and EMA copies of ``state``; all in eval mode, ``run.training`` False."""
     parts = assemble(exp, info)
-    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False, kinds=dict(parts.kinds))
     parts.pm.hook.ganforge_setup(run=run)
     for role, weights in state["models"].items():
         parts.models[role].load_state_dict(weights)

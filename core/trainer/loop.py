@@ -44,6 +44,7 @@ from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
 from .progress import Progress, truncate_metrics
+from .syncbn import sync_batchnorm
 
 LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
 # Config sections that must not change when a run is resumed (they define the weights).
@@ -122,8 +123,9 @@ class Trainer:
         return latest if resume else None
 
     def _prepare_networks(self, models: nn.ModuleDict) -> nn.ModuleDict:
-        if self.world.distributed and self.device.type == "cuda" and self.cfg.sync_batchnorm:
-            models = nn.ModuleDict({r: nn.SyncBatchNorm.convert_sync_batchnorm(m) for r, m in models.items()})
+        if self.world.distributed:
+            models = nn.ModuleDict({r: sync_batchnorm(m, self.device.type, self.cfg.sync_batchnorm)
+                                    for r, m in models.items()})
         models.to(self.device)
         if self.cfg.channels_last:
             models.to(memory_format=torch.channels_last)

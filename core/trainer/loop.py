@@ -30,6 +30,7 @@ from ganforge.errors import ConfigError
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
+from ganforge.weights import load_checked
 
 from . import checkpoint as ckpt
 from .assemble import assemble, generate
@@ -321,13 +322,13 @@ class Trainer:
         return path
 
     def _load(self, path: Path) -> None:
-        state = ckpt.load(path, map_location=self.device)
+        state = ckpt.load(path, map_location=self.device, require=ckpt.FOR_RESUME)
         self._check_resumable(state, path)
         for role, sd in state["models"].items():
-            self.networks[role].load_state_dict(sd)
+            load_checked(self.networks[role], sd, f"{path} models.{role}")
         for role, sd in state["ema"].items():
             if role in self.ema:
-                self.ema[role].shadow.load_state_dict(sd)
+                load_checked(self.ema[role].shadow, sd, f"{path} ema.{role}")
         for strategy, sd in zip(self.strategies, state.get("strategies", [])):
             strategy.load_state_dict(sd)
         for name, sd in state["optimizers"].items():

@@ -28,6 +28,10 @@ class MissingWeights(ConfigError, FileNotFoundError):
     """A pretrained weight file is not where the config says; the message says where to put it."""
 
 
+class MissingFile(DataError, FileNotFoundError):
+    """A file given on the command line or in a config does not exist; the message says what it should be."""
+
+
 def hub_checkpoints_dir() -> Path:
     """Where torch hub caches downloaded checkpoints (``$TORCH_HOME/hub/checkpoints``)."""
     return Path(torch.hub.get_dir()) / "checkpoints"
@@ -56,7 +60,7 @@ def read_file(path: str | os.PathLike, what: str, hint: str = "", safe_globals: 
     path = Path(path)
     where = f" ({hint})" if hint else ""
     if not path.is_file():
-        raise DataError(f"{path}: no such file; expected {what}{where}")
+        raise MissingFile(f"{path}: no such file; expected {what}{where}")
     try:
         if path.stat().st_size == 0:
             raise DataError(f"{path}: empty file; expected {what}{where}")
@@ -65,7 +69,7 @@ def read_file(path: str | os.PathLike, what: str, hint: str = "", safe_globals: 
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - any unpickling or I/O problem is a bad file
-        raise DataError(f"{path}: not a loadable {what} ({_reason(exc)}){where}") from None
+        raise DataError(f"{path}: cannot be read as {what} ({_reason(exc)}){where}") from None
 
 
 def _reason(exc: BaseException) -> str:

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from ganforge.errors import DataError
+from ganforge.weights import read_file
 
 Rule = tuple[str, str]
 
@@ -109,17 +110,9 @@ def convert_state_dict(official: Mapping[str, torch.Tensor], net: nn.Module, rul
 def load_official(path: str | Path) -> dict:
     """A rosinality checkpoint without executing code: tensors, dicts and the training
     script's argparse.Namespace (a plain attribute container) are the only types allowed."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such checkpoint (expected rosinality/stylegan2-pytorch's .pt with 'g_ema')")
-    try:
-        with torch.serialization.safe_globals([argparse.Namespace]):
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling problem is a bad file
-        refused = re.search(r"Unsupported global: GLOBAL [\w.]+", str(exc))
-        reason = refused.group(0) if refused else str(exc).splitlines()[0]
-        raise DataError(f"{path}: not a loadable state_dict checkpoint ({type(exc).__name__}: {reason}); "
-                        "NVlabs .pkl files must be exported first (see the stylegan2 README)") from None
+    state = read_file(path, "rosinality/stylegan2-pytorch's .pt with 'g_ema'",
+                      "NVlabs .pkl files must be exported first, see the stylegan2 README",
+                      safe_globals=(argparse.Namespace,))
     if not isinstance(state, dict) or "g_ema" not in state:
         raise DataError(f"{path}: no 'g_ema' entry; keys are {sorted(state)[:8] if isinstance(state, dict) else '?'}")
     return state

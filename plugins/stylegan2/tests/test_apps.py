@@ -95,8 +95,11 @@ def test_official_files_without_g_ema_or_with_code_are_refused(tmp_path):
     with pytest.raises(ganforge.DataError, match=r"other.pt: no 'g_ema' entry"):
         load_official(tmp_path / "other.pt")
     torch.save({"g_ema": {}, "hook": print}, tmp_path / "code.pt")  # a pickle that names a callable
-    with pytest.raises(ganforge.DataError, match=r"code.pt: not a loadable state_dict checkpoint \(UnpicklingError: Unsupported global: "
-                                                  r"GLOBAL print\); NVlabs .pkl"):
+    with pytest.raises(ganforge.DataError, match=r"code.pt: cannot be read as .*\(UnpicklingError: Unsupported global: "
+                                                  r"GLOBAL print\) \(NVlabs .pkl"):
         load_official(tmp_path / "code.pt")
-    with pytest.raises(ganforge.DataError, match=r"missing.pt: no such checkpoint"):
+    with pytest.raises(ganforge.DataError, match=r"missing.pt: no such file"):
         load_official(tmp_path / "missing.pt")
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(ganforge.DataError, match=r"empty.pt: empty file"):
+        load_official(tmp_path / "empty.pt")

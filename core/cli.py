@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from typing import Any, Sequence
 
 import click
 
 from . import registry as _registry
-from .errors import GanforgeError
+from .errors import GanforgeError, GanforgeWarning
 from .interfaces import KINDS, slot_kind
 
 
@@ -184,9 +185,24 @@ def _add_plugin_commands(reg: _registry.Registry) -> None:
             click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """ganforge's own warnings as one ``warning: ...`` line on stderr (above a progress bar)."""
+    if issubclass(category, GanforgeWarning):
+        from tqdm import tqdm
+
+        tqdm.write(f"warning: {message}", file=sys.stderr)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ganforge`` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", GanforgeWarning)  # each is worth its line, even if said before
     plugins_opt, disabled, strict = _global_options(argv)
     try:
         reg = _registry.load(plugins=plugins_opt, disabled=disabled, strict=strict)

@@ -27,3 +27,7 @@ class PluginError(GanforgeError):
 
 class DataError(GanforgeError, ValueError):
     """A dataset file is unreadable or inconsistent; the message names the file."""
+
+
+class GanforgeWarning(UserWarning):
+    """Something the user must know that does not stop the command (the CLI prints ``warning: ...``)."""

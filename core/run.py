@@ -9,6 +9,8 @@ from typing import Any, Iterable, Iterator
 import torch
 from torch import nn
 
+from . import conditioning
+from .condition import Condition
 from .interfaces import DataInfo
 
 
@@ -28,6 +30,8 @@ class Run:
     :param hook: the run-scoped pluggy hook relay (call other strategies' run hooks).
     :param state: free-form per-run storage for strategies (saved in checkpoints when
         the values are tensors, numbers or strings).
+    :param routes: conditioner role -> source (`ganforge.conditioning.routes` of the
+        config when None).
     :param training: False while the trainer draws sample grids or evaluates, and in runs
         reopened for applications (`ganforge.trainer.restore`): strategies that learn from
         the batches they prepare (replay buffers, pseudo-label memories) learn only when True.
@@ -43,6 +47,31 @@ class Run:
     hook: Any = None
     state: dict[str, Any] = field(default_factory=dict)
     training: bool = True
+    routes: dict[str, str] | None = None
+
+    def condition(self, cond: Condition, image: torch.Tensor | None = None, reference: torch.Tensor | None = None,
+                  sampling: bool = False, **overrides: torch.Tensor
+                  ) -> tuple[Condition, dict[str, dict[str, torch.Tensor]]]:
+        """The generator's condition through the one conditioning path
+        (`ganforge.conditioning.condition`): ``cond`` + the conditioners' outputs on
+        ``image`` / ``reference`` + ``overrides``; with ``sampling`` the conditioners' EMA
+        copies run. Returns it with each conditioner's full output by role."""
+        if self.routes is None:
+            self.routes = conditioning.routes(self.config) if self.config is not None else {}
+        models = {r: (self.generator_for_sampling(r) if sampling else self.models[r])
+                  for r in self.routes if r in self.models}
+        return conditioning.condition(models, self.routes, cond, image, reference, **overrides)
+
+    def generate(self, cond: Condition, image: torch.Tensor | None = None, reference: torch.Tensor | None = None,
+                 sampling: bool = False, generator: nn.Module | None = None, **overrides: torch.Tensor
+                 ) -> torch.Tensor:
+        """``generator`` (default: the generator, its EMA copy with ``sampling``) on
+        `condition`'s result: how every recipe step, sample grid, evaluation and
+        application turns a condition into an image."""
+        full, _ = self.condition(cond, image, reference, sampling, **overrides)
+        if generator is None:
+            generator = self.generator_for_sampling() if sampling else self.models["generator"]
+        return generator(full)
 
     def autocast(self) -> contextlib.AbstractContextManager:
         """The autocast context of the run's precision (a no-op in fp32)."""

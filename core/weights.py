@@ -73,14 +73,14 @@ def read_file(path: str | os.PathLike, what: str, hint: str = "", safe_globals: 
 
 
 def _reason(exc: BaseException) -> str:
-    """A one-line reason: a refused pickle global by name, else the message's first line."""
+    """The informative part of a torch.load failure in one line (torch's own advice to load
+    with ``weights_only=False`` is exactly what must not happen here)."""
     text = str(exc)
-    refused = re.search(r"Unsupported global: GLOBAL [\w.]+", text)
+    found = re.search(r"Unsupported global: GLOBAL [\w.]+|Unsupported operand \d+|invalid load key[^.\n]*", text)
+    if found:
+        return found.group(0)
     lines = [line for line in text.splitlines() if line.strip()]
-    first = refused.group(0) if refused else (lines[0][:200] if lines else "")
-    if text.startswith("Weights only load failed") and not refused:
-        first = next((line for line in lines[1:] if "Unsupported" in line or "Error" in line), "damaged file")
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__
 
 
 def load_state_dict(path: str | os.PathLike, what: str, hint: str = "") -> dict[str, torch.Tensor]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from typing import Any
 from torch import nn
 
 from .. import registry as _registry
-from ..config import Experiment, from_dict, verify
-from ..errors import GanforgeError
+from ..config import Experiment, check_components, ensure_plugins, from_dict, missing_plugins_hint, naming, verify
+from ..errors import GanforgeError, GanforgeWarning
 from ..interfaces import DataInfo
 from ..run import Run
 from ..weights import load_checked
@@ -35,7 +36,25 @@ def open_checkpoint(run_or_ckpt: str | os.PathLike) -> tuple[Path, dict[str, Any
     if ckpt_path is None:
         raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
     state = load_checkpoint(ckpt_path)
-    return ckpt_path, state, from_dict(state["config"], f"{ckpt_path} (config)")
+    return ckpt_path, state, checkpoint_config(state, ckpt_path)
+
+
+def checkpoint_config(state: dict[str, Any], path: str | os.PathLike) -> Experiment:
+    """The config stored in a checkpoint, read as untrusted data: validated and its
+    components checked against the plugins loaded now. Its ``plugins`` list is never
+    imported; when a component is missing, the error names the plugins to load
+    (docs/security.md)."""
+    source = f"{path} (config)"
+    if not isinstance(state.get("config"), dict):
+        raise GanforgeError(f"{path}: the checkpoint holds no config")
+    exp = from_dict(state["config"], source)
+    with naming(source):
+        check_components(exp)
+    missing = ensure_plugins(exp)  # imports nothing for an untrusted config
+    if missing:
+        warnings.warn(f"{source}: {missing_plugins_hint(missing)} (not needed here: every component "
+                      "it names is registered)", GanforgeWarning, stacklevel=2)
+    return exp
 
 
 @dataclass

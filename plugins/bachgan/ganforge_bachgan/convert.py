@@ -67,3 +67,10 @@ def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
                             "Cold-Winter/BachGAN's README and point to city_model/60_net_G.pth or ade_model/150_net_G.pth")
     model.load_state_dict(from_official(model, state, source=str(path)))
     return model
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import bachgan``: each released file into the network of its layout."""
+    from ganforge.official import by_layout
+
+    return by_layout(files, models, official_names, from_official)

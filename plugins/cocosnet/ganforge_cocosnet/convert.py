@@ -67,3 +67,10 @@ def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
                             f"microsoft/CoCosNet's README and point to latest_{what}.pth")
     model.load_state_dict(from_official(model, state, source=str(path)))
     return model
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import cocosnet``: each released file into the network of its layout."""
+    from ganforge.official import by_layout
+
+    return by_layout(files, models, official_names, from_official)

@@ -99,3 +99,10 @@ def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
                             "point to latest_net_G.pth / _D / _E")
     model.load_state_dict(from_official(model, state, source=str(path)))
     return model
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import spade``: each released file into the network of its layout."""
+    from ganforge.official import by_layout
+
+    return by_layout(files, models, official_names, from_official)

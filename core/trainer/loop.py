@@ -34,6 +34,7 @@ from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
 from ganforge.runhooks import missing_step_result
+from ganforge.weights import load_checked
 
 from . import checkpoint as ckpt
 from .assemble import assemble
@@ -48,6 +49,7 @@ from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
 from .progress import Progress, truncate_metrics
+from .syncbn import sync_batchnorm
 
 LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
 # Config sections that must not change when a run is resumed (they define the weights).
@@ -131,8 +133,9 @@ class Trainer:
         return latest if resume else None
 
     def _prepare_networks(self, models: nn.ModuleDict) -> nn.ModuleDict:
-        if self.world.distributed and self.device.type == "cuda" and self.cfg.sync_batchnorm:
-            models = nn.ModuleDict({r: nn.SyncBatchNorm.convert_sync_batchnorm(m) for r, m in models.items()})
+        if self.world.distributed:
+            models = nn.ModuleDict({r: sync_batchnorm(m, self.device.type, self.cfg.sync_batchnorm)
+                                    for r, m in models.items()})
         models.to(self.device)
         if self.cfg.channels_last:
             models.to(memory_format=torch.channels_last)
@@ -393,13 +396,13 @@ class Trainer:
         return state["ema"]
 
     def _load(self, path: Path) -> None:
-        state = ckpt.load(path, map_location=self.device)
+        state = ckpt.load(path, map_location=self.device, require=ckpt.FOR_RESUME)
         self._check_resumable(state, path)
         for role, sd in state["models"].items():
-            self.networks[role].load_state_dict(sd)
+            load_checked(self.networks[role], sd, f"{path} models.{role}")
         for role, sd in state["ema"].items():
             if role in self.ema:
-                self.ema[role].shadow.load_state_dict(sd)
+                load_checked(self.ema[role].shadow, sd, f"{path} ema.{role}")
         for strategy, sd in zip(self.strategies, state.get("strategies", [])):
             strategy.load_state_dict(sd)
         for name, sd in state["optimizers"].items():

@@ -281,8 +281,10 @@ def labels_condition(files: Sequence[str], info) -> Condition:
         if arr.ndim != 2:
             raise DataError(f"{f}: a label map has one channel of class ids, got shape {arr.shape}")
         lab = torch.from_numpy(arr.astype(np.int64))
-        if info.label_nc and int(lab.max()) >= info.label_nc:
-            raise DataError(f"{f}: label id {int(lab.max())} >= label_nc {info.label_nc}")
+        ids = info.label_nc + int(info.contain_dontcare_label)  # the don't-care id is a label channel too
+        dontcare = " + the don't-care id" if info.contain_dontcare_label else ""
+        if info.label_nc and int(lab.max()) >= ids:
+            raise DataError(f"{f}: label id {int(lab.max())} >= {ids} (label_nc {info.label_nc}{dontcare})")
         lab = torch.nn.functional.interpolate(lab[None, None].float(), size=tuple(info.resolution), mode="nearest")
         maps.append(lab[0, 0].long())
     return Condition(label=torch.stack(maps))

@@ -17,7 +17,7 @@ from PIL import Image
 
 from . import registry as _registry
 from .condition import Condition
-from .config import Experiment, describe_data, load_config, verify
+from .config import Experiment, load_config, verify
 from .errors import ConfigError, DataError, GanforgeError
 from .report import save_grid
 
@@ -65,10 +65,14 @@ def add_commands(group: click.Group) -> None:
     @click.option("--labels", multiple=True, type=click.Path(exists=True, dir_okay=False),
                   help="Label-map PNG (class ids as pixel values); repeat for several. "
                        "Without it, conditions come from the run's dataset (the synthetic world: a fresh seed).")
+    @click.option("--instances", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help="Instance-map PNG (instance ids, 8 or 16 bit) for each --labels file, in the same order, "
+                       "for runs trained with instance maps [default: each label map stands in].")
     @click.option("--seed", default=None, type=int, help="Seed of the noise and of the synthetic world.")
-    def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], seed: int | None) -> None:
+    def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], instances: tuple[str, ...],
+               seed: int | None) -> None:
         """Generate images with a trained run (its EMA generator when it has one)."""
-        path = sample_command(run_or_ckpt, count, out, labels, seed)
+        path = sample_command(run_or_ckpt, count, out, labels, seed, instances)
         click.echo(f"wrote {path}")
 
     @group.command(name="eval")
@@ -172,23 +176,26 @@ def demo_config() -> Path:
 # -- sample ------------------------------------------------------------------------------
 
 def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
-                   seed: int | None = None) -> Path:
+                   seed: int | None = None, instances: Sequence[str] = ()) -> Path:
     """Load a checkpoint and write a PNG grid: the recipe's samples for ``count`` scenes of
     the run's dataset (real images, then generated), or the generator's images for the
-    label maps in ``labels``."""
+    label maps in ``labels`` (with ``instances``, their instance maps)."""
     from .trainer.restore import open_checkpoint
 
     ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
     seed = exp.train.seed + 1 if seed is None else seed
-    if labels:  # the files hold label maps only: components needing more fail the check below
-        data_info = describe_data(exp).model_copy(update={"fields": frozenset({"label"})})
-        info = verify(exp, data_info, source=f"{ckpt_path} (config)")
-        images = _generate_from_labels(exp, info, state, labels_condition(labels, data_info), seed)
+    if instances and not labels:
+        raise ConfigError("--instances: give the label maps they belong to with --labels")
+    if labels:
+        source = f"{ckpt_path} (config)"
+        info = verify(exp, source=source)  # the data the networks were trained on: the same networks
+        cond = labels_condition(labels, info, instances)
+        images = _generate_from_labels(exp, info, state, cond, seed, source)
         nrow = min(len(images), 8)
     else:
         data_info, raw = _dataset_batch(exp, count, seed)
         info = verify(exp, data_info, source=f"{ckpt_path} (config)")
-        images = _recipe_samples(exp, info, state, raw, seed)
+        images = _recipe_samples(exp, info, state, raw, seed, str(ckpt_path))
         nrow = count
     step = state["step"]
     run_dir = ckpt_path.parent.parent
@@ -196,29 +203,32 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     return save_grid(images.float(), nrow, target)
 
 
-def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int) -> torch.Tensor:
-    """The (EMA) generator on label maps alone: there is no image for encoders or recipes."""
-    from .trainer import build_networks, generate
+def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int,
+                          source: str) -> torch.Tensor:
+    """The (EMA) generator on label (and instance) maps alone, through the run's
+    conditioning path. There is no image, so the conditioners that read one are skipped;
+    a generator needing more than the files and the other conditioners give is a clear
+    error."""
+    from .conditioning import image_free_fields
+    from .trainer.restore import restore_networks
 
-    models, kinds = build_networks(exp, info)
-    for role, sd in state["models"].items():
-        models[role].load_state_dict(sd)
-    if "generator" in state["ema"]:
-        models["generator"].load_state_dict(state["ema"]["generator"])
-    models.eval()
+    reaching = info.model_copy(update={"fields": image_free_fields(exp, frozenset(cond))})
+    _registry.check_requirements("generator", exp.models["generator"], reaching,
+                                 f"{source}: models.generator (--labels: no image)")
+    run, _ = restore_networks(exp, info, state)
     torch.manual_seed(seed)
     with torch.no_grad():
-        return generate(models, kinds, cond)
+        return run.generate(cond, sampling=True)
 
 
-def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
+def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int, source: str) -> torch.Tensor:
     """What the recipe shows for a batch (``ganforge_prepare_batch`` then
     ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
     run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""
     from .trainer.data import to_run_batch
     from .trainer.restore import restore_networks
 
-    run, parts = restore_networks(exp, info, state)
+    run, parts = restore_networks(exp, info, state, source)
     batch = to_run_batch(raw, info, run.device, channels_last=False)
     torch.manual_seed(seed)
     with torch.no_grad():
@@ -251,7 +261,7 @@ def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | N
                                          generator=torch.Generator().manual_seed(exp.train.seed))
     torch.manual_seed(exp.train.seed)
     with torch.no_grad():
-        return metric_values(run, restored.parts.kinds, built, loader, info, batches or exp.eval.batches,
+        return metric_values(run, built, loader, info, batches or exp.eval.batches,
                              progress=progress)
 
 
@@ -268,23 +278,39 @@ def _dataset_batch(exp: Experiment, count: int, seed: int):
     return dataset.info(), torch.utils.data.default_collate([dataset[i] for i in range(count)])
 
 
-def labels_condition(files: Sequence[str], info) -> Condition:
+def labels_condition(files: Sequence[str], info, instance_files: Sequence[str] = ()) -> Condition:
     """Label maps from PNG files (pixel value = class id), resized (nearest) to the run's
-    resolution; ids outside [0, label_nc) are an error naming the file."""
-    maps = []
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                arr = np.array(im)
-        except OSError as exc:
-            raise DataError(f"{f}: cannot read label map: {exc}") from None
-        if arr.ndim != 2:
-            raise DataError(f"{f}: a label map has one channel of class ids, got shape {arr.shape}")
-        lab = torch.from_numpy(arr.astype(np.int64))
-        ids = info.label_nc + int(info.contain_dontcare_label)  # the don't-care id is a label channel too
-        dontcare = " + the don't-care id" if info.contain_dontcare_label else ""
+    resolution; ids outside [0, label_nc) are an error naming the file. When the run's
+    data has instance maps, ``instance_files`` gives one per label map (ids as pixel
+    values, 16-bit PNGs too); without them each label map stands in, so instance
+    boundaries fall on class boundaries."""
+    labels = torch.stack([_id_map(f, "label map", info) for f in files])
+    ids = info.label_nc + int(info.contain_dontcare_label)  # the don't-care id is a label channel too
+    dontcare = " + the don't-care id" if info.contain_dontcare_label else ""
+    for f, lab in zip(files, labels):
         if info.label_nc and int(lab.max()) >= ids:
             raise DataError(f"{f}: label id {int(lab.max())} >= {ids} (label_nc {info.label_nc}{dontcare})")
-        lab = torch.nn.functional.interpolate(lab[None, None].float(), size=tuple(info.resolution), mode="nearest")
-        maps.append(lab[0, 0].long())
-    return Condition(label=torch.stack(maps))
+    if "instance" not in info.fields:
+        if instance_files:
+            raise ConfigError("--instances: this run was trained without instance maps")
+        return Condition(label=labels)
+    if not instance_files:
+        return Condition(label=labels, instance=labels.clone())
+    if len(instance_files) != len(files):
+        raise ConfigError(f"--instances: {len(instance_files)} files for {len(files)} --labels files; "
+                          "give one instance map per label map, in the same order")
+    return Condition(label=labels, instance=torch.stack([_id_map(f, "instance map", info) for f in instance_files]))
+
+
+def _id_map(path: str, what: str, info) -> torch.Tensor:
+    """One PNG of ids (one channel) as a long (H, W) map at the run's resolution (nearest)."""
+    try:
+        with Image.open(path) as im:
+            arr = np.array(im)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read {what}: {exc}") from None
+    if arr.ndim != 2:
+        raise DataError(f"{path}: a {what} has one channel of ids, got shape {arr.shape}")
+    ids = torch.from_numpy(arr.astype(np.int64))
+    return torch.nn.functional.interpolate(ids[None, None].float(), size=tuple(info.resolution),
+                                           mode="nearest")[0, 0].long()

@@ -106,6 +106,8 @@ def min_side(n_dis: int) -> int:
 class NICEDiscriminator(ganforge.Discriminator):
     """NICE-GAN multi-scale discriminator whose early layers (with CAM attention) are the domain's encoder."""
 
+    capabilities = frozenset({"reuse"})
+
     Params: ClassVar = DiscriminatorParams
 
     def __init__(self, params: DiscriminatorParams, data: DataInfo):

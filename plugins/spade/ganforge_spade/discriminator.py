@@ -67,6 +67,8 @@ class NLayerDiscriminator(nn.Module):
 class MultiscalePatchDiscriminator(ganforge.Discriminator):
     """pix2pixHD multi-scale PatchGAN on image + semantic map, with hidden features for feature matching."""
 
+    capabilities = frozenset({"features"})
+
     Params: ClassVar = MultiscalePatchParams
     requires = frozenset({"label"})
 

@@ -16,19 +16,18 @@ import ganforge
 from .generator import StyleGAN2Generator, style_mix
 
 
-
 def load_generator(path: str | os.PathLike) -> StyleGAN2Generator:
     """The averaged generator (G_ema when the checkpoint has one) of a ganforge run
     folder (its latest checkpoint) or a ganforge checkpoint (e.g. from `ganforge import`)."""
-    from ganforge.config import describe_data, from_dict
-    from ganforge.trainer import latest_checkpoint, load_checkpoint
+    from ganforge.config import describe_data
+    from ganforge.trainer import checkpoint_config, latest_checkpoint, load_checkpoint
 
     path = Path(path)
     ckpt = latest_checkpoint(path) if path.is_dir() else path
     if ckpt is None:
         raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
     state = load_checkpoint(ckpt)
-    exp = from_dict(state["config"], f"{ckpt} (config)")
+    exp = checkpoint_config(state, ckpt)  # untrusted: its plugins are never imported
     data, spec = describe_data(exp), exp.models["generator"]
     G = ganforge.build("generator", spec, data, path="models.generator", check=False)
     if not isinstance(G, StyleGAN2Generator):

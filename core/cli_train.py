@@ -285,9 +285,11 @@ def labels_condition(files: Sequence[str], info, instance_files: Sequence[str] =
     values, 16-bit PNGs too); without them each label map stands in, so instance
     boundaries fall on class boundaries."""
     labels = torch.stack([_id_map(f, "label map", info) for f in files])
+    ids = info.label_nc + int(info.contain_dontcare_label)  # the don't-care id is a label channel too
+    dontcare = " + the don't-care id" if info.contain_dontcare_label else ""
     for f, lab in zip(files, labels):
-        if info.label_nc and int(lab.max()) >= info.label_nc:
-            raise DataError(f"{f}: label id {int(lab.max())} >= label_nc {info.label_nc}")
+        if info.label_nc and int(lab.max()) >= ids:
+            raise DataError(f"{f}: label id {int(lab.max())} >= {ids} (label_nc {info.label_nc}{dontcare})")
     if "instance" not in info.fields:
         if instance_files:
             raise ConfigError("--instances: this run was trained without instance maps")

@@ -7,12 +7,13 @@ import warnings
 import torch
 
 from ganforge.condition import Condition
+from ganforge.errors import GanforgeWarning
 from ganforge.interfaces import DataInfo, Metric
 
 from .features import FeatureExtractor, InceptionParams, shared_features
 
 
-class SampleSizeWarning(UserWarning):
+class SampleSizeWarning(GanforgeWarning):
     """A distance computed from fewer samples than feature dimensions: its covariance is
     singular and the number is dominated by the sample count, not by the images."""
 

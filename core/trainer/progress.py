@@ -19,6 +19,7 @@ from typing import IO, Iterator, Mapping
 
 from tqdm.auto import tqdm
 
+from ganforge.errors import GanforgeWarning
 from ganforge.files import atomic_write_bytes
 from ganforge.report.groups import tag
 
@@ -108,7 +109,7 @@ class Progress:
             warnings.simplefilter("always")
             yield
         for w in caught:
-            if not w.category.__module__.startswith("ganforge"):
+            if not issubclass(w.category, GanforgeWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             elif str(w.message) not in self._warned:
                 self._warned.add(str(w.message))

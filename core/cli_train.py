@@ -21,9 +21,9 @@ from .condition import Condition
 from .config import Experiment, load_config, verify
 from .errors import ConfigError, DataError, GanforgeError
 from .report.html import read_metrics
-from .report.rows import conditional_rows, save_rows
+from .report.rows import conditional_rows, row_names, save_rows
 
-DEMO_STEPS = 600  # synthetic_demo.yaml's: 32x32, minutes on a CPU pair (docs/results.md, "The demo")
+DEMO_STEPS = 400  # synthetic_demo.yaml's: 32x32, minutes on a CPU pair (docs/results.md, "The demo")
 DEMO_CONFIG = "synthetic_demo.yaml"
 SET_HELP = "Override a config value: --set train.steps=100 (repeatable; values parse as YAML)."
 METRICS_HELP = ("Metrics: names or YAML specs, comma-separated or repeated: --metrics psnr,ssim "
@@ -96,7 +96,8 @@ def add_commands(group: click.Group) -> None:
     def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], instances: tuple[str, ...],
                seed: int | None) -> None:
         """Generate images with a trained run (its EMA generator when it has one)."""
-        path, names = sample_command(run_or_ckpt, count, out, labels, seed, instances)
+        path = sample_command(run_or_ckpt, count, out, labels, seed, instances)
+        names = row_names(path)
         click.echo(f"wrote {path}" + (f"\nrows, top to bottom: {', '.join(names)} ({path.with_suffix('.json').name})"
                                       if names else ""))
 
@@ -240,11 +241,11 @@ def demo_config() -> Path:
 # -- sample ------------------------------------------------------------------------------
 
 def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
-                   seed: int | None = None, instances: Sequence[str] = ()) -> tuple[Path, list[str]]:
+                   seed: int | None = None, instances: Sequence[str] = ()) -> Path:
     """Load a checkpoint and write a PNG grid: the recipe's named rows for ``count`` scenes
     of the run's dataset (``label map``, ``generated``, ``real`` ...), or the label maps in
     ``labels`` (with ``instances``, their instance maps) and the generator's images for
-    them. Returns the PNG and the row names (also written beside it as JSON)."""
+    them. Returns the PNG; the row names are written beside it as JSON (`row_names`)."""
     from .trainer.restore import open_checkpoint
 
     ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
@@ -263,7 +264,7 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     step = state["step"]
     run_dir = ckpt_path.parent.parent
     target = Path(out) if out else run_dir / f"generated_step_{step:08d}.png"
-    return save_rows(images, target, columns=count)
+    return save_rows(images, target, columns=count)[0]
 
 
 def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int,

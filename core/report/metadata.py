@@ -34,7 +34,8 @@ def git_commit(folder: Path) -> str | None:
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda: {torch.cuda.get_device_name(device)}"
-    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"cpu: {platform.processor() or platform.machine()}, {threads} thread{'s' if threads > 1 else ''}"
 
 
 def collect(device: torch.device, world_size: int, parameters: dict[str, dict[str, int]], step: int,

@@ -117,7 +117,7 @@ class Train(Params):
     log_every: int = Field(10, ge=1)
     eval_every: int = Field(0, ge=0, description="0 = only at the end (if metrics are configured)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    sync_batchnorm: bool = Field(True, description="BatchNorm -> SyncBatchNorm under multi-GPU DDP")
+    sync_batchnorm: bool = Field(True, description="BatchNorm statistics over all processes (torch SyncBatchNorm on CUDA, gloo all-reduce on CPU)")
 
 
 class Eval(Params):

@@ -145,11 +145,24 @@ def describe(kind: str, name: str, as_json: bool) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of an experiment config with every installed component."""
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the schema to this file (atomically).")
+def schema(out: str | None) -> None:
+    """Print the JSON Schema of an experiment config with every installed component
+    (point an editor at it: docs/cli.md)."""
     from .schema import experiment_schema
 
-    _echo_json(experiment_schema(_registry.get_registry()))
+    write_json(experiment_schema(_registry.get_registry()), out)
+
+
+def write_json(obj: Any, out: str | None) -> None:
+    """``obj`` as indented JSON on stdout, or written atomically to ``out``."""
+    if out is None:
+        _echo_json(obj)
+        return
+    from .files import atomic_write_bytes
+
+    atomic_write_bytes(out, (json.dumps(obj, indent=2) + "\n").encode())
+    click.echo(f"wrote {out}")
 
 
 @cli.command("new-plugin")

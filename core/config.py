@@ -15,7 +15,7 @@ import contextlib
 import copy
 import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Iterable, Iterator, Literal, Mapping
+from typing import Annotated, Any, Iterable, Iterator, Literal, Mapping
 
 import yaml
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
@@ -123,7 +123,7 @@ class Train(Params):
 class Eval(Params):
     """Periodic evaluation: metrics over ``batches`` batches of the training data."""
 
-    metrics: list[ComponentSpec] = Field(default_factory=list)
+    metrics: list[ComponentSpec] = Field(default_factory=list, json_schema_extra={"ganforge_kind": "metric"})
     batches: int = Field(4, ge=1)
 
 
@@ -131,25 +131,18 @@ class Experiment(Params):
     """A whole experiment: data, networks, recipe, optimisers and how to train."""
 
     plugins: list[str] = Field(default_factory=list, description="local plugins (modules or .py files) to load")
-    data: ComponentSpec = Field(description="the dataset")
-    models: dict[str, ComponentSpec] = Field(default_factory=dict, description="role -> network")
-    strategy: ComponentSpec = Field(description="the paper's training recipe")
-    strategies: list[ComponentSpec] = Field(default_factory=list, description="extra strategies, after the recipe")
+    data: ComponentSpec = Field(description="the dataset", json_schema_extra={"ganforge_kind": "dataset"})
+    models: dict[str, ComponentSpec] = Field(default_factory=dict, description="role -> network",
+                                             json_schema_extra={"ganforge_kind": "network"})
+    strategy: ComponentSpec = Field(description="the paper's training recipe",
+                                    json_schema_extra={"ganforge_kind": "strategy"})
+    strategies: list[ComponentSpec] = Field(default_factory=list, description="extra strategies, after the recipe",
+                                            json_schema_extra={"ganforge_kind": "strategy"})
     optim: dict[str, Optimizer] = Field(default_factory=dict,
                                         description="optimiser name -> settings (type adam, the default, or rmsprop)")
     schedule: Schedule = Field(default_factory=Schedule)
     train: Train = Field(default_factory=Train)
     eval: Eval = Field(default_factory=Eval)
-
-    _COMPONENTS: ClassVar[dict[str, tuple[str, str]]] = {
-        "data": ("dataset", "one"), "models": ("network", "dict"),
-        "strategy": ("strategy", "one"), "strategies": ("strategy", "list"),
-    }
-
-    @classmethod
-    def component_fields(cls) -> dict[str, tuple[str, str]]:
-        """Top-level fields holding components: name -> (kind, one|list|dict)."""
-        return dict(cls._COMPONENTS)
 
 
 # -- loading ------------------------------------------------------------------------

@@ -93,6 +93,16 @@ def add_commands(group: click.Group) -> None:
     def main() -> None:
         """Image2StyleGAN++ (arXiv:1911.11544): embed and edit images in W+, noise and activations."""
 
+    @main.command("schema")
+    @click.option("--out", type=click.Path(dir_okay=False), help="Write it to this file instead of printing it.")
+    def schema(out) -> None:
+        """The JSON Schema of a settings file (--config), for editors and validators."""
+        from ganforge.cli import write_json
+
+        from .settings import settings_schema
+
+        write_json(settings_schema(), out)
+
     @main.command("reconstruct")
     @checkpoint_arg
     @click.argument("image", type=click.Path(exists=True, dir_okay=False))

@@ -88,6 +88,14 @@ def _invalid(exc: ValidationError, source: str) -> ganforge.ConfigError:
     return ganforge.ConfigError(validation_message(exc, source, "image2stylegan_pp settings"))
 
 
+def settings_schema() -> dict[str, Any]:
+    """The JSON Schema of a settings file (``configs/settings.schema.json``, which the shipped
+    files name in their ``# yaml-language-server: $schema=`` line for editors)."""
+    from ganforge.schema import model_schema
+
+    return model_schema(Settings, "Image2StyleGAN++ settings")
+
+
 def settings_from_dict(tree: Mapping[str, Any], source: str = "<settings>") -> Settings:
     try:
         return Settings.model_validate(dict(tree))

@@ -17,7 +17,7 @@ from PIL import Image
 
 from . import registry as _registry
 from .condition import Condition
-from .config import Experiment, describe_data, load_config, verify
+from .config import Experiment, counting_data, describe_data, load_config, verify
 from .errors import ConfigError, DataError, GanforgeError
 from .report import save_grid
 
@@ -122,10 +122,14 @@ def add_commands(group: click.Group) -> None:
 def params_command(config: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, int]]:
     """Role -> {"total", "trainable"} of the networks a config builds (no training)."""
     from .trainer import build_networks, parameter_counts
+    from .weights import shapes_only
 
     exp = load_config(config, overrides, check=False)
-    info = verify(exp, source=str(config))
-    models, _ = build_networks(exp, info)
+    info, notes = counting_data(exp, source=str(config))
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    with shapes_only():  # sizes do not depend on pretrained weights: none are read
+        models, _ = build_networks(exp, info)
     return parameter_counts(models)
 
 

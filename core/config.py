@@ -349,6 +349,25 @@ def verify(exp: Experiment, data: DataInfo | None = None, source: str = "<config
         return info
 
 
+def counting_data(exp: Experiment, source: str = "<config>") -> tuple[DataInfo, list[str]]:
+    """What `ganforge params` builds the networks with: the dataset described from its
+    params, plus every Condition field a component reads that the data lacks (sizes do not
+    depend on it), with one note per such field."""
+    from .registry.build import requirements
+
+    with naming(source):
+        kinds = check_components(exp)
+        info = network_data(exp, describe_data(exp))
+        specs = [(kinds[role], spec, f"models.{role}") for role, spec in exp.models.items()]
+        specs += [("strategy", s, p) for p, s in [("strategy", exp.strategy),
+                                                   *((f"strategies.{i}", s) for i, s in enumerate(exp.strategies))]]
+        needed = [r for kind, spec, path in specs for r in requirements(_registry.get_registry(), kind, spec, info, path)]
+    missing = [(path, comp, f) for path, comp, f in needed if f not in info.fields]
+    notes = [f"{source}: {path}: {comp} needs condition field {f!r}, which the data does not provide "
+             "(counted anyway; training would refuse this config)" for path, comp, f in missing]
+    return info.model_copy(update={"fields": frozenset(info.fields) | {f for *_, f in missing}}), notes
+
+
 @contextlib.contextmanager
 def naming(source: str) -> Iterator[None]:
     """Prefix ganforge errors raised inside with the config's file name."""

@@ -113,6 +113,11 @@ class SyntheticWorld(Dataset):
     def __len__(self) -> int:
         return self.params.length
 
+    @classmethod
+    def describe(cls, params) -> DataInfo:
+        """The world is generated, so building it reads no file: `ganforge params` needs no data."""
+        return cls(params).info()
+
     def info(self) -> DataInfo:
         table = field_table()
         return DataInfo(

@@ -26,6 +26,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
+from ganforge.weights import MissingWeights, loading_weights
 
 NUM_LANDMARKS = 98
 FAN_SIZE = 256  # FAN sees every face at 256x256; its heatmaps are 64x64
@@ -176,7 +177,7 @@ def load_wing(fan: FAN, weights: str) -> None:
     ignored, as the official loader does). A missing file is an error saying where it goes."""
     path = wing_path(weights)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingWeights(
             f"encoder 'stargan_v2_fan': no FAN weights at {path}. Download wing.ckpt (clovaai/stargan-v2: "
             f"`bash download.sh wing`) and put it there, or set weights: /path/to/wing.ckpt")
     state = torch.load(path, map_location="cpu", weights_only=True)
@@ -197,7 +198,7 @@ class FaceMaskEncoder(ganforge.Encoder):
     def __init__(self, params: FANParams, data: DataInfo):
         super().__init__(params, data)
         self.fan = FAN()
-        if params.weights != "none":
+        if params.weights != "none" and loading_weights():
             load_wing(self.fan, params.weights)
         self.requires_grad_(False)
         self.eval()

@@ -13,11 +13,12 @@ from typing import Sequence
 import click
 import numpy as np
 import torch
+import yaml
 from PIL import Image
 
 from . import registry as _registry
 from .condition import Condition
-from .config import Experiment, counting_data, describe_data, load_config, verify
+from .config import Experiment, counting_data, describe_data, from_dict, load_config, resolve_tree, verify
 from .errors import ConfigError, DataError, GanforgeError
 from .report import save_grid
 
@@ -40,6 +41,18 @@ def train_command(config: str, overrides: Sequence[str], out: str | None, resume
     return run_dir
 
 
+print_config_opt = click.option(
+    "--print-config", is_flag=True,
+    help="Print the config as it is validated (bases merged, --set applied, ${...} replaced) and stop.")
+
+
+def print_resolved(config: str, overrides: Sequence[str]) -> None:
+    """The resolved config as YAML, after checking that it validates."""
+    tree = resolve_tree(config, overrides)
+    from_dict(tree, str(config))
+    click.echo(yaml.safe_dump(tree, sort_keys=False), nl=False)
+
+
 def add_commands(group: click.Group) -> None:
     """Add ``train``, ``sample``, ``params`` and ``demo`` to ``group``."""
 
@@ -49,8 +62,12 @@ def add_commands(group: click.Group) -> None:
     @click.option("--out", type=click.Path(file_okay=False), help="Run folder [default: runs/<config name>].")
     @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in the run folder.")
     @click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
-    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, no_progress: bool) -> None:
+    @print_config_opt
+    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, no_progress: bool,
+              print_config: bool) -> None:
         """Train the experiment described by CONFIG (YAML)."""
+        if print_config:
+            return print_resolved(config, overrides)
         run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress)
         click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
 
@@ -88,8 +105,11 @@ def add_commands(group: click.Group) -> None:
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable: role -> {total, trainable}.")
-    def params(config: str, overrides: tuple[str, ...], as_json: bool) -> None:
+    @print_config_opt
+    def params(config: str, overrides: tuple[str, ...], as_json: bool, print_config: bool) -> None:
         """Build the networks CONFIG describes and print their parameter counts."""
+        if print_config:
+            return print_resolved(config, overrides)
         counts = params_command(config, overrides)
         if as_json:
             click.echo(json.dumps(counts, indent=2))

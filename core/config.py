@@ -232,19 +232,92 @@ def from_dict(tree: Mapping[str, Any], source: str = "<config>") -> Experiment:
 
 
 def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), check: bool = True) -> Experiment:
-    """Read, override, validate and (with ``check``) verify every component of a config.
-
-    Relative ``plugins`` paths are taken relative to the config file.
-    """
-    path = Path(path)
-    tree = apply_overrides(read_yaml(path), overrides)
-    plugins = tree.get("plugins")
-    if isinstance(plugins, list):
-        tree["plugins"] = [_plugin_path(p, path.parent) for p in plugins]
-    exp = from_dict(tree, str(path))
+    """Read (with its bases), override, interpolate, validate and (with ``check``) verify
+    every component of a config. Relative ``plugins`` paths are taken relative to the file
+    that names them."""
+    exp = from_dict(resolve_tree(path, overrides), str(path))
     if check:
         verify(exp, source=str(path))
     return exp
+
+
+def resolve_tree(path: str | os.PathLike, overrides: Iterable[str] = ()) -> dict[str, Any]:
+    """The config mapping as validated: bases merged, ``--set`` applied, ``${...}`` replaced
+    (what ``--print-config`` shows)."""
+    return interpolate(apply_overrides(read_config(path), overrides), str(path))
+
+
+BASE_KEY = "base"
+
+
+def read_config(path: str | os.PathLike, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file with its ``base:`` (a path relative to it, or a list of them, merged in
+    order) merged under it by `merge`; a base that leads back to a file of the chain is an
+    error naming the cycle."""
+    path = Path(path)
+    key = path.resolve()
+    if key in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain[_chain.index(key):], key))
+        raise ConfigError(f"{path}: base cycle: {cycle}")
+    tree = read_yaml(path)
+    plugins = tree.get("plugins")
+    if isinstance(plugins, list):
+        tree["plugins"] = [_plugin_path(p, path.parent) for p in plugins]
+    bases = tree.pop(BASE_KEY, None)
+    if bases is None:
+        return tree
+    if isinstance(bases, str):
+        bases = [bases]
+    if not (isinstance(bases, list) and all(isinstance(b, str) and b for b in bases)):
+        raise ConfigError(f"{path}: base: expected a config path or a list of them, got {bases!r}")
+    merged: dict[str, Any] = {}
+    for base in bases:
+        merged = merge(merged, read_config(path.parent / base, (*_chain, key)))
+    return merge(merged, tree)
+
+
+def merge(base: Any, over: Any) -> Any:
+    """``over`` on top of ``base``: mappings merge key by key, anything else replaces. A
+    component mapping naming another ``type`` replaces the base's whole (its params belong
+    to the other component)."""
+    if not (isinstance(base, dict) and isinstance(over, dict)):
+        return copy.deepcopy(over)
+    if "type" in over and "type" in base and over["type"] != base["type"]:
+        return copy.deepcopy(over)
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = merge(out[k], v) if k in out else copy.deepcopy(v)
+    return out
+
+
+def interpolate(tree: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
+    """Every value that is exactly ``${a.b.c}`` replaced by the value at that dotted path of
+    the config (itself interpolated first), so a shared value is written once:
+    ``style_encoder: {style_dim: ${models.mapping.style_dim}}``."""
+
+    def lookup(ref: str, seen: tuple[str, ...]) -> Any:
+        if ref in seen:
+            raise ConfigError(f"{source}: ${{{ref}}}: reference cycle {' -> '.join((*seen, ref))}")
+        node: Any = tree
+        for part in ref.split("."):
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise ConfigError(f"{source}: ${{{ref}}}: no such value in the config")
+        return walk(node, (*seen, ref))
+
+    def walk(node: Any, seen: tuple[str, ...]) -> Any:
+        if isinstance(node, str) and node.startswith("${") and node.endswith("}"):
+            return lookup(node[2:-1].strip(), seen)
+        if isinstance(node, dict):
+            return {k: walk(v, seen) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, seen) for v in node]
+        return node
+
+    return walk(tree, ())
 
 
 def _plugin_path(ref: Any, base: Path) -> Any:

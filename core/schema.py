@@ -148,7 +148,15 @@ def experiment_schema(registry: Registry) -> dict[str, Any]:
     schema = defs.pop(root_name)
     models = schema["properties"]["models"]
     models["properties"] = {role: {"$ref": f"{REF_PREFIX}kind_{kind}"} for role, kind in role_kinds(registry).items()}
-    return {"$schema": DRAFT, **schema, "title": "ganforge experiment", "$defs": defs}
+    defs["experiment"] = schema
+    # a file with `base:` holds only what differs from its base: it is checked once merged
+    # (`ganforge params CONFIG --print-config`), here only for the shape of `base` itself
+    partial = {"type": "object", "properties": {"base": {
+        "description": "config(s) this one is merged onto, relative to this file",
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}}
+    return {"$schema": DRAFT, "title": "ganforge experiment", "type": "object",
+            "if": {"required": ["base"]}, "then": partial, "else": {"$ref": f"{REF_PREFIX}experiment"},
+            "$defs": defs}
 
 
 def model_schema(model: type[BaseModel], title: str | None = None) -> dict[str, Any]:

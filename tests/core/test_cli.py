@@ -108,4 +108,4 @@ def test_schema_is_valid_json_schema_with_components(capsys):
     assert schema["title"] == "ganforge experiment"
     assert "synthetic" in schema["$defs"]["kind_dataset"]["then"]["enum"]
     assert schema["$defs"]["dataset.core.synthetic"]["properties"]["type"]["enum"] == ["synthetic", "core/synthetic"]
-    assert schema["properties"]["data"]["$ref"] == "#/$defs/kind_dataset"
+    assert schema["$defs"]["experiment"]["properties"]["data"]["$ref"] == "#/$defs/kind_dataset"

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from ganforge import registry
+from ganforge.config import resolve_tree
 from ganforge.schema import experiment_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,8 @@ def test_every_shipped_config_validates(validator):
     assert len(CONFIGS) > 60
     problems = []
     for path in CONFIGS:
-        tree = yaml.safe_load(path.read_text())
+        own = MODELINE.search(path.read_text())
+        tree = yaml.safe_load(path.read_text()) if own else resolve_tree(path)  # bases merged
         error = jsonschema.exceptions.best_match(schema_for(path, validator).iter_errors(tree))
         if error is not None:
             problems.append(f"{path.relative_to(ROOT)}: {error.json_path}: {error.message[:200]}")
@@ -86,4 +88,11 @@ def test_schema_out_writes_the_file(tmp_path, capsys):
         registry._current = previous
     written = json.loads((tmp_path / "ganforge.schema.json").read_text())
     assert written["title"] == "ganforge experiment"
-    assert written["properties"]["models"]["properties"]["generator"] == {"$ref": "#/$defs/kind_generator"}
+    models = written["$defs"]["experiment"]["properties"]["models"]
+    assert models["properties"]["generator"] == {"$ref": "#/$defs/kind_generator"}
+
+
+def test_a_config_with_a_base_is_checked_once_merged(validator):
+    assert validator.is_valid({"base": "cityscapes.yaml", "models": {"generator": {"ngf": 32}}})
+    assert not validator.is_valid({"base": 3})
+    assert not validator.is_valid({"models": {"generator": {"ngf": 32}}})  # no base: a whole config

@@ -1,4 +1,4 @@
-"""``ganforge image2stylegan_pp <app> CHECKPOINT ...``: the applications on a trained run
+"""``ganforge image2stylegan-pp <app> CHECKPOINT ...``: the applications on a trained run
 (any generator with the StyleLatentGenerator capability), writing PNG grids.
 
 Settings come from ``--config FILE`` (its section named after the command; without it the
@@ -89,7 +89,7 @@ def write(images: list[torch.Tensor], out: str) -> None:
 
 
 def add_commands(group: click.Group) -> None:
-    @group.group("image2stylegan_pp")
+    @group.group("image2stylegan-pp")
     def main() -> None:
         """Image2StyleGAN++ (arXiv:1911.11544): embed and edit images in W+, noise and activations."""
 

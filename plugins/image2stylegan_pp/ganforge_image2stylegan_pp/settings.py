@@ -1,5 +1,5 @@
 """Per-application settings (``configs/*.yaml``): the schedule, Eq. 1's lambdas and the VGG
-input of each application, one section per ``ganforge image2stylegan_pp`` command.
+input of each application, one section per ``ganforge image2stylegan-pp`` command.
 
 The defaults are the paper's settings for a 1024 px FFHQ generator (``configs/ffhq.yaml``
 spells them out with their sources); ``configs/synthetic.yaml`` holds the shortened ones for

@@ -74,7 +74,7 @@ def test_the_cli_reports_a_bad_config_before_loading_anything(tmp_path):
         (tmp_path / name).write_bytes(b"")
     group = click.Group("ganforge")
     add_commands(group)
-    result = CliRunner().invoke(group, ["image2stylegan_pp", "inpaint", str(tmp_path / "ckpt.pt"),
+    result = CliRunner().invoke(group, ["image2stylegan-pp", "inpaint", str(tmp_path / "ckpt.pt"),
                                         str(tmp_path / "img.png"), "--box", "0,0,4,4", "--out", str(tmp_path / "o.png"),
                                         "--config", str(tmp_path / "bad.yaml")])
     assert isinstance(result.exception, ganforge.ConfigError)
@@ -99,7 +99,7 @@ def test_shipped_schema_is_the_generated_one_and_the_files_name_it():
 
     configs = Path(__file__).resolve().parents[1] / "configs"
     shipped = json.loads((configs / "settings.schema.json").read_text())
-    assert shipped == settings_schema(), "regenerate: ganforge image2stylegan_pp schema --out configs/settings.schema.json"
+    assert shipped == settings_schema(), "regenerate: ganforge image2stylegan-pp schema --out configs/settings.schema.json"
     validator = jsonschema.Draft202012Validator(shipped)
     for path in configs.glob("*.yaml"):
         text = path.read_text()

@@ -11,6 +11,9 @@ every command keeps working for the others.
 
 Command groups are named in kebab case (``stargan-v2``, ``image2stylegan-pp``); the old
 snake-case spellings still work, with a deprecation note, until the next release.
+An installed plugin that fails to load is named in one stderr line by every command
+(``ganforge plugins`` shows the details); one requested with ``--plugin`` or
+``GANFORGE_PLUGINS`` is an error.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ import io
 import json
 import sys
 import typing
+import warnings
 from typing import Any, Sequence
 
 import click
 
 from . import registry as _registry
-from .errors import GanforgeError
+from .errors import GanforgeError, GanforgeWarning
 from .interfaces import KINDS, slot_kind
 
 
@@ -131,6 +135,9 @@ def plugins(as_json: bool) -> None:
     for p in plugins:
         if p["status"] in ("failed", "incompatible"):
             click.echo(f"\n{p['name']} {p['status']}: {p['error']}", err=True)
+    for p in plugins:
+        for w in p["warnings"]:
+            click.echo(f"\nwarning: plugin {p['name']}: {w}", err=True)
     for c in conflicts:
         names = ", ".join(f"{x['use']} ({x['distribution'] or 'local'} {x['version'] or ''})" for x in c["providers"])
         click.echo(f"\nconflict: {c['kind']} {c['name']!r} is registered by {names}", err=True)
@@ -152,12 +159,18 @@ class KindType(click.Choice):
 
 
 @cli.command()
-@click.argument("kind", required=False, type=KindType())
+@click.argument("kind", required=False, metavar="[KIND]")
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def components(kind: str | None, pattern: str | None, as_json: bool) -> None:
-    """List registered components, optionally of one KIND (singular or plural) matching a
-    wildcard PATTERN."""
+    """List registered components, optionally of one KIND (singular or plural), matching a
+    wildcard PATTERN; ``components 'lab_*'`` matches across every kind."""
+    if kind is not None:
+        kind = PLURALS.get(kind, kind)
+        if kind not in KINDS:
+            if pattern is not None:
+                raise click.BadParameter(f"{kind!r} is not a kind ({', '.join(KINDS)})", param_hint="KIND")
+            kind, pattern = None, kind
     recs = [r for r in summary()["components"]
             if (kind is None or r["kind"] == kind) and (pattern is None or fnmatch.fnmatch(r["name"], pattern))]
     if as_json:
@@ -257,6 +270,8 @@ def describe(kind: str, name: str, given: tuple[str, ...], as_json: bool) -> Non
     click.echo("  params:")
     for p in info["params"]:
         kind_note = f" [{p['component_kind']}]" if p["component_kind"] else ""
+        if p["choices"]:
+            kind_note += f" (choices: {', '.join(json.dumps(c) for c in p['choices'])})"
         default = "required" if p["required"] else f"default {json.dumps(p['default'], default=str)}"
         click.echo(f"    {p['name']}: {p['type']}{kind_note} = {default}")
         if p["doc"]:
@@ -286,11 +301,14 @@ def write_json(obj: Any, out: str | None) -> None:
 @click.argument("name")
 @click.option("--dir", "directory", default=".", type=click.Path(file_okay=False),
               help="Where to create the plugin folder.")
-def new_plugin(name: str, directory: str) -> None:
-    """Create an installable plugin package NAME with one working component and tests."""
+@click.option("--kind", default="normalizer", show_default=True,
+              type=click.Choice(["normalizer", "strategy", "metric", "dataset"]),
+              help="The kind of the working component the plugin starts with.")
+def new_plugin(name: str, directory: str, kind: str) -> None:
+    """Create an installable plugin package NAME with one working component of KIND and tests."""
     from .scaffold import create_plugin
 
-    root = create_plugin(name, directory)
+    root = create_plugin(name, directory, kind)
     click.echo(f"created {root}\nnext: pip install -e {root} && pytest {root / 'tests'}")
 
 
@@ -385,11 +403,37 @@ def summary() -> dict[str, Any]:
     return _state["snapshot"]
 
 
+def _warn_failed(plugins: list[dict[str, Any]], argv: Sequence[str]) -> None:
+    """One stderr line per plugin that did not load, for every command but ``plugins``
+    (which lists them itself): a missing component is then never a mystery."""
+    if "plugins" in argv:
+        return
+    for p in plugins:
+        if p["status"] in ("failed", "incompatible"):
+            click.echo(f"warning: plugin {p['name']!r} ({p['distribution'] or 'local'}) {p['status']}: {p['error']}; "
+                       "`ganforge plugins` lists every plugin", err=True)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """ganforge's own warnings as one ``warning: ...`` line on stderr (above a progress bar)."""
+    if issubclass(category, GanforgeWarning):
+        from tqdm import tqdm
+
+        tqdm.write(f"warning: {message}", file=sys.stderr)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ganforge`` script."""
     from .registry import cache
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", GanforgeWarning)  # each is worth its line, even if said before
     plugins_opt, disabled, strict = _global_options(argv)
     _state.update(options=(plugins_opt, disabled, strict), snapshot=None, loaded=False)
     cli._all_added = False
@@ -402,6 +446,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         else:
             LazyGroup.lazy = {}
             _load_commands()
+        _warn_failed(summary()["plugins"], argv)
         cli.main(args=argv, prog_name="ganforge", standalone_mode=False)
     except GanforgeError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from . import registry as _registry
-from .errors import ConfigError, GanforgeError, PluginError
+from .errors import ConditionMismatch, ConfigError, GanforgeError, PluginError
 from .interfaces import ComponentSpec, DataInfo, Params, Strategy
 
 
@@ -494,10 +494,14 @@ def counting_data(exp: Experiment, source: str = "<config>") -> tuple[DataInfo, 
         missing = [(path, comp, f) for kind, spec, where in specs
                    for path, comp, f in requirements(reg, kind, spec, data, where) if f not in provided]
         data = data.model_copy(update={"fields": frozenset(data.fields) | {f for *_, f in missing}})
-        info = check_wiring(exp, data)
     notes = [f"{source}: {path}: {comp} needs condition field {f!r}, which the data does not provide "
              "(counted anyway; training would refuse this config)" for path, comp, f in missing]
-    return info, notes
+    try:
+        with naming(source):
+            return check_wiring(exp, data), notes
+    except ConditionMismatch as exc:  # how fields reach the networks does not change their sizes
+        return data.model_copy(update={"fields": frozenset(data.fields) | provided}), \
+            [*notes, f"{exc} (counted anyway; training would refuse this config)"]
 
 
 @contextlib.contextmanager

@@ -46,10 +46,10 @@ def test_params_json_needs_no_data_nor_weights(config, expected, capsys, tmp_pat
 
 
 def test_counting_adds_a_missing_field_and_says_so():
-    """BachGAN's ADE20K config is not trainable (no 'boxes' in the layout); its sizes are
-    countable, and `ganforge params` prints these notes as warnings."""
-    exp = load_config(ROOT / "plugins/bachgan/configs/ade20k.yaml", check=False)
-    info, notes = counting_data(exp, "ade20k.yaml")
-    assert "boxes" in info.fields and info.label_nc == 150 and info.resolution == (256, 256)
-    assert notes[0] == ("ade20k.yaml: models.generator: generator 'bachgan' needs condition field 'boxes', which the "
+    """BachGAN without 'boxes' in its data cannot train; its sizes can still be counted, and
+    `ganforge params` prints these notes as warnings."""
+    exp = load_config(ROOT / "plugins/bachgan/configs/synthetic.yaml", ["data.fields=[label]"], check=False)
+    info, notes = counting_data(exp, "bachgan.yaml")
+    assert "boxes" in info.fields and info.resolution == (64, 64)
+    assert notes[0] == ("bachgan.yaml: models.generator: generator 'bachgan' needs condition field 'boxes', which the "
                         "data does not provide (counted anyway; training would refuse this config)")

@@ -18,7 +18,7 @@ from PIL import Image
 
 from . import registry as _registry
 from .condition import Condition
-from .config import Experiment, load_config, verify
+from .config import Experiment, counting_data, from_dict, load_config, resolve_tree, verify
 from .errors import ConfigError, DataError, GanforgeError
 from .report.html import read_metrics
 from .report.rows import conditional_rows, row_names, save_rows
@@ -64,6 +64,18 @@ def train_command(config: str, overrides: Sequence[str], out: str | None, resume
     return run_dir
 
 
+print_config_opt = click.option(
+    "--print-config", is_flag=True,
+    help="Print the config as it is validated (bases merged, --set applied, ${...} replaced) and stop.")
+
+
+def print_resolved(config: str, overrides: Sequence[str]) -> None:
+    """The resolved config as YAML, after checking that it validates."""
+    tree = resolve_tree(config, overrides)
+    from_dict(tree, str(config))
+    click.echo(yaml.safe_dump(tree, sort_keys=False), nl=False)
+
+
 def add_commands(group: click.Group) -> None:
     """Add ``train``, ``sample``, ``eval``, ``import``, ``params`` and ``demo`` to ``group``."""
 
@@ -75,9 +87,12 @@ def add_commands(group: click.Group) -> None:
     @click.option("--init", type=click.Path(exists=True, dir_okay=False),
                   help="Fine-tune: start from the weights of this ganforge checkpoint (e.g. from `ganforge import`).")
     @click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
+    @print_config_opt
     def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, init: str | None,
-              no_progress: bool) -> None:
+              no_progress: bool, print_config: bool) -> None:
         """Train the experiment described by CONFIG (YAML)."""
+        if print_config:
+            return print_resolved(config, overrides)
         run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress, init=init)
         click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
 
@@ -172,8 +187,11 @@ def add_commands(group: click.Group) -> None:
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable: role -> {total, trainable}.")
-    def params(config: str, overrides: tuple[str, ...], as_json: bool) -> None:
+    @print_config_opt
+    def params(config: str, overrides: tuple[str, ...], as_json: bool, print_config: bool) -> None:
         """Build the networks CONFIG describes and print their parameter counts."""
+        if print_config:
+            return print_resolved(config, overrides)
         counts = params_command(config, overrides)
         if as_json:
             click.echo(json.dumps(counts, indent=2))
@@ -212,10 +230,14 @@ def add_commands(group: click.Group) -> None:
 def params_command(config: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, int]]:
     """Role -> {"total", "trainable"} of the networks a config builds (no training)."""
     from .trainer import build_networks, parameter_counts
+    from .weights import shapes_only
 
     exp = load_config(config, overrides, check=False)
-    info = verify(exp, source=str(config))
-    models, _ = build_networks(exp, info)
+    info, notes = counting_data(exp, source=str(config))
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    with shapes_only():  # sizes do not depend on pretrained weights: none are read
+        models, _ = build_networks(exp, info)
     return parameter_counts(models)
 
 

@@ -11,6 +11,8 @@ official file) or a file path.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import os
@@ -92,11 +94,30 @@ def fetch_hint(name: str | None, hub: bool = True) -> str:
     return f" `ganforge weights fetch {name}` downloads it {where} and checks its hash."
 
 
+_SHAPES_ONLY = contextvars.ContextVar("ganforge_shapes_only", default=False)
+
+
+@contextlib.contextmanager
+def shapes_only():
+    """Inside, networks are built without reading pretrained weights (every spec reads as
+    ``"none"``): `ganforge params` counts a config's networks before any file is downloaded."""
+    token = _SHAPES_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _SHAPES_ONLY.reset(token)
+
+
+def loading_weights() -> bool:
+    """False inside `shapes_only`: a loader of its own skips the file then."""
+    return not _SHAPES_ONLY.get()
+
+
 def resolve_weights(spec: str, url: str, what: str, fetch_name: str | None = None) -> Path | None:
-    """The weight file for ``spec`` (None for ``"none"``); a missing file is a `MissingWeights`
-    naming the file from ``url``, the exact directory where it is looked for and the
-    ``ganforge weights fetch`` command of the registered file ``fetch_name``."""
-    if spec == "none":
+    """The weight file for ``spec`` (None for ``"none"``, and inside `shapes_only`); a missing
+    file is a `MissingWeights` naming the file from ``url``, the exact directory where it is
+    looked for and the ``ganforge weights fetch`` command of the registered file ``fetch_name``."""
+    if spec == "none" or not loading_weights():
         return None
     filename = url.rsplit("/", 1)[-1]
     path = hub_checkpoints_dir() / filename if spec == "hub" else Path(spec).expanduser()

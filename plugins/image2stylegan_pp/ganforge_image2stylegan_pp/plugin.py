@@ -1,5 +1,5 @@
 """The plugin module named by the ``ganforge`` entry point: registers the paper's masked
-VGG-16 perceptual and style losses, and the ``ganforge image2stylegan_pp`` commands."""
+VGG-16 perceptual and style losses, and the ``ganforge image2stylegan-pp`` commands."""
 
 from __future__ import annotations
 

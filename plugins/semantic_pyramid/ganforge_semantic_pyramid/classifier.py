@@ -18,7 +18,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
-from ganforge.weights import MissingWeights, WeightsFile, load_state_dict, random_init_, resolve_weights
+from ganforge.weights import MissingWeights, WeightsFile, load_state_dict, loading_weights, random_init_, resolve_weights
 
 #: the pyramid's levels, shallow to deep, named as in the paper's figures
 LEVELS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc7", "fc8")
@@ -79,7 +79,7 @@ class VGG16Pyramid(ganforge.Encoder):
     def __init__(self, params: VGG16PyramidParams, data: DataInfo):
         super().__init__(params, data)
         self.features, self.classifier = vgg16_layers(params.width, params.num_classes)
-        if params.weights == "none":
+        if params.weights == "none" or not loading_weights():  # shapes_only: counting, not running
             random_init_(self)
         else:
             self._load(params.weights, params.path or "hub")

@@ -43,6 +43,8 @@ def load_vgg19_weights(features: nn.Sequential, spec: str) -> None:
     """Load torchvision's ImageNet VGG19 convs from ``spec`` ('hub' or a path) into ``features``."""
     what = "loss 'vgg19_perceptual'"
     path = resolve_weights(spec, VGG19_URL, what, WEIGHTS_FILE.name)
+    if path is None:  # ganforge.weights.shapes_only: counting, not running
+        return
     prefix = "features."
     wanted = {k[len(prefix):]: v for k, v in load_state_dict(path, what).items()
               if k.startswith(prefix) and int(k[len(prefix):].split(".")[0]) < len(features)}

@@ -26,7 +26,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
-from ganforge.weights import MissingWeights, WeightsFile, fetch_hint, read_file
+from ganforge.weights import MissingWeights, WeightsFile, fetch_hint, loading_weights, read_file
 
 NUM_LANDMARKS = 98
 FAN_SIZE = 256  # FAN sees every face at 256x256; its heatmaps are 64x64
@@ -204,7 +204,7 @@ class FaceMaskEncoder(ganforge.Encoder):
     def __init__(self, params: FANParams, data: DataInfo):
         super().__init__(params, data)
         self.fan = FAN()
-        if params.weights != "none":
+        if params.weights != "none" and loading_weights():
             load_wing(self.fan, params.weights)
         self.requires_grad_(False)
         self.eval()

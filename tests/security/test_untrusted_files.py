@@ -67,7 +67,7 @@ COMMANDS: dict[str, list[str]] = {
 }
 # Every importer of official releases (`ganforge import NAME FILE --config ...`) is run on
 # the malicious pickle; so are the loaders that take official files outside `import`.
-IMPORTERS = ("bachgan", "cocosnet", "hidt", "sean", "smis", "spade", "stargan_v2", "stylegan2")
+IMPORTERS = ("bachgan", "cocosnet", "hidt", "nice_gan", "sean", "smis", "spade", "stargan_v2", "stylegan2")
 RUN_ARGUMENTS = {"run", "run_or_ckpt", "checkpoint", "foreground", "background"}
 
 
@@ -138,7 +138,7 @@ def test_official_files_are_read_without_unpickling_code(attack_dir, ganforge):
         config = ROOT / "plugins" / name / "configs" / "synthetic.yaml"
         code, err = ganforge("import", name, "official.pt", "--config", config, "--out", "x.pt")
         assert not (attack_dir / "pwned").exists(), f"`ganforge import {name}` unpickled code"
-        assert code == 2 and err.startswith("error: official.pt: not a weights file torch can read safely"), err
+        assert code == 2 and err.startswith("error: official.pt: cannot be read as an official weights file"), err
     from ganforge.errors import ConfigError, DataError
     from ganforge.weights import load_state_dict
     from ganforge_hidt.apps import build_enhancer

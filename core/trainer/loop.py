@@ -366,7 +366,7 @@ class Trainer:
         state = self.state()
         bad = nonfinite({k: state[k] for k in ("models", "ema", "strategies", "optimizers", "run_state")})
         if self._on_any_rank(bool(bad)):
-            raise nonfinite_state("the state to checkpoint", bad, self.run.step, self.last_good,
+            raise nonfinite_state("the tensors to checkpoint", bad, self.run.step, self.last_good,
                                   "without writing it")
         rngs = gather_objects(ckpt.rng_state(), self.world)
         path = None

@@ -74,7 +74,7 @@ def test_broken_requested_plugin_is_an_error_and_others_still_work(local_plugins
     env = {"GANFORGE_PLUGINS": f"{local_plugins / 'broken_plugin.py'},{local_plugins / 'lab_plugin.py'}"}
     proc = ganforge("plugins", "--json", env=env, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"error: plugin '{local_plugins / 'broken_plugin.py'}' requested by "
+    assert proc.stderr.startswith(f"error: plugin 'broken_plugin' ({local_plugins / 'broken_plugin.py'}) requested by "
                                   "GANFORGE_PLUGINS failed: ImportError: this plugin is broken on purpose")
     env = {"GANFORGE_PLUGINS": str(local_plugins / "lab_plugin.py")}
     assert "hello from the lab plugin" in ganforge("lab-hello", env=env).stdout

@@ -11,7 +11,6 @@ official release.
 
 from __future__ import annotations
 
-import pickle
 import re
 from pathlib import Path
 
@@ -133,20 +132,21 @@ class Payload:
 
 def test_official_files_are_read_without_unpickling_code(attack_dir, ganforge):
     torch.save({"g_ema": Payload()}, attack_dir / "official.pt")
-    assert {r.name for r in registry.get_registry().importers} == set(IMPORTERS)
-    for name in IMPORTERS:
+    names = sorted({r.name for r in registry.get_registry().importers})  # new importers are run too
+    assert set(IMPORTERS) <= set(names)
+    for name in names:
         config = ROOT / "plugins" / name / "configs" / "synthetic.yaml"
         code, err = ganforge("import", name, "official.pt", "--config", config, "--out", "x.pt")
         assert not (attack_dir / "pwned").exists(), f"`ganforge import {name}` unpickled code"
-        assert code == 2 and err.startswith("error: official.pt: cannot be read as an official weights file"), err
-    from ganforge.errors import ConfigError, DataError
+        assert code == 2 and err.startswith("error: official.pt: ") and "Unsupported global" in err, err
+    from ganforge.errors import GanforgeError
     from ganforge.weights import load_state_dict
     from ganforge_hidt.apps import build_enhancer
 
-    with pytest.raises(ConfigError, match="official.pt"):  # backbone weights (VGG, Inception, LPIPS ...)
+    with pytest.raises(GanforgeError, match="official.pt"):  # backbone weights (VGG, Inception, LPIPS ...)
         load_state_dict(attack_dir / "official.pt", "test")
     for official in (True, False):  # `hidt enhance --enhancer FILE [--official-enhancer]`
-        with pytest.raises((DataError, ConfigError, pickle.UnpicklingError)):
+        with pytest.raises(GanforgeError, match="official.pt"):
             build_enhancer(64, weights=attack_dir / "official.pt", official=official)
     assert not (attack_dir / "pwned").exists()
 
@@ -162,4 +162,4 @@ def test_every_torch_load_in_the_sources_is_weights_only():
             call = text[match.end():text.find(")", match.end()) + 1]
             calls += 1
             assert "weights_only=True" in call, f"{path}: torch.load({call} without weights_only=True"
-    assert calls >= 10
+    assert calls >= 3  # the loaders of checkpoints, official files and backbone weights

@@ -195,7 +195,7 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     else:
         data_info, raw = _dataset_batch(exp, count, seed)
         info = verify(exp, data_info, source=f"{ckpt_path} (config)")
-        images = _recipe_samples(exp, info, state, raw, seed)
+        images = _recipe_samples(exp, info, state, raw, seed, str(ckpt_path))
         nrow = count
     step = state["step"]
     run_dir = ckpt_path.parent.parent
@@ -221,14 +221,14 @@ def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, s
         return run.generate(cond, sampling=True)
 
 
-def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
+def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int, source: str) -> torch.Tensor:
     """What the recipe shows for a batch (``ganforge_prepare_batch`` then
     ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
     run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""
     from .trainer.data import to_run_batch
     from .trainer.restore import restore_networks
 
-    run, parts = restore_networks(exp, info, state)
+    run, parts = restore_networks(exp, info, state, source)
     batch = to_run_batch(raw, info, run.device, channels_last=False)
     torch.manual_seed(seed)
     with torch.no_grad():
@@ -285,9 +285,11 @@ def labels_condition(files: Sequence[str], info, instance_files: Sequence[str] =
     values, 16-bit PNGs too); without them each label map stands in, so instance
     boundaries fall on class boundaries."""
     labels = torch.stack([_id_map(f, "label map", info) for f in files])
+    ids = info.label_nc + int(info.contain_dontcare_label)  # the don't-care id is a label channel too
+    dontcare = " + the don't-care id" if info.contain_dontcare_label else ""
     for f, lab in zip(files, labels):
-        if info.label_nc and int(lab.max()) >= info.label_nc:
-            raise DataError(f"{f}: label id {int(lab.max())} >= label_nc {info.label_nc}")
+        if info.label_nc and int(lab.max()) >= ids:
+            raise DataError(f"{f}: label id {int(lab.max())} >= {ids} (label_nc {info.label_nc}{dontcare})")
     if "instance" not in info.fields:
         if instance_files:
             raise ConfigError("--instances: this run was trained without instance maps")

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from . import registry as _registry
-from .errors import ConfigError, GanforgeError
+from .errors import ConfigError, GanforgeError, PluginError
 from .interfaces import ComponentSpec, DataInfo, Params, Strategy
 
 
@@ -117,7 +117,7 @@ class Train(Params):
     log_every: int = Field(10, ge=1)
     eval_every: int = Field(0, ge=0, description="0 = only at the end (if metrics are configured)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    sync_batchnorm: bool = Field(True, description="BatchNorm -> SyncBatchNorm under multi-GPU DDP")
+    sync_batchnorm: bool = Field(True, description="BatchNorm statistics over all processes (torch SyncBatchNorm on CUDA, gloo all-reduce on CPU)")
 
 
 class Eval(Params):
@@ -298,10 +298,10 @@ def ensure_plugins(exp: Experiment) -> list[str]:
                 if p.source in ("option", "config", "direct") and p.status == "ok" and p.module]
     disabled = [p.name for p in current.plugins if p.status == "disabled"]
     autoload = any(p.source == "entrypoint" for p in current.plugins)
-    reg = _registry.load(plugins=[*previous, *wanted], disabled=disabled, autoload=autoload)
-    for info in reg.plugins:
-        if info.status != "ok" and (info.module in wanted or info.name in {Path(w).stem for w in wanted}):
-            raise ConfigError(f"plugins: {info.module or info.name} {info.status}: {info.error}")
+    try:
+        _registry.load(plugins=[*previous, *wanted], disabled=disabled, autoload=autoload, source="config")
+    except PluginError as exc:
+        raise ConfigError(f"plugins: {exc}") from None
     return []
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -26,6 +25,7 @@ import torch
 from torch import nn
 
 from .errors import ConfigError, DataError
+from .weights import read_file
 
 # Plain containers some releases pickle beside their tensors (rosinality's training
 # arguments); torch's weights-only unpickler rebuilds them without importing anything else.
@@ -72,27 +72,11 @@ def state_dict(obj: Any, where: str) -> dict[str, torch.Tensor]:
 
 
 def read_official(path: str | os.PathLike) -> Any:
-    """The object in an official file, read with ``weights_only=True`` (no code runs, no
-    module is imported); an unreadable or foreign file is a DataError naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        with torch.serialization.safe_globals(list(SAFE_GLOBALS)):
-            return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling problem is a bad file
-        raise DataError(f"{path}: not a weights file torch can read safely ({_reason(exc)}); official "
-                        "checkpoints hold tensors in dicts, and nothing that needs code to load") from None
-
-
-def _reason(exc: Exception) -> str:
-    """The informative part of a torch.load failure (torch's own advice to load with
-    ``weights_only=False`` is exactly what must not happen here)."""
-    text = str(exc)
-    found = re.search(r"Unsupported global: GLOBAL [\w.]+|Unsupported operand \d+|invalid load key[^.\n]*", text)
-    if found:
-        return found.group(0)
-    return (text.splitlines() or [type(exc).__name__])[0][:200]
+    """The object in an official file, read by the core's checked loader (`read_file`:
+    ``weights_only=True``, no code runs, no module is imported); a missing, empty,
+    unreadable or foreign file is a DataError naming it."""
+    return read_file(path, "an official weights file", "official checkpoints hold tensors in dicts, and nothing "
+                     "that needs code to load", safe_globals=SAFE_GLOBALS)
 
 
 def check_state(module: nn.Module, given: Mapping[str, torch.Tensor], source: str, role: str) -> None:
@@ -131,7 +115,7 @@ def import_checkpoint(name: str, files: Sequence[str | os.PathLike], config: str
     exp = load_config(config, overrides, check=False)
     info = verify(exp, source=str(config))
     parts = assemble(exp, info)
-    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False, kinds=dict(parts.kinds))
     parts.pm.hook.ganforge_setup(run=run)
     read = [OfficialFile(Path(f), read_official(f)) for f in files]
     imported = importer.function(read, dict(parts.models))

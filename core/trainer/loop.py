@@ -28,11 +28,13 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ganforge import registry as _registry
 from ganforge.conditioning import routes
 from ganforge.config import Experiment, check_components, dump_config, naming, run_optimizers, verify
-from ganforge.errors import ConfigError, GanforgeWarning
+from ganforge.errors import ConfigError, GanforgeWarning, StrategyError
 from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
+from ganforge.runhooks import missing_step_result
+from ganforge.weights import load_checked
 
 from . import checkpoint as ckpt
 from .assemble import assemble
@@ -47,6 +49,7 @@ from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
 from .progress import Progress, truncate_metrics
+from .syncbn import sync_batchnorm
 
 LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
 # Config sections that must not change when a run is resumed (they define the weights).
@@ -86,7 +89,7 @@ class Trainer:
         for s in self.strategies:
             s.to(self.device)
         self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
-                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp))
+                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp), kinds=dict(self.kinds))
         self.pm.hook.ganforge_setup(run=self.run)
         init_ema = self._init_weights(init) if init is not None and resume_from is None else {}
         broadcast_modules(list(self.networks.values()), self.world)
@@ -130,8 +133,9 @@ class Trainer:
         return latest if resume else None
 
     def _prepare_networks(self, models: nn.ModuleDict) -> nn.ModuleDict:
-        if self.world.distributed and self.device.type == "cuda" and self.cfg.sync_batchnorm:
-            models = nn.ModuleDict({r: nn.SyncBatchNorm.convert_sync_batchnorm(m) for r, m in models.items()})
+        if self.world.distributed:
+            models = nn.ModuleDict({r: sync_batchnorm(m, self.device.type, self.cfg.sync_batchnorm)
+                                    for r, m in models.items()})
         models.to(self.device)
         if self.cfg.channels_last:
             models.to(memory_format=torch.channels_last)
@@ -193,7 +197,6 @@ class Trainer:
         batch.pop("update", None)
         for e in self.ema.values():
             e.update(run.step)
-        self._guard_weights(run.step + 1)
         run.step += 1
         hook.ganforge_after_step(run=run, step=run.step, logs=logs)
         return logs
@@ -201,7 +204,9 @@ class Trainer:
     def _phase(self, phase: str, result: StepResult | None, logs: dict[str, float]) -> None:
         """Log, guard, backward, average and step one player's optimisers."""
         if result is None:
-            return
+            if phase in type(self.strategies[0]).may_skip:
+                return
+            raise StrategyError(missing_step_result(self.strategies, phase))
         loss = result.loss
         names = list(result.logs)
         device = loss.device if loss is not None else self.device
@@ -243,20 +248,21 @@ class Trainer:
 
     def _guard_gradients(self, phase: str, params: list[torch.Tensor]) -> None:
         """Averaged gradients are the same on every rank, so no agreement is needed."""
-        if bool(all_finite(p.grad for p in params if p.grad is not None)):
+        if all_finite(p.grad for p in params if p.grad is not None):
             return
         names = nonfinite_modules(dict(self.networks), grads=True)
         raise nonfinite_state(f"the {phase} phase's gradients", names, self.run.step + 1, self.last_good,
                               "before the update")
 
     def _guard_weights(self, step: int) -> None:
-        """Weights, buffers (BatchNorm statistics, per rank) and EMA copies after the update."""
+        """Weights, buffers (BatchNorm statistics, per rank) and EMA copies, at each log step
+        (every step would cost ~3% of a small CPU step; a checkpoint checks everything anyway)."""
         modules = {**self.networks, **{f"ema.{r}": m for r, m in self.run.ema.items()}}
         tensors = [t for m in modules.values() for t in (*m.parameters(), *m.buffers())]
-        if not self._on_any_rank(not bool(all_finite(tensors))):
+        if not self._on_any_rank(not all_finite(tensors)):
             return
         raise nonfinite_state("the weights or buffers", nonfinite_modules(modules), step, self.last_good,
-                              "after the update (nothing was saved from it)")
+                              "(nothing was saved since they went bad)")
 
     def _stop(self, stop: StopRequest) -> None:
         """After a signal: a checkpoint at this step boundary (unless one was just written), then stop."""
@@ -271,6 +277,7 @@ class Trainer:
     def _periodic(self, window: dict[str, list[float]]) -> None:
         step, cfg, last = self.run.step, self.cfg, self.run.step == self.cfg.steps
         if step % cfg.log_every == 0 or last:
+            self._guard_weights(step)
             means = {k: sum(v) / len(v) for k, v in window.items()}
             self.progress.log(step, means)
             window.clear()
@@ -359,7 +366,7 @@ class Trainer:
         state = self.state()
         bad = nonfinite({k: state[k] for k in ("models", "ema", "strategies", "optimizers", "run_state")})
         if self._on_any_rank(bool(bad)):
-            raise nonfinite_state("the state to checkpoint", bad, self.run.step, self.last_good,
+            raise nonfinite_state("the tensors to checkpoint", bad, self.run.step, self.last_good,
                                   "without writing it")
         rngs = gather_objects(ckpt.rng_state(), self.world)
         path = None
@@ -389,13 +396,13 @@ class Trainer:
         return state["ema"]
 
     def _load(self, path: Path) -> None:
-        state = ckpt.load(path, map_location=self.device)
+        state = ckpt.load(path, map_location=self.device, require=ckpt.FOR_RESUME)
         self._check_resumable(state, path)
         for role, sd in state["models"].items():
-            self.networks[role].load_state_dict(sd)
+            load_checked(self.networks[role], sd, f"{path} models.{role}")
         for role, sd in state["ema"].items():
             if role in self.ema:
-                self.ema[role].shadow.load_state_dict(sd)
+                load_checked(self.ema[role].shadow, sd, f"{path} ema.{role}")
         for strategy, sd in zip(self.strategies, state.get("strategies", [])):
             strategy.load_state_dict(sd)
         for name, sd in state["optimizers"].items():

@@ -19,6 +19,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
+from ganforge.weights import load_checked, read_file, require_keys
 
 from .convert import load_official_enhancer
 from .enhancement import FACTOR, enhance, realign, shifted_subimages
@@ -204,12 +205,10 @@ def build_enhancer(output_size: int, spec: dict | None = None, weights: str | os
             load_official_enhancer(weights, enhancer)
         else:
             path = Path(weights)
-            if not path.is_file():
-                raise ganforge.DataError(f"{path}: no such enhancer file "
-                                         "(write one with `ganforge hidt train-enhancer`)")
-            saved = torch.load(path, map_location="cpu", weights_only=True)
-            enhancer = ganforge.build("generator", saved["spec"], data).eval()
-            enhancer.load_state_dict(saved["state"])
+            saved = read_file(path, "an enhancer file", "write one with `ganforge hidt train-enhancer`")
+            require_keys(saved, ("spec", "state"), str(path), "an enhancer file of `ganforge hidt train-enhancer`")
+            enhancer = ganforge.build("generator", saved["spec"], data, path=f"{path} spec").eval()
+            load_checked(enhancer, saved["state"], str(path))
     return enhancer
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import torch
 from torch import nn
 
 import ganforge
+from ganforge.weights import load_state_dict
 
 RULES = (
     (r"content_encoder\.model_preparation\.0\.", "content_encoder.stem."),
@@ -118,14 +118,7 @@ def convert_enhancer(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def _read(path: str | os.PathLike, what: str) -> dict[str, torch.Tensor]:
-    path = Path(path)
-    if not path.is_file():
-        raise ganforge.DataError(f"{path}: no such file; the official {what} is trained_models/{what} of "
-                                 "https://github.com/saic-mdal/HiDT")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(state, dict):
-        raise ganforge.DataError(f"{path}: expected a state_dict, got {type(state).__name__}")
-    return state
+    return load_state_dict(path, f"the official {what}", f"trained_models/{what} of https://github.com/saic-mdal/HiDT")
 
 
 def _load(module: nn.Module, state: dict, source: str) -> None:

@@ -25,7 +25,7 @@ import re
 import torch
 
 import ganforge
-from ganforge.weights import check_layout
+from ganforge.weights import check_layout, load_state_dict
 from ganforge_spade.convert import GENERATOR_BLOCKS, SPECTRAL_SUFFIXES
 
 from .encoder import SEANStyleEncoder
@@ -115,10 +115,8 @@ def from_official(generator: SEANGenerator, encoder: SEANStyleEncoder, state_dic
 def load_official(generator: SEANGenerator, encoder: SEANStyleEncoder, path: str | os.PathLike
                   ) -> tuple[SEANGenerator, SEANStyleEncoder]:
     """Load ``latest_net_G.pth`` of the official release into both networks (in place)."""
-    if not os.path.isfile(path):
-        raise ganforge.ConfigError(f"SEAN checkpoint {path} does not exist (download CelebA-HQ_pretrained from "
-                                   "github.com/ZPdesu/SEAN and point to its latest_net_G.pth)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state_dict(path, "a SEAN checkpoint", "download CelebA-HQ_pretrained from github.com/ZPdesu/SEAN "
+                            "and point to its latest_net_G.pth")
     g_state, e_state = from_official(generator, encoder, state, source=str(path))
     generator.load_state_dict(g_state)
     encoder.load_state_dict(e_state)

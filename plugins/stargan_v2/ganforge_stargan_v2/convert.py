@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 import ganforge
+from ganforge.weights import read_file
 
 # official checkpoint entry -> our role
 ROLES = {"generator": "generator", "mapping_network": "mapping", "style_encoder": "style_encoder",
@@ -118,10 +119,8 @@ def load_official(path: str | os.PathLike, models: Mapping[str, nn.Module]) -> l
     """Load the released checkpoint at ``path`` into ``models`` (role -> network) for every
     entry it holds whose role is present; returns the roles loaded."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such checkpoint. The released ones come from clovaai/stargan-v2's "
-                                "`bash download.sh pretrained-network-afhq` (or -celeba-hq)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = read_file(path, "an official StarGAN v2 checkpoint", "the released ones come from clovaai/stargan-v2's "
+                      "`bash download.sh pretrained-network-afhq` (or -celeba-hq)")
     if not isinstance(state, dict) or not set(state) & set(ROLES):
         raise ganforge.DataError(f"{path}: not an official StarGAN v2 checkpoint (entries: "
                                  f"{sorted(state) if isinstance(state, dict) else type(state).__name__})")

@@ -108,7 +108,7 @@ def test_official_files_that_do_not_fit_are_refused(tmp_path, capsys):
     assert f"{tmp_path / 'other.pt'}: no 'g_ema' entry" in capsys.readouterr().err
     torch.save({"g_ema": {}, "hook": print}, tmp_path / "code.pt")  # a pickle that names a callable
     assert run_import("stylegan2", [tmp_path / "code.pt"], config, out) == 2
-    assert "code.pt: not a weights file torch can read safely (Unsupported global: GLOBAL print)" in \
+    assert "code.pt: cannot be read as an official weights file (Unsupported global: GLOBAL print)" in \
         capsys.readouterr().err
     layout = rosinality_layout(8, 8, 2)
     damaged = filled(layout["generator"], 3)

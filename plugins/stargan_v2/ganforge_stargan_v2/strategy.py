@@ -112,6 +112,9 @@ class StarGANv2(ganforge.Strategy):
     updates = (("discriminator", "latent"), ("discriminator", "reference"),
                ("generator", "latent"), ("generator", "reference"))
     requires = frozenset({"domain"})
+    # FAN's face masks of the image being translated (the source; x_fake in the cycle step),
+    # computed without gradient as in the official get_heatmap
+    conditioners = {"fan": "real"}
     # added to the condition in ganforge_prepare_batch: the batch image, a latent code and
     # its style in the target domain
     provides = frozenset({"source", "z", "style"})
@@ -130,12 +133,9 @@ class StarGANv2(ganforge.Strategy):
     # -- pieces of a step --------------------------------------------------------------
     @staticmethod
     def source_condition(run: Run, image: torch.Tensor, cond: Condition) -> Condition:
-        """``cond`` with the image to translate and, with a FAN, its face masks."""
-        cond = cond.replace(source=image)
-        if "fan" in run.models:
-            with torch.no_grad():
-                cond = cond.replace(face_mask=run.models["fan"](image, cond)["face_mask"])
-        return cond
+        """``cond`` with the image to translate (a FAN conditioner adds its face masks on
+        the way to the generator)."""
+        return cond.replace(source=image)
 
     @staticmethod
     def latent_style(mapping: nn.Module, z: torch.Tensor, domain: torch.Tensor, cond: Condition) -> torch.Tensor:

@@ -279,6 +279,30 @@ def describe(kind: str, name: str, given: tuple[str, ...], as_json: bool) -> Non
 
 
 @cli.command()
+@click.argument("kind", type=click.Choice(("discriminator", "encoder", "generator", "normalizer", "upsampler")))
+@click.argument("name")
+@click.option("--base", "bases", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A config to mix into (repeatable; default: each shipped plugin's synthetic config).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def compat(kind: str, name: str, bases: tuple[str, ...], as_json: bool) -> None:
+    """Which recipes a component combines with, in which slots, and the config check's
+    reason where it does not (docs/mixing.md has the matrix)."""
+    from pathlib import Path
+
+    from .compat import compat as rows
+
+    registry()
+    result = rows(kind, name, [Path(b) for b in bases] if bases else None)
+    if as_json:
+        _echo_json(result)
+        return
+    for entry in result:
+        click.echo(f"{entry['base']} ({entry['recipe']}):" + ("" if entry["slots"] else f" no {kind} slot"))
+        for s in entry["slots"]:
+            click.echo(f"  {s['slot']}: " + ("ok" if s["ok"] else f"no: {s['reason']}"))
+
+
+@cli.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the schema to this file (atomically).")
 def schema(out: str | None) -> None:
     """Print the JSON Schema of an experiment config with every installed component

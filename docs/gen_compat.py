@@ -4,7 +4,7 @@
     python docs/gen_compat.py --check  # exit 1 if docs/mixing.md is stale
 
 Each cell is computed by `ganforge.compat` (the config check training runs, per slot);
-``tests/core/test_compat.py`` fails when the file differs from what this writes.
+``tests/mixing/test_compat.py`` fails when the file differs from what this writes.
 """
 
 from __future__ import annotations

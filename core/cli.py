@@ -212,6 +212,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except GanforgeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # a file the OS refused (permissions, a full disk): name it, no traceback
+        if exc.filename is None:
+            raise
+        click.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)

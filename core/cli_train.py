@@ -68,7 +68,8 @@ def add_commands(group: click.Group) -> None:
     @click.option("--instances", multiple=True, type=click.Path(exists=True, dir_okay=False),
                   help="Instance-map PNG (instance ids, 8 or 16 bit) for each --labels file, in the same order, "
                        "for runs trained with instance maps [default: each label map stands in].")
-    @click.option("--seed", default=None, type=int, help="Seed of the noise and of the synthetic world.")
+    @click.option("--seed", default=None, type=click.IntRange(0, 2**63 - 1),
+                  help="Seed of the noise and of the synthetic world.")
     def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], instances: tuple[str, ...],
                seed: int | None) -> None:
         """Generate images with a trained run (its EMA generator when it has one)."""

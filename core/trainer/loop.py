@@ -160,7 +160,7 @@ class Trainer:
             stream = iter(self.batches)
             with stop_on_signals() as stop:
                 while self.run.step < self.cfg.steps:
-                    logs = self.train_step(next(stream))
+                    logs = self._checked_step(next(stream))
                     for k, v in logs.items():
                         window.setdefault(k, []).append(v)
                     self.progress.step()
@@ -173,6 +173,18 @@ class Trainer:
             if self.world.is_main:
                 write_report(self.run_dir)
             shutdown(self.world, self.world_owned)
+
+    def _checked_step(self, raw: dict[str, Any]) -> dict[str, float]:
+        """`train_step`, with batch norm's refusal of a single value per channel turned into
+        an error naming the field that causes it."""
+        try:
+            return self.train_step(raw)
+        except ValueError as exc:
+            if "Expected more than 1 value per channel" not in str(exc):
+                raise
+            raise ConfigError(f"train.batch_size: {self.cfg.batch_size} ({self.batches.per_rank} per process) gives a "
+                              "BatchNorm layer one value per channel (a batch of 1 through a 1x1 feature map); "
+                              "use at least 2 samples per process") from None
 
     def train_step(self, raw: dict[str, Any]) -> dict[str, float]:
         """One step on one raw batch; returns the step's logs as floats."""

@@ -112,3 +112,42 @@ def test_a_batch_of_one_through_a_1x1_batchnorm_names_the_batch_size(make_exp, c
         train(make_exp(config_tree), tmp_path / "run", show_progress=False)
     config_tree["train"]["batch_size"] = 2
     train(make_exp(config_tree), tmp_path / "ok", show_progress=False)  # two samples are fine
+
+
+def test_resume_with_nothing_left_to_train_says_so(trained, make_exp, config_tree, tmp_path):
+    config_tree["train"].update(steps=3, checkpoint_every=3)
+    with pytest.raises(ConfigError, match=r"already at step 3 and train.steps is 3: nothing to train; .*"
+                                          r"--set train.steps=6"):
+        train(make_exp(config_tree), trained.parent.parent, resume=True, show_progress=False)
+
+
+def test_a_second_trainer_on_the_same_run_folder_is_refused(make_exp, config_tree, tmp_path):
+    from ganforge.trainer.loop import Trainer
+
+    first = Trainer(make_exp(config_tree), tmp_path / "run", show_progress=False)
+    with pytest.raises(ConfigError, match=rf"run folder {tmp_path / 'run'} is in use by another trainer \(pid \d+\)"):
+        Trainer(make_exp(config_tree), tmp_path / "run", show_progress=False)
+    first.fit()  # releases the folder
+    config_tree["train"]["steps"] = 7
+    train(make_exp(config_tree), tmp_path / "run", resume=True, show_progress=False)
+
+
+def test_duplicate_yaml_keys_are_an_error(tmp_path):
+    config = tmp_path / "dup.yaml"
+    config.write_text("train:\n  steps: 1\nmodels: {}\ntrain:\n  steps: 2\n")
+    with pytest.raises(ConfigError, match=r"dup.yaml: line 4: key 'train' is given twice in the same mapping"):
+        load_config(config, check=False)
+
+
+def test_skipped_samples_are_counted_in_the_logs_and_said(make_exp, config_tree, tmp_path):
+    import json
+
+    from ganforge.errors import GanforgeWarning
+    from ganforge.trainer.loop import Trainer
+
+    trainer = Trainer(make_exp(config_tree), tmp_path / "run", show_progress=False)
+    trainer.dataset.num_skipped, trainer.dataset.errors = 2, {"a.png": "a.png: cannot read image"}  # as a layout counts
+    with pytest.warns(GanforgeWarning, match=r"step 1: 2 bad samples skipped so far \(data.on_error: skip\), e.g. a.png"):
+        trainer.fit()
+    logs = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["data_skipped"] for r in logs if r["kind"] == "train"] == [2.0] * 6

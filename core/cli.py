@@ -10,6 +10,7 @@ every command keeps working for the others.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 from typing import Any, Sequence
@@ -17,7 +18,7 @@ from typing import Any, Sequence
 import click
 
 from . import registry as _registry
-from .errors import GanforgeError, GanforgeWarning
+from .errors import GanforgeError, GanforgeWarning, PluginError
 from .interfaces import KINDS, slot_kind
 
 
@@ -73,12 +74,17 @@ def plugins(as_json: bool) -> None:
         for recs in reg.conflicts()
     ]
     if as_json:
-        _echo_json({"plugins": [p.to_json() for p in reg.plugins], "conflicts": conflicts})
+        _echo_json({"plugins": [{**p.to_json(), **({"commands_error": CLI_PROBLEMS[p.name]} if p.name in CLI_PROBLEMS
+                                                   else {})} for p in reg.plugins], "conflicts": conflicts})
         return
-    rows = [[p.name, p.distribution or "(local)", p.version or "", p.status, str(p.components)] for p in reg.plugins]
+    rows = [[p.name, p.distribution or "(local)", p.version or "",
+             "commands failed" if p.status == "ok" and p.name in CLI_PROBLEMS else p.status, str(p.components)]
+            for p in reg.plugins]
     _table(rows, ["NAME", "DISTRIBUTION", "VERSION", "STATUS", "COMPONENTS"])
     for p in reg.failed_plugins():
         click.echo(f"\n{p.name} {p.status}: {p.error}", err=True)
+    for name, problem in CLI_PROBLEMS.items():
+        click.echo(f"\n{name} commands failed: {problem}", err=True)
     for c in conflicts:
         names = ", ".join(f"{x['use']} ({x['distribution'] or 'local'} {x['version'] or ''})" for x in c["providers"])
         click.echo(f"\nconflict: {c['kind']} {c['name']!r} is registered by {names}", err=True)
@@ -173,16 +179,33 @@ def _add_builtin_commands() -> None:
     backbones_cli.add_commands(cli)
 
 
-def _add_plugin_commands(reg: _registry.Registry) -> None:
-    """Each plugin's ``ganforge_cli`` hook, isolated: a failing one is reported, not fatal."""
+# plugin name -> what went wrong in its ``ganforge_cli`` hook (shown by ``ganforge plugins``)
+CLI_PROBLEMS: dict[str, str] = {}
+
+
+def _add_plugin_commands(reg: _registry.Registry, strict: bool = False) -> None:
+    """Each plugin's ``ganforge_cli`` hook, isolated: one that raises, or that replaces a
+    core command (the core's is put back), is reported on every command and by
+    ``ganforge plugins``; under ``--strict`` it is an error."""
+    CLI_PROBLEMS.clear()
     pm = reg.pluginmanager
     if pm is None:
         return
+    core = dict(cli.commands)
     for impl in pm.hook.ganforge_cli.get_hookimpls():
         try:
             impl.function(group=cli)
         except Exception as exc:  # noqa: BLE001
-            click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
+            CLI_PROBLEMS[impl.plugin_name] = f"failed to add commands: {type(exc).__name__}: {exc}"
+        replaced = sorted(name for name, command in core.items() if cli.commands.get(name) is not command)
+        if replaced:
+            cli.commands.update({name: core[name] for name in replaced})
+            CLI_PROBLEMS[impl.plugin_name] = (f"replaced the core command{'s' if len(replaced) > 1 else ''} "
+                                              f"{', '.join(replaced)} (the core's is kept)")
+    for name, problem in CLI_PROBLEMS.items():
+        if strict:
+            raise PluginError(f"plugin {name!r} {problem}")
+        click.echo(f"warning: plugin {name!r} {problem}", err=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -207,10 +230,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         reg = _registry.load(plugins=plugins_opt, disabled=disabled, strict=strict)
         _add_builtin_commands()
-        _add_plugin_commands(reg)
+        _add_plugin_commands(reg, strict)
         cli.main(args=argv, prog_name="ganforge", standalone_mode=False)
     except GanforgeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        if not (getattr(exc, "said_by_every_rank", False) and os.environ.get("RANK", "0") != "0"):
+            click.echo(f"error: {exc}", err=True)  # a stop all ranks agreed on is said once, by rank 0
         sys.exit(2)
     except OSError as exc:  # a file the OS refused (permissions, a full disk): name it, no traceback
         if exc.filename is None:

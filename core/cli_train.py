@@ -7,6 +7,7 @@ registry is loaded with the global plugin options.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -55,7 +56,8 @@ def add_commands(group: click.Group) -> None:
               no_progress: bool) -> None:
         """Train the experiment described by CONFIG (YAML)."""
         run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress, init=init)
-        click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
+        if os.environ.get("RANK", "0") == "0":  # under torchrun, once
+            click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
 
     @group.command()
     @click.argument("run_or_ckpt", type=click.Path(exists=True))

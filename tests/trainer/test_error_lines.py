@@ -151,3 +151,42 @@ def test_skipped_samples_are_counted_in_the_logs_and_said(make_exp, config_tree,
         trainer.fit()
     logs = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r["data_skipped"] for r in logs if r["kind"] == "train"] == [2.0] * 6
+
+
+@pytest.mark.parametrize("rank", ["0", "1"])
+def test_a_signal_stop_is_said_once_under_torchrun_and_exits_2(rank, monkeypatch, capsys, tmp_path):
+    from ganforge.cli import main
+    from ganforge.trainer.interrupt import TrainingInterrupted
+
+    def stopped(*args, **kwargs):
+        raise TrainingInterrupted("stopped by SIGTERM after step 3")
+
+    monkeypatch.setenv("GANFORGE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("RANK", rank)
+    monkeypatch.setattr(cli_train, "train_command", stopped)
+    (tmp_path / "c.yaml").write_text("train: {steps: 1}\n")
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", str(tmp_path / "c.yaml")])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == ("error: stopped by SIGTERM after step 3\n" if rank == "0" else "")
+
+
+def test_plugin_commands_that_replace_core_ones_or_raise_are_reported(monkeypatch, capsys, tmp_path):
+    from ganforge.cli import cli, main
+
+    (tmp_path / "thief.py").write_text("import ganforge\n\n@ganforge.hookimpl\ndef ganforge_cli(group):\n"
+                                       "    @group.command()\n    def sample():\n        'stolen'\n")
+    (tmp_path / "broken.py").write_text("import ganforge\n\n@ganforge.hookimpl\ndef ganforge_cli(group):\n"
+                                        "    raise RuntimeError('boom')\n")
+    monkeypatch.setenv("GANFORGE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    plugins = ["--plugin", str(tmp_path / "thief.py"), "--plugin", str(tmp_path / "broken.py")]
+    main([*plugins, "plugins"])
+    out, err = capsys.readouterr()
+    assert [line.split()[2] for line in out.splitlines()[1:]] == ["commands", "commands"]  # not "ok"
+    assert "warning: plugin 'thief' replaced the core command sample (the core's is kept)" in err
+    assert "warning: plugin 'broken' failed to add commands: RuntimeError: boom" in err
+    assert cli.commands["sample"].help.startswith("Generate images with a trained run")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--strict", *plugins, "plugins"])
+    assert exit_.value.code == 2
+    assert "error: plugin 'thief' replaced the core command sample" in capsys.readouterr().err

@@ -193,10 +193,7 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
         source = f"{ckpt_path} (config)"
         info = verify(exp, source=source)  # the data the networks were trained on: the same networks
         cond = labels_condition(labels, info, instances)
-        given = info.model_copy(update={"fields": frozenset(cond)})
-        # the files hold label (and instance) maps only: a generator needing more is a clear error
-        _registry.check_requirements("generator", exp.models["generator"], given, f"{source}: models.generator")
-        images = _generate_from_labels(exp, info, state, cond, seed)
+        images = _generate_from_labels(exp, info, state, cond, seed, source)
         nrow = min(len(images), 8)
     else:
         data_info, raw = _dataset_batch(exp, count, seed)
@@ -209,16 +206,18 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     return save_grid(images.float(), nrow, target)
 
 
-def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int) -> torch.Tensor:
-    """The (EMA) generator on label maps alone, through the run's conditioning path:
-    there is no image, so a conditioner that reads one is a clear error."""
+def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int,
+                          source: str) -> torch.Tensor:
+    """The (EMA) generator on label (and instance) maps alone, through the run's
+    conditioning path. There is no image, so the conditioners that read one are skipped;
+    a generator needing more than the files and the other conditioners give is a clear
+    error."""
+    from .conditioning import image_free_fields
     from .trainer.restore import restore_networks
 
-    from .conditioning import image_free_fields
-    from .registry import check_requirements
-
     reaching = info.model_copy(update={"fields": image_free_fields(exp, frozenset(cond))})
-    check_requirements("generator", exp.models["generator"], reaching, "models.generator (with --labels, no image)")
+    _registry.check_requirements("generator", exp.models["generator"], reaching,
+                                 f"{source}: models.generator (--labels: no image)")
     run, _ = restore_networks(exp, info, state)
     torch.manual_seed(seed)
     with torch.no_grad():
@@ -289,9 +288,11 @@ def labels_condition(files: Sequence[str], info, instance_files: Sequence[str] =
     values, 16-bit PNGs too); without them each label map stands in, so instance
     boundaries fall on class boundaries."""
     labels = torch.stack([_id_map(f, "label map", info) for f in files])
+    ids = info.label_nc + int(info.contain_dontcare_label)  # the don't-care id is a label channel too
+    dontcare = " + the don't-care id" if info.contain_dontcare_label else ""
     for f, lab in zip(files, labels):
-        if info.label_nc and int(lab.max()) >= info.label_nc:
-            raise DataError(f"{f}: label id {int(lab.max())} >= label_nc {info.label_nc}")
+        if info.label_nc and int(lab.max()) >= ids:
+            raise DataError(f"{f}: label id {int(lab.max())} >= {ids} (label_nc {info.label_nc}{dontcare})")
     if "instance" not in info.fields:
         if instance_files:
             raise ConfigError("--instances: this run was trained without instance maps")

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from . import registry as _registry
-from .errors import ConfigError, GanforgeError
+from .errors import ConfigError, GanforgeError, PluginError
 from .interfaces import ComponentSpec, DataInfo, Params, Strategy
 
 
@@ -324,10 +324,10 @@ def ensure_plugins(exp: Experiment) -> list[str]:
                 if p.source in ("option", "config", "direct") and p.status == "ok" and p.module]
     disabled = [p.name for p in current.plugins if p.status == "disabled"]
     autoload = any(p.source == "entrypoint" for p in current.plugins)
-    reg = _registry.load(plugins=[*previous, *wanted], disabled=disabled, autoload=autoload)
-    for info in reg.plugins:
-        if info.status != "ok" and (info.module in wanted or info.name in {Path(w).stem for w in wanted}):
-            raise ConfigError(f"plugins: {info.module or info.name} {info.status}: {info.error}")
+    try:
+        _registry.load(plugins=[*previous, *wanted], disabled=disabled, autoload=autoload, source="config")
+    except PluginError as exc:
+        raise ConfigError(f"plugins: {exc}") from None
     return []
 
 

@@ -267,6 +267,10 @@ class Strategy(Component):
       are listed in ``optional_networks``.
     * ``optimizers`` — optimiser name -> roles whose parameters it updates by default,
       e.g. ``{"generator": ("generator", "encoder"), "discriminator": ("discriminator",)}``.
+    * ``may_skip`` — the players (``"discriminator"``, ``"generator"``) whose step hook may
+      return None to skip an update; for any other player None is an error naming the
+      strategies (a wrapper that forgot ``return result`` would otherwise stop training it
+      silently). ``StepResult(loss=None)`` skips the update explicitly in any recipe.
     * ``conditioners`` — role -> source of the encoders the conditioning path runs before
       the generator (`ganforge.conditioning`), e.g. SPADE's ``{"encoder": "real"}``.
       Build every generator input with ``run.condition`` / ``run.generate``; pass what
@@ -289,6 +293,7 @@ class Strategy(Component):
     networks: ClassVar[dict[str, str]] = {}
     optional_networks: ClassVar[frozenset[str]] = frozenset()
     optimizers: ClassVar[dict[str, tuple[str, ...]]] = {}
+    may_skip: ClassVar[frozenset[str]] = frozenset()
     conditioners: ClassVar[dict[str, str]] = {}
     reads: ClassVar[dict[str, frozenset[str]]] = {}
     updates: ClassVar[tuple[tuple[str, str], ...]] = (("discriminator", ""), ("generator", ""))

@@ -115,7 +115,7 @@ def import_checkpoint(name: str, files: Sequence[str | os.PathLike], config: str
     exp = load_config(config, overrides, check=False)
     info = verify(exp, source=str(config))
     parts = assemble(exp, info)
-    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False, kinds=dict(parts.kinds))
     parts.pm.hook.ganforge_setup(run=run)
     read = [OfficialFile(Path(f), read_official(f)) for f in files]
     imported = importer.function(read, dict(parts.models))

@@ -122,9 +122,14 @@ class Registry:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         where = f" from plugin {plugin!r}" if plugin else ""
+        failed = self.failed_plugins()
+        if failed:
+            listed = ", ".join(f"{p.name} ({p.status}: {p.error})" for p in failed)
+            tail = f" Plugins that failed to load and might provide it: {listed}."
+        else:
+            tail = " `ganforge plugins` shows which plugins loaded."
         raise ComponentNotFound(
-            f"no {kind} named {name!r}{where}.{hint} Registered {kind}s: {', '.join(known) or 'none'}. "
-            "`ganforge plugins` shows which plugins loaded."
+            f"no {kind} named {name!r}{where}.{hint} Registered {kind}s: {', '.join(known) or 'none'}.{tail}"
         )
 
     def find_by_params(self, kind: str, params_cls: type) -> ComponentRecord:

@@ -18,6 +18,7 @@ from ganforge import hookspecs
 from ganforge import registry as _registry
 from ganforge.config import Experiment, recipe_networks
 from ganforge.interfaces import DataInfo, Strategy
+from ganforge.runhooks import register_strategy
 
 
 @dataclass
@@ -53,11 +54,12 @@ def build_strategies(exp: Experiment, data: DataInfo) -> list[Strategy]:
 
 def run_manager(strategies: list[Strategy]) -> pluggy.PluginManager:
     """A manager with `RunSpecs` holding the recipe first: pluggy calls later
-    registrations first, so the extra strategies' wrappers wrap the recipe."""
+    registrations first, so the extra strategies' wrappers wrap the recipe. Each strategy's
+    hooks are validated first (`ganforge.runhooks`): a misspelt or unmarked hook is an error."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs.RunSpecs)
     for i, strategy in enumerate(strategies):
-        pm.register(strategy, name=f"{i}:{type(strategy).__name__}")
+        register_strategy(pm, strategy, name=f"{i}:{type(strategy).__name__}")
     return pm
 
 

@@ -93,7 +93,8 @@ def load(path: str | os.PathLike, map_location: str | torch.device = "cpu",
     require_keys(state, require, str(path), "a complete ganforge checkpoint")
     bad = nonfinite({k: v for k, v in state.items() if k != "rng"})
     if bad:
-        raise NonFiniteCheckpoint(f"{path}: {summary(bad)} hold NaN or Inf: the run had diverged when this was "
+        verb = "holds" if len(bad) == 1 else "hold"
+        raise NonFiniteCheckpoint(f"{path}: {summary(bad)} {verb} NaN or Inf: the run had diverged when this was "
                                   "written; use an earlier checkpoint (move this one out of the checkpoints folder "
                                   "to resume from the one before)")
     return state

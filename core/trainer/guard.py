@@ -2,8 +2,8 @@
 checkpoint"; warn when the losses run away while still finite.
 
 Checked each step: the loss before backward, the gradients before the optimiser step
-(under fp16 the loss scaler skips steps with non-finite gradients itself), the weights,
-buffers (BatchNorm statistics) and EMA copies after the update; and the whole state
+(under fp16 the loss scaler skips steps with non-finite gradients itself); at each log
+step the weights, buffers (BatchNorm statistics) and EMA copies; and the whole state
 before a checkpoint is written. A checkpoint is only ever written with finite state,
 so the one named as the last good one is good, and pruning never removes the last
 finite one.

@@ -28,11 +28,12 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ganforge import registry as _registry
 from ganforge.conditioning import routes
 from ganforge.config import Experiment, check_components, dump_config, naming, run_optimizers, verify
-from ganforge.errors import ConfigError, GanforgeWarning
+from ganforge.errors import ConfigError, GanforgeWarning, StrategyError
 from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
+from ganforge.runhooks import missing_step_result
 from ganforge.weights import load_checked
 
 from . import checkpoint as ckpt
@@ -99,7 +100,7 @@ class Trainer:
         for s in self.strategies:
             s.to(self.device)
         self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
-                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp))
+                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp), kinds=dict(self.kinds))
         self.pm.hook.ganforge_setup(run=self.run)
         init_ema = self._init_weights(init) if init is not None and resume_from is None else {}
         broadcast_modules(list(self.networks.values()), self.world)
@@ -226,7 +227,6 @@ class Trainer:
         batch.pop("update", None)
         for e in self.ema.values():
             e.update(run.step)
-        self._guard_weights(run.step + 1)
         run.step += 1
         hook.ganforge_after_step(run=run, step=run.step, logs=logs)
         return logs
@@ -234,7 +234,9 @@ class Trainer:
     def _phase(self, phase: str, result: StepResult | None, logs: dict[str, float]) -> None:
         """Log, guard, backward, average and step one player's optimisers."""
         if result is None:
-            return
+            if phase in type(self.strategies[0]).may_skip:
+                return
+            raise StrategyError(missing_step_result(self.strategies, phase))
         loss = result.loss
         names = list(result.logs)
         device = loss.device if loss is not None else self.device
@@ -276,20 +278,21 @@ class Trainer:
 
     def _guard_gradients(self, phase: str, params: list[torch.Tensor]) -> None:
         """Averaged gradients are the same on every rank, so no agreement is needed."""
-        if bool(all_finite(p.grad for p in params if p.grad is not None)):
+        if all_finite(p.grad for p in params if p.grad is not None):
             return
         names = nonfinite_modules(dict(self.networks), grads=True)
         raise nonfinite_state(f"the {phase} phase's gradients", names, self.run.step + 1, self.last_good,
                               "before the update")
 
     def _guard_weights(self, step: int) -> None:
-        """Weights, buffers (BatchNorm statistics, per rank) and EMA copies after the update."""
+        """Weights, buffers (BatchNorm statistics, per rank) and EMA copies, at each log step
+        (every step would cost ~3% of a small CPU step; a checkpoint checks everything anyway)."""
         modules = {**self.networks, **{f"ema.{r}": m for r, m in self.run.ema.items()}}
         tensors = [t for m in modules.values() for t in (*m.parameters(), *m.buffers())]
-        if not self._on_any_rank(not bool(all_finite(tensors))):
+        if not self._on_any_rank(not all_finite(tensors)):
             return
         raise nonfinite_state("the weights or buffers", nonfinite_modules(modules), step, self.last_good,
-                              "after the update (nothing was saved from it)")
+                              "(nothing was saved since they went bad)")
 
     def _stop(self, stop: StopRequest) -> None:
         """After a signal: a checkpoint at this step boundary (unless one was just written), then stop."""
@@ -304,6 +307,7 @@ class Trainer:
     def _periodic(self, window: dict[str, list[float]]) -> None:
         step, cfg, last = self.run.step, self.cfg, self.run.step == self.cfg.steps
         if step % cfg.log_every == 0 or last:
+            self._guard_weights(step)
             means = {k: sum(v) / len(v) for k, v in window.items()}
             skipped = getattr(self.dataset, "num_skipped", 0)  # on_error: skip (this process's count)
             if skipped:
@@ -399,7 +403,7 @@ class Trainer:
         state = self.state()
         bad = nonfinite({k: state[k] for k in ("models", "ema", "strategies", "optimizers", "run_state")})
         if self._on_any_rank(bool(bad)):
-            raise nonfinite_state("the state to checkpoint", bad, self.run.step, self.last_good,
+            raise nonfinite_state("the tensors to checkpoint", bad, self.run.step, self.last_good,
                                   "without writing it")
         rngs = gather_objects(ckpt.rng_state(), self.world)
         path = None

@@ -95,7 +95,7 @@ def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any],
     training, with the weights and EMA copies of ``state`` (``source`` names it in errors);
     all in eval mode, ``run.training`` False."""
     parts = assemble(exp, info)
-    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False, kinds=dict(parts.kinds))
     parts.pm.hook.ganforge_setup(run=run)
     for role, weights in state["models"].items():
         load_checked(_network(parts.models, role, source), weights, f"{source} models.{role}")

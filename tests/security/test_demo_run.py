@@ -88,7 +88,7 @@ def test_a_diverged_checkpoint_is_refused(demo_run, maps, tmp_path, ganforge):
     name = next(k for k in state["models"]["generator"] if k.endswith("running_var"))
     state["models"]["generator"][name].fill_(float("inf"))  # BatchNorm statistics overflowed (lr 1e9)
     torch.save(state, ckpt)
-    expected = f"error: {ckpt}: 1 tensor (models.generator.{name}) hold NaN or Inf: the run had diverged"
+    expected = f"error: {ckpt}: 1 tensor (models.generator.{name}) holds NaN or Inf: the run had diverged"
     for args in (["sample", run], ["sample", run, "--labels", maps[0]], ["eval", run, "--metrics", "psnr"],
                  ["demo", "--steps", "2", "--out", run, "--resume", *TINY]):
         code, err = ganforge(*args)

@@ -20,6 +20,7 @@ import pytest
 import torch
 from PIL import Image
 
+from ganforge import registry
 from ganforge.cli import cli as root_group
 from ganforge.trainer.checkpoint import FORMAT
 
@@ -63,15 +64,9 @@ COMMANDS: dict[str, list[str]] = {
     "stylegan2 generate": ["CKPT", "--seeds", "0", "--out", "x.png"],
     "stylegan2 style-mix": ["CKPT", "--row-seeds", "0", "--col-seeds", "1", "--out", "x.png"],
 }
-# Every command that reads an official release (OFFICIAL: the malicious pickle).
-OFFICIAL = {
-    "stylegan2 convert": ["OFFICIAL", "--resolution", "256", "--out", "x.pt"],
-    "stargan-v2 latent --preset": ["OFFICIAL", "--preset", "afhq", "--source", "img.png", "--out", "x.png"],
-    "stargan-v2 evaluate --preset": ["OFFICIAL", "--preset", "afhq", "--mode", "latent"],
-    "hidt swap --preset": ["OFFICIAL", "--preset", "daytime", *IMG, "--out", "x.png"],
-    "hidt enhance --official-enhancer": ["OFFICIAL", "--preset", "daytime", *IMG, "--style", "img.png",
-                                         "--enhancer", "OFFICIAL", "--official-enhancer", "--out", "x.png"],
-}
+# Every importer of official releases (`ganforge import NAME FILE --config ...`) is run on
+# the malicious pickle; so are the loaders that take official files outside `import`.
+IMPORTERS = ("bachgan", "cocosnet", "hidt", "nice_gan", "sean", "smis", "spade", "stargan_v2", "stylegan2")
 RUN_ARGUMENTS = {"run", "run_or_ckpt", "checkpoint", "foreground", "background"}
 
 
@@ -137,14 +132,23 @@ class Payload:
 
 def test_official_files_are_read_without_unpickling_code(attack_dir, ganforge):
     torch.save({"g_ema": Payload()}, attack_dir / "official.pt")
-    for key, args in OFFICIAL.items():
-        argv = [*command_name(key), *[("official.pt" if a == "OFFICIAL" else a) for a in args]]
-        try:  # refused with an error line, or (a damaged file's message: issue 15 item 6) an exception
-            code, err = ganforge(*argv)
-        except Exception as exc:  # noqa: BLE001
-            code, err = 1, f"{type(exc).__name__}: {exc}"
-        assert not (attack_dir / "pwned").exists(), f"`ganforge {key}` unpickled code from official.pt"
-        assert code != 0 and ("Weights only load failed" in err or "official.pt" in err), (key, code, err)
+    names = sorted({r.name for r in registry.get_registry().importers})  # new importers are run too
+    assert set(IMPORTERS) <= set(names)
+    for name in names:
+        config = ROOT / "plugins" / name / "configs" / "synthetic.yaml"
+        code, err = ganforge("import", name, "official.pt", "--config", config, "--out", "x.pt")
+        assert not (attack_dir / "pwned").exists(), f"`ganforge import {name}` unpickled code"
+        assert code == 2 and err.startswith("error: official.pt: ") and "Unsupported global" in err, err
+    from ganforge.errors import GanforgeError
+    from ganforge.weights import load_state_dict
+    from ganforge_hidt.apps import build_enhancer
+
+    with pytest.raises(GanforgeError, match="official.pt"):  # backbone weights (VGG, Inception, LPIPS ...)
+        load_state_dict(attack_dir / "official.pt", "test")
+    for official in (True, False):  # `hidt enhance --enhancer FILE [--official-enhancer]`
+        with pytest.raises(GanforgeError, match="official.pt"):
+            build_enhancer(64, weights=attack_dir / "official.pt", official=official)
+    assert not (attack_dir / "pwned").exists()
 
 
 def test_every_torch_load_in_the_sources_is_weights_only():
@@ -158,4 +162,4 @@ def test_every_torch_load_in_the_sources_is_weights_only():
             call = text[match.end():text.find(")", match.end()) + 1]
             calls += 1
             assert "weights_only=True" in call, f"{path}: torch.load({call} without weights_only=True"
-    assert calls >= 10
+    assert calls >= 3  # the loaders of checkpoints, official files and backbone weights

@@ -94,7 +94,7 @@ def test_inf_buffer_and_ema_never_reach_a_checkpoint(make_poisoned, tmp_path):
     text = str(err.value)
     assert "the weights or buffers hold NaN or Inf at step 4: 2 tensors (generator.running_var, " \
            "ema.generator.running_var)" in text
-    assert "after the update (nothing was saved from it); the last good checkpoint is" in text
+    assert "(nothing was saved since they went bad); the last good checkpoint is" in text
     assert [p.name for p in list_checkpoints(tmp_path / "run" / "checkpoints")] == ["step_00000002.pt"]
 
 
@@ -105,7 +105,7 @@ def test_checkpoint_state_is_checked_before_it_is_written(make_exp, config_tree,
     first = list_checkpoints(tmp_path / "run" / "checkpoints")
     opt = trainer.optimizers["generator"]
     next(iter(opt.state.values()))["exp_avg_sq"].fill_(float("inf"))  # a moment overflowed
-    with pytest.raises(NonFiniteState, match=r"the state to checkpoint hold NaN or Inf at step 4: .*"
+    with pytest.raises(NonFiniteState, match=r"the tensors to checkpoint hold NaN or Inf at step 4: .*"
                                              r"optimizers\.generator\.state\.0\.exp_avg_sq.*without writing it"):
         trainer.save_checkpoint()
     assert list_checkpoints(tmp_path / "run" / "checkpoints") == first
@@ -119,7 +119,7 @@ def test_a_non_finite_checkpoint_is_refused_for_resume(registry, make_exp, confi
     state["models"]["discriminator"]["conv1.weight"][0, 0, 0, 0] = float("nan")
     torch.save(state, path)
     with pytest.raises(NonFiniteCheckpoint, match=r"step_00000002.pt: 1 tensor \(models.discriminator.conv1.weight\) "
-                                                  r"hold NaN or Inf: the run had diverged"):
+                                                  r"holds NaN or Inf: the run had diverged"):
         Trainer(make_exp(config_tree, steps=4), run, resume=True, show_progress=False)
 
 

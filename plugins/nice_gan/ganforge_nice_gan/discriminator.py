@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import Field
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm
+from ganforge.spectral import spectral_norm  # the official (v, then u) update order
 
 import ganforge
 from ganforge import Condition, DataInfo, DiscriminatorOutput

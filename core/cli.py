@@ -207,6 +207,7 @@ def _add_builtin_commands() -> None:
 
 # plugin name -> what went wrong in its ``ganforge_cli`` hook (shown by ``ganforge plugins``)
 CLI_PROBLEMS: dict[str, str] = {}
+_PLUGIN_COMMANDS: set[str] = set()  # names plugins added (main may run more than once in a process)
 
 
 def _add_plugin_commands(reg: _registry.Registry, strict: bool = False) -> None:
@@ -217,12 +218,14 @@ def _add_plugin_commands(reg: _registry.Registry, strict: bool = False) -> None:
     pm = reg.pluginmanager
     if pm is None:
         return
-    core = dict(cli.commands)
+    core = {name: command for name, command in cli.commands.items() if name not in _PLUGIN_COMMANDS}
     for impl in pm.hook.ganforge_cli.get_hookimpls():
+        before = set(cli.commands)
         try:
             impl.function(group=cli)
         except Exception as exc:  # noqa: BLE001
             CLI_PROBLEMS[impl.plugin_name] = f"failed to add commands: {type(exc).__name__}: {exc}"
+        _PLUGIN_COMMANDS.update(set(cli.commands) - before)
         replaced = sorted(name for name, command in core.items() if cli.commands.get(name) is not command)
         if replaced:
             cli.commands.update({name: core[name] for name in replaced})

@@ -61,11 +61,19 @@ def load(plugins: Iterable[str] = (), disabled: Iterable[str] = (), strict: bool
     registry = build_registry(discovery, strict=strict)
     failed = [p for p in registry.failed_plugins() if p.source in REQUESTED_BY]
     if failed:
-        raise PluginError("; ".join(f"plugin {p.module or p.name!r} requested by {REQUESTED_BY[p.source]} "
+        raise PluginError("; ".join(f"plugin {_label(p)} requested by {REQUESTED_BY[p.source]} "
                                     f"{p.status}: {p.error}" for p in failed))
     if make_current:
         set_registry(registry)
     return registry
+
+
+def _label(info: PluginInfo) -> str:
+    """'name' and, when the user gave a path or another module name, that too."""
+    ref = info.module
+    if ref and ref != info.name and not ref.startswith("ganforge_local_"):
+        return f"{info.name!r} ({ref})"
+    return repr(info.name)
 
 
 def get_registry() -> Registry:

@@ -74,7 +74,7 @@ def test_broken_requested_plugin_is_an_error_and_others_still_work(local_plugins
     env = {"GANFORGE_PLUGINS": f"{local_plugins / 'broken_plugin.py'},{local_plugins / 'lab_plugin.py'}"}
     proc = ganforge("plugins", "--json", env=env, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"error: plugin '{local_plugins / 'broken_plugin.py'}' requested by "
+    assert proc.stderr.startswith(f"error: plugin 'broken_plugin' ({local_plugins / 'broken_plugin.py'}) requested by "
                                   "GANFORGE_PLUGINS failed: ImportError: this plugin is broken on purpose")
     env = {"GANFORGE_PLUGINS": str(local_plugins / "lab_plugin.py")}
     assert "hello from the lab plugin" in ganforge("lab-hello", env=env).stdout
@@ -117,6 +117,6 @@ def test_unknown_component_is_a_clear_error_not_a_traceback():
 def test_schema_is_valid_json_schema_with_components(capsys):
     schema = json.loads(ganforge_inproc(capsys, "schema"))
     assert schema["title"] == "ganforge experiment"
-    datasets = schema["$defs"]["kind_dataset"]["oneOf"]
-    assert any(opt.get("properties", {}).get("type", {}).get("const") == "synthetic" for opt in datasets)
-    assert schema["properties"]["data"]["$ref"] == "#/$defs/kind_dataset"
+    assert "synthetic" in schema["$defs"]["kind_dataset"]["then"]["enum"]
+    assert schema["$defs"]["dataset.core.synthetic"]["properties"]["type"]["enum"] == ["synthetic", "core/synthetic"]
+    assert schema["$defs"]["experiment"]["properties"]["data"]["$ref"] == "#/$defs/kind_dataset"

@@ -125,7 +125,8 @@ def test_requested_plugin_that_fails_is_an_error(tmp_path, monkeypatch, throwawa
     broken = throwaway_plugin(BROKEN, name="lab_broken")
     with pytest.raises(PluginError) as err:
         registry.load(plugins=[str(broken)], autoload=False)
-    assert str(err.value).startswith(f"plugin '{broken}' requested by --plugin failed: RuntimeError: boom at import")
+    assert str(err.value).startswith(f"plugin 'lab_broken' ({broken}) requested by --plugin failed: "
+                                      "RuntimeError: boom at import")
     assert f"(at {broken}:2)" in str(err.value)
     monkeypatch.setenv("GANFORGE_PLUGINS", str(broken))
     with pytest.raises(PluginError, match="requested by GANFORGE_PLUGINS failed"):

@@ -146,7 +146,7 @@ def test_config_plugins_are_loaded_relative_to_the_config(write_config, config_t
         exp = load_config(write_config(config_tree))
         assert exp.plugins == [str(tmp_path / "local_tiny.py")]
         config_tree["plugins"] = ["missing_plugin.py"]
-        with pytest.raises(ConfigError, match=r"plugins: plugin .*missing_plugin.py. requested by the config failed: FileNotFoundError"):
+        with pytest.raises(ConfigError, match=r"plugins: plugin 'missing_plugin' \(.*missing_plugin.py\) requested by the config failed: FileNotFoundError"):
             load_config(write_config(config_tree, "other.yaml"))
 
 

@@ -22,6 +22,7 @@ import contextlib
 import fnmatch
 import io
 import json
+import os
 import sys
 import typing
 import warnings
@@ -474,7 +475,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         _warn_failed(summary()["plugins"], argv)
         cli.main(args=argv, prog_name="ganforge", standalone_mode=False)
     except GanforgeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        if not (getattr(exc, "said_by_every_rank", False) and os.environ.get("RANK", "0") != "0"):
+            click.echo(f"error: {exc}", err=True)  # a stop all ranks agreed on is said once, by rank 0
+        sys.exit(2)
+    except OSError as exc:  # a file the OS refused (permissions, a full disk): name it, no traceback
+        if exc.filename is None:
+            raise
+        click.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

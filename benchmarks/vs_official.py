@@ -153,8 +153,8 @@ def spade_side(side: str, workdir: Path, vgg: bool, overrides: dict):
     exp = from_dict(spade_ganforge_config(workdir, vgg, overrides), "vs_official")
     trainer = Trainer(exp, workdir / f"run-{os.getpid()}", show_progress=False)
     models = trainer.run.models
-    from_official(models["generator"], state["G"])
-    from_official(models["discriminator"], state["D"])
+    models["generator"].load_state_dict(from_official(models["generator"], state["G"]))
+    models["discriminator"].load_state_dict(from_official(models["discriminator"], state["D"]))
     if vgg:
         load_vgg(trainer, state["vgg"])
 

@@ -244,13 +244,14 @@ def _resize_nearest(v: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 def instance_edges(instance: torch.Tensor) -> torch.Tensor:
-    """(B,1,H,W) float map of instance boundaries, as pix2pixHD/SPADE feed them."""
+    """(B,1,H,W) float map of instance boundaries, as pix2pixHD/SPADE feed them.
+
+    A pixel is an edge when a horizontal or vertical neighbour has another id. Built from
+    padded float differences rather than in-place boolean ORs, which Inductor's CPU code
+    generator miscompiles (torch 2.x: a ``VecMask<int>``/``VecMask<float>`` mismatch).
+    """
     inst = instance if instance.dim() == 4 else instance.unsqueeze(1)
-    edge = torch.zeros_like(inst, dtype=torch.bool)
-    dx = inst[..., :, 1:] != inst[..., :, :-1]
-    dy = inst[..., 1:, :] != inst[..., :-1, :]
-    edge[..., :, 1:] |= dx
-    edge[..., :, :-1] |= dx
-    edge[..., 1:, :] |= dy
-    edge[..., :-1, :] |= dy
-    return edge.float()
+    dx = (inst[..., :, 1:] != inst[..., :, :-1]).float()
+    dy = (inst[..., 1:, :] != inst[..., :-1, :]).float()
+    return torch.maximum(torch.maximum(F.pad(dx, (1, 0)), F.pad(dx, (0, 1))),
+                         torch.maximum(F.pad(dy, (0, 0, 1, 0)), F.pad(dy, (0, 0, 0, 1))))

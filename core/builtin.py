@@ -1,4 +1,4 @@
-"""The core's own plugin: datasets, metrics and losses that ship with ganforge.
+"""The core's own plugin: datasets, metrics, losses and the DiffAugment strategy that ship with ganforge.
 
 It is discovered through the same entry point group as every other plugin, so the
 core follows the rules it sets for plugins.
@@ -20,7 +20,7 @@ def ganforge_register(register) -> None:
 
 
 def _component_modules():
-    from . import data, metrics, upsampling
+    from . import augment, data, metrics, upsampling
     from .backbones import components as backbones
 
-    return (data, metrics, upsampling, backbones)
+    return (data, metrics, upsampling, backbones, augment)

@@ -3,20 +3,23 @@
 Global options come before the command: ``--plugin MODULE_OR_FILE`` (repeatable),
 ``-p no:NAME`` to switch a plugin off, ``--strict`` to fail on any plugin problem.
 Plugins are loaded before the command line is parsed so that their ``ganforge_cli``
-hooks can add commands; a plugin that fails is reported by ``ganforge plugins`` while
-every command keeps working for the others.
+hooks can add commands. An installed plugin that fails to load is named in one stderr
+line by every command (``ganforge plugins`` shows the details) while every command keeps
+working for the others; one requested with ``--plugin`` or ``GANFORGE_PLUGINS`` is an error.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import typing
+import warnings
 from typing import Any, Sequence
 
 import click
 
 from . import registry as _registry
-from .errors import GanforgeError
+from .errors import GanforgeError, GanforgeWarning
 from .interfaces import KINDS, slot_kind
 
 
@@ -78,17 +81,25 @@ def plugins(as_json: bool) -> None:
     _table(rows, ["NAME", "DISTRIBUTION", "VERSION", "STATUS", "COMPONENTS"])
     for p in reg.failed_plugins():
         click.echo(f"\n{p.name} {p.status}: {p.error}", err=True)
+    for p in reg.plugins:
+        for w in p.warnings:
+            click.echo(f"\nwarning: plugin {p.name}: {w}", err=True)
     for c in conflicts:
         names = ", ".join(f"{x['use']} ({x['distribution'] or 'local'} {x['version'] or ''})" for x in c["providers"])
         click.echo(f"\nconflict: {c['kind']} {c['name']!r} is registered by {names}", err=True)
 
 
 @cli.command()
-@click.argument("kind", required=False, type=click.Choice(KINDS))
+@click.argument("kind", required=False, metavar="[KIND]")
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def components(kind: str | None, pattern: str | None, as_json: bool) -> None:
-    """List registered components, optionally of one KIND matching a wildcard PATTERN."""
+    """List registered components, optionally of one KIND, matching a wildcard PATTERN;
+    ``components 'lab_*'`` matches across every kind."""
+    if kind is not None and kind not in KINDS:
+        if pattern is not None:
+            raise click.BadParameter(f"{kind!r} is not a kind ({', '.join(KINDS)})", param_hint="KIND")
+        kind, pattern = None, kind
     recs = _registry.get_registry().records(kind, pattern)
     if as_json:
         _echo_json([{"kind": r.kind, "name": r.name, "qualified_name": r.qualified_name, "plugin": r.plugin,
@@ -108,11 +119,22 @@ def describe_record(record) -> dict[str, Any]:
             default = default.model_dump()
         params.append({"name": name, "type": _type_name(f.annotation), "required": f.is_required(),
                        "default": default, "doc": f.description or "",
-                       "component_kind": slot_kind(record.params, name)})
+                       "component_kind": slot_kind(record.params, name), "choices": _choices(f.annotation)})
     return {"kind": record.kind, "name": record.name, "plugin": record.plugin,
             "distribution": record.distribution, "version": record.version, "summary": record.summary,
             "paper": record.paper, "class": f"{record.cls.__module__}.{record.cls.__qualname__}",
             "params": params, "requires": sorted(record.cls.requires), "provides": sorted(record.cls.provides)}
+
+
+def _choices(annotation: Any) -> list[Any] | None:
+    """The allowed values of a Literal, also inside Optional / list[...]; None otherwise."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    for arg in typing.get_args(annotation):
+        found = _choices(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _type_name(annotation: Any) -> str:
@@ -138,6 +160,8 @@ def describe(kind: str, name: str, as_json: bool) -> None:
     click.echo("  params:")
     for p in info["params"]:
         kind_note = f" [{p['component_kind']}]" if p["component_kind"] else ""
+        if p["choices"]:
+            kind_note += f" (choices: {', '.join(json.dumps(c) for c in p['choices'])})"
         default = "required" if p["required"] else f"default {json.dumps(p['default'], default=str)}"
         click.echo(f"    {p['name']}: {p['type']}{kind_note} = {default}")
         if p["doc"]:
@@ -156,11 +180,14 @@ def schema() -> None:
 @click.argument("name")
 @click.option("--dir", "directory", default=".", type=click.Path(file_okay=False),
               help="Where to create the plugin folder.")
-def new_plugin(name: str, directory: str) -> None:
-    """Create an installable plugin package NAME with one working component and tests."""
+@click.option("--kind", default="normalizer", show_default=True,
+              type=click.Choice(["normalizer", "strategy", "metric", "dataset"]),
+              help="The kind of the working component the plugin starts with.")
+def new_plugin(name: str, directory: str, kind: str) -> None:
+    """Create an installable plugin package NAME with one working component of KIND and tests."""
     from .scaffold import create_plugin
 
-    root = create_plugin(name, directory)
+    root = create_plugin(name, directory, kind)
     click.echo(f"created {root}\nnext: pip install -e {root} && pytest {root / 'tests'}")
 
 
@@ -184,12 +211,38 @@ def _add_plugin_commands(reg: _registry.Registry) -> None:
             click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
 
 
+def _warn_failed(reg: _registry.Registry, argv: Sequence[str]) -> None:
+    """One stderr line per plugin that did not load, for every command but ``plugins``
+    (which lists them itself): a missing component is then never a mystery."""
+    if "plugins" in argv:
+        return
+    for p in reg.failed_plugins():
+        click.echo(f"warning: plugin {p.name!r} ({p.distribution or 'local'}) {p.status}: {p.error}; "
+                   "`ganforge plugins` lists every plugin", err=True)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """ganforge's own warnings as one ``warning: ...`` line on stderr (above a progress bar)."""
+    if issubclass(category, GanforgeWarning):
+        from tqdm import tqdm
+
+        tqdm.write(f"warning: {message}", file=sys.stderr)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ganforge`` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", GanforgeWarning)  # each is worth its line, even if said before
     plugins_opt, disabled, strict = _global_options(argv)
     try:
         reg = _registry.load(plugins=plugins_opt, disabled=disabled, strict=strict)
+        _warn_failed(reg, argv)
         _add_builtin_commands()
         _add_plugin_commands(reg)
         cli.main(args=argv, prog_name="ganforge", standalone_mode=False)

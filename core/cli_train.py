@@ -17,7 +17,7 @@ from PIL import Image
 
 from . import registry as _registry
 from .condition import Condition
-from .config import Experiment, describe_data, load_config, verify
+from .config import Experiment, load_config, verify
 from .errors import ConfigError, DataError, GanforgeError
 from .report import save_grid
 
@@ -31,27 +31,30 @@ def default_run_dir(config: str | Path) -> Path:
 
 
 def train_command(config: str, overrides: Sequence[str], out: str | None, resume: bool,
-                  show_progress: bool = True) -> Path:
+                  show_progress: bool = True, init: str | None = None) -> Path:
     from .trainer import train
 
     exp = load_config(config, overrides, check=False)  # the trainer checks it against the built dataset
     run_dir = Path(out) if out else default_run_dir(config)
-    train(exp, run_dir, resume=resume, show_progress=show_progress, source=str(config))
+    train(exp, run_dir, resume=resume, show_progress=show_progress, source=str(config), init=init)
     return run_dir
 
 
 def add_commands(group: click.Group) -> None:
-    """Add ``train``, ``sample``, ``params`` and ``demo`` to ``group``."""
+    """Add ``train``, ``sample``, ``eval``, ``import``, ``params`` and ``demo`` to ``group``."""
 
     @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
     @click.option("--out", type=click.Path(file_okay=False), help="Run folder [default: runs/<config name>].")
     @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in the run folder.")
+    @click.option("--init", type=click.Path(exists=True, dir_okay=False),
+                  help="Fine-tune: start from the weights of this ganforge checkpoint (e.g. from `ganforge import`).")
     @click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
-    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, no_progress: bool) -> None:
+    def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, init: str | None,
+              no_progress: bool) -> None:
         """Train the experiment described by CONFIG (YAML)."""
-        run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress)
+        run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress, init=init)
         click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
 
     @group.command()
@@ -62,10 +65,14 @@ def add_commands(group: click.Group) -> None:
     @click.option("--labels", multiple=True, type=click.Path(exists=True, dir_okay=False),
                   help="Label-map PNG (class ids as pixel values); repeat for several. "
                        "Without it, conditions come from the run's dataset (the synthetic world: a fresh seed).")
+    @click.option("--instances", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help="Instance-map PNG (instance ids, 8 or 16 bit) for each --labels file, in the same order, "
+                       "for runs trained with instance maps [default: each label map stands in].")
     @click.option("--seed", default=None, type=int, help="Seed of the noise and of the synthetic world.")
-    def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], seed: int | None) -> None:
+    def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], instances: tuple[str, ...],
+               seed: int | None) -> None:
         """Generate images with a trained run (its EMA generator when it has one)."""
-        path = sample_command(run_or_ckpt, count, out, labels, seed)
+        path = sample_command(run_or_ckpt, count, out, labels, seed, instances)
         click.echo(f"wrote {path}")
 
     @group.command(name="eval")
@@ -83,6 +90,24 @@ def add_commands(group: click.Group) -> None:
             return
         for name, value in values.items():
             click.echo(f"{name}  {value:.6g}")
+
+    @group.command(name="import")
+    @click.argument("importer")
+    @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+    @click.option("--config", required=True, type=click.Path(exists=True, dir_okay=False),
+                  help="The config the official networks were trained with (the plugin's configs/<dataset>.yaml).")
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+    @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The ganforge checkpoint to write.")
+    def import_(importer: str, files: tuple[str, ...], config: str, overrides: tuple[str, ...], out: str) -> None:
+        """Turn officially released weights FILES into a ganforge checkpoint. IMPORTER names
+        the paper (spade, sean, stargan_v2 ...; an unknown name lists the installed ones);
+        docs/checkpoints.md says which files and config each takes."""
+        from .official import import_checkpoint
+
+        path, imported = import_checkpoint(importer, files, config, out, overrides)
+        roles = sorted(set(imported.models) | set(imported.ema))
+        ema = f" (EMA: {', '.join(sorted(imported.ema))})" if imported.ema else ""
+        click.echo(f"wrote {path}: {', '.join(roles)} from the official files{ema}")
 
     @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
@@ -151,23 +176,26 @@ def demo_config() -> Path:
 # -- sample ------------------------------------------------------------------------------
 
 def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
-                   seed: int | None = None) -> Path:
+                   seed: int | None = None, instances: Sequence[str] = ()) -> Path:
     """Load a checkpoint and write a PNG grid: the recipe's samples for ``count`` scenes of
     the run's dataset (real images, then generated), or the generator's images for the
-    label maps in ``labels``."""
+    label maps in ``labels`` (with ``instances``, their instance maps)."""
     from .trainer.restore import open_checkpoint
 
     ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
     seed = exp.train.seed + 1 if seed is None else seed
-    if labels:  # the files hold label maps only: components needing more fail the check below
-        data_info = describe_data(exp).model_copy(update={"fields": frozenset({"label"})})
-        info = verify(exp, data_info, source=f"{ckpt_path} (config)")
-        images = _generate_from_labels(exp, info, state, labels_condition(labels, data_info), seed)
+    if instances and not labels:
+        raise ConfigError("--instances: give the label maps they belong to with --labels")
+    if labels:
+        source = f"{ckpt_path} (config)"
+        info = verify(exp, source=source)  # the data the networks were trained on: the same networks
+        cond = labels_condition(labels, info, instances)
+        images = _generate_from_labels(exp, info, state, cond, seed, source)
         nrow = min(len(images), 8)
     else:
         data_info, raw = _dataset_batch(exp, count, seed)
         info = verify(exp, data_info, source=f"{ckpt_path} (config)")
-        images = _recipe_samples(exp, info, state, raw, seed)
+        images = _recipe_samples(exp, info, state, raw, seed, str(ckpt_path))
         nrow = count
     step = state["step"]
     run_dir = ckpt_path.parent.parent
@@ -175,29 +203,32 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     return save_grid(images.float(), nrow, target)
 
 
-def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int) -> torch.Tensor:
-    """The (EMA) generator on label maps alone: there is no image for encoders or recipes."""
-    from .trainer import build_networks, generate
+def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int,
+                          source: str) -> torch.Tensor:
+    """The (EMA) generator on label (and instance) maps alone, through the run's
+    conditioning path. There is no image, so the conditioners that read one are skipped;
+    a generator needing more than the files and the other conditioners give is a clear
+    error."""
+    from .conditioning import image_free_fields
+    from .trainer.restore import restore_networks
 
-    models, kinds = build_networks(exp, info)
-    for role, sd in state["models"].items():
-        models[role].load_state_dict(sd)
-    if "generator" in state["ema"]:
-        models["generator"].load_state_dict(state["ema"]["generator"])
-    models.eval()
+    reaching = info.model_copy(update={"fields": image_free_fields(exp, frozenset(cond))})
+    _registry.check_requirements("generator", exp.models["generator"], reaching,
+                                 f"{source}: models.generator (--labels: no image)")
+    run, _ = restore_networks(exp, info, state)
     torch.manual_seed(seed)
     with torch.no_grad():
-        return generate(models, kinds, cond)
+        return run.generate(cond, sampling=True)
 
 
-def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int) -> torch.Tensor:
+def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int, source: str) -> torch.Tensor:
     """What the recipe shows for a batch (``ganforge_prepare_batch`` then
     ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
     run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""
     from .trainer.data import to_run_batch
     from .trainer.restore import restore_networks
 
-    run, parts = restore_networks(exp, info, state)
+    run, parts = restore_networks(exp, info, state, source)
     batch = to_run_batch(raw, info, run.device, channels_last=False)
     torch.manual_seed(seed)
     with torch.no_grad():
@@ -230,7 +261,7 @@ def eval_command(run_or_ckpt: str, metrics: Sequence[str] = (), batches: int | N
                                          generator=torch.Generator().manual_seed(exp.train.seed))
     torch.manual_seed(exp.train.seed)
     with torch.no_grad():
-        return metric_values(run, restored.parts.kinds, built, loader, info, batches or exp.eval.batches,
+        return metric_values(run, built, loader, info, batches or exp.eval.batches,
                              progress=progress)
 
 
@@ -247,21 +278,39 @@ def _dataset_batch(exp: Experiment, count: int, seed: int):
     return dataset.info(), torch.utils.data.default_collate([dataset[i] for i in range(count)])
 
 
-def labels_condition(files: Sequence[str], info) -> Condition:
+def labels_condition(files: Sequence[str], info, instance_files: Sequence[str] = ()) -> Condition:
     """Label maps from PNG files (pixel value = class id), resized (nearest) to the run's
-    resolution; ids outside [0, label_nc) are an error naming the file."""
-    maps = []
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                arr = np.array(im)
-        except OSError as exc:
-            raise DataError(f"{f}: cannot read label map: {exc}") from None
-        if arr.ndim != 2:
-            raise DataError(f"{f}: a label map has one channel of class ids, got shape {arr.shape}")
-        lab = torch.from_numpy(arr.astype(np.int64))
-        if info.label_nc and int(lab.max()) >= info.label_nc:
-            raise DataError(f"{f}: label id {int(lab.max())} >= label_nc {info.label_nc}")
-        lab = torch.nn.functional.interpolate(lab[None, None].float(), size=tuple(info.resolution), mode="nearest")
-        maps.append(lab[0, 0].long())
-    return Condition(label=torch.stack(maps))
+    resolution; ids outside [0, label_nc) are an error naming the file. When the run's
+    data has instance maps, ``instance_files`` gives one per label map (ids as pixel
+    values, 16-bit PNGs too); without them each label map stands in, so instance
+    boundaries fall on class boundaries."""
+    labels = torch.stack([_id_map(f, "label map", info) for f in files])
+    ids = info.label_nc + int(info.contain_dontcare_label)  # the don't-care id is a label channel too
+    dontcare = " + the don't-care id" if info.contain_dontcare_label else ""
+    for f, lab in zip(files, labels):
+        if info.label_nc and int(lab.max()) >= ids:
+            raise DataError(f"{f}: label id {int(lab.max())} >= {ids} (label_nc {info.label_nc}{dontcare})")
+    if "instance" not in info.fields:
+        if instance_files:
+            raise ConfigError("--instances: this run was trained without instance maps")
+        return Condition(label=labels)
+    if not instance_files:
+        return Condition(label=labels, instance=labels.clone())
+    if len(instance_files) != len(files):
+        raise ConfigError(f"--instances: {len(instance_files)} files for {len(files)} --labels files; "
+                          "give one instance map per label map, in the same order")
+    return Condition(label=labels, instance=torch.stack([_id_map(f, "instance map", info) for f in instance_files]))
+
+
+def _id_map(path: str, what: str, info) -> torch.Tensor:
+    """One PNG of ids (one channel) as a long (H, W) map at the run's resolution (nearest)."""
+    try:
+        with Image.open(path) as im:
+            arr = np.array(im)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read {what}: {exc}") from None
+    if arr.ndim != 2:
+        raise DataError(f"{path}: a {what} has one channel of ids, got shape {arr.shape}")
+    ids = torch.from_numpy(arr.astype(np.int64))
+    return torch.nn.functional.interpolate(ids[None, None].float(), size=tuple(info.resolution),
+                                           mode="nearest")[0, 0].long()

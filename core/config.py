@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Iterable, Iterator, Literal, Mapping
 
 import yaml
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from . import registry as _registry
-from .errors import ConfigError, GanforgeError
+from .errors import ConfigError, GanforgeError, PluginError
 from .interfaces import ComponentSpec, DataInfo, Params, Strategy
 
 
@@ -29,7 +29,7 @@ class Adam(Params):
     """Adam as GANs use it; ``betas=(0, 0.9)`` with unequal lrs is TTUR (SPADE)."""
 
     type: Literal["adam"] = "adam"
-    lr: float = Field(2e-4, gt=0, description="learning rate")
+    lr: float = Field(2e-4, gt=0, le=1, description="learning rate, in (0, 1]: a GAN's is ~1e-4")
     betas: tuple[float, float] = Field((0.5, 0.999), description="(beta1, beta2)")
     weight_decay: float = Field(0.0, ge=0)
     eps: float = Field(1e-8, gt=0)
@@ -46,7 +46,7 @@ class RMSprop(Params):
     """RMSprop, as FUNIT and SEMIT train (lr 1e-4, weight decay 1e-4 in their configs)."""
 
     type: Literal["rmsprop"]
-    lr: float = Field(1e-4, gt=0, description="learning rate")
+    lr: float = Field(1e-4, gt=0, le=1, description="learning rate, in (0, 1]: a GAN's is ~1e-4")
     alpha: float = Field(0.99, gt=0, lt=1, description="smoothing constant of the squared-gradient average")
     momentum: float = Field(0.0, ge=0)
     weight_decay: float = Field(0.0, ge=0)
@@ -117,7 +117,7 @@ class Train(Params):
     log_every: int = Field(10, ge=1)
     eval_every: int = Field(0, ge=0, description="0 = only at the end (if metrics are configured)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    sync_batchnorm: bool = Field(True, description="BatchNorm -> SyncBatchNorm under multi-GPU DDP")
+    sync_batchnorm: bool = Field(True, description="BatchNorm statistics over all processes (torch SyncBatchNorm on CUDA, gloo all-reduce on CPU)")
 
 
 class Eval(Params):
@@ -135,11 +135,20 @@ class Experiment(Params):
     models: dict[str, ComponentSpec] = Field(default_factory=dict, description="role -> network")
     strategy: ComponentSpec = Field(description="the paper's training recipe")
     strategies: list[ComponentSpec] = Field(default_factory=list, description="extra strategies, after the recipe")
+    condition: dict[str, str] = Field(
+        default_factory=dict,
+        description="conditioners: encoder role -> the image it reads (real, reference, none, or a condition field "
+                    "such as exemplar or edge); each adds what it provides to the generator's condition "
+                    "(see ganforge.conditioning)")
     optim: dict[str, Optimizer] = Field(default_factory=dict,
                                         description="optimiser name -> settings (type adam, the default, or rmsprop)")
     schedule: Schedule = Field(default_factory=Schedule)
     train: Train = Field(default_factory=Train)
     eval: Eval = Field(default_factory=Eval)
+
+    # True only for the user's own configs (`load_config`, `from_dict(..., trusted=True)`): only
+    # then is the ``plugins`` list imported. A checkpoint's config is data (docs/security.md).
+    _trusted: bool = PrivateAttr(False)
 
     _COMPONENTS: ClassVar[dict[str, tuple[str, str]]] = {
         "data": ("dataset", "one"), "models": ("network", "dict"),
@@ -230,12 +239,18 @@ def validation_message(exc: ValidationError, source: str, what: str = "config") 
     return f"{source}: invalid {what}:\n" + "\n".join(lines)
 
 
-def from_dict(tree: Mapping[str, Any], source: str = "<config>") -> Experiment:
-    """Validate the structure (not yet the components) of a config mapping."""
+def from_dict(tree: Mapping[str, Any], source: str = "<config>", trusted: bool = False) -> Experiment:
+    """Validate the structure (not yet the components) of a config mapping.
+
+    ``trusted``: the mapping is the user's own, so its ``plugins`` list may be imported;
+    leave it False for anything read from a checkpoint or another file you did not write.
+    """
     try:
-        return Experiment.model_validate(dict(tree))
+        exp = Experiment.model_validate(dict(tree))
     except ValidationError as exc:
         raise ConfigError(validation_message(exc, source)) from None
+    exp._trusted = trusted
+    return exp
 
 
 def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), check: bool = True) -> Experiment:
@@ -248,7 +263,7 @@ def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), check: b
     plugins = tree.get("plugins")
     if isinstance(plugins, list):
         tree["plugins"] = [_plugin_path(p, path.parent) for p in plugins]
-    exp = from_dict(tree, str(path))
+    exp = from_dict(tree, str(path), trusted=True)
     if check:
         verify(exp, source=str(path))
     return exp
@@ -267,25 +282,36 @@ def dump_config(exp: Experiment) -> str:
 
 # -- verification against the registry -----------------------------------------------
 
-def ensure_plugins(exp: Experiment) -> None:
-    """Load the config's local plugins into the current registry, keeping what the current
-    one was loaded with (entry points or not, local plugins, disabled names); a config's
-    plugin that fails to load is an error."""
+def ensure_plugins(exp: Experiment) -> list[str]:
+    """Load a trusted config's local plugins into the current registry, keeping what the
+    current one was loaded with (entry points or not, local plugins, disabled names); a
+    config's plugin that fails to load is an error. An untrusted config's plugins are never
+    imported: returns those of them that are not loaded (for `missing_plugins_hint`)."""
     if not exp.plugins:
-        return
+        return []
     current = _registry.get_registry()
     loaded = {p.module for p in current.plugins if p.status == "ok"} | {p.name for p in current.plugins}
     wanted = [p for p in exp.plugins if p not in loaded and Path(p).stem not in loaded]
-    if not wanted:
-        return
+    if not wanted or not exp._trusted:
+        return wanted
     previous = [p.module for p in current.plugins
                 if p.source in ("option", "config", "direct") and p.status == "ok" and p.module]
     disabled = [p.name for p in current.plugins if p.status == "disabled"]
     autoload = any(p.source == "entrypoint" for p in current.plugins)
-    reg = _registry.load(plugins=[*previous, *wanted], disabled=disabled, autoload=autoload)
-    for info in reg.plugins:
-        if info.status != "ok" and (info.module in wanted or info.name in {Path(w).stem for w in wanted}):
-            raise ConfigError(f"plugins: {info.module or info.name} {info.status}: {info.error}")
+    try:
+        _registry.load(plugins=[*previous, *wanted], disabled=disabled, autoload=autoload, source="config")
+    except PluginError as exc:
+        raise ConfigError(f"plugins: {exc}") from None
+    return []
+
+
+def missing_plugins_hint(missing: Iterable[str]) -> str:
+    """How to load the plugins an untrusted config names (ganforge never imports them itself)."""
+    missing = list(missing)
+    flags = " ".join(f"--plugin {p}" for p in missing)
+    return (f"the checkpoint was made with plugins that are not loaded: {', '.join(missing)}. "
+            f"ganforge never imports code named inside a checkpoint; if you trust them, load them yourself: `ganforge {flags} COMMAND ...`, "
+            f"GANFORGE_PLUGINS={','.join(missing)}, or install them")
 
 
 def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
@@ -301,13 +327,39 @@ def recipe_networks(exp: Experiment) -> tuple[dict[str, str], frozenset[str]]:
                 raise ConfigError(f"{path}: network {role!r} is a {kind} here but a {roles[role]} elsewhere")
             if role not in cls.optional_networks:
                 required.add(role)
+    for role in exp.condition:  # conditioners a config adds are encoders the recipe need not know
+        roles.setdefault(role, "encoder")
     return roles, frozenset(set(roles) - required)
+
+
+def run_optimizers(exp: Experiment) -> dict[str, tuple[str, ...]]:
+    """The recipe's optimisers, with every conditioner the config adds owned by the
+    optimiser that trains the generator (it learns from the generator's losses)."""
+    optims = {name: tuple(roles) for name, roles in recipe_class(exp).optimizers.items()}
+    extra = tuple(r for r in exp.condition if not any(r in roles for roles in optims.values()))
+    if extra:
+        name = next((n for n, roles in optims.items() if "generator" in roles), None)
+        if name is None:
+            raise ConfigError(f"condition: the recipe {exp.strategy.type!r} has no optimiser for models.generator "
+                              f"to train {', '.join(extra)} with")
+        optims[name] += extra
+    return optims
 
 
 def check_components(exp: Experiment) -> dict[str, str]:
     """Every name and params value of the config against the registry (no data needed);
-    returns role -> kind of the recipe's networks."""
-    ensure_plugins(exp)
+    returns role -> kind of the recipe's networks. When an untrusted config's plugins are
+    not loaded, an unknown component's error says which ones and how to load them."""
+    missing = ensure_plugins(exp)
+    try:
+        return _check_components(exp)
+    except GanforgeError as exc:
+        if not missing:
+            raise
+        raise type(exc)(f"{exc}\n  {missing_plugins_hint(missing)}") from None
+
+
+def _check_components(exp: Experiment) -> dict[str, str]:
     _registry.resolve("dataset", exp.data, "data")
     _registry.resolve("strategy", exp.strategy, "strategy")
     for i, spec in enumerate(exp.strategies):
@@ -338,22 +390,18 @@ def check_components(exp: Experiment) -> dict[str, str]:
 
 
 def verify(exp: Experiment, data: DataInfo | None = None, source: str = "<config>") -> DataInfo:
-    """Check every component of the config, then the Condition fields each one needs
-    against what the data and the configured encoders provide. Returns the DataInfo the
-    networks are built with.
+    """Check every component of the config, then the wiring: every Condition field each
+    network needs reaches it, and each network can do what the recipe needs of it
+    (`ganforge.conditioning.check_wiring`). Returns the DataInfo the networks are built with.
 
     ``data`` is the dataset's DataInfo when the caller has already built the dataset;
     otherwise the dataset is described from its params (see `describe_data`).
     """
+    from .conditioning import check_wiring
+
     with naming(source):
-        kinds = check_components(exp)
-        info = network_data(exp, data if data is not None else describe_data(exp))
-        for role, spec in exp.models.items():
-            _registry.check_requirements(kinds[role], spec, info, f"models.{role}")
-        _registry.check_requirements("strategy", exp.strategy, info, "strategy")
-        for i, spec in enumerate(exp.strategies):
-            _registry.check_requirements("strategy", spec, info, f"strategies.{i}")
-        return info
+        check_components(exp)
+        return check_wiring(exp, data if data is not None else describe_data(exp))
 
 
 @contextlib.contextmanager
@@ -376,22 +424,6 @@ def describe_data(exp: Experiment) -> DataInfo:
     describe = getattr(record.cls, "describe", None)
     info = describe(params) if callable(describe) else None
     return info if info is not None else _registry.build("dataset", exp.data, path="data").info()
-
-
-def network_data(exp: Experiment, data: DataInfo) -> DataInfo:
-    """``data`` plus the Condition fields the configured encoders and the strategies
-    provide (a recipe may add fields in ``ganforge_prepare_batch``: StarGAN v2's
-    ``source``, NICE-GAN's ``embedding``)."""
-    kinds, _ = recipe_networks(exp)
-    provided: set[str] = set()
-    for role, spec in exp.models.items():
-        if kinds.get(role) == "encoder":
-            provided |= set(_registry.resolve("encoder", spec, f"models.{role}")[0].cls.provides)
-    for path, spec in [("strategy", exp.strategy), *((f"strategies.{i}", s) for i, s in enumerate(exp.strategies))]:
-        provided |= set(_registry.resolve("strategy", spec, path)[0].cls.provides)
-    if not provided:
-        return data
-    return data.model_copy(update={"fields": frozenset(data.fields) | provided})
 
 
 def recipe_class(exp: Experiment) -> type[Strategy]:

@@ -27,3 +27,12 @@ class PluginError(GanforgeError):
 
 class DataError(GanforgeError, ValueError):
     """A dataset file is unreadable or inconsistent; the message names the file."""
+
+
+class StrategyError(PluginError):
+    """A strategy's hooks are wrong: an unknown or unmarked ``ganforge_*`` method, a wrong
+    argument name, or a step that returned no result."""
+
+
+class GanforgeWarning(UserWarning):
+    """Something the user must know that does not stop the command (the CLI prints ``warning: ...``)."""

@@ -151,7 +151,9 @@ class RunSpecs:
         """Compute the discriminator's loss for one batch; the trainer back-propagates it.
 
         Stops at the first non-None result: the recipe implements it; strategies wrap it
-        with ``@hookimpl(wrapper=True)`` (``result = yield``) to act before and after.
+        with ``@hookimpl(wrapper=True)`` (``result = yield``) to act before and after, and
+        must return a result. A chain that returns None is an error naming the strategies,
+        unless the recipe lists the player in ``Strategy.may_skip``.
 
         :param run: the run.
         :param batch: the prepared batch.

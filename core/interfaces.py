@@ -37,9 +37,10 @@ KINDS = ("generator", "discriminator", "normalizer", "upsampler", "encoder", "lo
 
 
 class Params(BaseModel):
-    """Base of every params model: unknown keys are errors, so typos never pass silently."""
+    """Base of every params model: unknown keys are errors, so typos never pass silently,
+    and NaN or Inf is refused for every float (``lr: .inf`` would poison the weights)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DataInfo(Params):
@@ -111,11 +112,19 @@ class Component(nn.Module):
     requires: ClassVar[frozenset[str]] = frozenset()
     provides: ClassVar[frozenset[str]] = frozenset()
     feeds: ClassVar[frozenset[str]] = frozenset()
+    #: what it can do beyond its kind's contract, for recipes that need it (names in
+    #: `ganforge.conditioning.CAPABILITIES`: ``features``, ``multitask``, ``reuse``)
+    capabilities: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: Params, data: DataInfo):
         super().__init__()
         self.params = params
         self.data = data
+
+    @classmethod
+    def capabilities_of(cls, params: Params) -> frozenset[str]:
+        """Capabilities given its params (override when they depend on them)."""
+        return frozenset(cls.capabilities)
 
     @classmethod
     def requirements(cls, params: Params, data: DataInfo) -> frozenset[str]:
@@ -203,7 +212,8 @@ class Encoder(Component):
     """``forward(image, cond) -> dict`` mapping each field of ``provides`` to a tensor.
 
     Extra keys are allowed for the recipe's losses (a VAE encoder adds ``mu`` and
-    ``logvar`` for the KL term). The recipe merges the provided fields into the condition.
+    ``logvar`` for the KL term). As a conditioner (`ganforge.conditioning`) its provided
+    fields join the generator's condition.
     """
 
     kind = "encoder"
@@ -257,6 +267,23 @@ class Strategy(Component):
       are listed in ``optional_networks``.
     * ``optimizers`` — optimiser name -> roles whose parameters it updates by default,
       e.g. ``{"generator": ("generator", "encoder"), "discriminator": ("discriminator",)}``.
+    * ``may_skip`` — the players (``"discriminator"``, ``"generator"``) whose step hook may
+      return None to skip an update; for any other player None is an error naming the
+      strategies (a wrapper that forgot ``return result`` would otherwise stop training it
+      silently). ``StepResult(loss=None)`` skips the update explicitly in any recipe.
+    * ``conditioners`` — role -> source of the encoders the conditioning path runs before
+      the generator (`ganforge.conditioning`), e.g. SPADE's ``{"encoder": "real"}``.
+      Build every generator input with ``run.condition`` / ``run.generate``; pass what
+      the recipe decides itself (a target style, a reference image) as overrides.
+    * ``feeds`` — fields the recipe draws itself and hands its generators (EdgeGAN's z).
+    * ``reads`` — role -> fields the recipe takes from that network's output itself
+      (StarGAN v2 reads ``style`` from its mapping network); checked before training.
+    * ``updates`` — the optimiser updates of one training step, in order: each is
+      (phase, name); the trainer calls the phase's step hook once per update with
+      ``batch["update"] = name`` and steps that phase's optimisers after it (StarGAN
+      v2's official solver: latent then reference, for D then for G).
+
+    ``network_needs(params)`` names the capabilities the recipe needs of its networks.
 
     Losses are nested components declared in ``Params`` with `slot("loss", ...)`;
     the recipe builds them in ``__init__``.
@@ -266,6 +293,19 @@ class Strategy(Component):
     networks: ClassVar[dict[str, str]] = {}
     optional_networks: ClassVar[frozenset[str]] = frozenset()
     optimizers: ClassVar[dict[str, tuple[str, ...]]] = {}
+    may_skip: ClassVar[frozenset[str]] = frozenset()
+    conditioners: ClassVar[dict[str, str]] = {}
+    reads: ClassVar[dict[str, frozenset[str]]] = {}
+    updates: ClassVar[tuple[tuple[str, str], ...]] = (("discriminator", ""), ("generator", ""))
+    #: why this recipe runs no conditioners, when it drives its generators through methods
+    #: of their own (StyleGAN2's ``G.synthesis(ws)``); empty when every generator input
+    #: goes through the conditioning path
+    builds_own_inputs: ClassVar[str] = ""
+
+    @classmethod
+    def network_needs(cls, params: Params) -> dict[str, frozenset[str]]:
+        """Role -> capabilities this strategy needs of that network, given its params."""
+        return {}
 
 
 class Metric(Component):
@@ -330,7 +370,11 @@ class StepResult:
     :param loss: the scalar the trainer back-propagates (it owns backward, AMP scaling,
         DDP and the optimiser step), or None when this step has nothing to update.
     :param logs: named scalars for the progress bar, metrics.jsonl and TensorBoard.
+    :param optimizers: the optimisers to step after this update (a subset of the
+        phase's); None steps all of them. StarGAN v2's reference update of G steps only
+        the generator's, as the official solver does.
     """
 
     loss: torch.Tensor | None
     logs: dict[str, torch.Tensor | float] = field(default_factory=dict)
+    optimizers: tuple[str, ...] | None = None

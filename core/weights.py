@@ -1,6 +1,10 @@
-"""Finding pretrained weight files offline, and naming where to put them when absent.
+"""Reading weight files safely, finding pretrained ones offline, and naming what is wrong.
 
-A weights spec is ``"none"`` (deterministic random init, for tests), ``"hub"`` (the torch
+Every torch file ganforge opens (checkpoints, official releases, pretrained weights)
+goes through `read_file`: ``torch.load(weights_only=True)`` (no code runs), and any
+failure (missing, empty, damaged, a refused pickle global) is one `DataError` naming
+the file. `load_checked` puts a state_dict into a module after listing every key that
+is missing, unexpected or shaped differently. A weights spec is ``"none"`` (deterministic random init, for tests), ``"hub"`` (the torch
 hub checkpoints cache, where ``torch.hub.load_state_dict_from_url`` would have saved the
 official file) or a file path.
 """
@@ -9,17 +13,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
-from ganforge.errors import ConfigError
+from ganforge.errors import ConfigError, DataError
 
 
 class MissingWeights(ConfigError, FileNotFoundError):
     """A pretrained weight file is not where the config says; the message says where to put it."""
+
+
+class MissingFile(DataError, FileNotFoundError):
+    """A file given on the command line or in a config does not exist; the message says what it should be."""
 
 
 def hub_checkpoints_dir() -> Path:
@@ -42,15 +52,63 @@ def resolve_weights(spec: str, url: str, what: str) -> Path | None:
     return path
 
 
-def load_state_dict(path: Path, what: str) -> dict[str, torch.Tensor]:
-    """A state dict from a trusted-format file (``weights_only=True``), with errors naming it."""
+def read_file(path: str | os.PathLike, what: str, hint: str = "", safe_globals: tuple[type, ...] = (),
+              map_location: str | torch.device = "cpu") -> Any:
+    """The objects in the torch file ``path`` (``weights_only=True``; ``safe_globals`` are
+    the only extra classes allowed). A missing, empty, unreadable or damaged file is a
+    `DataError` naming the file and ``what`` it should be; ``hint`` says where to get one."""
+    path = Path(path)
+    where = f" ({hint})" if hint else ""
+    if not path.is_file():
+        raise MissingFile(f"{path}: no such file; expected {what}{where}")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the file named
-        raise ConfigError(f"{what}: cannot read weights from {str(path)!r}: {exc}") from exc
+        if path.stat().st_size == 0:
+            raise DataError(f"{path}: empty file; expected {what}{where}")
+        with torch.serialization.safe_globals(list(safe_globals)):
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unpickling or I/O problem is a bad file
+        raise DataError(f"{path}: cannot be read as {what} ({_reason(exc)}){where}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """The informative part of a torch.load failure in one line (torch's own advice to load
+    with ``weights_only=False`` is exactly what must not happen here)."""
+    text = str(exc)
+    found = re.search(r"Unsupported global: GLOBAL [\w.]+|Unsupported operand \d+|invalid load key[^.\n]*", text)
+    if found:
+        return found.group(0)
+    lines = [line for line in text.splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__
+
+
+def load_state_dict(path: str | os.PathLike, what: str, hint: str = "") -> dict[str, torch.Tensor]:
+    """A state dict read with `read_file`; anything but a dict is a `DataError` naming the file."""
+    state = read_file(path, what, hint)
     if not isinstance(state, dict):
-        raise ConfigError(f"{what}: {str(path)!r} holds a {type(state).__name__}, not a state dict")
+        raise DataError(f"{path}: holds a {type(state).__name__}, not {what} (a state dict)")
     return state
+
+
+def require_keys(state: Any, keys: tuple[str, ...], source: str, what: str) -> None:
+    """A `DataError` naming ``source`` when the dict ``state`` lacks any of ``keys``."""
+    missing = [k for k in keys if not isinstance(state, dict) or k not in state]
+    if missing:
+        found = ", ".join(map(str, state)) if isinstance(state, dict) else type(state).__name__
+        raise DataError(f"{source}: not {what}: no {', '.join(repr(k) for k in missing)} (it has {found or 'nothing'})")
+
+
+def load_checked(module: nn.Module, state_dict: Any, source: str, hint: str = "") -> None:
+    """``module.load_state_dict(state_dict)`` after `check_layout`: a file that does not fit
+    is a `ConfigError` listing its missing, unexpected and differently shaped keys."""
+    if not isinstance(state_dict, dict):
+        raise DataError(f"{source}: holds a {type(state_dict).__name__}, not a state dict")
+    shape = lambda v: tuple(v.shape) if isinstance(v, torch.Tensor) else ()  # noqa: E731 - extra state has none
+    check_layout({k: shape(v) for k, v in state_dict.items()},
+                 {k: shape(v) for k, v in module.state_dict().items()}, source, type(module).__name__,
+                 hint or "that the config matches the one the file was written with")
+    module.load_state_dict(state_dict)
 
 
 def file_sha256(path: Path) -> str:
@@ -82,7 +140,7 @@ def random_init_(net: nn.Module, seed: int = 0) -> nn.Module:
     return net
 
 
-def check_layout(given: dict[str, torch.Size], expected: dict[str, torch.Size], source: str, what: str,
+def check_layout(given: dict[str, tuple[int, ...]], expected: dict[str, tuple[int, ...]], source: str, what: str,
                  hint: str) -> None:
     """Raise a ConfigError listing the keys of ``given`` (a file's names -> shapes) that are
     missing, unexpected or shaped differently from ``expected``; ``hint`` names the config

@@ -12,6 +12,7 @@ import os
 from typing import Any, Iterable, Iterator
 
 from ganforge.condition import install_field_table
+from ganforge.errors import PluginError
 from ganforge.interfaces import DataInfo
 
 from . import build as _build
@@ -27,9 +28,13 @@ __all__ = [
 _current: Registry | None = None
 
 
+# Sources a user names explicitly: a failure there is an error, not a warning.
+REQUESTED_BY = {"env": ENV_PLUGINS, "option": "--plugin", "config": "the config"}
+
+
 def load(plugins: Iterable[str] = (), disabled: Iterable[str] = (), strict: bool = False,
          autoload: bool | None = None, objects: Iterable[tuple[str, object]] = (),
-         make_current: bool = True) -> Registry:
+         make_current: bool = True, source: str = "option") -> Registry:
     """Discover plugins and build a registry, and (with ``make_current``) make it the current one.
 
     :param plugins: extra local plugins (module names or ``.py`` paths): ``--plugin``.
@@ -39,6 +44,10 @@ def load(plugins: Iterable[str] = (), disabled: Iterable[str] = (), strict: bool
     :param objects: (name, module-or-object) pairs registered directly.
     :param make_current: False builds a registry to activate later with `use_registry`,
         leaving the current one in place.
+    :param source: where ``plugins`` came from (``"option"`` or ``"config"``), for errors.
+
+    A plugin requested explicitly (``plugins``, ``GANFORGE_PLUGINS``) that fails to load
+    raises `PluginError`; a failing entry point is recorded and the others keep working.
     """
     if autoload is None:
         autoload = not os.environ.get(ENV_NO_AUTOLOAD)
@@ -46,13 +55,25 @@ def load(plugins: Iterable[str] = (), disabled: Iterable[str] = (), strict: bool
     if autoload:
         discovery.load_entrypoints()
     discovery.load_local(os.environ.get(ENV_PLUGINS, "").split(","), "env")
-    discovery.load_local(plugins, "option")
+    discovery.load_local(plugins, source)
     for name, obj in objects:
         discovery.add_object(obj, name)
     registry = build_registry(discovery, strict=strict)
+    failed = [p for p in registry.failed_plugins() if p.source in REQUESTED_BY]
+    if failed:
+        raise PluginError("; ".join(f"plugin {_label(p)} requested by {REQUESTED_BY[p.source]} "
+                                    f"{p.status}: {p.error}" for p in failed))
     if make_current:
         set_registry(registry)
     return registry
+
+
+def _label(info: PluginInfo) -> str:
+    """'name' and, when the user gave a path or another module name, that too."""
+    ref = info.module
+    if ref and ref != info.name and not ref.startswith("ganforge_local_"):
+        return f"{info.name!r} ({ref})"
+    return repr(info.name)
 
 
 def get_registry() -> Registry:

@@ -13,7 +13,7 @@ import fnmatch
 import inspect
 import re
 from types import MappingProxyType
-from typing import Iterable
+from typing import Callable, Iterable
 
 from pydantic import BaseModel
 
@@ -22,7 +22,7 @@ from ganforge.errors import AmbiguousComponent, ComponentNotFound, PluginError
 from ganforge.interfaces import BASES, KINDS
 
 from .discovery import Discovery, _short_error
-from .records import ComponentRecord, PluginInfo
+from .records import ComponentRecord, ImporterRecord, PluginInfo
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -31,13 +31,15 @@ class Registrar:
     """The ``register`` callback a plugin's `ganforge_register` receives.
 
     ``register(kind, name, cls, *, params=None, summary=None, paper="")`` adds one
-    component; ``register.condition_field(FieldSpec(...))`` adds a Condition field.
+    component; ``register.condition_field(FieldSpec(...))`` adds a Condition field;
+    ``register.importer(name, function, summary)`` an importer of official checkpoints.
     """
 
     def __init__(self, plugin: PluginInfo):
         self._plugin = plugin
         self.records: list[ComponentRecord] = []
         self.fields: list[FieldSpec] = []
+        self.importers: list[ImporterRecord] = []
 
     def __call__(self, kind: str, name: str, cls: type, *, params: type[BaseModel] | None = None,
                  summary: str | None = None, paper: str = "") -> None:
@@ -64,12 +66,21 @@ class Registrar:
             raise PluginError(f"plugin {self._plugin.name!r}: condition_field takes a ganforge.FieldSpec")
         self.fields.append(spec)
 
+    def importer(self, name: str, function: Callable, summary: str) -> None:
+        """Add ``ganforge import NAME``: ``function(files, models) -> ganforge.official.Imported``."""
+        where = f"plugin {self._plugin.name!r} registering importer {name!r}"
+        if not NAME_RE.match(name):
+            raise PluginError(f"{where}: names are lower case letters, digits and '_', starting with a letter")
+        if not callable(function):
+            raise PluginError(f"{where}: {function!r} is not callable")
+        self.importers.append(ImporterRecord(name, function, summary, self._plugin.name))
+
 
 class Registry:
     """An immutable view of every registered component and every discovered plugin."""
 
     def __init__(self, records: Iterable[ComponentRecord], plugins: Iterable[PluginInfo],
-                 fields: FieldTable, pluginmanager=None):
+                 fields: FieldTable, pluginmanager=None, importers: Iterable[ImporterRecord] = ()):
         by_key: dict[tuple[str, str], list[ComponentRecord]] = {}
         for r in records:
             by_key.setdefault((r.kind, r.name), []).append(r)
@@ -77,6 +88,7 @@ class Registry:
         self.plugins: tuple[PluginInfo, ...] = tuple(plugins)
         self.fields = fields
         self.pluginmanager = pluginmanager
+        self.importers: tuple[ImporterRecord, ...] = tuple(sorted(importers, key=lambda r: (r.name, r.plugin)))
 
     # -- queries ---------------------------------------------------------------------
     def records(self, kind: str | None = None, pattern: str | None = None) -> list[ComponentRecord]:
@@ -110,9 +122,14 @@ class Registry:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         where = f" from plugin {plugin!r}" if plugin else ""
+        failed = self.failed_plugins()
+        if failed:
+            listed = ", ".join(f"{p.name} ({p.status}: {p.error})" for p in failed)
+            tail = f" Plugins that failed to load and might provide it: {listed}."
+        else:
+            tail = " `ganforge plugins` shows which plugins loaded."
         raise ComponentNotFound(
-            f"no {kind} named {name!r}{where}.{hint} Registered {kind}s: {', '.join(known) or 'none'}. "
-            "`ganforge plugins` shows which plugins loaded."
+            f"no {kind} named {name!r}{where}.{hint} Registered {kind}s: {', '.join(known) or 'none'}.{tail}"
         )
 
     def find_by_params(self, kind: str, params_cls: type) -> ComponentRecord:
@@ -124,6 +141,19 @@ class Registry:
             raise ComponentNotFound(f"no {kind} uses params model {label}")
         names = ", ".join(repr(r.name) for r in recs)
         raise AmbiguousComponent(f"{kind}s {names} share params model {label}; pass {{'type': name, ...}} instead")
+
+    def importer(self, name: str) -> ImporterRecord:
+        """The importer ``name`` (``ganforge import NAME``); errors list the installed ones."""
+        found = [r for r in self.importers if r.name == name]
+        if len(found) > 1:
+            raise AmbiguousComponent(f"importer {name!r} is registered by plugins "
+                                     + " and ".join(repr(r.plugin) for r in found))
+        if not found:
+            known = sorted({r.name for r in self.importers})
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ComponentNotFound(f"no importer {name!r}{hint} Installed importers: {', '.join(known) or 'none'}")
+        return found[0]
 
     def failed_plugins(self) -> list[PluginInfo]:
         return [p for p in self.plugins if p.status in ("failed", "incompatible")]
@@ -137,6 +167,7 @@ def build_registry(discovery: Discovery, strict: bool = False) -> Registry:
     """
     pm = discovery.pm
     records: list[ComponentRecord] = []
+    importers: list[ImporterRecord] = []
     table = field_table()
     infos = dict(discovery.infos)
     for impl in pm.hook.ganforge_register.get_hookimpls():
@@ -154,8 +185,9 @@ def build_registry(discovery: Discovery, strict: bool = False) -> Registry:
             pm.unregister(name=info.name)
             continue
         records.extend(registrar.records)
+        importers.extend(registrar.importers)
         infos[info.name] = dataclasses.replace(info, components=len(registrar.records))
-    registry = Registry(records, infos.values(), table, pm)
+    registry = Registry(records, infos.values(), table, pm, importers)
     if strict:
         problems = [f"plugin {p.name} ({p.distribution or 'local'} {p.version or ''}) {p.status}: {p.error}"
                     for p in registry.failed_plugins()]

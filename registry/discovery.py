@@ -42,24 +42,36 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
+_REGISTRY_DIR = str(Path(__file__).resolve().parent)
+
+
 def _short_error(exc: BaseException) -> str:
-    """The exception and the last frame inside the plugin, one line each."""
+    """The exception and the last frame outside the registry (the plugin's own line: a
+    bad ``register(...)`` call, not the check in registry/components.py that caught it)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    own = [f for f in frames if not f.filename.startswith(_REGISTRY_DIR)] or frames
+    where = f" (at {own[-1].filename}:{own[-1].lineno})" if own else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def _check_api(module: ModuleType) -> str | None:
-    """An incompatibility message, or None. A plugin declares ``GANFORGE_API = "1"``;
-    a missing declaration is taken as compatible (it is checked again by its hooks)."""
+def _check_api(module: ModuleType) -> tuple[str | None, tuple[str, ...]]:
+    """(an incompatibility message or None, warnings). The rule: a plugin declares
+    ``GANFORGE_API = "MAJOR.MINOR"``; its MAJOR must equal the core's (else it is not
+    loaded); a MINOR newer than the core's, or no declaration at all, loads with a warning
+    (an unknown hook is still caught by `Discovery._unknown_hooks`)."""
     declared = getattr(module, "GANFORGE_API", None)
+    provides = f"{API_VERSION[0]}.{API_VERSION[1]}"
     if declared is None:
-        return None
-    major = str(declared).split(".")[0]
+        return None, (f"declares no GANFORGE_API; add GANFORGE_API = \"{provides}\" to {module.__name__} "
+                      "so an incompatible ganforge is detected",)
+    major, _, minor = str(declared).partition(".")
     if major != str(API_VERSION[0]):
         return (f"written for ganforge plugin API {declared}, this ganforge {__version__} "
-                f"provides API {API_VERSION[0]}.{API_VERSION[1]}")
-    return None
+                f"provides API {provides}"), ()
+    if minor.isdigit() and int(minor) > API_VERSION[1]:
+        return None, (f"written for plugin API {declared}, newer than this ganforge's {provides}: "
+                      "features added since may be missing",)
+    return None, ()
 
 
 def _load_file(path: Path) -> ModuleType:
@@ -151,7 +163,7 @@ class Discovery:
         if mod_name in self._seen_modules or name in self.infos:
             return
         self._seen_modules.add(mod_name)
-        problem = _check_api(module) if isinstance(module, ModuleType) else None
+        problem, warnings = _check_api(module) if isinstance(module, ModuleType) else (None, ())
         if problem is None:
             problem = self._unknown_hooks(module)
         if problem is not None:
@@ -164,7 +176,7 @@ class Discovery:
                 raise
             self._record(PluginInfo(name, dist, version, source, "failed", error=_short_error(exc), module=mod_name))
             return
-        self._record(PluginInfo(name, dist, version, source, "ok", module=mod_name))
+        self._record(PluginInfo(name, dist, version, source, "ok", module=mod_name, warnings=warnings))
 
     def _unknown_hooks(self, module: object) -> str | None:
         """tox's rule: a plugin implementing hooks this version lacks is named, not run."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Literal
 
 from pydantic import BaseModel
 
@@ -33,6 +33,21 @@ class ComponentRecord:
         if self.distribution:
             return f"{self.plugin} ({self.distribution} {self.version})"
         return f"{self.plugin} (local plugin)"
+
+
+@dataclass(frozen=True)
+class ImporterRecord:
+    """One importer of officially released checkpoints: what ``ganforge import NAME`` runs.
+
+    ``function(files, models)`` gets the official files (`ganforge.official.OfficialFile`,
+    already read without executing code) and the networks a config builds (role ->
+    module), and returns a `ganforge.official.Imported`: the weights under ganforge's
+    names. It only maps keys; reading, checking and writing are the core's."""
+
+    name: str
+    function: Callable
+    summary: str
+    plugin: str
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ DATASETS = {
                    "arXiv:1612.03716"),
     "cityscapes": (Cityscapes, "Cityscapes fine labels (35 ids) and instances, as SPADE reads them",
                    "arXiv:1604.01685"),
-    "ade20k": (ADE20K, "ADE20K scene parsing: 150 classes, 'other' as don't care (SPADE)", "arXiv:1608.05442"),
+    "ade20k": (ADE20K, "ADE20K scene parsing: 150 classes + 'other', the official ids", "arXiv:1608.05442"),
     "celebamask_hq": (CelebAMaskHQ, "CelebAMask-HQ faces with 19-class label maps, in SEAN's layout",
                       "arXiv:1911.12861"),
     "deepfashion": (DeepFashion, "DeepFashion with 8-class human parsing, in SMIS's layout", "arXiv:2003.12697"),

@@ -145,11 +145,18 @@ class LayoutDataset(Dataset):
         sample = {"image": transforms.apply_image(img, t)}
         for name, ids in maps.items():
             sample[name] = transforms.apply_ids(ids, t)
-        if getattr(p, "max_boxes", 0) and "instance" in sample:
-            boxes = boxes_from_instances(sample["label"].numpy(), sample["instance"].numpy(), p.max_boxes)
+        boxes = self.boxes(sample) if getattr(p, "max_boxes", 0) else None
+        if boxes is not None:
             sample["boxes"] = torch.from_numpy(boxes)
         self.extras(entry, sample)
         return sample
+
+    def boxes(self, sample: dict) -> np.ndarray | None:
+        """The sample's (max_boxes, 5) box rows from its transformed maps (None: the layout
+        gives none): by default one per instance id > 0."""
+        if "instance" not in sample:
+            return None
+        return boxes_from_instances(sample["label"].numpy(), sample["instance"].numpy(), self.params.max_boxes)
 
     def info(self) -> DataInfo:
         p = self.params
@@ -172,12 +179,14 @@ class SegmentationDataset(LayoutDataset):
         return self.params.label_nc
 
     def fields(self) -> frozenset[str]:
-        out = {"label"}
-        if not self.params.no_instance:
-            out.add("instance")
-            if self.params.max_boxes:
-                out.add("boxes")
-        return frozenset(out)
+        return self.fields_of(self.params)
+
+    @classmethod
+    def fields_of(cls, params: SegmentationParams) -> frozenset[str]:
+        """The Condition fields a config of this layout gives (boxes come from instances)."""
+        if params.no_instance:
+            return frozenset({"label"})
+        return frozenset({"label", "instance"} | ({"boxes"} if params.max_boxes else set()))
 
     def info_extra(self) -> dict:
         return {"label_nc": self.label_nc, "contain_dontcare_label": self.params.contain_dontcare_label}
@@ -195,9 +204,7 @@ class SegmentationDataset(LayoutDataset):
         nominal = (params.load_size, params.load_size)  # ignored by these modes
         resolution = transforms.output_size(params.preprocess, nominal, params.load_size, params.crop_size,
                                             params.aspect_ratio)
-        fields = {"label"} | ({"instance"} | ({"boxes"} if params.max_boxes else set())
-                              if not params.no_instance else set())
-        return DataInfo(fields=frozenset(fields), image_channels=3, resolution=resolution,
+        return DataInfo(fields=cls.fields_of(params), image_channels=3, resolution=resolution,
                         label_nc=params.label_nc, contain_dontcare_label=params.contain_dontcare_label)
 
     def decode(self, name: str, path: Path) -> np.ndarray:

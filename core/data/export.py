@@ -3,8 +3,9 @@ be tested end to end (and a paper's original code can be pointed at synthetic da
 
 Every file is written atomically (temporary file, fsync, rename). Images are PNG by
 default so that a round trip is lossless; ``image_format="jpg"`` writes JPEG (quality 95)
-as the real archives do. Label ids are written as each layout stores them (ADE20K shifts
-them up by one, Cityscapes encodes instances as ``class * 1000 + k`` ...).
+as the real archives do. Label ids are written as each layout stores them (the world's
+class k is ADE20K file id k, so class 0 plays 'other'; Cityscapes encodes instances as
+``class * 1000 + k`` ...).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ Layout = Literal["paired_folders", "class_folders", "coco_panoptic", "coco_stuff
 DEFAULT_SPLIT = {"paired_folders": "", "class_folders": "train", "coco_panoptic": "train2017", "coco_stuff": "train",
                  "cityscapes": "train", "ade20k": "training", "celebamask_hq": "train", "deepfashion": "train"}
 # the most label ids each layout's loader accepts at its paper's label_nc
-MAX_CLASSES = {"paired_folders": 255, "cityscapes": 34, "ade20k": 150, "celebamask_hq": 19, "deepfashion": 8,
+MAX_CLASSES = {"paired_folders": 255, "cityscapes": 34, "ade20k": 151, "celebamask_hq": 19, "deepfashion": 8,
                "coco_panoptic": 255, "coco_stuff": 182, "class_folders": 10 ** 9}
 NEEDS = {"class_folders": ("domain",), "coco_panoptic": ("label", "instance"), "cityscapes": ("label", "instance"),
          "paired_folders": ("label", "instance"), "coco_stuff": ("label", "instance")}
@@ -101,7 +102,7 @@ def _cityscapes(root, split, i, s, ext, world, state):
 def _ade20k(root, split, i, s, ext, world, state):
     stem = f"ADE_{'train' if split == 'training' else 'val'}_{i + 1:08d}"
     _save(_rgb(s), root / "images" / split / f"{stem}{ext}")
-    _save((s["label"].numpy() + 1).astype(np.uint8), root / "annotations" / split / f"{stem}.png")  # 0 = other
+    _save(s["label"].numpy().astype(np.uint8), root / "annotations" / split / f"{stem}.png")  # class 0 is "other"
 
 
 def _celebamask_hq(root, split, i, s, ext, world, state):

@@ -11,7 +11,7 @@ cityscapes         ``root/leftImg8bit/<split>/<city>/<x>_leftImg8bit.png`` and
 coco_stuff         SPADE's: ``root/<split>_img/*.jpg``, ``root/<split>_label/*.png``,
                    ``root/<split>_inst/*.png`` (182 classes, 255 = don't care)
 ade20k             ``root`` = ADEChallengeData2016: ``images/<split>/*.jpg``,
-                   ``annotations/<split>/*.png`` (0 = other -> don't care, as SPADE)
+                   ``annotations/<split>/*.png`` (file ids as official SPADE reads them, 0 = other)
 celebamask_hq      SEAN's: ``root/<split>/images/*.jpg``, ``root/<split>/labels/*.png`` (19 classes)
 deepfashion        SMIS's: ``root/<split>/*.jpg``, ``root/cihp_<split>_mask/*.png`` (8 parsing classes)
 =================  ===========================================================================
@@ -30,9 +30,11 @@ import torch
 from pydantic import Field, model_validator
 
 from ganforge.errors import DataError
+from ganforge.interfaces import DataInfo
 
 from .base import Entry, LayoutDataset, LayoutParams, SegmentationDataset, SegmentationParams
 from .io import IMAGE_EXTENSIONS, list_images
+from .ops import boxes_from_components, boxes_from_instances
 from .transforms import Preprocess
 
 
@@ -83,30 +85,71 @@ class PairedFolders(SegmentationDataset):
         return pair_by_stem(*self.folders())
 
 
+# ADE20K's 35 "stuff" classes (0-based, i.e. file id - 1), from sceneparsing's
+# objectSplit35-115.mat (stuffOrobject != 2); the other 115 are objects.
+ADE20K_STUFF = (0, 1, 2, 3, 5, 6, 9, 11, 13, 16, 21, 25, 26, 28, 29, 46, 48, 51, 52, 54, 59, 60, 61, 68, 79, 84,
+                91, 94, 96, 101, 105, 109, 113, 128, 140)
+ADE20K_MIN_BOX_AREA = 30  # BachGAN drops components whose box spans (rows-1)*(cols-1) < 30 pixels
+
+
 class ADE20KParams(SegmentationParams):
-    """SPADE's ADE20K options: 150 classes plus 'other' as don't care."""
+    """ADE20K options: 150 classes plus 'other' = 151 label channels, as the official code."""
 
     split: Literal["training", "validation"] = Field("training", description="images/<split>, annotations/<split>")
     label_nc: int = Field(150, ge=1, description="ADE20K's 150 scene-parsing classes")
-    contain_dontcare_label: bool = Field(True, description="file id 0 ('other') becomes the don't-care label 150")
+    contain_dontcare_label: bool = Field(True, description="'other' is a 151st label channel")
+    ids: Literal["file", "shifted"] = Field(
+        "file", description="'file': the file ids as they are, 0 = 'other' (what SPADE, SMIS and CoCosNet's "
+                            "networks read); 'shifted': id - 1, 'other' -> 150 (BachGAN's box and background "
+                            "channels)")
+    max_boxes: int = Field(0, ge=0, description="add 'boxes': one per 8-connected component of each object class "
+                                                "(BachGAN's ADE20K boxes), padded to this many rows (0 = none)")
+
+    @model_validator(mode="after")
+    def _no_instances(self):
+        if not self.no_instance:
+            raise ValueError("ADE20K has no instance maps: no_instance must stay true")
+        return self
 
 
 class ADE20K(PairedFolders):
-    """ADE20K scene parsing (ADEChallengeData2016) as SPADE reads it."""
+    """ADE20K scene parsing (ADEChallengeData2016) as the official code reads it.
+
+    Official SPADE's ``ADE20KDataset.postprocess`` computes ``label - 1`` into a local
+    variable and never writes it back, so SPADE's (and SMIS's) networks see the raw file
+    ids, 'other' in channel 0; CoCosNet never shifts. BachGAN builds its box and
+    background channels from ``label - 1`` with 'other' -> 150: ``ids: shifted``."""
 
     Params = ADE20KParams
     layout_doc = "root/images/<split>/*.jpg and root/annotations/<split>/*.png"
+
+    @classmethod
+    def fields_of(cls, params: ADE20KParams) -> frozenset[str]:
+        return frozenset({"label"} | ({"boxes"} if params.max_boxes else set()))
 
     def folders(self) -> tuple[Path, dict[str, Path]]:
         s = self.params.split
         return self.root / "images" / s, {"label": self.root / "annotations" / s}
 
     def label_ids(self, raw: np.ndarray, path: Path) -> np.ndarray:
-        """File ids are 1..150 with 0 = "other"; SPADE shifts them down by one and makes
-        "other" the don't-care label (``label_nc``)."""
+        if self.params.ids == "file":
+            return self.check_labels(raw.copy(), path)
         ids = raw - 1
         ids[raw == 0] = self.label_nc
         return self.check_labels(ids, path)
+
+    def object_classes(self) -> list[int]:
+        """The 115 object classes in this config's id convention."""
+        shift = 1 if self.params.ids == "file" else 0
+        return [c + shift for c in range(150) if c not in ADE20K_STUFF]
+
+    def boxes(self, sample: dict) -> np.ndarray:
+        """BachGAN's ADE20K boxes (``get_onehot_box_tensor`` in its data/ade20k_dataset.py):
+        for each object class present, ascending, the box of every 8-connected component
+        (OpenCV contours; the boxes of hole contours lie inside and add nothing to a
+        class's union), dropping spans (rows-1)*(cols-1) < 30 px."""
+        return boxes_from_components(sample["label"].numpy(), self.object_classes(), self.params.max_boxes,
+                                     ADE20K_MIN_BOX_AREA)
 
 
 class COCOStuffParams(SegmentationParams):
@@ -210,9 +253,18 @@ class Cityscapes(SegmentationDataset):
         return entries
 
     def instance_ids(self, raw: np.ndarray, path: Path) -> np.ndarray:
-        """Cityscapes stores ``class * 1000 + k`` for things and the class id for stuff;
-        stuff becomes 0, things keep their unique id."""
-        return np.where(raw >= 1000, raw, 0)
+        """The raw instanceIds, as SPADE reads them: ``class * 1000 + k`` for thing instances,
+        the class id for stuff and for crowd regions; instance edges outline all of them."""
+        return raw
+
+    def boxes(self, sample: dict) -> np.ndarray:
+        """One box per instance id of the classes 24..33 (person .. bicycle), crowd regions
+        (the bare class id) included: BachGAN's ``foregrounds`` and its
+        ``str(id).startswith(str(class))`` test in data/cityscapes_dataset.py."""
+        inst = sample["instance"].numpy()
+        cls = np.where(inst >= 1000, inst // 1000, inst)
+        return boxes_from_instances(sample["label"].numpy(), np.where((cls >= 24) & (cls <= 33), inst, 0),
+                                    self.params.max_boxes)
 
 
 # -- class-per-folder domains ----------------------------------------------------------
@@ -227,6 +279,9 @@ class ClassFoldersParams(LayoutParams):
     labelled_fraction: float = Field(1.0, ge=0.0, le=1.0,
                                      description="share of images whose class_label is kept (SEMIT's partly labelled)")
     seed: int = Field(0, ge=0, description="seed of the labelled / unlabelled split")
+    domains: list[str] | None = Field(None, description="the domain folders in index order (default: the sorted "
+                                                        "sub-folders); given, the config describes the data "
+                                                        "without the files (ganforge params / import)")
 
 
 class ClassFolders(LayoutDataset):
@@ -246,11 +301,24 @@ class ClassFolders(LayoutDataset):
         if not base.is_dir():
             raise DataError(f"{base}: split folder does not exist; expected {self.layout_doc}")
         self.domains = sorted(d.name for d in base.iterdir() if d.is_dir())
+        declared = self.params.domains
+        if declared is not None and sorted(declared) != self.domains:
+            raise DataError(f"{base}: domain folders {self.domains} are not the configured domains {declared}")
+        self.domains = list(declared) if declared is not None else self.domains
         return [Entry(img, meta={"domain": i}) for i, name in enumerate(self.domains)
                 for img in sorted(p for p in (base / name).rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)]
 
     def fields(self) -> frozenset[str]:
         return frozenset({"domain", "class_label"})
+
+    @classmethod
+    def describe(cls, params: ClassFoldersParams) -> DataInfo | None:
+        """The DataInfo from params when the domains are listed (None otherwise)."""
+        if not isinstance(params, ClassFoldersParams) or params.domains is None:
+            return None
+        n = len(params.domains)
+        return DataInfo(fields=frozenset({"domain", "class_label"}), image_channels=3,
+                        resolution=(params.crop_size, params.crop_size), num_domains=n, num_classes=n)
 
     def info_extra(self) -> dict:
         return {"num_domains": len(self.domains), "num_classes": len(self.domains)}

@@ -36,6 +36,69 @@ def boxes_from_instances(label: np.ndarray, instance: np.ndarray, max_boxes: int
     return out
 
 
+def components8(mask: np.ndarray) -> np.ndarray:
+    """(H, W) int64 labels of the 8-connected components of a bool mask (0 outside, 1..n
+    in raster order of each component's first pixel), as OpenCV's border following sees
+    them. Union-find over horizontal runs: a run touches a run of the row above when their
+    column spans overlap or meet diagonally."""
+    h, w = mask.shape
+    runs: list[tuple[int, int, int]] = []  # (row, first col, last col)
+    row_runs: list[list[int]] = []
+    for r in range(h):
+        m = np.concatenate(([False], mask[r], [False]))
+        change = np.flatnonzero(m[1:] != m[:-1])
+        row_runs.append([])
+        for a, b in zip(change[::2], change[1::2] - 1):
+            row_runs[r].append(len(runs))
+            runs.append((r, int(a), int(b)))
+    parent = list(range(len(runs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(1, h):
+        for i in row_runs[r]:
+            _, a, b = runs[i]
+            for j in row_runs[r - 1]:
+                _, c, d = runs[j]
+                if c <= b + 1 and d >= a - 1:
+                    ri, rj = find(i), find(j)
+                    parent[max(ri, rj)] = min(ri, rj)
+    out = np.zeros((h, w), np.int64)
+    names: dict[int, int] = {}
+    for i, (r, a, b) in enumerate(runs):
+        out[r, a:b + 1] = names.setdefault(find(i), len(names) + 1)
+    return out
+
+
+def boxes_from_components(label: np.ndarray, classes, max_boxes: int, min_area: int = 0) -> np.ndarray:
+    """(max_boxes, 5) rows like `boxes_from_instances`, one per 8-connected component of
+    each class in ``classes`` present in ``label`` (classes ascending, components in raster
+    order), for layouts without instance maps. A component whose box spans
+    ``(rows - 1) * (cols - 1) < min_area`` is dropped (BachGAN's ADE20K rule)."""
+    h, w = label.shape
+    out = np.zeros((max_boxes, 5), np.float32)
+    out[:, 0] = -1
+    n = 0
+    wanted = set(int(c) for c in classes)
+    for c in np.unique(label):
+        if int(c) not in wanted:
+            continue
+        comp = components8(label == c)
+        for k in range(1, int(comp.max()) + 1):
+            rows, cols = np.flatnonzero((comp == k).any(1)), np.flatnonzero((comp == k).any(0))
+            if (rows[-1] - rows[0]) * (cols[-1] - cols[0]) < min_area:
+                continue
+            if n == max_boxes:
+                return out
+            out[n] = (c, cols[0] / w, rows[0] / h, (cols[-1] + 1) / w, (rows[-1] + 1) / h)
+            n += 1
+    return out
+
+
 def boundary_map(*maps: torch.Tensor) -> torch.Tensor:
     """(1, H, W) float {0, 1}: pixels whose 4-neighbour differs in any of the (H, W) maps,
     marked on both sides of the boundary as pix2pixHD/SPADE mark instance edges."""

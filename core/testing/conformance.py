@@ -163,11 +163,7 @@ def check_component(kind: str, name: str, params: dict | None = None, data: Data
     comp = make(0)
     result.component = comp
     if kind == "strategy":
-        assert isinstance(comp, Strategy)
-        for role, role_kind in comp.networks.items():
-            assert role_kind in ("generator", "discriminator", "encoder"), f"{where}: role {role!r} has kind {role_kind!r}"
-        result.checks.append("strategy declares networks")
-        return result
+        return _check_strategy(comp, where, result)
     if kind == "metric":
         return _check_metric(comp, cond, data, dims, where, result)
 
@@ -228,20 +224,56 @@ def _check_params_documented(record, where: str) -> None:
     assert record.summary, f"{where}: no summary (give the class a docstring or pass summary=)"
 
 
+def _check_strategy(comp: Strategy, where: str, result: Checked) -> Checked:
+    """Hooks as the run will validate them, and networks/optimizers that agree."""
+    from ganforge.runhooks import STEP_HOOKS, strategy_problems
+
+    assert isinstance(comp, Strategy), f"{where}: not a ganforge.Strategy"
+    problems = strategy_problems(comp)
+    assert not problems, f"{where}: " + "\n  ".join(problems)
+    result.checks.append("hook names, @hookimpl and signatures")
+    for role, role_kind in comp.networks.items():
+        assert role_kind in ("generator", "discriminator", "encoder"), f"{where}: role {role!r} has kind {role_kind!r}"
+    stray = sorted(set(comp.optional_networks) - set(comp.networks))
+    assert not stray, f"{where}: optional_networks {stray} are not in networks {sorted(comp.networks)}"
+    for opt, roles in comp.optimizers.items():
+        unknown = sorted(set(roles) - set(comp.networks))
+        assert not unknown, f"{where}: optimizer {opt!r} updates {unknown}, which networks does not declare"
+    players = set(STEP_HOOKS.values())
+    assert set(comp.may_skip) <= players, f"{where}: may_skip {sorted(comp.may_skip)} must be among {sorted(players)}"
+    if comp.networks:  # a recipe: the trainer calls the steps of its updates and needs a result from each
+        phases = {phase for phase, _ in comp.updates}
+        for hook, player in STEP_HOOKS.items():
+            assert player not in phases or hasattr(comp, hook) or player in comp.may_skip, (
+                f"{where}: declares networks (a recipe) but implements no {hook}; implement it or "
+                f"declare may_skip = frozenset({{{player!r}}})")
+    result.checks.append("declared networks, optimizers and steps agree")
+    return result
+
+
 def _check_metric(comp: Metric, cond: Condition, data: DataInfo, dims: dict[str, int], where: str,
                   result: Checked) -> Checked:
-    gen = torch.Generator().manual_seed(3)
+    """update on two batches then compute; after reset the same batches give the same values."""
     h, w = data.resolution
     shape = (dims["B"], data.image_channels, h, w)
-    comp.reset()
-    comp.update(torch.rand(shape, generator=gen) * 2 - 1, torch.rand(shape, generator=gen) * 2 - 1, cond)
-    comp.update(torch.rand(shape, generator=gen) * 2 - 1, torch.rand(shape, generator=gen) * 2 - 1, cond)
-    values = comp.compute()
+
+    def measure() -> dict[str, float]:
+        gen = torch.Generator().manual_seed(3)
+        comp.reset()
+        for _ in range(2):
+            comp.update(torch.rand(shape, generator=gen) * 2 - 1, torch.rand(shape, generator=gen) * 2 - 1, cond)
+        return comp.compute()
+
+    values = measure()
     assert isinstance(values, dict) and values, f"{where}: compute() must return a non-empty dict"
     for k, v in values.items():
         assert isinstance(v, float), f"{where}: metric value {k!r} is {type(v).__name__}, expected float"
+        assert v == v and abs(v) != float("inf"), f"{where}: metric value {k!r} is {v}"
+    result.checks.append("metric update on two batches, compute")
+    again = measure()
+    assert again == values, f"{where}: after reset() the same batches give {again}, first {values}: reset must clear every statistic"
     result.component, result.output = comp, values
-    result.checks.append("metric update/compute")
+    result.checks.append("reset starts over")
     return result
 
 
@@ -255,8 +287,35 @@ def _check_dataset(record, p, where: str, result: Checked) -> Checked:
     assert item["image"].shape[0] == info.image_channels, f"{where}: image channels differ from info()"
     missing = [f for f in info.fields if f not in item]
     assert not missing, f"{where}: info() says the data provides {missing} but items lack them"
-    result.component, result.output = ds, item
     result.checks.append("dataset item matches info()")
+    from ganforge.condition import field_table
+
+    table, (h, w) = field_table(), info.resolution
+    for i in sorted({0, len(ds) - 1}):
+        item = ds[i]
+        image = item["image"]
+        assert image.is_floating_point() and tuple(image.shape) == (info.image_channels, h, w), (
+            f"{where}: item {i} image is {image.dtype} {tuple(image.shape)}, expected float "
+            f"{(info.image_channels, h, w)} (info().resolution)")
+        assert image.min() >= -1 and image.max() <= 1, f"{where}: item {i} image leaves [-1, 1]"
+        for name in info.fields:
+            spec = table[name]
+            layout = spec.shape.split(",")[1:]  # no batch dimension in an item
+            value = torch.as_tensor(item[name])
+            assert value.dim() == len(layout), (
+                f"{where}: item {i} field {name!r} has shape {tuple(value.shape)}, expected ({', '.join(layout)}) "
+                f"without the batch dimension")
+            sizes = {"H": h, "W": w}
+            for axis, sym in enumerate(layout):
+                expected = int(sym) if sym.isdigit() else sizes.get(sym)
+                assert expected is None or value.shape[axis] == expected, (
+                    f"{where}: item {i} field {name!r} has shape {tuple(value.shape)}, expected ({', '.join(layout)}) "
+                    f"with H, W = {h}, {w}")
+            want_long = spec.dtype == "long"
+            assert (not value.is_floating_point()) == want_long, (
+                f"{where}: item {i} field {name!r} is {value.dtype}, the Condition field is {spec.dtype}")
+    result.component, result.output = ds, item
+    result.checks.append("items: image and every field with the Condition's shape and dtype")
     return result
 
 

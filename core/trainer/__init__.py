@@ -6,13 +6,15 @@ precision, EMA, R1, data parallelism, checkpoints, NaN guard, logs, samples, rep
 ``restore(run_or_ckpt)`` reopens a trained run for applications and evaluation.
 """
 
-from .assemble import assemble, build_networks, generate, parameter_counts
+from .assemble import assemble, build_networks, parameter_counts
 from .checkpoint import latest_checkpoint, list_checkpoints
 from .checkpoint import load as load_checkpoint
-from .guard import NonFiniteLoss
+from .checkpoint import NonFiniteCheckpoint
+from .guard import NonFiniteLoss, NonFiniteState
 from .loop import Trainer, train
-from .restore import Restored, open_checkpoint, restore, restore_networks
+from .restore import Restored, checkpoint_config, open_checkpoint, restore, restore_networks
 
-__all__ = ["train", "Trainer", "NonFiniteLoss", "assemble", "build_networks", "generate", "parameter_counts",
+__all__ = ["train", "Trainer", "NonFiniteLoss", "NonFiniteState", "NonFiniteCheckpoint", "checkpoint_config",
+           "assemble", "build_networks", "parameter_counts",
            "latest_checkpoint", "list_checkpoints", "load_checkpoint", "Restored", "open_checkpoint", "restore",
            "restore_networks"]

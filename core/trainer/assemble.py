@@ -16,9 +16,9 @@ from torch import nn
 
 from ganforge import hookspecs
 from ganforge import registry as _registry
-from ganforge.condition import Condition
 from ganforge.config import Experiment, recipe_networks
 from ganforge.interfaces import DataInfo, Strategy
+from ganforge.runhooks import register_strategy
 
 
 @dataclass
@@ -54,11 +54,12 @@ def build_strategies(exp: Experiment, data: DataInfo) -> list[Strategy]:
 
 def run_manager(strategies: list[Strategy]) -> pluggy.PluginManager:
     """A manager with `RunSpecs` holding the recipe first: pluggy calls later
-    registrations first, so the extra strategies' wrappers wrap the recipe."""
+    registrations first, so the extra strategies' wrappers wrap the recipe. Each strategy's
+    hooks are validated first (`ganforge.runhooks`): a misspelt or unmarked hook is an error."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs.RunSpecs)
     for i, strategy in enumerate(strategies):
-        pm.register(strategy, name=f"{i}:{type(strategy).__name__}")
+        register_strategy(pm, strategy, name=f"{i}:{type(strategy).__name__}")
     return pm
 
 
@@ -77,16 +78,3 @@ def parameter_counts(models: nn.ModuleDict) -> dict[str, dict[str, Any]]:
         out[role] = {"total": sum(p.numel() for p in params),
                      "trainable": sum(p.numel() for p in params if p.requires_grad)}
     return out
-
-
-def generate(models: nn.ModuleDict, kinds: dict[str, str], cond: Condition, image: torch.Tensor | None = None,
-             generator: nn.Module | None = None) -> torch.Tensor:
-    """Images for ``cond`` outside training (evaluation, ``ganforge sample``): every
-    configured encoder first adds what it provides (it needs ``image``), then the
-    generator (``generator`` overrides ``models["generator"]``, e.g. its EMA copy) runs."""
-    if image is not None:
-        for role, module in models.items():
-            if kinds.get(role) == "encoder":
-                out = module(image, cond)
-                cond = cond.replace(**{k: out[k] for k in module.provides})
-    return (generator or models["generator"])(cond)

@@ -21,6 +21,8 @@ import torch
 
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write
+from ganforge.finite import nonfinite, summary
+from ganforge.weights import read_file, require_keys
 
 FORMAT = "ganforge-checkpoint-1"
 NAME = re.compile(r"^step_(\d{8})\.pt$")
@@ -58,17 +60,34 @@ def save(path: Path, state: dict[str, Any]) -> None:
     atomic_write(path, lambda f: torch.save({"format": FORMAT, **state}, f))
 
 
-def load(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint safely (no pickled code); errors name the file."""
+class NonFiniteCheckpoint(GanforgeError, FloatingPointError):
+    """A checkpoint holds NaN or Inf (a diverged run, or a file ganforge did not write)."""
+
+
+# What sampling and evaluation read; resuming needs every key a checkpoint holds.
+FOR_NETWORKS = ("step", "config", "models", "ema")
+FOR_RESUME = (*FOR_NETWORKS, "world_size", "strategies", "optimizers", "scalers", "data", "rng", "run_state")
+
+
+def load(path: str | os.PathLike, map_location: str | torch.device = "cpu",
+         require: tuple[str, ...] = FOR_NETWORKS) -> dict[str, Any]:
+    """Load a checkpoint safely (no pickled code, nothing non-finite) and check it has the
+    keys ``require``; every problem is one error naming the file.
+
+    The trainer never writes NaN or Inf, so a checkpoint holding them is refused: sampling,
+    evaluating or resuming from it would silently use a diverged run."""
     path = Path(path)
-    try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except FileNotFoundError:
-        raise GanforgeError(f"{path}: no such checkpoint") from None
-    except Exception as exc:  # noqa: BLE001 - any unpickling problem is a bad file
-        raise GanforgeError(f"{path}: not a loadable ganforge checkpoint ({type(exc).__name__}: {exc})") from None
+    state = read_file(path, "a ganforge checkpoint (checkpoints/step_XXXXXXXX.pt)", map_location=map_location)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise GanforgeError(f"{path}: not a ganforge checkpoint (format {state.get('format') if isinstance(state, dict) else '?'!r})")
+        found = state.get("format") if isinstance(state, dict) else type(state).__name__
+        raise GanforgeError(f"{path}: not a ganforge checkpoint (format {found!r}, expected {FORMAT!r})")
+    require_keys(state, require, str(path), "a complete ganforge checkpoint")
+    bad = nonfinite({k: v for k, v in state.items() if k != "rng"})
+    if bad:
+        verb = "holds" if len(bad) == 1 else "hold"
+        raise NonFiniteCheckpoint(f"{path}: {summary(bad)} {verb} NaN or Inf: the run had diverged when this was "
+                                  "written; use an earlier checkpoint (move this one out of the checkpoints folder "
+                                  "to resume from the one before)")
     return state
 
 

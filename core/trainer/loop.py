@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -25,25 +26,30 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from ganforge import registry as _registry
-from ganforge.config import Experiment, check_components, dump_config, naming, verify
-from ganforge.errors import ConfigError
+from ganforge.conditioning import routes
+from ganforge.config import Experiment, check_components, dump_config, naming, run_optimizers, verify
+from ganforge.errors import ConfigError, GanforgeWarning, StrategyError
+from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
 from ganforge.report import save_grid, write_report
 from ganforge.run import Run
+from ganforge.runhooks import missing_step_result
+from ganforge.weights import load_checked
 
 from . import checkpoint as ckpt
-from .assemble import assemble, generate
+from .assemble import assemble
 from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
 from .ema import EMA
 from .evaluation import metric_values
-from .guard import check_finite
+from .guard import DivergenceWatch, check_finite, nonfinite_state
 from .interrupt import StopRequest, TrainingInterrupted, stop_on_signals
 from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
 from .progress import Progress, truncate_metrics
+from .syncbn import sync_batchnorm
 
 LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
 # Config sections that must not change when a run is resumed (they define the weights).
@@ -60,7 +66,7 @@ class Trainer:
     """Builds a run from a config and trains it. ``fit()`` runs to ``train.steps``."""
 
     def __init__(self, exp: Experiment, run_dir: str | os.PathLike, resume: bool = False,
-                 show_progress: bool = True, source: str = "config"):
+                 show_progress: bool = True, source: str = "config", init: str | os.PathLike | None = None):
         self.exp = exp
         self.cfg = exp.train
         self.run_dir = Path(run_dir)
@@ -83,20 +89,25 @@ class Trainer:
         for s in self.strategies:
             s.to(self.device)
         self.run = Run(config=exp, data=net_info, models=self.networks, device=self.device,
-                       amp_dtype=self.amp_dtype, hook=self.pm.hook)
+                       amp_dtype=self.amp_dtype, hook=self.pm.hook, routes=routes(exp), kinds=dict(self.kinds))
         self.pm.hook.ganforge_setup(run=self.run)
+        init_ema = self._init_weights(init) if init is not None and resume_from is None else {}
         broadcast_modules(list(self.networks.values()), self.world)
         self.ema = {role: EMA(self.networks[role], self.cfg.ema.beta, self.cfg.ema.start)
                     for role in self.cfg.ema.roles if self.cfg.ema.enabled and role in self.networks}
+        for role, sd in init_ema.items():
+            if role in self.ema:
+                self.ema[role].shadow.load_state_dict(sd)
         self.run.ema = {role: e.shadow for role, e in self.ema.items()}
         if self.cfg.compile:
             self.run.models = nn.ModuleDict({r: torch.compile(m) for r, m in self.networks.items()})
-        recipe_optims = type(self.strategies[0]).optimizers
+        recipe_optims = run_optimizers(exp)
         self.optimizers = make_optimizers(self.run, exp, recipe_optims)
         self.phase_optims = phases(recipe_optims, self.kinds, self.optimizers)
         self.scalers = make_scalers(self.cfg.precision, self.device)
         self.position = Position()
         self.last_good: str | None = None
+        self.divergence = DivergenceWatch()
         if resume_from is not None:
             self._load(resume_from)
         else:
@@ -122,8 +133,9 @@ class Trainer:
         return latest if resume else None
 
     def _prepare_networks(self, models: nn.ModuleDict) -> nn.ModuleDict:
-        if self.world.distributed and self.device.type == "cuda" and self.cfg.sync_batchnorm:
-            models = nn.ModuleDict({r: nn.SyncBatchNorm.convert_sync_batchnorm(m) for r, m in models.items()})
+        if self.world.distributed:
+            models = nn.ModuleDict({r: sync_batchnorm(m, self.device.type, self.cfg.sync_batchnorm)
+                                    for r, m in models.items()})
         models.to(self.device)
         if self.cfg.channels_last:
             models.to(memory_format=torch.channels_last)
@@ -170,13 +182,19 @@ class Trainer:
         batch = to_run_batch(raw, self.data_info, self.device, self.cfg.channels_last)
         hook.ganforge_prepare_batch(run=run, batch=batch)
         logs: dict[str, float] = {}
-        d_result = hook.ganforge_discriminator_step(run=run, batch=batch)
-        r1 = self.cfg.r1
-        if d_result is not None and d_result.loss is not None and r1_due(r1, run.step):
-            penalty = r1_penalty(run.models[r1.role], batch, r1)
-            d_result = StepResult(d_result.loss + penalty, {**d_result.logs, "r1": penalty})
-        self._phase("discriminator", d_result, logs)
-        self._phase("generator", hook.ganforge_generator_step(run=run, batch=batch), logs)
+        r1_pending = r1_due(self.cfg.r1, run.step)
+        for phase, update in type(self.strategies[0]).updates:
+            batch["update"] = update
+            if phase == "discriminator":
+                result = hook.ganforge_discriminator_step(run=run, batch=batch)
+                if r1_pending and result is not None and result.loss is not None:  # once per step
+                    penalty = r1_penalty(run.models[self.cfg.r1.role], batch, self.cfg.r1)
+                    result = StepResult(result.loss + penalty, {**result.logs, "r1": penalty}, result.optimizers)
+                    r1_pending = False
+            else:
+                result = hook.ganforge_generator_step(run=run, batch=batch)
+            self._phase(phase, result, logs)
+        batch.pop("update", None)
         for e in self.ema.values():
             e.update(run.step)
         run.step += 1
@@ -186,7 +204,9 @@ class Trainer:
     def _phase(self, phase: str, result: StepResult | None, logs: dict[str, float]) -> None:
         """Log, guard, backward, average and step one player's optimisers."""
         if result is None:
-            return
+            if phase in type(self.strategies[0]).may_skip:
+                return
+            raise StrategyError(missing_step_result(self.strategies, phase))
         loss = result.loss
         names = list(result.logs)
         device = loss.device if loss is not None else self.device
@@ -198,21 +218,51 @@ class Trainer:
         if not values:
             return
         floats = mean_over_ranks(torch.stack(values), self.world).tolist()
+        if loss is not None and names[0] in logs:  # a phase with several updates logs their sum
+            floats[0] += logs[names[0]]
         logs.update(zip(names, floats))
         if loss is None:
             return
         check_finite(phase, floats[0], logs, self.run.step, self.last_good)
-        optims = [self.optimizers[n] for n in self.phase_optims[phase]]
+        optims = [self.optimizers[n] for n in self.phase_optims[phase]
+                  if result.optimizers is None or n in result.optimizers]
         if not optims:
             return
         scaler = self.scalers[phase]
         for opt in optims:
             opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
-        average_gradients([p for opt in optims for g in opt.param_groups for p in g["params"]], self.world)
+        params = [p for opt in optims for g in opt.param_groups for p in g["params"]]
+        average_gradients(params, self.world)
+        if not scaler.is_enabled():  # fp16's scaler skips a step with non-finite gradients itself
+            self._guard_gradients(phase, params)
         for opt in optims:
             scaler.step(opt)
         scaler.update()
+
+    # -- the NaN guard beyond the loss (see guard.py) ------------------------------------
+    def _on_any_rank(self, flag: bool) -> bool:
+        """``flag`` is True on at least one rank (every rank takes the same branch)."""
+        value = torch.tensor([float(flag)], device=self.device)
+        return bool(mean_over_ranks(value, self.world).item() > 0)
+
+    def _guard_gradients(self, phase: str, params: list[torch.Tensor]) -> None:
+        """Averaged gradients are the same on every rank, so no agreement is needed."""
+        if all_finite(p.grad for p in params if p.grad is not None):
+            return
+        names = nonfinite_modules(dict(self.networks), grads=True)
+        raise nonfinite_state(f"the {phase} phase's gradients", names, self.run.step + 1, self.last_good,
+                              "before the update")
+
+    def _guard_weights(self, step: int) -> None:
+        """Weights, buffers (BatchNorm statistics, per rank) and EMA copies, at each log step
+        (every step would cost ~3% of a small CPU step; a checkpoint checks everything anyway)."""
+        modules = {**self.networks, **{f"ema.{r}": m for r, m in self.run.ema.items()}}
+        tensors = [t for m in modules.values() for t in (*m.parameters(), *m.buffers())]
+        if not self._on_any_rank(not all_finite(tensors)):
+            return
+        raise nonfinite_state("the weights or buffers", nonfinite_modules(modules), step, self.last_good,
+                              "(nothing was saved since they went bad)")
 
     def _stop(self, stop: StopRequest) -> None:
         """After a signal: a checkpoint at this step boundary (unless one was just written), then stop."""
@@ -227,8 +277,12 @@ class Trainer:
     def _periodic(self, window: dict[str, list[float]]) -> None:
         step, cfg, last = self.run.step, self.cfg, self.run.step == self.cfg.steps
         if step % cfg.log_every == 0 or last:
-            self.progress.log(step, {k: sum(v) / len(v) for k, v in window.items()})
+            self._guard_weights(step)
+            means = {k: sum(v) / len(v) for k, v in window.items()}
+            self.progress.log(step, means)
             window.clear()
+            for message in self.divergence.check(step, means) if self.world.is_main else ():
+                warnings.warn(message, GanforgeWarning, stacklevel=2)
         if self.metrics or self.pm.hook.ganforge_evaluate.get_hookimpls():
             if (cfg.eval_every and step % cfg.eval_every == 0) or last:
                 self.progress.log(step, self.evaluate(), kind="eval")
@@ -266,7 +320,7 @@ class Trainer:
             images = self.pm.hook.ganforge_sample(run=run, batch=batch)
             if images is None:
                 with run.autocast():
-                    fake = generate(run.models, self.kinds, batch["cond"], batch["image"], run.generator_for_sampling())
+                    fake = run.generate(batch["cond"], batch["image"], sampling=True)
                 images = torch.cat([batch["image"], fake.float()])
         save_grid(images.float(), batch["image"].shape[0], self.run_dir / "samples" / f"step_{run.step:08d}.png")
         write_report(self.run_dir)
@@ -281,7 +335,7 @@ class Trainer:
                 loader = DataLoader(self.dataset, batch_size=self.batches.per_rank, sampler=sampler,
                                     num_workers=self.cfg.num_workers,
                                     generator=torch.Generator().manual_seed(self.cfg.seed))
-                out.update(metric_values(run, self.kinds, self.metrics, loader, self.data_info,
+                out.update(metric_values(run, self.metrics, loader, self.data_info,
                                          self.exp.eval.batches, self.cfg.channels_last,
                                          progress=self.show_progress and self.world.is_main))
             for extra in self.pm.hook.ganforge_evaluate(run=run):
@@ -307,25 +361,48 @@ class Trainer:
         }
 
     def save_checkpoint(self) -> Path | None:
-        """Atomically write checkpoints/step_XXXXXXXX.pt (rank 0) and prune old ones."""
+        """Atomically write checkpoints/step_XXXXXXXX.pt (rank 0) and prune old ones; state
+        holding NaN or Inf (on any rank) is never written, so no good checkpoint is pruned for it."""
+        state = self.state()
+        bad = nonfinite({k: state[k] for k in ("models", "ema", "strategies", "optimizers", "run_state")})
+        if self._on_any_rank(bool(bad)):
+            raise nonfinite_state("the tensors to checkpoint", bad, self.run.step, self.last_good,
+                                  "without writing it")
         rngs = gather_objects(ckpt.rng_state(), self.world)
         path = None
         if self.world.is_main:
             path = self.run_dir / "checkpoints" / ckpt.checkpoint_name(self.run.step)
-            ckpt.save(path, {**self.state(), "rng": rngs})
+            ckpt.save(path, {**state, "rng": rngs})
             ckpt.prune(path.parent, self.cfg.keep_last)
             self.last_good = str(path)
         barrier(self.world)
         return path
 
-    def _load(self, path: Path) -> None:
+    def _init_weights(self, path: str | os.PathLike) -> dict[str, dict]:
+        """Fine-tuning: the networks' weights from a ganforge checkpoint (a trained run's or
+        one written by ``ganforge import``); optimisers, step and data start afresh. Returns
+        the checkpoint's EMA weights for the EMA copies."""
         state = ckpt.load(path, map_location=self.device)
+        unknown = sorted(set(state["models"]) - set(self.networks))
+        if unknown:
+            raise ConfigError(f"{path}: holds {', '.join(unknown)}, which this config does not build "
+                              f"(it has {', '.join(self.networks)})")
+        for role, sd in state["models"].items():
+            try:
+                self.networks[role].load_state_dict(sd)
+            except RuntimeError as exc:
+                raise ConfigError(f"{path}: models.{role} does not fit this config's network: "
+                                  f"{str(exc).splitlines()[0]}") from None
+        return state["ema"]
+
+    def _load(self, path: Path) -> None:
+        state = ckpt.load(path, map_location=self.device, require=ckpt.FOR_RESUME)
         self._check_resumable(state, path)
         for role, sd in state["models"].items():
-            self.networks[role].load_state_dict(sd)
+            load_checked(self.networks[role], sd, f"{path} models.{role}")
         for role, sd in state["ema"].items():
             if role in self.ema:
-                self.ema[role].shadow.load_state_dict(sd)
+                load_checked(self.ema[role].shadow, sd, f"{path} ema.{role}")
         for strategy, sd in zip(self.strategies, state.get("strategies", [])):
             strategy.load_state_dict(sd)
         for name, sd in state["optimizers"].items():
@@ -350,7 +427,8 @@ class Trainer:
 
 
 def train(exp: Experiment, run_dir: str | os.PathLike, resume: bool = False, show_progress: bool = True,
-          source: str = "config") -> Run:
-    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint);
-    ``source`` names the config in error messages."""
-    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress, source=source).fit()
+          source: str = "config", init: str | os.PathLike | None = None) -> Run:
+    """Train ``exp`` into ``run_dir`` (``resume`` continues from its latest checkpoint;
+    ``init`` starts a new run from the weights of a ganforge checkpoint, e.g. an imported
+    official one); ``source`` names the config in error messages."""
+    return Trainer(exp, run_dir, resume=resume, show_progress=show_progress, source=source, init=init).fit()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ from typing import Any
 from torch import nn
 
 from .. import registry as _registry
-from ..config import Experiment, from_dict, verify
-from ..errors import GanforgeError
+from ..config import Experiment, check_components, ensure_plugins, from_dict, missing_plugins_hint, naming, verify
+from ..errors import GanforgeError, GanforgeWarning
 from ..interfaces import DataInfo
 from ..run import Run
+from ..weights import load_checked
 from .assemble import Parts, assemble
 from .checkpoint import latest_checkpoint
 from .checkpoint import load as load_checkpoint
@@ -34,7 +36,25 @@ def open_checkpoint(run_or_ckpt: str | os.PathLike) -> tuple[Path, dict[str, Any
     if ckpt_path is None:
         raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
     state = load_checkpoint(ckpt_path)
-    return ckpt_path, state, from_dict(state["config"], f"{ckpt_path} (config)")
+    return ckpt_path, state, checkpoint_config(state, ckpt_path)
+
+
+def checkpoint_config(state: dict[str, Any], path: str | os.PathLike) -> Experiment:
+    """The config stored in a checkpoint, read as untrusted data: validated and its
+    components checked against the plugins loaded now. Its ``plugins`` list is never
+    imported; when a component is missing, the error names the plugins to load
+    (docs/security.md)."""
+    source = f"{path} (config)"
+    if not isinstance(state.get("config"), dict):
+        raise GanforgeError(f"{path}: the checkpoint holds no config")
+    exp = from_dict(state["config"], source)
+    with naming(source):
+        check_components(exp)
+    missing = ensure_plugins(exp)  # imports nothing for an untrusted config
+    if missing:
+        warnings.warn(f"{source}: {missing_plugins_hint(missing)} (not needed here: every component "
+                      "it names is registered)", GanforgeWarning, stacklevel=2)
+    return exp
 
 
 @dataclass
@@ -69,20 +89,29 @@ class Restored:
         return self.run.ema.get(role, self.run.models[role])
 
 
-def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any]) -> tuple[Run, Parts]:
+def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any],
+                     source: str = "checkpoint") -> tuple[Run, Parts]:
     """The networks of ``exp`` built against ``info``, rewired by ``ganforge_setup`` as in
-    training, with the weights and EMA copies of ``state``; all in eval mode, ``run.training`` False."""
+    training, with the weights and EMA copies of ``state`` (``source`` names it in errors);
+    all in eval mode, ``run.training`` False."""
     parts = assemble(exp, info)
-    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False, kinds=dict(parts.kinds))
     parts.pm.hook.ganforge_setup(run=run)
     for role, weights in state["models"].items():
-        parts.models[role].load_state_dict(weights)
+        load_checked(_network(parts.models, role, source), weights, f"{source} models.{role}")
     for role, weights in state["ema"].items():
-        run.ema[role] = copy.deepcopy(parts.models[role])
-        run.ema[role].load_state_dict(weights)
+        run.ema[role] = copy.deepcopy(_network(parts.models, role, source))
+        load_checked(run.ema[role], weights, f"{source} ema.{role}")
     for module in [*parts.models.values(), *run.ema.values()]:
         module.eval()
     return run, parts
+
+
+def _network(models: Any, role: str, source: str) -> nn.Module:
+    if role not in models:
+        raise GanforgeError(f"{source}: holds weights of a network {role!r} the config does not build "
+                            f"(it builds {', '.join(models)})")
+    return models[role]
 
 
 def restore(run_or_ckpt: str | os.PathLike) -> Restored:
@@ -91,5 +120,5 @@ def restore(run_or_ckpt: str | os.PathLike) -> Restored:
     source = f"{ckpt_path} (config)"
     dataset = _registry.build("dataset", exp.data, path="data")
     info = verify(exp, dataset.info(), source=source)
-    run, parts = restore_networks(exp, info, state)
+    run, parts = restore_networks(exp, info, state, str(ckpt_path))
     return Restored(ckpt_path, state, exp, info, run, parts, dataset)

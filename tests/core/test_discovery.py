@@ -97,8 +97,6 @@ def test_local_plugins_by_file_module_and_env(tmp_path, monkeypatch, throwaway_p
     monkeypatch.setenv("GANFORGE_PLUGINS", str(path))
     reg = registry.load(autoload=False)
     assert _by_name(reg)["lab_norms"].source == "env"
-    missing = registry.load(plugins=["no_such_module_xyz"], autoload=False)
-    assert "ModuleNotFoundError" in _by_name(missing)["no_such_module_xyz"].error
 
 
 def test_same_distribution_twice_on_path_loads_once(fake_dist, tmp_path, monkeypatch):
@@ -121,3 +119,52 @@ def test_registration_never_depends_on_import_side_effects(fake_dist):
     reg = registry.load(autoload=False)
     assert reg.records() == [] and reg.plugins == ()
     assert ganforge.get_registry() is reg
+
+
+def test_requested_plugin_that_fails_is_an_error(tmp_path, monkeypatch, throwaway_plugin):
+    broken = throwaway_plugin(BROKEN, name="lab_broken")
+    with pytest.raises(PluginError) as err:
+        registry.load(plugins=[str(broken)], autoload=False)
+    assert str(err.value).startswith(f"plugin 'lab_broken' ({broken}) requested by --plugin failed: "
+                                      "RuntimeError: boom at import")
+    assert f"(at {broken}:2)" in str(err.value)
+    monkeypatch.setenv("GANFORGE_PLUGINS", str(broken))
+    with pytest.raises(PluginError, match="requested by GANFORGE_PLUGINS failed"):
+        registry.load(autoload=False)
+    monkeypatch.delenv("GANFORGE_PLUGINS")
+    with pytest.raises(PluginError, match="requested by --plugin failed: ModuleNotFoundError"):
+        registry.load(plugins=["no_such_module_xyz"], autoload=False)
+
+
+def test_unknown_name_mentions_plugins_that_failed_to_load(fake_dist):
+    fake_dist("gf-clade", "0.2", "gf_clade", BROKEN)
+    reg = registry.load(disabled=["core"])
+    with pytest.raises(ganforge.ComponentNotFound) as err:
+        reg.get("normalizer", "clade")
+    assert ("Plugins that failed to load and might provide it: gf_clade (failed: RuntimeError: boom at import"
+            in str(err.value))
+
+
+def test_every_command_names_a_failed_entry_point_on_one_stderr_line(fake_dist, capsys, monkeypatch):
+    from ganforge.cli import main
+
+    fake_dist("gf-broken", "0.1", "gf_broken", BROKEN)
+    main(["components", "normalizer", "--json"])  # the command still works
+    out, err = capsys.readouterr()
+    assert '"name": "spade"' in out
+    err = err.splitlines()
+    named = [line for line in err if "gf_broken" in line]
+    assert len(named) == 1 and named[0].startswith("warning: plugin 'gf_broken' (gf-broken) failed: RuntimeError")
+    assert named[0].endswith("`ganforge plugins` lists every plugin")
+
+
+def test_api_declaration_rule(fake_dist):
+    fake_dist("gf-undeclared", "1.0", "gf_undeclared", OK.replace('GANFORGE_API = "1.0"\n', ""))
+    fake_dist("gf-newer", "1.0", "gf_newer", OK.replace('"1.0"', '"1.7"').replace('"ident"', '"ident2"'))
+    fake_dist("gf-major", "1.0", "gf_major", OK.replace('"1.0"', '"2.0"'))
+    plugins = _by_name(registry.load(disabled=["core"]))
+    assert plugins["gf_undeclared"].status == "ok"
+    assert plugins["gf_undeclared"].warnings == (
+        'declares no GANFORGE_API; add GANFORGE_API = "1.0" to gf_undeclared so an incompatible ganforge is detected',)
+    assert plugins["gf_newer"].status == "ok" and "newer than this ganforge's 1.0" in plugins["gf_newer"].warnings[0]
+    assert plugins["gf_major"].status == "incompatible" and plugins["gf_major"].components == 0

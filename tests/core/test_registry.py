@@ -1,3 +1,5 @@
+import inspect
+
 import pytest
 import torch
 
@@ -102,6 +104,8 @@ def test_registration_errors_fail_only_that_plugin(isolated_registry, toy_plugin
     reg = isolated_registry(("toy", toy_plugin), ("bad", Bad), strict=False, core=False)
     bad = {p.name: p for p in reg.plugins}["bad"]
     assert bad.status == "failed" and "names are lower case" in bad.error
+    line = inspect.getsourcelines(Bad.ganforge_register)[1] + 3  # the plugin's register(...) line
+    assert bad.error.endswith(f"(at {__file__}:{line})")  # not registry/components.py
     assert reg.get("generator", "tiny")  # the others keep working
     with pytest.raises(PluginError, match="plugin bad"):
         isolated_registry(("toy", toy_plugin), ("bad", Bad), strict=True, core=False)

@@ -87,7 +87,7 @@ def test_train_then_sample_from_dataset_and_label_files(registry, cli, write_con
     bad = tmp_path / "bad.png"
     Image.fromarray(np.full((8, 8), 7, np.uint8)).save(bad)
     result = invoke(cli, "sample", out, "--labels", bad)
-    assert isinstance(result.exception, DataError) and "label id 7 >= label_nc 3" in str(result.exception)
+    assert isinstance(result.exception, DataError) and "label id 7 >= 3 (label_nc 3)" in str(result.exception)
 
 
 def test_sample_needs_a_checkpoint(registry, cli, tmp_path):

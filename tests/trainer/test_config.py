@@ -140,13 +140,13 @@ def test_config_plugins_are_loaded_relative_to_the_config(write_config, config_t
     from conftest import PLUGIN
     from ganforge.registry import load, use_registry
 
-    with use_registry(load(autoload=False)):  # nothing registered: the config brings its plugin
+    with use_registry(load(autoload=False, make_current=False)):  # nothing registered: the config brings its plugin
         (tmp_path / "local_tiny.py").write_text(PLUGIN.read_text())
         config_tree["plugins"] = ["local_tiny.py"]
         exp = load_config(write_config(config_tree))
         assert exp.plugins == [str(tmp_path / "local_tiny.py")]
         config_tree["plugins"] = ["missing_plugin.py"]
-        with pytest.raises(ConfigError, match=r"plugins: .*missing_plugin.py failed: FileNotFoundError"):
+        with pytest.raises(ConfigError, match=r"plugins: plugin 'missing_plugin' \(.*missing_plugin.py\) requested by the config failed: FileNotFoundError"):
             load_config(write_config(config_tree, "other.yaml"))
 
 

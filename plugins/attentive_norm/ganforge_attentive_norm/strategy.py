@@ -51,7 +51,7 @@ class ClassConditional(ganforge.Strategy):
         real, cond = batch["image"], batch["cond"]
         with run.autocast():
             with torch.no_grad():
-                fake = run.models["generator"](self.fake_condition(cond))
+                fake = run.generate(self.fake_condition(cond), real)
             d_fake = self.gan_loss([run.models["discriminator"](fake, cond).scores[0]], real=False,
                                    for_discriminator=True)
             d_real = self.gan_loss([run.models["discriminator"](real, cond).scores[0]], real=True,
@@ -62,7 +62,7 @@ class ClassConditional(ganforge.Strategy):
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         cond = batch["cond"]
         with run.frozen("discriminator"), run.autocast():
-            fake = run.models["generator"](self.fake_condition(cond))
+            fake = run.generate(self.fake_condition(cond), batch["image"])
             g_gan = self.gan_loss(run.models["discriminator"](fake, cond).scores, real=True, for_discriminator=False)
             orth = semantic_regularization(run.models["generator"]).to(g_gan.device)
         return StepResult(g_gan + self.params.lambda_orth * orth, {"g_gan": g_gan.detach(), "an_orth": orth.detach()})
@@ -74,7 +74,7 @@ class ClassConditional(ganforge.Strategy):
         gen = torch.Generator().manual_seed(0)
         z = torch.randn(cond.batch_size, self.params.z_dim, generator=gen).to(batch["image"].device)
         with torch.no_grad(), run.autocast():
-            fake = run.generator_for_sampling()(cond.replace(z=z))
+            fake = run.generate(cond.replace(z=z), batch["image"], sampling=True)
         return torch.cat([batch["image"], fake.to(batch["image"].dtype)])
 
 
@@ -111,8 +111,10 @@ class Inpainting(ganforge.Strategy):
         return cond.replace(mask=mask, masked_image=image * (1 - mask))
 
     @staticmethod
-    def complete(run: Run, cond: Condition, real: torch.Tensor, generator=None):
-        g = generator if generator is not None else run.models["generator"]
+    def complete(run: Run, cond: Condition, real: torch.Tensor, sampling: bool = False):
+        """(coarse, fine, composite) of the generator on the run's conditioning path."""
+        g = run.generator_for_sampling() if sampling else run.models["generator"]
+        cond = run.condition(cond, real, sampling=sampling)[0]
         coarse, fine = g.stages(cond) if hasattr(g, "stages") else (None, g(cond))
         mask = cond["mask"].to(fine.dtype)
         return coarse, fine, fine * mask + real * (1 - mask)
@@ -163,5 +165,5 @@ class Inpainting(ganforge.Strategy):
         if "mask" not in cond:
             cond = self.with_holes(real, cond, seed=0)
         with torch.no_grad(), run.autocast():
-            _, _, completed = self.complete(run, cond, real, run.generator_for_sampling())
+            _, _, completed = self.complete(run, cond, real, sampling=True)
         return torch.cat([real, cond["masked_image"].to(real.dtype), completed.to(real.dtype)])

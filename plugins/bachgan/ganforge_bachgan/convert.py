@@ -23,7 +23,7 @@ import os
 import torch
 from torch import nn
 
-import ganforge
+from ganforge.weights import load_state_dict
 from ganforge_spade import convert as spade_convert
 
 from .generator import BachGANGenerator
@@ -63,10 +63,14 @@ def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source:
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released BachGAN checkpoint file into ``model`` (in place) and return it."""
-    if not os.path.isfile(path):
-        raise ganforge.ConfigError(
-            f"BachGAN checkpoint {path} does not exist (download BachGan.zip from the link in "
-            "Cold-Winter/BachGAN's README and point to city_model/60_net_G.pth or ade_model/150_net_G.pth)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state_dict(path, "a BachGAN checkpoint", "download BachGan.zip from the link in "
+                            "Cold-Winter/BachGAN's README and point to city_model/60_net_G.pth or ade_model/150_net_G.pth")
     model.load_state_dict(from_official(model, state, source=str(path)))
     return model
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import bachgan``: each released file into the network of its layout."""
+    from ganforge.official import by_layout
+
+    return by_layout(files, models, official_names, from_official)

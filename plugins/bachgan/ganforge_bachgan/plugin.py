@@ -11,6 +11,7 @@ from .generator import BachGANGenerator
 from .layout import FIELDS
 from .norm import FusedSPADE
 from .retrieval import BackgroundRetrieval
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -28,6 +29,8 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+    register.importer("bachgan", convert.import_files,
+                      "BachGAN's <epoch>_net_G.pth / _net_D.pth (Cold-Winter/BachGAN, BachGan.zip)")
 
 
 @ganforge.hookimpl

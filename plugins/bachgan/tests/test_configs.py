@@ -1,5 +1,5 @@
 """The shipped configs: the synthetic one checks and builds; Cityscapes' networks have the
-official sizes; ADE20K says what its data lacks."""
+official sizes; ADE20K checks with the boxes its layout computes."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ def test_cityscapes_networks_have_the_official_sizes():
     assert counts == {"generator": 98_294_542 - 5_254_371, "discriminator": 5_599_362}
 
 
-def test_ade20k_names_the_missing_boxes():
-    with pytest.raises(ganforge.ConditionMismatch, match="generator 'bachgan' needs condition field 'boxes'"):
-        load_config(CONFIGS / "ade20k.yaml")
+def test_ade20k_checks_with_boxes_and_official_sizes():
+    exp = load_config(CONFIGS / "ade20k.yaml")
+    info = verify(exp, source="ade20k.yaml")
+    assert info.resolution == (256, 256) and "boxes" in info.fields
+    with torch.device("meta"):
+        models, _ = build_networks(exp, info)
+    counts = {role: sum(p.numel() for p in m.parameters()) for role, m in models.items()}
+    assert counts == {"generator": 102_224_506 - 5_321_303, "discriminator": 5_836_930}
+    assert len(models["generator"].params.things) == 115

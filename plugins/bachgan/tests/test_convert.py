@@ -69,5 +69,8 @@ def test_a_checkpoint_of_another_config_is_named(networks):
 
 
 def test_missing_file_says_where_to_get_it(tmp_path, networks):
-    with pytest.raises(ganforge.ConfigError, match="BachGan.zip"):
+    with pytest.raises(ganforge.DataError, match="BachGan.zip"):
         convert.load_official(networks[0], tmp_path / "60_net_G.pth")
+    torch.save([1, 2], tmp_path / "list.pth")
+    with pytest.raises(ganforge.DataError, match="list.pth: holds a list, not a BachGAN checkpoint"):
+        convert.load_official(networks[0], tmp_path / "list.pth")

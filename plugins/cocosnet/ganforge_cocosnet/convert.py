@@ -20,8 +20,7 @@ import re
 import torch
 from torch import nn
 
-import ganforge
-from ganforge.weights import rename_checked
+from ganforge.weights import load_state_dict, rename_checked
 from ganforge_spade.convert import SPECTRAL_SUFFIXES
 
 from .correspondence import CorrespondenceNetwork
@@ -63,10 +62,15 @@ def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source:
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released CoCosNet checkpoint file into ``model`` (in place) and return it."""
-    if not os.path.isfile(path):
-        what = RELEASE.get(type(model), "net_G / net_Corr / net_D")
-        raise ganforge.ConfigError(f"CoCosNet checkpoint {path} does not exist (download the pretrained models "
-                                   f"linked from microsoft/CoCosNet's README and point to latest_{what}.pth)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    what = RELEASE.get(type(model), "net_G / net_Corr / net_D")
+    state = load_state_dict(path, "a CoCosNet checkpoint", "download the pretrained models linked from "
+                            f"microsoft/CoCosNet's README and point to latest_{what}.pth")
     model.load_state_dict(from_official(model, state, source=str(path)))
     return model
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import cocosnet``: each released file into the network of its layout."""
+    from ganforge.official import by_layout
+
+    return by_layout(files, models, official_names, from_official)

@@ -64,6 +64,8 @@ class PatchDiscriminator(nn.Module):
 class CoCosNetDiscriminator(ganforge.Discriminator):
     """Multi-scale PatchGAN with self-attention on label map + image, with hidden features for feature matching."""
 
+    capabilities = frozenset({"features"})
+
     Params: ClassVar = CoCosNetDiscriminatorParams
     requires = frozenset({"label"})
 

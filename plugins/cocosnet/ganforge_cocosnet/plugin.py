@@ -13,6 +13,7 @@ from .losses import ContextualLoss
 from .norm import CoCosNetSPADE
 from .pairing import ExemplarPairing
 from .strategy import CoCosNet
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -37,6 +38,8 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls, paper in COMPONENTS:
         register(kind, name, cls, paper=paper)
+    register.importer("cocosnet", convert.import_files,
+                      "CoCosNet's <epoch>_net_G.pth / _net_Corr.pth / _net_D.pth (microsoft/CoCosNet)")
 
 
 @ganforge.hookimpl

@@ -57,6 +57,13 @@ class CoCosNet(ganforge.Strategy):
     networks = {"generator": "generator", "discriminator": "discriminator", "correspondence": "encoder"}
     optimizers = {"generator": ("generator", "correspondence"), "discriminator": ("discriminator",)}
     requires = frozenset({"label", "exemplar"})
+    conditioners = {"correspondence": "real"}  # reads the real image only for domain alignment
+    reads = {"correspondence": frozenset({"warped_exemplar"})}
+
+    @classmethod
+    def network_needs(cls, params: CoCosNetParams) -> dict[str, frozenset[str]]:
+        """Feature matching compares the discriminator's intermediate features."""
+        return {"discriminator": frozenset({"features"})} if params.feat is not None else {}
 
     def __init__(self, params: CoCosNetParams, data: DataInfo):
         super().__init__(params, data)
@@ -74,19 +81,17 @@ class CoCosNet(ganforge.Strategy):
     @ganforge.hookimpl
     def ganforge_setup(self, run: Run) -> None:
         corr = run.models["correspondence"]
-        if "warped_exemplar" not in type(corr).provides:
-            raise ganforge.ConfigError("models.correspondence must provide 'warped_exemplar' "
-                                       "(encoder 'cocosnet_correspondence')")
         if self.params.lambda_cycle > 0 and not getattr(corr.params, "cycle", False):
             raise ganforge.ConfigError("strategy.lambda_cycle > 0 needs models.correspondence.cycle: true")
 
     @staticmethod
-    def translate(run: Run, image: torch.Tensor | None, cond: Condition, generator=None, correspondence=None
+    def translate(run: Run, image: torch.Tensor, cond: Condition, sampling: bool = False
                   ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """G(x_A, r_{y->x}) and the correspondence outputs."""
-        corr = (correspondence or run.models["correspondence"])(image, cond)
-        generator = generator or run.models["generator"]
-        return generator(cond.replace(warped_exemplar=corr["warped_exemplar"])), corr
+        """G(x_A, r_{y->x}) through the run's conditioning path (the correspondence is its
+        conditioner), and the correspondence outputs."""
+        full, outputs = run.condition(cond, image, sampling=sampling)
+        generator = run.generator_for_sampling() if sampling else run.models["generator"]
+        return generator(full), outputs.get("correspondence", {})
 
     @staticmethod
     def discriminate(run: Run, fake: torch.Tensor, real: torch.Tensor, cond: Condition):
@@ -130,8 +135,8 @@ class CoCosNet(ganforge.Strategy):
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         real, cond = batch["image"], batch["cond"]
         with run.autocast():
-            with torch.no_grad():  # no real image: the domain alignment features are G's business
-                fake, _ = self.translate(run, None, cond)
+            with torch.no_grad():
+                fake, _ = self.translate(run, real, cond)
             pred_fake, pred_real = self.discriminate(run, fake.detach(), real, cond)
             d_fake = self.gan_loss(pred_fake.scores, real=False, for_discriminator=True)
             d_real = self.gan_loss(pred_real.scores, real=True, for_discriminator=True)
@@ -161,6 +166,5 @@ class CoCosNet(ganforge.Strategy):
         """Rows: the exemplars, the warped exemplars, the results, the real images."""
         real, cond = batch["image"], batch["cond"]
         with torch.no_grad(), run.autocast():
-            fake, corr = self.translate(run, None, cond, generator=run.generator_for_sampling(),
-                                        correspondence=run.generator_for_sampling("correspondence"))
+            fake, corr = self.translate(run, real, cond, sampling=True)
         return torch.cat([cond["exemplar"], corr["warped_exemplar"].to(real.dtype), fake.to(real.dtype), real])

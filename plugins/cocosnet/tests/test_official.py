@@ -83,5 +83,8 @@ def test_a_checkpoint_of_another_config_is_a_clear_error(registry, tiny, data, t
     del state["phi.bias"]
     with pytest.raises(ganforge.ConfigError, match=r"missing: phi.bias[\s\S]*theta.weight: \(3, 3, 1, 1\)"):
         convert.from_official(model, state, source="x.pth")
-    with pytest.raises(ganforge.ConfigError, match="latest_net_Corr.pth"):
+    with pytest.raises(ganforge.DataError, match="latest_net_Corr.pth"):
         convert.load_official(model, tmp_path / "absent.pth")
+    (tmp_path / "damaged.pth").write_bytes(b"\x80\x02junk")
+    with pytest.raises(ganforge.DataError, match="damaged.pth: cannot be read as a CoCosNet checkpoint"):
+        convert.load_official(model, tmp_path / "damaged.pth")

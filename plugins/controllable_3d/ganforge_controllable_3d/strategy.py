@@ -46,6 +46,7 @@ class Controllable3DRecipe(ganforge.Strategy):
     """Unsupervised 3D-controllable GAN: adversarial + R1, compactness, 3D consistency."""
 
     Params: ClassVar = Controllable3DRecipeParams
+    builds_own_inputs = "it samples and renders 3D scenes through G.scene and G.render"
     networks = {"generator": "generator", "discriminator": "discriminator"}
     optimizers = {"generator": ("generator",), "discriminator": ("discriminator",)}
     provides = frozenset({"z"})

@@ -161,7 +161,7 @@ class BackgroundRecipe(ganforge.Strategy):
         disc = run.models["discriminator"]
         with run.autocast():
             with torch.no_grad():
-                fake = run.models["generator"](cond)
+                fake = run.generate(cond, real)
             d_fake = self.gan_loss(disc(fake, cond).scores, real=False, for_discriminator=True)
             d_real = self.gan_loss(disc(real, cond).scores, real=True, for_discriminator=True)
         return StepResult(0.5 * (d_fake + d_real), {"d_fake": d_fake.detach(), "d_real": d_real.detach()})
@@ -170,7 +170,7 @@ class BackgroundRecipe(ganforge.Strategy):
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         real, cond = batch["image"], batch["cond"]
         with run.frozen("discriminator"), run.autocast():
-            fake = run.models["generator"](cond)
+            fake = run.generate(cond, real)
             g_gan = self.gan_loss(run.models["discriminator"](fake, cond).scores, real=True, for_discriminator=False)
             l1 = F.l1_loss(fake.float(), real.float())
         return StepResult(g_gan + self.params.lambda_l1 * l1, {"g_gan": g_gan.detach(), "g_l1": l1.detach()})
@@ -180,5 +180,5 @@ class BackgroundRecipe(ganforge.Strategy):
         """Scene sketch composites, real scenes, generated scenes."""
         cond = self.with_sketch(batch["image"], batch["cond"])
         with torch.no_grad(), run.autocast():
-            fake = run.generator_for_sampling()(cond)
+            fake = run.generate(cond, batch["image"], sampling=True)
         return torch.cat([cond[FIELD].to(batch["image"].dtype), batch["image"], fake.to(batch["image"].dtype)])

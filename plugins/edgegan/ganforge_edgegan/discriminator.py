@@ -37,6 +37,8 @@ class CriticParams(ganforge.Params):
 class EdgeGANCritic(ganforge.Discriminator):
     """WGAN critic of EdgeGAN (D_j, D_I or D_E): four stride-2 convs and a linear score."""
 
+    capabilities = frozenset({"features"})
+
     Params: ClassVar = CriticParams
 
     def __init__(self, params: CriticParams, data: DataInfo):

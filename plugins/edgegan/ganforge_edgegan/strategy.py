@@ -66,6 +66,8 @@ class EdgeGANRecipe(ganforge.Strategy):
     """EdgeGAN foreground recipe: WGAN-GP joint/image/edge critics, focal AC classifier, latent L1 encoder."""
 
     Params: ClassVar = EdgeGANParams
+    builds_own_inputs = "it drives the generator through G.pair(z, class)"
+    feeds = frozenset({"z"})  # drawn in fake_pair, encoded by E in the application
     networks = {"generator": "generator", "encoder": "encoder", "joint_discriminator": "discriminator",
                 "image_discriminator": "discriminator", "edge_discriminator": "discriminator",
                 "classifier": "discriminator"}

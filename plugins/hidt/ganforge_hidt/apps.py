@@ -11,20 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
 import torch
 import torch.nn.functional as F
-import yaml
+from PIL import Image
 from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
+from ganforge.weights import load_checked, read_file, require_keys
 
-from .convert import load_official, load_official_enhancer
+from .convert import load_official_enhancer
 from .enhancement import FACTOR, enhance, realign, shifted_subimages
 
 KINDS = {"generator": "generator", "style_encoder": "encoder"}
-PRESETS = ("daytime", "wikiart")
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
 @dataclass
@@ -64,35 +64,56 @@ def _networks(built: dict[str, nn.Module], data: DataInfo) -> Networks:
     return Networks(built["generator"], built["style_encoder"], data)
 
 
-def load_networks(path: str | os.PathLike, preset: str | None = None) -> Networks:
+def load_networks(path: str | os.PathLike) -> Networks:
     """Networks from a ganforge run folder (its latest checkpoint) or checkpoint (EMA
-    weights when there are any), or, with ``preset`` ('daytime' / 'wikiart'), from the
-    official ``trained_models/generator/<preset>.pt``."""
+    weights when there are any), e.g. one written by ``ganforge import hidt`` from the
+    official ``trained_models/generator/<daytime|wikiart>.pt``."""
     from ganforge.config import verify
     from ganforge.trainer import open_checkpoint, restore_networks
 
-    path = Path(path)
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ganforge.ConfigError(f"--preset {preset!r}: one of {', '.join(PRESETS)}")
-        models = yaml.safe_load((CONFIGS / f"{preset}.yaml").read_text())["models"]
-        nets = build_networks(models, DataInfo(fields=frozenset({"label"}), resolution=(256, 256), label_nc=3))
-        load_official(path, nets.generator, nets.style_encoder)
-        return nets
     # Not `ganforge.trainer.restore`: the applications read images, not the run's dataset.
-    ckpt, state, exp = open_checkpoint(path)
+    ckpt, state, exp = open_checkpoint(Path(path))
     data = verify(exp, source=f"{ckpt} (config)")
     run, _ = restore_networks(exp, data, state)
     return _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data)
 
 
+# -- inputs as the official StyleTransformer prepares them -------------------------------
+
+RESIZE_BASE = 16  # the official hidt/utils/preprocessing.py RESIZE_BASE
+
+
+def official_input(path: str | os.PathLike, inference_size: int, generator: torch.Generator) -> torch.Tensor:
+    """(1, 3, H, W) in [-1, 1] as the official ``StyleTransformer`` reads an image
+    (preprocess ``scale_load_shorter_side``, hidt/utils/preprocessing.py): the shorter side
+    bicubically to ``inference_size`` (the longer ``int(long * size / short)``), then both
+    sides bicubically to the nearest multiple of 16 (Python's ``round``), ToTensor, plus
+    dequantisation noise U[0, 1/255), normalised to [-1, 1]. The aspect ratio is kept."""
+    from ganforge.data.io import read_rgb
+
+    img = read_rgb(Path(path))
+    w, h = img.size
+    if w > h:
+        img = img.resize((int(w * (inference_size / h)), inference_size), Image.BICUBIC)
+    else:
+        img = img.resize((inference_size, int(h * (inference_size / w))), Image.BICUBIC)
+    ow, oh = img.size
+    size = (int(round(ow / RESIZE_BASE) * RESIZE_BASE), int(round(oh / RESIZE_BASE) * RESIZE_BASE))
+    if size != (ow, oh):
+        img = img.resize(size, Image.BICUBIC)
+    x = torch.from_numpy(np.asarray(img, dtype=np.float32)).permute(2, 0, 1) / 255
+    x = x + torch.rand(x.shape, generator=generator) / 255
+    return (x * 2 - 1)[None]
+
+
 # -- the applications -------------------------------------------------------------------
 
-def swap_grid(nets: Networks, images: torch.Tensor) -> list[torch.Tensor]:
+def swap_grid(nets: Networks, images: list[torch.Tensor]) -> list[torch.Tensor]:
     """The paper's swap figure: row i, column j holds the content of image i in the style
-    of image j (the diagonal: reconstructions). Returns one (N, 3, H, W) row per image."""
-    styles = nets.style(images)
-    return [nets.translate(images[i:i + 1].expand(len(images), -1, -1, -1), styles) for i in range(len(images))]
+    of image j (the diagonal: reconstructions). ``images`` are (1, 3, H_i, W_i), each at its
+    own size; returns one (N, 3, H_i, W_i) row per image."""
+    styles = torch.cat([nets.style(x) for x in images])
+    return [nets.translate(x.expand(len(images), -1, -1, -1), styles) for x in images]
 
 
 def random_styles(nets: Networks, images: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
@@ -184,12 +205,10 @@ def build_enhancer(output_size: int, spec: dict | None = None, weights: str | os
             load_official_enhancer(weights, enhancer)
         else:
             path = Path(weights)
-            if not path.is_file():
-                raise ganforge.DataError(f"{path}: no such enhancer file "
-                                         "(write one with `ganforge hidt train-enhancer`)")
-            saved = torch.load(path, map_location="cpu", weights_only=True)
-            enhancer = ganforge.build("generator", saved["spec"], data).eval()
-            enhancer.load_state_dict(saved["state"])
+            saved = read_file(path, "an enhancer file", "write one with `ganforge hidt train-enhancer`")
+            require_keys(saved, ("spec", "state"), str(path), "an enhancer file of `ganforge hidt train-enhancer`")
+            enhancer = ganforge.build("generator", saved["spec"], data, path=f"{path} spec").eval()
+            load_checked(enhancer, saved["state"], str(path))
     return enhancer
 
 

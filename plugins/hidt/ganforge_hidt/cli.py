@@ -1,7 +1,7 @@
 """``ganforge hidt ...``: the paper's applications on a trained or released model.
 
-CHECKPOINT is a ganforge run folder, a ganforge checkpoint, or an official
-``trained_models/generator/daytime.pt`` / ``wikiart.pt`` with ``--preset daytime|wikiart``.
+CHECKPOINT is a ganforge run folder or checkpoint; the official
+``trained_models/generator/daytime.pt`` / ``wikiart.pt`` becomes one with ``ganforge import hidt``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from ganforge.report import save_grid
 from . import apps
 
 checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
-preset_opt = click.option("--preset", type=click.Choice(apps.PRESETS), default=None,
-                          help="CHECKPOINT is an official release of this setting")
 image_opt = click.option("--image", "images", multiple=True, required=True, type=click.Path(exists=True),
                          help="input image (repeatable)")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG to write")
-seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="seed of the random styles")
+seed_opt = click.option("--seed", type=int, default=0, show_default=True,
+                        help="seed of the random styles and of the inputs' dequantisation noise")
+inference_size_opt = click.option("--inference-size", type=click.IntRange(16), default=None,
+                                  help="shorter side the inputs are resized to (default: the network's "
+                                       "resolution), as the official StyleTransformer's inference_size")
 
 
 def _images(nets: apps.Networks, paths, size: int | None = None) -> torch.Tensor:
@@ -33,28 +35,46 @@ def _images(nets: apps.Networks, paths, size: int | None = None) -> torch.Tensor
     return load_images(paths, (size, size))
 
 
-def swap_command(checkpoint, images, preset, out) -> Path:
+def _official_inputs(nets: apps.Networks, paths, inference_size: int | None, seed: int) -> list[torch.Tensor]:
+    """Each image as the official StyleTransformer prepares it (aspect kept)."""
+    gen = torch.Generator().manual_seed(seed)
+    return [apps.official_input(p, inference_size or nets.size, gen) for p in paths]
+
+
+def _cells(images: list[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
+    """Images of several sizes as grid cells of ``size`` (bicubic, for display only)."""
+    return torch.cat([x if tuple(x.shape[-2:]) == size else
+                      F.interpolate(x, size=size, mode="bicubic", align_corners=False).clamp(-1, 1) for x in images])
+
+
+def swap_command(checkpoint, images, out, inference_size: int | None = None, seed: int = 0) -> Path:
     """Grid: a blank cell, then the images (their styles) along the top; each further row
-    an image (its content) followed by it in every style."""
-    nets = apps.load_networks(checkpoint, preset)
-    x = _images(nets, images)
-    rows = [torch.cat([torch.ones_like(x[:1]), x])]
-    rows += [torch.cat([x[i:i + 1], row]) for i, row in enumerate(apps.swap_grid(nets, x))]
-    return save_grid(torch.cat(rows), len(x) + 1, Path(out))
+    an image (its content) followed by it in every style. Every image is translated at its
+    own official input size; cells are shown at the first image's size."""
+    nets = apps.load_networks(checkpoint)
+    xs = _official_inputs(nets, images, inference_size, seed)
+    size = tuple(xs[0].shape[-2:])
+    top = _cells(xs, size)
+    rows = [torch.cat([torch.ones_like(top[:1]), top])]
+    rows += [torch.cat([top[i:i + 1], _cells([row], size)]) for i, row in enumerate(apps.swap_grid(nets, xs))]
+    return save_grid(torch.cat(rows), len(xs) + 1, Path(out))
 
 
-def random_command(checkpoint, images, styles, seed, preset, out) -> Path:
+def random_command(checkpoint, images, styles, seed, out, inference_size: int | None = None) -> Path:
     """Grid: each image followed by it in ``styles`` random styles (the same codes per column)."""
-    nets = apps.load_networks(checkpoint, preset)
-    x = _images(nets, images)
-    fakes = apps.random_styles(nets, x, styles, torch.Generator().manual_seed(seed))
-    return save_grid(torch.cat([x[:, None], fakes], dim=1).flatten(0, 1), styles + 1, Path(out))
+    nets = apps.load_networks(checkpoint)
+    xs = _official_inputs(nets, images, inference_size, seed)
+    size = tuple(xs[0].shape[-2:])
+    rows = [torch.cat([_cells([x], size),
+                       _cells([apps.random_styles(nets, x, styles, torch.Generator().manual_seed(seed))[0]], size)])
+            for x in xs]  # the same generator seed per image: the same codes per column
+    return save_grid(torch.cat(rows), styles + 1, Path(out))
 
 
-def enhance_command(checkpoint, images, style, enhancer, official_enhancer, preset, out) -> Path:
+def enhance_command(checkpoint, images, style, enhancer, official_enhancer, out) -> Path:
     """Grid per image: the input (at 4S), its translation at S upsampled bilinearly to
     4S, and the enhancement scheme's 4S output."""
-    nets = apps.load_networks(checkpoint, preset)
+    nets = apps.load_networks(checkpoint)
     big = apps.FACTOR * nets.size
     g_enh = apps.build_enhancer(big, weights=enhancer, official=official_enhancer)
     x = _images(nets, images, big)
@@ -103,22 +123,23 @@ def add_commands(group: click.Group) -> None:
     @hidt.command()
     @checkpoint_arg
     @image_opt
-    @preset_opt
     @out_opt
-    def swap(checkpoint, images, preset, out):
+    @inference_size_opt
+    @seed_opt
+    def swap(checkpoint, images, out, inference_size, seed):
         """Style swap: every image in the style of every image."""
-        click.echo(swap_command(checkpoint, images, preset, out))
+        click.echo(swap_command(checkpoint, images, out, inference_size, seed))
 
     @hidt.command()
     @checkpoint_arg
     @image_opt
     @click.option("--styles", type=int, default=4, show_default=True, help="random styles per image")
     @seed_opt
-    @preset_opt
     @out_opt
-    def random(checkpoint, images, styles, seed, preset, out):
+    @inference_size_opt
+    def random(checkpoint, images, styles, seed, out, inference_size):
         """Styles from the prior N(0, I): every image in several random styles."""
-        click.echo(random_command(checkpoint, images, styles, seed, preset, out))
+        click.echo(random_command(checkpoint, images, styles, seed, out, inference_size))
 
     @hidt.command()
     @checkpoint_arg
@@ -127,11 +148,10 @@ def add_commands(group: click.Group) -> None:
     @click.option("--enhancer", required=True, type=click.Path(exists=True),
                   help="G_enh weights: from `ganforge hidt train-enhancer`, or the official enhancer.pth")
     @click.option("--official-enhancer", is_flag=True, help="--enhancer is the official enhancer.pth")
-    @preset_opt
     @out_opt
-    def enhance(checkpoint, images, style, enhancer, official_enhancer, preset, out):
+    def enhance(checkpoint, images, style, enhancer, official_enhancer, out):
         """4x high-resolution translation through the enhancement scheme."""
-        click.echo(enhance_command(checkpoint, images, style, enhancer, official_enhancer, preset, out))
+        click.echo(enhance_command(checkpoint, images, style, enhancer, official_enhancer, out))
 
     @hidt.command(name="swap-eval")
     @checkpoint_arg

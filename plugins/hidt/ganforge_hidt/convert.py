@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import torch
 from torch import nn
 
 import ganforge
+from ganforge.weights import load_state_dict
 
 RULES = (
     (r"content_encoder\.model_preparation\.0\.", "content_encoder.stem."),
@@ -118,14 +118,7 @@ def convert_enhancer(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def _read(path: str | os.PathLike, what: str) -> dict[str, torch.Tensor]:
-    path = Path(path)
-    if not path.is_file():
-        raise ganforge.DataError(f"{path}: no such file; the official {what} is trained_models/{what} of "
-                                 "https://github.com/saic-mdal/HiDT")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(state, dict):
-        raise ganforge.DataError(f"{path}: expected a state_dict, got {type(state).__name__}")
-    return state
+    return load_state_dict(path, f"the official {what}", f"trained_models/{what} of https://github.com/saic-mdal/HiDT")
 
 
 def _load(module: nn.Module, state: dict, source: str) -> None:
@@ -146,3 +139,28 @@ def load_official(path: str | os.PathLike, generator: nn.Module, style_encoder: 
 def load_official_enhancer(path: str | os.PathLike, enhancer: nn.Module) -> None:
     """Load ``enhancer.pth`` into a `HiDTEnhancer` with the default params."""
     _load(enhancer, convert_enhancer(_read(path, "enhancer/enhancer.pth")), str(path))
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import hidt``: ``trained_models/generator/daytime.pt`` / ``wikiart.pt`` into
+    the config's ``hidt`` generator and ``hidt_style`` encoder (their discriminator and the
+    enhancer are not released with them)."""
+    from ganforge.official import Imported, state_dict
+
+    from .generator import HiDTGenerator
+    from .style_encoder import HiDTStyleEncoder
+
+    g = next((r for r, m in models.items() if isinstance(m, HiDTGenerator)), None)
+    e = next((r for r, m in models.items() if isinstance(m, HiDTStyleEncoder)), None)
+    if g is None or e is None:
+        raise ganforge.ConfigError("the HiDT release loads into a 'hidt' generator and a 'hidt_style' encoder; "
+                                   "the config has " + ", ".join(f"{r} ({type(m).__name__})" for r, m in models.items()))
+    imported = Imported()
+    for f in files:
+        sd = state_dict(f.state, str(f.path))
+        try:
+            imported.models[g], imported.models[e] = split_generator(sd, models[g])
+        except ganforge.ConfigError as exc:
+            raise ganforge.DataError(f"{f.path}: {exc}") from None
+        imported.sources[g] = imported.sources[e] = str(f.path)
+    return imported

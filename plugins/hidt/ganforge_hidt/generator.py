@@ -7,8 +7,8 @@ Before each downsampling the first ``skip_dim`` channels are kept as a skip conn
 G(c, h, s): residual blocks with AdaIN, then per scale: x2 upsampling, the skip at that
 scale passed through a conv with AdaIN (so the skips carry the layout, not the source's
 look), concatenation, conv7 with layer norm; a final conv9 predicts the image (tanh) and
-a segmentation map (logits) together. An MLP maps the style code to the feature every
-AdaIN layer reads; the AdaIN layers are a normalizer **slot**.
+a segmentation map together (tanh of both, as the official decoder). An MLP maps the
+style code to the feature every AdaIN layer reads; the AdaIN layers are a normalizer **slot**.
 """
 
 from __future__ import annotations
@@ -109,9 +109,12 @@ class HiDTGenerator(ganforge.Generator):
         """(c, h) = E_c(x)."""
         return self.content_encoder(source)
 
-    def decode(self, content: Content, cond: Condition) -> tuple[torch.Tensor, torch.Tensor]:
-        """G(c, h, s) -> (image in [-1, 1], segmentation logits (B, seg_channels, H, W));
-        s is ``cond["style"]``, the other fields reach the normalizers unchanged."""
+    def decode(self, content: Content, cond: Condition, seg_logits: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """G(c, h, s) -> (image in [-1, 1], segmentation (B, seg_channels, H, W)); s is
+        ``cond["style"]``, the other fields reach the normalizers unchanged. The segmentation
+        is tanh of the last conv's channels, as the official decoder returns every output map
+        (``split_tensor_to_maps``, default ``func: tanh``); ``seg_logits`` gives the raw
+        channels instead, for a cross-entropy loss."""
         style = cond["style"]
         if style.dim() != 2 or style.shape[1] != self.params.style_dim:
             raise ValueError(f"generator 'hidt' was built for style codes (B, {self.params.style_dim}) but "
@@ -124,7 +127,7 @@ class HiDTGenerator(ganforge.Generator):
             x = up(torch.cat([upsample2(x), skip_block(skip, cond)], dim=1))
         out = self.out(x)
         c = self.data.image_channels
-        return torch.tanh(out[:, :c]), out[:, c:]
+        return torch.tanh(out[:, :c]), out[:, c:] if seg_logits else torch.tanh(out[:, c:])
 
     def forward(self, cond: Condition) -> torch.Tensor:
         return self.decode(self.encode_content(cond["source"]), cond)[0]

@@ -12,6 +12,7 @@ from .generator import HiDTGenerator
 from .norm import HiDTAdaIN
 from .strategy import HiDT
 from .style_encoder import HiDTStyleEncoder
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -35,6 +36,8 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+    register.importer("hidt", convert.import_files,
+                      "HiDT's trained_models/generator/daytime.pt / wikiart.pt (saic-mdal/HiDT)")
 
 
 @ganforge.hookimpl

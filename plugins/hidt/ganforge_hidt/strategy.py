@@ -69,6 +69,7 @@ class HiDT(ganforge.Strategy):
     optimizers = {"generator": ("generator", "style_encoder"), "discriminator": ("discriminator",)}
     # added in ganforge_prepare_batch: the image as G's source and its style E_s(x)
     provides = frozenset({"source", "style"})
+    reads = {"style_encoder": frozenset({"style"})}
 
     def __init__(self, params: HiDTParams, data: DataInfo):
         super().__init__(params, data)
@@ -106,6 +107,13 @@ class HiDT(ganforge.Strategy):
         batch["cond"] = batch["cond"].replace(source=image, style=style)
         batch[PAIR] = image.roll(1, 0)
 
+    @staticmethod
+    def decoder_condition(run: Run, cond: Condition, image: torch.Tensor, style: torch.Tensor,
+                          reference: torch.Tensor | None = None, sampling: bool = False) -> Condition:
+        """What G.decode reads: the run's conditioning path with the recipe's style code
+        as override (``image`` and ``reference`` for any conditioner a config adds)."""
+        return run.condition(cond, image, reference, sampling, style=style)[0]
+
     def _random_styles(self, run: Run, like: torch.Tensor) -> torch.Tensor:
         return torch.randn(like.shape[0], run.models["generator"].params.style_dim, device=like.device,
                            dtype=like.dtype)
@@ -119,8 +127,8 @@ class HiDT(ganforge.Strategy):
                 s, s2 = E(x, cond)["style"], E(x2, cond)["style"]
                 content = G.encode_content(x)
                 s_r = self._random_styles(run, s)
-                swap = G.decode(content, cond.replace(style=s2))[0]
-                rand = G.decode(content, cond.replace(style=s_r))[0]
+                swap = G.decode(content, self.decoder_condition(run, cond, x, s2, x2))[0]
+                rand = G.decode(content, self.decoder_condition(run, cond, x, s_r))[0]
             real = self.gan_loss(D(x, cond.replace(style=s)).scores, True, True)
             fake = (self.gan_loss(D(swap, cond.replace(style=s2)).scores, False, True)
                     + self.gan_loss(D(rand, cond.replace(style=s_r)).scores, False, True))
@@ -131,7 +139,7 @@ class HiDT(ganforge.Strategy):
         G, E, D = run.models["generator"], run.models["style_encoder"], run.models["discriminator"]
         x, x2, cond = batch["image"], batch[PAIR], batch["cond"]
         style = lambda img: E(img, cond)["style"]  # noqa: E731
-        decode = lambda content, s: G.decode(content, cond.replace(style=s))  # noqa: E731
+        decode = lambda content, s: G.decode(content, self.decoder_condition(run, cond, x, s), seg_logits=True)  # noqa: E731
         adv = lambda img, s: self.gan_loss(D(img, cond.replace(style=s)).scores, True, False)  # noqa: E731
 
         s, s2 = style(x), style(x2)
@@ -193,9 +201,10 @@ class HiDT(ganforge.Strategy):
         with torch.no_grad(), run.autocast():
             content = G.encode_content(x)
             reference = x.roll(1, 0)
-            rows = [x, reference, G.decode(content, cond.replace(style=E(reference, cond)["style"]))[0]]
+            condition = lambda s, ref=None: self.decoder_condition(run, cond, x, s, ref, sampling=True)  # noqa: E731
+            rows = [x, reference, G.decode(content, condition(E(reference, cond)["style"], reference))[0]]
             for _ in range(2):
                 s_r = self._random_styles(run, x[:1]).expand(x.shape[0], -1)
-                rows.append(G.decode(content, cond.replace(style=s_r))[0])
-            rows.append(G.decode(content, cond.replace(style=E(x, cond)["style"]))[0])
+                rows.append(G.decode(content, condition(s_r))[0])
+            rows.append(G.decode(content, condition(E(x, cond)["style"]))[0])
         return torch.cat([r.to(x.dtype) for r in rows])

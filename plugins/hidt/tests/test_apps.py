@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import click
 import pytest
 import torch
@@ -52,13 +54,27 @@ def test_load_networks_restores_the_weights(run_dir):
 def test_swap_grid_diagonal_is_reconstruction(run_dir):
     nets = apps.load_networks(run_dir / "run")
     x = torch.rand(3, 3, RES, RES) * 2 - 1
-    rows = apps.swap_grid(nets, x)
+    rows = apps.swap_grid(nets, list(x.split(1)))
     assert len(rows) == 3 and rows[0].shape == (3, 3, RES, RES)
     rec = nets.translate(x, nets.style(x))
     for i in range(3):
         torch.testing.assert_close(rows[i][i], rec[i], atol=1e-5, rtol=1e-4)
     # row i keeps image i's content: column j equals translating image i with style j
     torch.testing.assert_close(rows[1][2], nets.translate(x[1:2], nets.style(x[2:3]))[0], atol=1e-5, rtol=1e-4)
+
+
+def test_official_input_keeps_the_aspect_as_the_style_transformer(tmp_path):
+    """Official hidt/utils/preprocessing.py ``__scale_shorter`` then ``__make_power_2``
+    (base 16), bicubic, ToTensor, ``+ rand / 255``, normalise: a 40x24 image at inference
+    size 16 becomes int(40 * 16 / 24) = 26 x 16, then 32 x 16."""
+    arr = (torch.rand(24, 40, 3, generator=torch.Generator().manual_seed(0)) * 255).byte().numpy()
+    Image.fromarray(arr).save(tmp_path / "wide.png")
+    x = apps.official_input(tmp_path / "wide.png", 16, torch.Generator().manual_seed(1))
+    assert x.shape == (1, 3, 16, 32)
+    ref = Image.fromarray(arr).resize((26, 16), Image.BICUBIC).resize((32, 16), Image.BICUBIC)
+    ref = torch.from_numpy(np.asarray(ref, dtype=np.float32)).permute(2, 0, 1) / 255 * 2 - 1
+    noise = (x[0] - ref) * 255 / 2  # U[0, 1) in 8-bit steps
+    assert noise.min() >= -1e-4 and noise.max() < 1 + 1e-4 and 0.4 < noise.mean() < 0.6
 
 
 def test_commands_write_grids(run_dir):

@@ -27,6 +27,10 @@ def test_generator_predicts_image_and_segmentation():
     image, seg = g.decode(content, Condition(style=torch.randn(2, 3)))
     assert image.shape == (2, 3, 32, 32) and seg.shape == (2, 5, 32, 32)
     assert image.abs().max() <= 1
+    logits = g.decode(content, Condition(style=torch.randn(2, 3, generator=torch.Generator().manual_seed(0))),
+                      seg_logits=True)[1]
+    again = g.decode(content, Condition(style=torch.randn(2, 3, generator=torch.Generator().manual_seed(0))))[1]
+    torch.testing.assert_close(torch.tanh(logits), again)  # the official output is tanh of the logits
     torch.testing.assert_close(g(Condition(source=x, style=torch.zeros(2, 3))),
                                g.decode(content, Condition(style=torch.zeros(2, 3)))[0])
 

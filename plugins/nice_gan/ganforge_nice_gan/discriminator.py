@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import Field
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm
+from ganforge.spectral import spectral_norm  # the official (v, then u) update order
 
 import ganforge
 from ganforge import Condition, DataInfo, DiscriminatorOutput
@@ -105,6 +105,8 @@ def min_side(n_dis: int) -> int:
 
 class NICEDiscriminator(ganforge.Discriminator):
     """NICE-GAN multi-scale discriminator whose early layers (with CAM attention) are the domain's encoder."""
+
+    capabilities = frozenset({"reuse"})
 
     Params: ClassVar = DiscriminatorParams
 

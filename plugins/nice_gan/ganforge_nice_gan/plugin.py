@@ -10,6 +10,7 @@ from .discriminator import NICEDiscriminator
 from .generator import NICEGenerator
 from .reuse import DiscriminatorReuse
 from .strategy import NICEGAN
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -32,6 +33,8 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+    register.importer("nice_gan", convert.import_files,
+                      "NICE-GAN's params_<step>.pt (gen2B, gen2A, disA, disB; full or light; alpc91/NICE-GAN-pytorch)")
 
 
 @ganforge.hookimpl

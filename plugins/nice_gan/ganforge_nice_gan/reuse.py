@@ -53,6 +53,11 @@ class DiscriminatorReuse(ganforge.Strategy):
 
     Params: ClassVar = ReuseParams
 
+    @classmethod
+    def network_needs(cls, params: ReuseParams) -> dict[str, frozenset[str]]:
+        """Each paired discriminator must expose its early layers (the 'reuse' capability)."""
+        return {d_role: frozenset({"reuse"}) for d_role in params.pairs.values()}
+
     def __init__(self, params: ReuseParams, data: ganforge.DataInfo):
         super().__init__(params, data)
         self.shared: dict[int, nn.Parameter] = {}  # id -> the reused layers' parameters

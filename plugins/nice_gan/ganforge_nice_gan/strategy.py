@@ -89,6 +89,7 @@ class NICEGAN(ganforge.Strategy):
     docstring for the objective and the batch split."""
 
     Params: ClassVar = NICEGANParams
+    builds_own_inputs = "its generators decode the discriminators' embeddings"
     networks = {"generator_ab": "generator", "generator_ba": "generator",
                 "discriminator_a": "discriminator", "discriminator_b": "discriminator"}
     optimizers = {"generator": ("generator_ab", "generator_ba"),

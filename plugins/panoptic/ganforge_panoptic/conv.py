@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm
+from ganforge.spectral import spectral_norm  # the official (v, then u) update order
 
 from ganforge_spade.layers import InitParams, init_layer
 

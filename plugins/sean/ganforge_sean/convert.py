@@ -25,7 +25,7 @@ import re
 import torch
 
 import ganforge
-from ganforge.weights import check_layout
+from ganforge.weights import check_layout, load_state_dict
 from ganforge_spade.convert import GENERATOR_BLOCKS, SPECTRAL_SUFFIXES
 
 from .encoder import SEANStyleEncoder
@@ -115,11 +115,46 @@ def from_official(generator: SEANGenerator, encoder: SEANStyleEncoder, state_dic
 def load_official(generator: SEANGenerator, encoder: SEANStyleEncoder, path: str | os.PathLike
                   ) -> tuple[SEANGenerator, SEANStyleEncoder]:
     """Load ``latest_net_G.pth`` of the official release into both networks (in place)."""
-    if not os.path.isfile(path):
-        raise ganforge.ConfigError(f"SEAN checkpoint {path} does not exist (download CelebA-HQ_pretrained from "
-                                   "github.com/ZPdesu/SEAN and point to its latest_net_G.pth)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state_dict(path, "a SEAN checkpoint", "download CelebA-HQ_pretrained from github.com/ZPdesu/SEAN "
+                            "and point to its latest_net_G.pth")
     g_state, e_state = from_official(generator, encoder, state, source=str(path))
     generator.load_state_dict(g_state)
     encoder.load_state_dict(e_state)
     return generator, encoder
+
+
+def to_official(generator: SEANGenerator, encoder: SEANStyleEncoder) -> dict[str, torch.Tensor]:
+    """Both networks' weights under the official generator's key names (without the
+    official tensors that have no counterpart here)."""
+    mine = {"generator": generator.state_dict(), "encoder": encoder.state_dict()}
+    return {key: (mine[role][ours] if row is None else mine[role][ours][row]).clone()
+            for key, (role, ours, row) in official_targets(generator, encoder).items()}
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import sean``: ``latest_net_G.pth`` (generator and its Zencoder) into the
+    config's ``sean`` generator and ``sean_style`` encoder, ``latest_net_D.pth`` into its
+    ``multiscale_patch`` discriminator."""
+    from ganforge.official import Imported, state_dict
+    from ganforge_spade import convert as spade_convert
+    from ganforge_spade.discriminator import MultiscalePatchDiscriminator
+
+    roles = {type_: next((r for r, m in models.items() if isinstance(m, type_)), None)
+             for type_ in (SEANGenerator, SEANStyleEncoder, MultiscalePatchDiscriminator)}
+    g, e, d = roles.values()
+    imported = Imported()
+    for f in files:
+        sd = state_dict(f.state, str(f.path))
+        if any(k.startswith(ENCODER_PREFIX) or k.startswith("head_0.") for k in sd):
+            if g is None or e is None:
+                raise ganforge.DataError(f"{f.path}: a SEAN generator file; the config needs a 'sean' generator and a "
+                                "'sean_style' encoder")
+            imported.models[g], imported.models[e] = from_official(models[g], models[e], sd, str(f.path))
+            imported.sources[g] = imported.sources[e] = str(f.path)
+        elif any(k.startswith("discriminator_") for k in sd) and d is not None:
+            imported.models[d] = spade_convert.from_official(models[d], sd, str(f.path))
+            imported.sources[d] = str(f.path)
+        else:
+            raise ganforge.DataError(f"{f.path}: neither SEAN's latest_net_G.pth nor latest_net_D.pth layout (keys "
+                            f"{', '.join(list(sd)[:4])} ...)")
+    return imported

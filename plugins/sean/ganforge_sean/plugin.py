@@ -9,6 +9,7 @@ from . import PAPER
 from .encoder import SEANStyleEncoder
 from .generator import SEANGenerator
 from .norm import SEAN
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -23,6 +24,8 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+    register.importer("sean", convert.import_files,
+                      "SEAN's latest_net_G.pth (with the Zencoder) / latest_net_D.pth (ZPdesu/SEAN CelebA-HQ_pretrained)")
 
 
 @ganforge.hookimpl

@@ -96,3 +96,22 @@ def test_celebamask_hq_config_matches_the_official_networks(registry):
         have = states[role][ours].shape
         assert tuple(have if row is None else have[1:]) == shape, key
     assert "up_3.ace_0.fc_mu0.weight" not in targets and "up_2.ace_s.fc_mu18.bias" in targets
+
+
+@pytest.mark.parametrize("name", sorted(DATA))
+def test_discriminator_has_seans_stride_two_in_every_hidden_conv(name):
+    """Official SEAN models/networks/discriminator.py NLayerDiscriminator: every conv before
+    the score conv has stride 2 (SPADE's makes the last hidden one stride 1), so with
+    n_layers_D 3 a 64-pixel scale ends in a 10x10 score map: 64 -> 33 -> 17 -> 9 -> 10
+    (kernel 4, padding 2)."""
+    import ganforge
+
+    exp = load_config(CONFIGS / f"{name}.yaml", check=False)
+    spec = exp.models["discriminator"].model_dump()
+    data = DATA[name].model_copy(update={"resolution": (64, 64)})
+    d = ganforge.build("discriminator", {**spec, "ndf": 4, "max_channels": 8}, data)
+    convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
+    per_scale = len(convs) // spec["num_D"]
+    assert [c.stride for c in convs[:per_scale]] == [(2, 2)] * (per_scale - 1) + [(1, 1)]
+    x = torch.zeros(1, sum(c.in_channels for c in convs[:1]), 64, 64)
+    assert d.scales[0](x)[-1].shape[-2:] == (10, 10)

@@ -57,8 +57,11 @@ def test_a_checkpoint_of_another_config_names_what_does_not_fit(pair, tmp_path):
     message = str(err.value)
     assert "missing: conv_img.bias" in message and "unexpected: up_4.conv_0.weight_orig" in message
     assert "head_0.ace_0.fc_mu0.weight: (16, 16) in the file, (8, 8) here" in message
-    with pytest.raises(ganforge.ConfigError, match="does not exist .*ZPdesu/SEAN"):
+    with pytest.raises(ganforge.DataError, match="no such file.*ZPdesu/SEAN"):
         load_official(g, e, tmp_path / "latest_net_G.pth")
+    (tmp_path / "damaged.pth").write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(ganforge.DataError, match="damaged.pth: cannot be read as a SEAN checkpoint"):
+        load_official(g, e, tmp_path / "damaged.pth")
 
 
 def test_load_official_reads_a_file(pair, tmp_path):

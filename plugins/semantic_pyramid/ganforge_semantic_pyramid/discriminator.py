@@ -24,6 +24,8 @@ class SemanticPyramidDiscriminatorParams(ganforge.Params):
 class SemanticPyramidDiscriminator(ganforge.Discriminator):
     """``forward(image, cond)`` -> one (B, 1) score; unconditional."""
 
+    capabilities = frozenset({"features"})
+
     Params: ClassVar = SemanticPyramidDiscriminatorParams
 
     def __init__(self, params: SemanticPyramidDiscriminatorParams, data: DataInfo):

@@ -95,7 +95,7 @@ class SemanticPyramid(ganforge.Strategy):
         D = run.models["discriminator"]
         with run.autocast():
             with torch.no_grad():
-                fake = run.models["generator"](cond)
+                fake = run.generate(cond, real)
             d_real = self.gan_loss(D(real, cond).scores, real=True, for_discriminator=True)
             d_fake = self.gan_loss(D(fake.detach(), cond).scores, real=False, for_discriminator=True)
         return StepResult(d_real + d_fake, {"d_real": d_real.detach(), "d_fake": d_fake.detach()})
@@ -107,7 +107,7 @@ class SemanticPyramid(ganforge.Strategy):
         z1 = cond["z"]
         z2 = torch.randn_like(z1)
         with run.frozen("discriminator"), run.autocast():
-            fake1, fake2 = G(cond), G(cond.replace(z=z2))
+            fake1, fake2 = run.generate(cond, real), run.generate(cond, real, z=z2)
             logs = {"g_adv": self.gan_loss(run.models["discriminator"](fake1, cond).scores, real=True,
                                            for_discriminator=False),
                     "g_rec": self.reconstruction(G.classifier, fake1, real, cond["pyramid_mask"]),
@@ -119,11 +119,11 @@ class SemanticPyramid(ganforge.Strategy):
     def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
         """Rows: the references, then one generation from each level alone, deepest (fc8) first."""
         image = batch["image"]
-        G = run.generator_for_sampling()
         z = torch.randn(image.shape[0], self.z_dim(run), device=image.device)
         rows = [image]
         with torch.no_grad(), run.autocast():
             for level in reversed(LEVELS):
                 mask = single_level(level, image.shape[0], tuple(image.shape[-2:]), image.device)
-                rows.append(G(Condition(exemplar=image, pyramid_mask=mask, z=z)).to(image.dtype))
+                cond = Condition(exemplar=image, pyramid_mask=mask, z=z)
+                rows.append(run.generate(cond, image, sampling=True).to(image.dtype))
         return torch.cat(rows)

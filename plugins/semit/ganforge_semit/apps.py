@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 import ganforge
-from ganforge.config import load_config, network_data
+from ganforge.config import load_config, verify
 from ganforge.data import SyntheticWorld
 from ganforge.trainer import build_networks, open_checkpoint, restore
 
@@ -27,7 +27,7 @@ def load_run(run: str | Path, trained: bool = True) -> tuple[dict[str, nn.Module
         restored = restore(path)
         return {role: restored.network(role) for role in restored.run.models}, restored.config
     exp = load_config(path) if path.suffix in {".yaml", ".yml"} else open_checkpoint(path)[2]
-    info = network_data(exp, ganforge.build("dataset", exp.data, path="data").info())
+    info = verify(exp, ganforge.build("dataset", exp.data, path="data").info(), source=str(path))
     torch.manual_seed(exp.train.seed)
     models, _ = build_networks(exp, info)
     return {role: m.eval() for role, m in models.items()}, exp

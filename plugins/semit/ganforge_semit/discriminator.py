@@ -45,6 +45,8 @@ class SEMITDiscriminatorParams(ganforge.Params):
 class SEMITDiscriminator(ganforge.Discriminator):
     """FUNIT's class-conditional patch discriminator; ``extra['features']`` feeds feature matching."""
 
+    capabilities = frozenset({"features"})
+
     Params: ClassVar = SEMITDiscriminatorParams
 
     def __init__(self, params: SEMITDiscriminatorParams, data: ganforge.DataInfo):

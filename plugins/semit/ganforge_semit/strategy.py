@@ -58,6 +58,8 @@ def pooled(features: torch.Tensor) -> torch.Tensor:
 class SEMIT(ganforge.Strategy):
     """Few-shot translation with octave generators, trained from partly labelled classes."""
 
+    builds_own_inputs = "it drives the generator through G.translate(source, exemplar)"
+
     Params: ClassVar = SEMITParams
     networks: ClassVar = {"generator": "generator", "discriminator": "discriminator"}
     optimizers: ClassVar = {"generator": ("generator",), "discriminator": ("discriminator",)}

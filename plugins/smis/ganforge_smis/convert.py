@@ -21,8 +21,7 @@ import re
 import torch
 from torch import nn
 
-import ganforge
-from ganforge.weights import rename_checked
+from ganforge.weights import load_state_dict, rename_checked
 from ganforge_spade import convert as spade_convert
 from ganforge_spade.discriminator import MultiscalePatchDiscriminator
 
@@ -83,9 +82,14 @@ def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source:
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released SMIS checkpoint file into ``model`` (in place) and return it."""
-    if not os.path.isfile(path):
-        raise ganforge.ConfigError(f"SMIS checkpoint {path} does not exist (download the pretrained models of "
-                                   "Seanseattle/SMIS and point to latest_net_G.pth / _E / _D)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state_dict(path, "an SMIS checkpoint", "download the pretrained models of Seanseattle/SMIS and "
+                            "point to latest_net_G.pth / _E / _D")
     model.load_state_dict(from_official(model, state, source=str(path)))
     return model
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import smis``: each released file into the network of its layout."""
+    from ganforge.official import by_layout
+
+    return by_layout(files, models, official_names, from_official)

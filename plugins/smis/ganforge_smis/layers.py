@@ -5,7 +5,7 @@ only its own 1/G of the input channels, so as long as each class owns its own ch
 from __future__ import annotations
 
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm
+from ganforge.spectral import spectral_norm  # the official (v, then u) update order
 
 import ganforge
 from ganforge_spade.layers import InitParams, init_layer

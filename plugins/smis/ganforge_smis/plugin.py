@@ -10,6 +10,7 @@ from .encoder import GroupDNetEncoder
 from .generator import GroupDNet
 from .metrics import MCSD, MOCD
 from .norm import CGNorm
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -26,6 +27,8 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+    register.importer("smis", convert.import_files,
+                      "SMIS's <epoch>_net_G.pth / _net_D.pth / _net_E.pth (Seanseattle/SMIS)")
 
 
 @ganforge.hookimpl

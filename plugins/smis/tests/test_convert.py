@@ -77,5 +77,8 @@ def test_a_checkpoint_of_another_setting_is_refused_by_name(registry, data, tiny
     path = tmp_path / "latest_net_E.pth"
     torch.save(convert.to_official(e), path)
     convert.load_official(ganforge.build("encoder", tiny["encoder"], data), path)
-    with pytest.raises(ganforge.ConfigError, match="does not exist"):
+    with pytest.raises(ganforge.DataError, match="missing.pth: no such file"):
         convert.load_official(e, tmp_path / "missing.pth")
+    (tmp_path / "empty.pth").write_bytes(b"")
+    with pytest.raises(ganforge.DataError, match="empty.pth: empty file; expected an SMIS checkpoint"):
+        convert.load_official(e, tmp_path / "empty.pth")

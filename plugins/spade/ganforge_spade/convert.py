@@ -20,8 +20,7 @@ import re
 import torch
 from torch import nn
 
-import ganforge
-from ganforge.weights import rename_checked
+from ganforge.weights import load_state_dict, rename_checked
 
 from .discriminator import MultiscalePatchDiscriminator
 from .encoder import ConvEncoder
@@ -96,9 +95,14 @@ def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source:
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released SPADE checkpoint file into ``model`` (in place) and return it."""
-    if not os.path.isfile(path):
-        raise ganforge.ConfigError(f"SPADE checkpoint {path} does not exist (download the pretrained models "
-                                   "from NVlabs/SPADE and point to latest_net_G.pth / _D / _E)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state_dict(path, "a SPADE checkpoint", "download the pretrained models from NVlabs/SPADE and "
+                            "point to latest_net_G.pth / _D / _E")
     model.load_state_dict(from_official(model, state, source=str(path)))
     return model
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import spade``: each released file into the network of its layout."""
+    from ganforge.official import by_layout
+
+    return by_layout(files, models, official_names, from_official)

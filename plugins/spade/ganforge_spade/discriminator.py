@@ -31,14 +31,17 @@ class MultiscalePatchParams(InitParams):
     max_channels: int = Field(512, ge=1, description="channel cap of the hidden layers")
     norm: NormType = Field("instance", description="norm of the hidden layers (norm_D 'spectralinstance')")
     spectral_norm: bool = Field(True, description="spectral norm on the hidden layers")
+    last_stride: int = Field(1, ge=1, le=2, description="stride of the last hidden conv: 1 in SPADE, 2 in SEAN's "
+                                                        "official discriminator (stride 2 in every hidden conv)")
     use_instance: bool | None = semantic.use_instance_field()
     lookup: bool = Field(True, description="compute the first conv at full scale over the one-hot label map as an "
                                            "exact lookup (same weights, faster); false: a dense conv")
 
 
 class NLayerDiscriminator(nn.Module):
-    """One PatchGAN: a stride-2 conv, n_layers-1 normalised convs (the last of stride 1),
-    then a 1-channel score conv; 70x70 receptive field at n_layers = 3."""
+    """One PatchGAN: a stride-2 conv, n_layers-1 normalised convs (the last of stride
+    ``last_stride``, 1 in SPADE), then a 1-channel score conv; 70x70 receptive field at
+    n_layers = 3."""
 
     def __init__(self, in_ch: int, params: MultiscalePatchParams, onehot_classes: int = 0):
         super().__init__()
@@ -47,7 +50,7 @@ class NLayerDiscriminator(nn.Module):
                               init=params, onehot_classes=onehot_classes)]
         for n in range(1, params.n_layers):
             nf_prev, nf = nf, min(nf * 2, params.max_channels)
-            stride = 1 if n == params.n_layers - 1 else 2
+            stride = params.last_stride if n == params.n_layers - 1 else 2
             layers.append(ConvNormAct(nf_prev, nf, KERNEL, stride, PADDING, norm=params.norm,
                                       spectral=params.spectral_norm, activation=True, init=params))
         layers.append(ConvNormAct(nf, 1, KERNEL, 1, PADDING, norm="none", spectral=False, activation=False,
@@ -65,6 +68,8 @@ class NLayerDiscriminator(nn.Module):
 
 class MultiscalePatchDiscriminator(ganforge.Discriminator):
     """pix2pixHD multi-scale PatchGAN on image + semantic map, with hidden features for feature matching."""
+
+    capabilities = frozenset({"features"})
 
     Params: ClassVar = MultiscalePatchParams
     requires = frozenset({"label"})

@@ -8,7 +8,7 @@ from typing import Literal
 import torch
 from pydantic import Field
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm
+from ganforge.spectral import spectral_norm  # the official (v, then u) update order
 
 import ganforge
 from ganforge.onehot_conv import OneHotConv2d

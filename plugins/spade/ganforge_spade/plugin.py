@@ -12,6 +12,7 @@ from .losses import FeatureMatchingLoss, HingeLoss, KLDivergenceLoss, LSGANLoss,
 from .norm import SPADE
 from .strategy import PairedConditional
 from .vgg import VGG19PerceptualLoss
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -35,3 +36,5 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls, paper in COMPONENTS:
         register(kind, name, cls, paper=paper)
+    register.importer("spade", convert.import_files,
+                      "SPADE's latest_net_G.pth / latest_net_D.pth / latest_net_E.pth (NVlabs/SPADE checkpoints/<dataset>_pretrained)")

@@ -38,6 +38,12 @@ class PairedConditional(ganforge.Strategy):
     networks = {"generator": "generator", "discriminator": "discriminator", "encoder": "encoder"}
     optional_networks = frozenset({"encoder"})
     optimizers = {"generator": ("generator", "encoder"), "discriminator": ("discriminator",)}
+    conditioners = {"encoder": "real"}
+
+    @classmethod
+    def network_needs(cls, params: PairedConditionalParams) -> dict[str, frozenset[str]]:
+        """Feature matching compares the discriminator's intermediate features."""
+        return {"discriminator": frozenset({"features"})} if params.feat is not None else {}
 
     def __init__(self, params: PairedConditionalParams, data: DataInfo):
         super().__init__(params, data)
@@ -49,17 +55,15 @@ class PairedConditional(ganforge.Strategy):
         self.kld = ganforge.build("loss", params.kld, data, path="strategy.kld")
 
     # -- pieces of a step --------------------------------------------------------------
-    def generate(self, run: Run, batch: dict[str, Any], generator: torch.nn.Module | None = None
+    @staticmethod
+    def generate(run: Run, batch: dict[str, Any], sampling: bool = False
                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """G(s) and the encoder's output (empty without an encoder): with an encoder, z
-        comes from the real image (the posterior), as in SPADE's training and test."""
-        cond: Condition = batch["cond"]
-        encoded: dict[str, torch.Tensor] = {}
-        if "encoder" in run.models:
-            encoded = run.models["encoder"](batch["image"], cond)
-            cond = cond.replace(**{k: encoded[k] for k in run.models["encoder"].provides})
-        generator = generator if generator is not None else run.models["generator"]
-        return generator(cond), encoded
+        """G(s) through the run's conditioning path, and the encoder's output (empty
+        without one): its z comes from the real image (the posterior), as in SPADE's
+        training and test."""
+        cond, outputs = run.condition(batch["cond"], image=batch["image"], sampling=sampling)
+        generator = run.generator_for_sampling() if sampling else run.models["generator"]
+        return generator(cond), outputs.get("encoder", {})
 
     @staticmethod
     def discriminate(run: Run, fake: torch.Tensor, real: torch.Tensor, cond: Condition):
@@ -110,5 +114,5 @@ class PairedConditional(ganforge.Strategy):
     def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
         """The real images, then the generated ones (the sampling copy of G, EMA if any)."""
         with torch.no_grad(), run.autocast():
-            fake, _ = self.generate(run, batch, generator=run.generator_for_sampling())
+            fake, _ = self.generate(run, batch, sampling=True)
         return torch.cat([batch["image"], fake.to(batch["image"].dtype)])

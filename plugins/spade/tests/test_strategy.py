@@ -8,6 +8,7 @@ from torch import nn
 
 import ganforge
 from ganforge.run import Run
+from ganforge_spade.strategy import PairedConditional
 
 NO_VGG = {"type": "paired_conditional", "vgg": None}
 RANDOM_VGG = {"type": "paired_conditional", "vgg": {"type": "vgg19_perceptual", "weights": "none"}}
@@ -23,7 +24,7 @@ def make_run(spade, tiny):
             "discriminator": ganforge.build("discriminator", tiny["discriminator"], data)})
         if encoder:
             models["encoder"] = ganforge.build("encoder", tiny["encoder"], data)
-        return Run(config=None, data=data, models=models)
+        return Run(config=None, data=data, models=models, routes=dict(PairedConditional.conditioners))
     return make
 
 

@@ -13,18 +13,13 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
-import yaml
 from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
 
-from .convert import load_official
 
 KINDS = {"generator": "generator", "mapping": "encoder", "style_encoder": "encoder", "fan": "encoder"}
-# the released checkpoints: domains and the config holding the networks' settings
-PRESETS = {"afhq": 3, "celeba_hq": 2}
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
 @dataclass
@@ -64,30 +59,15 @@ def _networks(built: dict[str, nn.Module], data: DataInfo, source: str) -> Netwo
     return Networks(built["generator"], built["mapping"], built["style_encoder"], built.get("fan"), data)
 
 
-def load_networks(path: str | os.PathLike, preset: str | None = None) -> Networks:
-    """Networks from a ganforge run folder (its latest checkpoint), a ganforge checkpoint
-    (EMA weights preferred, as the paper samples with them), or, with ``preset``
-    ('afhq' / 'celeba_hq'), an official ``100000_nets_ema.ckpt``."""
+def load_networks(path: str | os.PathLike) -> Networks:
+    """Networks from a ganforge run folder (its latest checkpoint) or a ganforge checkpoint
+    (EMA weights preferred, as the paper samples with them), e.g. one written by
+    ``ganforge import stargan_v2`` from an official ``100000_nets_ema.ckpt``."""
     from ganforge.config import verify
     from ganforge.trainer import open_checkpoint, restore_networks
 
-    path = Path(path)
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ganforge.ConfigError(f"--preset {preset!r}: one of {', '.join(PRESETS)}")
-        models = yaml.safe_load((CONFIGS / f"{preset}.yaml").read_text())["models"]
-        if "fan" in models:  # the released CelebA-HQ checkpoint holds FAN's weights too
-            models["fan"] = {**models["fan"], "weights": "none"}
-        data = DataInfo(fields=frozenset({"domain"}), num_domains=PRESETS[preset], resolution=(256, 256))
-        built = build_networks(models, data)
-        loaded = load_official(path, built)
-        absent = sorted(set(built) - set(loaded) - {"discriminator"})
-        if absent:
-            raise ganforge.DataError(f"{path}: the checkpoint has no weights for {', '.join(absent)}; "
-                                     f"is it the {preset} release?")
-        return _networks(built, data, str(path))
     # Not `ganforge.trainer.restore`: the applications read images, not the run's dataset.
-    ckpt, state, exp = open_checkpoint(path)
+    ckpt, state, exp = open_checkpoint(Path(path))
     data = verify(exp, source=f"{ckpt} (config)")
     run, _ = restore_networks(exp, data, state)
     return _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data, str(ckpt))

@@ -1,7 +1,7 @@
 """``ganforge stargan-v2 ...``: the paper's applications on a trained or released model.
 
-CHECKPOINT is a ganforge run folder, a ganforge checkpoint, or an official
-``100000_nets_ema.ckpt`` together with ``--preset afhq|celeba_hq``. Images are given as
+CHECKPOINT is a ganforge run folder or checkpoint (an official release becomes one with
+``ganforge import stargan_v2``). Images are given as
 files; a reference is ``PATH:DOMAIN`` (its domain index, e.g. AFHQ cat 0, dog 1, wild 2).
 """
 
@@ -20,8 +20,6 @@ from ganforge.data.io import load_images
 from . import apps, evaluate
 
 checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
-preset_opt = click.option("--preset", type=click.Choice(sorted(apps.PRESETS)), default=None,
-                          help="CHECKPOINT is an official release of this setting")
 source_opt = click.option("--source", "sources", multiple=True, required=True, type=click.Path(exists=True),
                           help="image to translate (repeatable; one column each)")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
@@ -54,8 +52,8 @@ def _references(nets: apps.Networks, references) -> tuple[torch.Tensor, torch.Te
     return images, torch.tensor([d for _, d in pairs])
 
 
-def latent_command(checkpoint, sources, domains, styles, psi, seed, preset, out) -> Path:
-    nets = apps.load_networks(checkpoint, preset)
+def latent_command(checkpoint, sources, domains, styles, psi, seed, out) -> Path:
+    nets = apps.load_networks(checkpoint)
     domains = list(domains) or list(range(nets.data.num_domains))
     _check_domains(nets, domains)
     source = _sources(nets, sources)
@@ -65,10 +63,10 @@ def latent_command(checkpoint, sources, domains, styles, psi, seed, preset, out)
     return save_grid(apps.grid(rows), source.shape[0], Path(out))
 
 
-def reference_command(checkpoint, sources, references, preset, out) -> Path:
+def reference_command(checkpoint, sources, references, out) -> Path:
     """Official layout: the first row holds the sources after a blank cell, each further
     row a reference followed by the sources in its style."""
-    nets = apps.load_networks(checkpoint, preset)
+    nets = apps.load_networks(checkpoint)
     source = _sources(nets, sources)
     reference, domain = _references(nets, references)
     rows = [torch.cat([torch.ones_like(source[:1]), source])]
@@ -77,9 +75,9 @@ def reference_command(checkpoint, sources, references, preset, out) -> Path:
     return save_grid(apps.grid(rows), source.shape[0] + 1, Path(out))
 
 
-def interpolate_command(checkpoint, sources, references, domain, steps, seed, preset, out) -> Path:
+def interpolate_command(checkpoint, sources, references, domain, steps, seed, out) -> Path:
     """Between the styles of two references, or of two random z in ``domain``."""
-    nets = apps.load_networks(checkpoint, preset)
+    nets = apps.load_networks(checkpoint)
     source = _sources(nets, sources)
     if references:
         if len(references) != 2:
@@ -99,9 +97,9 @@ def interpolate_command(checkpoint, sources, references, domain, steps, seed, pr
 
 
 def evaluate_command(checkpoint, mode, val_set, real_set, num_val, num_real, outputs, batch_size, seed,
-                     fid_network, fid_weights, lpips_weights, lpips_lin, preset) -> dict[str, float]:
-    nets = apps.load_networks(checkpoint, preset)
-    sources, reals = evaluate.protocol_images(evaluate.run_data(checkpoint, preset), val_set, real_set,
+                     fid_network, fid_weights, lpips_weights, lpips_lin) -> dict[str, float]:
+    nets = apps.load_networks(checkpoint)
+    sources, reals = evaluate.protocol_images(evaluate.run_data(checkpoint), val_set, real_set,
                                               nets.data.num_domains, num_val, num_real)
     fid = {"type": "fid", "network": fid_network, "weights": fid_weights}
     diversity = {"type": "lpips_diversity", "backbone_weights": lpips_weights, "lin_weights": lpips_lin}
@@ -121,21 +119,19 @@ def add_commands(group: click.Group) -> None:
     @click.option("--psi", type=float, default=1.0, show_default=True,
                   help="truncation towards the domain's average style (1 = none)")
     @seed_opt
-    @preset_opt
     @out_opt
-    def latent(checkpoint, sources, domains, styles, psi, seed, preset, out):
+    def latent(checkpoint, sources, domains, styles, psi, seed, out):
         """Latent-guided synthesis: each source in several random styles of each target domain."""
-        click.echo(latent_command(checkpoint, sources, domains, styles, psi, seed, preset, out))
+        click.echo(latent_command(checkpoint, sources, domains, styles, psi, seed, out))
 
     @stargan_v2.command()
     @checkpoint_arg
     @source_opt
     @click.option("--reference", "references", multiple=True, required=True, help="PATH:DOMAIN (repeatable)")
-    @preset_opt
     @out_opt
-    def reference(checkpoint, sources, references, preset, out):
+    def reference(checkpoint, sources, references, out):
         """Reference-guided synthesis: each source in the style of each reference image."""
-        click.echo(reference_command(checkpoint, sources, references, preset, out))
+        click.echo(reference_command(checkpoint, sources, references, out))
 
     @stargan_v2.command()
     @checkpoint_arg
@@ -144,11 +140,10 @@ def add_commands(group: click.Group) -> None:
     @click.option("--domain", type=int, default=None, help="without references: two random styles of this domain")
     @click.option("--steps", type=int, default=8, show_default=True, help="interpolation points, ends included")
     @seed_opt
-    @preset_opt
     @out_opt
-    def interpolate(checkpoint, sources, references, domain, steps, seed, preset, out):
+    def interpolate(checkpoint, sources, references, domain, steps, seed, out):
         """Style interpolation: the sources along a line between two styles."""
-        click.echo(interpolate_command(checkpoint, sources, references, domain, steps, seed, preset, out))
+        click.echo(interpolate_command(checkpoint, sources, references, domain, steps, seed, out))
 
     @stargan_v2.command(name="evaluate")
     @checkpoint_arg
@@ -171,13 +166,12 @@ def add_commands(group: click.Group) -> None:
                   help="LPIPS's AlexNet: hub (torch hub cache), a path, or none")
     @click.option("--lpips-lin", default="lpips", show_default=True,
                   help="LPIPS's lin layers: lpips (shipped with the lpips package), a path, or none")
-    @preset_opt
     @click.option("--json", "as_json", is_flag=True, help="print JSON")
     def evaluate_cmd(checkpoint, mode, val_set, real_set, num_val, num_real, outputs, batch_size, seed,
-                     fid_network, fid_weights, lpips_weights, lpips_lin, preset, as_json):
+                     fid_network, fid_weights, lpips_weights, lpips_lin, as_json):
         """The paper's protocol: FID and LPIPS diversity of every source -> target domain task."""
         values = evaluate_command(checkpoint, mode, val_set, real_set, num_val, num_real, outputs, batch_size,
-                                  seed, fid_network, fid_weights, lpips_weights, lpips_lin, preset)
+                                  seed, fid_network, fid_weights, lpips_weights, lpips_lin)
         if as_json:
             click.echo(json.dumps(values, indent=1))
         else:

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 import ganforge
+from ganforge.weights import read_file
 
 # official checkpoint entry -> our role
 ROLES = {"generator": "generator", "mapping_network": "mapping", "style_encoder": "style_encoder",
@@ -118,10 +119,8 @@ def load_official(path: str | os.PathLike, models: Mapping[str, nn.Module]) -> l
     """Load the released checkpoint at ``path`` into ``models`` (role -> network) for every
     entry it holds whose role is present; returns the roles loaded."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such checkpoint. The released ones come from clovaai/stargan-v2's "
-                                "`bash download.sh pretrained-network-afhq` (or -celeba-hq)")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = read_file(path, "an official StarGAN v2 checkpoint", "the released ones come from clovaai/stargan-v2's "
+                      "`bash download.sh pretrained-network-afhq` (or -celeba-hq)")
     if not isinstance(state, dict) or not set(state) & set(ROLES):
         raise ganforge.DataError(f"{path}: not an official StarGAN v2 checkpoint (entries: "
                                  f"{sorted(state) if isinstance(state, dict) else type(state).__name__})")
@@ -132,3 +131,29 @@ def load_official(path: str | os.PathLike, models: Mapping[str, nn.Module]) -> l
             load_entry(models[role], entry, sd, str(path))
             loaded.append(role)
     return loaded
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import stargan_v2``: ``<step>_nets_ema.ckpt`` (generator, mapping network,
+    style encoder, CelebA-HQ's FAN) gives the EMA copies, and the trained networks too
+    unless ``<step>_nets.ckpt`` (which also holds the discriminator) is given as well."""
+    from ganforge.official import Imported
+
+    imported = Imported()
+    for f in files:
+        if not isinstance(f.state, dict) or not set(f.state) & set(ROLES):
+            raise ganforge.DataError(f"{f.path}: not an official StarGAN v2 checkpoint (its entries: "
+                                     f"{sorted(map(str, f.state)) if isinstance(f.state, dict) else type(f.state).__name__}"
+                                     f"; expected {', '.join(ROLES)})")
+        ema = "discriminator" not in f.state or f.path.name.endswith("_ema.ckpt")
+        for entry in f.state:
+            role = ROLES.get(entry)
+            if role is None:
+                raise ganforge.DataError(f"{f.path}: unknown entry {entry!r}; entries are {', '.join(ROLES)}")
+            if role not in models:
+                raise ganforge.ConfigError(f"{f.path}: holds {entry!r} but the config has no models.{role}")
+            load_entry(models[role], entry, f.entry(entry), str(f.path))
+            state = {k: v.detach().clone() for k, v in models[role].state_dict().items()}
+            (imported.ema if ema and role != "fan" else imported.models)[role] = state
+            imported.sources[role] = str(f.path)
+    return imported

@@ -17,6 +17,8 @@ from .trunk import Trunk, TrunkParams
 class MultiTaskDiscriminator(Discriminator):
     """StarGAN v2 multi-task discriminator: one real/fake logit per domain, selected by cond['domain']."""
 
+    capabilities = frozenset({"multitask"})
+
     Params: ClassVar = TrunkParams
     requires = frozenset({"domain"})
 

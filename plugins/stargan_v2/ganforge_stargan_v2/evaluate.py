@@ -24,12 +24,11 @@ import os
 from typing import Any, Literal, Mapping, Sequence
 
 import torch
-import yaml
 
 import ganforge
 from ganforge import Condition, Dataset
 
-from .apps import CONFIGS, Networks
+from .apps import Networks
 
 Mode = Literal["latent", "reference"]
 
@@ -56,13 +55,11 @@ def images_by_domain(dataset: Dataset, num_domains: int, limit: int | None = Non
     return {d: torch.stack(g) for d, g in groups.items()}
 
 
-def run_data(checkpoint: str | os.PathLike, preset: str | None = None) -> dict[str, Any]:
-    """The ``data`` section the networks were trained with: the run's config, or the
-    preset's config for an official release."""
+def run_data(checkpoint: str | os.PathLike) -> dict[str, Any]:
+    """The ``data`` section the networks were trained with (an imported official release
+    carries the config it was imported with)."""
     from ganforge.trainer import open_checkpoint
 
-    if preset is not None:
-        return yaml.safe_load((CONFIGS / f"{preset}.yaml").read_text())["data"]
     return open_checkpoint(checkpoint)[1]["config"]["data"]
 
 

@@ -26,6 +26,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
+from ganforge.weights import read_file
 
 NUM_LANDMARKS = 98
 FAN_SIZE = 256  # FAN sees every face at 256x256; its heatmaps are 64x64
@@ -179,7 +180,7 @@ def load_wing(fan: FAN, weights: str) -> None:
         raise FileNotFoundError(
             f"encoder 'stargan_v2_fan': no FAN weights at {path}. Download wing.ckpt (clovaai/stargan-v2: "
             f"`bash download.sh wing`) and put it there, or set weights: /path/to/wing.ckpt")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = read_file(path, "FAN (wing) weights", "wing.ckpt from clovaai/stargan-v2's `bash download.sh wing`")
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     own = fan.state_dict()
     missing = [k for k in own if k not in state]

@@ -13,6 +13,7 @@ from .generator import StarGANv2Generator
 from .mapping import MappingNetwork
 from .strategy import StarGANv2
 from .style_encoder import StyleEncoder
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -38,6 +39,8 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls, paper in COMPONENTS:
         register(kind, name, cls, paper=paper)
+    register.importer("stargan_v2", convert.import_files,
+                      "StarGAN v2's <step>_nets_ema.ckpt / <step>_nets.ckpt (clovaai/stargan-v2 download.sh pretrained-network-*)")
 
 
 @ganforge.hookimpl

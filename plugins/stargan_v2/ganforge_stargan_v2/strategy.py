@@ -7,21 +7,22 @@ x1, x2 of domain y~ for each source image x of domain y, then
     G: L_adv(G(x, s~), y~, real) + lambda_sty |s~ - E_y~(G(x, s~))|                 (Eq. 2)
        - lambda_ds |G(x, s~1) - G(x, s~2)| + lambda_cyc |x - G(G(x, s~), E_y(x))|     (Eq. 3, 4)
 
-with s~ = F_y~(z) in the *latent* step and s~ = E_y~(x_ref) in the *reference* step; the
-official solver trains D and G on both. lambda_ds decays linearly to zero over
-``ds_iter`` steps. L_adv is the non-saturating loss on the multi-task D's output for the
-image's (target) domain.
+with s~ = F_y~(z) in the *latent* step and s~ = E_y~(x_ref) in the *reference* step.
+lambda_ds decays linearly to zero over ``ds_iter`` steps. L_adv is the non-saturating
+loss on the multi-task D's output for the image's (target) domain.
 
-Deviations, each because the trainer makes one D and one G update per step (the
-official solver makes two of each):
+The schedule is the official solver's (``Strategy.updates``): four optimiser updates per
+step, D on the latent losses, D on the reference losses (R1 in each), G + F + E on the
+latent losses, then G alone on the reference losses. In the reference update the style
+encoder runs with detached weights: the official solver steps only G after it.
 
-* each phase back-propagates the *sum* of its latent and reference losses once;
-* in the reference part the style encoder is run with detached weights, so it gets no
-  gradient from that part — exactly as the official solver, which steps only G after
-  the reference loss;
-* the references and target domains are drawn from the batch itself (a random
-  permutation gives x1 and y~, a random same-domain sample gives x2) instead of a second
-  class-balanced loader, so targets follow the data's domain frequencies.
+Every generator input goes through the run's conditioning path (``run.condition``) with
+the recipe's target style and domain as overrides, so a config can add conditioners (a
+SEAN region-style encoder reading the reference image) without touching this recipe.
+
+Deviation: the references and target domains are drawn from the batch itself (a random
+permutation gives x1 and y~, a random same-domain sample gives x2) instead of a second
+class-balanced loader, so targets follow the data's domain frequencies.
 """
 
 from __future__ import annotations
@@ -108,14 +109,23 @@ class StarGANv2(ganforge.Strategy):
     optional_networks = frozenset({"fan"})
     optimizers = {"generator": ("generator",), "mapping": ("mapping",), "style_encoder": ("style_encoder",),
                   "discriminator": ("discriminator",)}
+    updates = (("discriminator", "latent"), ("discriminator", "reference"),
+               ("generator", "latent"), ("generator", "reference"))
     requires = frozenset({"domain"})
     # added to the condition in ganforge_prepare_batch: the batch image, a latent code and
     # its style in the target domain
     provides = frozenset({"source", "z", "style"})
+    # the recipe computes the target styles itself and hands them to G as overrides
+    reads = {"mapping": frozenset({"style"}), "style_encoder": frozenset({"style"})}
 
     def __init__(self, params: StarGANv2Params, data: DataInfo):
         super().__init__(params, data)
         self.latent_dim = 0
+
+    @classmethod
+    def network_needs(cls, params: StarGANv2Params) -> dict[str, frozenset[str]]:
+        """L_adv reads the discriminator's output for one domain."""
+        return {"discriminator": frozenset({"multitask"})}
 
     # -- pieces of a step --------------------------------------------------------------
     @staticmethod
@@ -137,6 +147,14 @@ class StarGANv2(ganforge.Strategy):
         """s = E_y(x) through the encoder contract."""
         return encode(image, cond.replace(domain=domain))["style"]
 
+    @staticmethod
+    def translate(run: Run, cond: Condition, style: torch.Tensor, domain: torch.Tensor,
+                  reference: torch.Tensor | None = None, sampling: bool = False) -> torch.Tensor:
+        """G(x, s~) through the conditioning path: ``cond`` (its source is x) with the
+        target style and domain as overrides; ``reference`` is the image conditioners
+        routed to ``reference`` read (x itself when None)."""
+        return run.generate(cond, cond["source"], reference, sampling=sampling, style=style, domain=domain)
+
     def target_styles(self, run: Run, t: Targets, cond: Condition, mode: str, encode) -> tuple[torch.Tensor, torch.Tensor]:
         if mode == "latent":
             m = run.models["mapping"]
@@ -144,20 +162,25 @@ class StarGANv2(ganforge.Strategy):
         return (self.reference_style(encode, t.reference, t.domain, cond),
                 self.reference_style(encode, t.reference2, t.domain, cond))
 
+    @staticmethod
+    def references(t: Targets, mode: str) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        return (t.reference, t.reference2) if mode == "reference" else (None, None)
+
     def generator_losses(self, run: Run, batch: dict[str, Any], mode: str) -> dict[str, torch.Tensor]:
         """L_adv, L_sty, L_ds and L_cyc of one mode ('latent' or 'reference')."""
-        G, D = run.models["generator"], run.models["discriminator"]
+        D = run.models["discriminator"]
         real, cond, t = batch["image"], batch["cond"], batch[TARGETS]
         encode = run.models["style_encoder"] if mode == "latent" else with_frozen_weights(run.models["style_encoder"])
         s_trg, s_trg2 = self.target_styles(run, t, cond, mode, encode)
-        fake = G(cond.replace(style=s_trg))
+        ref, ref2 = self.references(t, mode)
+        fake = self.translate(run, cond, s_trg, t.domain, ref)
         adv = adv_loss(D(fake, cond.replace(domain=t.domain)).scores[0], real=True)
         sty = (self.reference_style(encode, fake, t.domain, cond) - s_trg).abs().mean()
         with torch.no_grad():
-            fake2 = G(cond.replace(style=s_trg2.detach()))
+            fake2 = self.translate(run, cond, s_trg2.detach(), t.domain, ref2)
         ds = (fake - fake2).abs().mean()
         s_org = self.reference_style(encode, real, cond["domain"], cond)
-        rec = G(self.source_condition(run, fake, cond).replace(style=s_org))
+        rec = self.translate(run, self.source_condition(run, fake, cond), s_org, cond["domain"], real)
         cyc = (rec - real).abs().mean()
         return {"adv": adv, "sty": sty, "ds": ds, "cyc": cyc}
 
@@ -176,9 +199,9 @@ class StarGANv2(ganforge.Strategy):
     @ganforge.hookimpl
     def ganforge_prepare_batch(self, run: Run, batch: dict[str, Any]) -> None:
         """Draws this step's targets and adds to the condition the source image, the first
-        latent code and its style F_y~(z) (no gradient): the steps set the styles they
-        train with, but the trainer's generic evaluation can run G on the condition as
-        it is (latent-guided translations)."""
+        latent code and its style F_y~(z) (no gradient): the steps override the styles
+        they train with, and evaluation and sampling run G on the condition as it is
+        (latent-guided translations)."""
         cond = batch["cond"]
         targets = draw_targets(batch["image"], cond["domain"], self.latent_dim)
         with torch.no_grad():
@@ -188,7 +211,10 @@ class StarGANv2(ganforge.Strategy):
 
     @ganforge.hookimpl
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
-        G, D, S = run.models["generator"], run.models["discriminator"], run.models["style_encoder"]
+        """One of the official solver's two D updates (``batch["update"]``: latent or
+        reference): real term with R1, and the fake of that mode."""
+        mode = batch.get("update") or "latent"
+        D = run.models["discriminator"]
         cond, t = batch["cond"], batch[TARGETS]
         # real branch in full precision: R1's double backward is sensitive to rounding
         real = batch["image"].detach().float().requires_grad_(True)
@@ -197,28 +223,28 @@ class StarGANv2(ganforge.Strategy):
         r1 = r1_penalty(logits, real)
         with run.autocast():
             with torch.no_grad():
-                fakes = {"latent": G(cond.replace(style=self.latent_style(run.models["mapping"], t.z, t.domain, cond))),
-                         "reference": G(cond.replace(style=self.reference_style(S, t.reference, t.domain, cond)))}
-            d_fake = {mode: adv_loss(D(x, cond.replace(domain=t.domain)).scores[0], real=False)
-                      for mode, x in fakes.items()}
-        # the sum of the official latent and reference D losses (both hold the real terms)
-        loss = 2 * (d_real + self.params.lambda_reg * r1) + d_fake["latent"] + d_fake["reference"]
-        return StepResult(loss, {"d_real": d_real.detach(), "r1": r1.detach(),
-                                 "d_fake_latent": d_fake["latent"].detach(),
-                                 "d_fake_reference": d_fake["reference"].detach()})
+                if mode == "latent":
+                    style = self.latent_style(run.models["mapping"], t.z, t.domain, cond)
+                else:
+                    style = self.reference_style(run.models["style_encoder"], t.reference, t.domain, cond)
+                fake = self.translate(run, cond, style, t.domain, self.references(t, mode)[0])
+            d_fake = adv_loss(D(fake, cond.replace(domain=t.domain)).scores[0], real=False)
+        loss = d_real + d_fake + self.params.lambda_reg * r1
+        return StepResult(loss, {f"{mode}_d_real": d_real.detach(), f"{mode}_r1": r1.detach(),
+                                 f"{mode}_d_fake": d_fake.detach()})
 
     @ganforge.hookimpl
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
+        """One of the two G updates: latent (G, F and E step) or reference (G alone)."""
+        mode = batch.get("update") or "latent"
         p, lambda_ds = self.params, self.lambda_ds(run.step)
-        logs: dict[str, torch.Tensor | float] = {"lambda_ds": lambda_ds}
-        total = 0.0
         with run.frozen("discriminator"), run.autocast():
-            for mode in ("latent", "reference"):
-                parts = self.generator_losses(run, batch, mode)
-                total = total + (parts["adv"] + p.lambda_sty * parts["sty"] - lambda_ds * parts["ds"]
-                                 + p.lambda_cyc * parts["cyc"])
-                logs.update({f"{mode}_{k}": v.detach() for k, v in parts.items()})
-        return StepResult(total, logs)
+            parts = self.generator_losses(run, batch, mode)
+            total = (parts["adv"] + p.lambda_sty * parts["sty"] - lambda_ds * parts["ds"]
+                     + p.lambda_cyc * parts["cyc"])
+        logs: dict[str, torch.Tensor | float] = {f"{mode}_{k}": v.detach() for k, v in parts.items()}
+        logs["lambda_ds"] = lambda_ds
+        return StepResult(total, logs, optimizers=None if mode == "latent" else ("generator",))
 
     @ganforge.hookimpl
     def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
@@ -226,7 +252,7 @@ class StarGANv2(ganforge.Strategy):
         latent-guided translations (one z per row, shared by the row); the references
         (the batch rolled by one) and the reference-guided translations. Uses the EMA
         copies when there are any."""
-        G, M, S = (run.generator_for_sampling(r) for r in ("generator", "mapping", "style_encoder"))
+        M, S = (run.generator_for_sampling(r) for r in ("mapping", "style_encoder"))
         image = batch["image"]
         b = image.shape[0]
         with torch.no_grad(), run.autocast():
@@ -236,7 +262,9 @@ class StarGANv2(ganforge.Strategy):
             for d in range(self.data.num_domains):
                 domain = torch.full((b,), d, device=image.device, dtype=torch.long)
                 for zk in z:
-                    rows.append(G(cond.replace(style=self.latent_style(M, zk.expand(b, -1), domain, cond))))
+                    style = self.latent_style(M, zk.expand(b, -1), domain, cond)
+                    rows.append(self.translate(run, cond, style, domain, sampling=True))
             reference, ref_domain = image.roll(1, 0), cond["domain"].roll(1, 0)
-            rows += [reference, G(cond.replace(style=self.reference_style(S, reference, ref_domain, cond)))]
+            style = self.reference_style(S, reference, ref_domain, cond)
+            rows += [reference, self.translate(run, cond, style, ref_domain, reference, sampling=True)]
         return torch.cat([r.to(image.dtype) for r in rows])

@@ -107,19 +107,21 @@ def test_command_errors_name_the_problem(run_dir, images, capsys):
     with pytest.raises(SystemExit):
         main(["stargan-v2", "latent", str(run_dir[0]), "--source", images[0], "--domain", "5", "--out", "x.png"])
     assert "domain 5 out of range: the model has 2 domains" in capsys.readouterr().err
-    with pytest.raises(ganforge.ConfigError, match="--preset 'ffhq'"):
-        apps.load_networks(run_dir[0], preset="ffhq")
 
 
-def test_loads_an_official_release_with_a_preset(tmp_path, monkeypatch):
-    """--preset builds the networks of configs/<preset>.yaml (here a tiny stand-in with the
-    same structure) and fills them from the official entries, FAN included."""
+def test_applications_run_on_an_imported_official_release(tmp_path):
+    """``ganforge import stargan_v2`` of a CelebA-HQ-like release (tiny networks of the same
+    structure, high-pass filter and FAN included) gives networks the applications load."""
+    from ganforge.testing.official import run_import
     from ganforge_stargan_v2.convert import to_official
     from ganforge_stargan_v2.fan import FAN
 
-    tiny = {**TINY, "generator": {**TINY["generator"], "w_hpf": 1.0}, "fan": {"type": "stargan_v2_fan"}}
-    (tmp_path / "celeba_hq.yaml").write_text(yaml.safe_dump({"models": tiny}))
-    monkeypatch.setattr(apps, "CONFIGS", tmp_path)
+    tiny = {**TINY, "generator": {**TINY["generator"], "w_hpf": 1.0}, "fan": {"type": "stargan_v2_fan",
+                                                                            "weights": "none"}}
+    config = tmp_path / "celeba_hq_tiny.yaml"
+    config.write_text(yaml.safe_dump({"data": {"type": "synthetic", "resolution": 256, "num_domains": 2,
+                                               "fields": ["domain"]},
+                                      "models": tiny, "strategy": {"type": "stargan_v2"}}))
     torch.manual_seed(0)
     source = apps.build_networks({k: v for k, v in tiny.items() if k != "fan"}, data_info(resolution=256))
     fan = FAN()
@@ -127,10 +129,9 @@ def test_loads_an_official_release_with_a_preset(tmp_path, monkeypatch):
     release = {entry: to_official(entry, source[role].state_dict()) for entry, role in entries.items()}
     release["generator"]["hpf.filter"] = torch.tensor([[-1.0, -1, -1], [-1, 8, -1], [-1, -1, -1]])
     torch.save({**release, "fan": fan.state_dict()}, tmp_path / "100000_nets_ema.ckpt")
-    nets = apps.load_networks(tmp_path / "100000_nets_ema.ckpt", preset="celeba_hq")
+    assert run_import("stargan_v2", [tmp_path / "100000_nets_ema.ckpt"], config, tmp_path / "model.pt") == 0
+    nets = apps.load_networks(tmp_path / "model.pt")
     for k, v in source["generator"].state_dict().items():
         assert torch.equal(nets.generator.state_dict()[k], v), k
     assert torch.equal(nets.fan.fan.l0.weight, fan.l0.weight)
-    torch.save(release, tmp_path / "no_fan.ckpt")
-    with pytest.raises(ganforge.DataError, match="no weights for fan"):
-        apps.load_networks(tmp_path / "no_fan.ckpt", preset="celeba_hq")
+    assert not nets.generator.training

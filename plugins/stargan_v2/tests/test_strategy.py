@@ -18,6 +18,9 @@ def test_declared_networks_and_optimisers():
                                   "style_encoder": "encoder", "fan": "encoder"}
     assert StarGANv2.optional_networks == {"fan"}
     assert StarGANv2.optimizers["mapping"] == ("mapping",)  # its own optimiser: f_lr = 1e-6
+    # the official solver's four updates per iteration
+    assert StarGANv2.updates == (("discriminator", "latent"), ("discriminator", "reference"),
+                                 ("generator", "latent"), ("generator", "reference"))
 
 
 def test_diversity_weight_decays_linearly_to_zero():
@@ -27,12 +30,15 @@ def test_diversity_weight_decays_linearly_to_zero():
     batch = batch_of(data)
     strategy.ganforge_prepare_batch(run, batch)
     run.step = 4
-    result = strategy.ganforge_generator_step(run, batch)
-    assert result.logs["lambda_ds"] == pytest.approx(0.6)
-    # the total is the weighted sum of the logged parts of both modes
-    expected = sum(result.logs[f"{m}_adv"] + result.logs[f"{m}_sty"] - 0.6 * result.logs[f"{m}_ds"]
-                   + result.logs[f"{m}_cyc"] for m in ("latent", "reference"))
-    assert result.loss.item() == pytest.approx(float(expected), rel=1e-5)
+    for m in ("latent", "reference"):
+        result = strategy.ganforge_generator_step(run, {**batch, "update": m})
+        assert result.logs["lambda_ds"] == pytest.approx(0.6)
+        # each update's total is the weighted sum of its logged parts
+        expected = (result.logs[f"{m}_adv"] + result.logs[f"{m}_sty"] - 0.6 * result.logs[f"{m}_ds"]
+                    + result.logs[f"{m}_cyc"])
+        assert result.loss.item() == pytest.approx(float(expected), rel=1e-5)
+        # the official solver steps G, F and E after the latent loss, G alone after the reference loss
+        assert result.optimizers == (None if m == "latent" else ("generator",))
 
 
 def test_prepared_condition_drives_the_generator_as_it_is():
@@ -89,13 +95,15 @@ def test_r1_of_a_linear_discriminator_is_half_the_squared_weight_norm():
     run.models["discriminator"] = d
     batch = batch_of(data, domains=domain.tolist())
     strategy.ganforge_prepare_batch(run, batch)
-    result = strategy.ganforge_discriminator_step(run, batch)
-    torch.testing.assert_close(result.logs["r1"], expected)
-    logs = result.logs
-    assert result.loss.item() == pytest.approx(
-        float(2 * (logs["d_real"] + 3.0 * logs["r1"]) + logs["d_fake_latent"] + logs["d_fake_reference"]), rel=1e-5)
-    result.loss.backward()
-    assert d.w.grad is not None and d.w.grad.abs().sum() > 0
+    for m in ("latent", "reference"):  # R1 in each of the two D updates, as the official solver
+        result = strategy.ganforge_discriminator_step(run, {**batch, "update": m})
+        logs = result.logs
+        torch.testing.assert_close(logs[f"{m}_r1"], expected)
+        assert result.loss.item() == pytest.approx(
+            float(logs[f"{m}_d_real"] + 3.0 * logs[f"{m}_r1"] + logs[f"{m}_d_fake"]), rel=1e-5)
+        d.w.grad = None
+        result.loss.backward()
+        assert d.w.grad is not None and d.w.grad.abs().sum() > 0
 
 
 def test_reference_part_gives_the_style_encoder_no_gradient():
@@ -123,8 +131,8 @@ def test_sample_grid_layout():
 
 
 def test_a_few_steps_lower_the_style_reconstruction_loss():
-    """D and G steps on one fixed batch with fixed targets, the trainer's way (one
-    optimiser per network, G, F and E stepping after the generator phase)."""
+    """The official schedule on one fixed batch with fixed targets, the trainer's way (one
+    optimiser per network): D latent, D reference, G + F + E latent, G reference."""
     data = data_info(resolution=16)
     run, strategy = tiny_run(data, {"lambda_ds": 0.0})
     optims = {name: torch.optim.Adam([p for r in roles for p in run.models[r].parameters()], lr=1e-3,
@@ -136,17 +144,21 @@ def test_a_few_steps_lower_the_style_reconstruction_loss():
         b = dict(batch)
         torch.manual_seed(0)  # the same targets every step
         strategy.ganforge_prepare_batch(run, b)
-        d = strategy.ganforge_discriminator_step(run, b)
-        optims["discriminator"].zero_grad()
-        d.loss.backward()
-        optims["discriminator"].step()
-        g = strategy.ganforge_generator_step(run, b)
-        for name in ("generator", "mapping", "style_encoder"):
-            optims[name].zero_grad()
-        g.loss.backward()
-        for name in ("generator", "mapping", "style_encoder"):
-            optims[name].step()
-        return float(g.logs["latent_sty"] + g.logs["reference_sty"])
+        sty = 0.0
+        for phase, mode in StarGANv2.updates:
+            b["update"] = mode
+            step_hook = (strategy.ganforge_discriminator_step if phase == "discriminator"
+                         else strategy.ganforge_generator_step)
+            result = step_hook(run, b)
+            names = result.optimizers or (("discriminator",) if phase == "discriminator"
+                                          else ("generator", "mapping", "style_encoder"))
+            for name in names:
+                optims[name].zero_grad()
+            result.loss.backward()
+            for name in names:
+                optims[name].step()
+            sty += float(result.logs.get(f"{mode}_sty", 0.0))
+        return sty
 
     first = step()
     for _ in range(15):

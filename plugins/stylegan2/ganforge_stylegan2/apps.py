@@ -10,35 +10,25 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
-import yaml
-from torch import nn
 
 import ganforge
-from ganforge import DataInfo
 
-from .convert import import_official, load_official
-from .discriminator import StyleGAN2Discriminator, StyleGAN2DiscriminatorParams
-from .generator import StyleGAN2Generator, StyleGAN2GeneratorParams, style_mix
-
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+from .generator import StyleGAN2Generator, style_mix
 
 
 def load_generator(path: str | os.PathLike) -> StyleGAN2Generator:
     """The averaged generator (G_ema when the checkpoint has one) of a ganforge run
-    folder (its latest checkpoint), a ganforge checkpoint, or a `convert` output."""
-    from ganforge.config import describe_data, from_dict
-    from ganforge.trainer import latest_checkpoint, load_checkpoint
+    folder (its latest checkpoint) or a ganforge checkpoint (e.g. from `ganforge import`)."""
+    from ganforge.config import describe_data
+    from ganforge.trainer import checkpoint_config, latest_checkpoint, load_checkpoint
 
     path = Path(path)
     ckpt = latest_checkpoint(path) if path.is_dir() else path
     if ckpt is None:
         raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
     state = load_checkpoint(ckpt)
-    if "data_info" in state:  # written by `ganforge stylegan2 convert`: no dataset to describe
-        data, spec = DataInfo.model_validate(state["data_info"]), state["config"]["models"]["generator"]
-    else:
-        exp = from_dict(state["config"], f"{ckpt} (config)")
-        data, spec = describe_data(exp), exp.models["generator"]
+    exp = checkpoint_config(state, ckpt)  # untrusted: its plugins are never imported
+    data, spec = describe_data(exp), exp.models["generator"]
     G = ganforge.build("generator", spec, data, path="models.generator", check=False)
     if not isinstance(G, StyleGAN2Generator):
         raise ganforge.ConfigError(f"{ckpt}: models.generator is {type(G).__name__}, not a StyleGAN2 generator")
@@ -84,30 +74,3 @@ def style_mix_grid(G: StyleGAN2Generator, row_seeds: Sequence[int], col_seeds: S
     return torch.cat(rows)
 
 
-def convert(official_path: str | os.PathLike, out: str | os.PathLike, resolution: int,
-            channel_multiplier: int = 2, z_dim: int = 512, mapping_layers: int = 8) -> Path:
-    """A rosinality checkpoint as a ganforge checkpoint the commands (and Image2StyleGAN++)
-    load: config-f settings of ffhq_256.yaml at ``resolution``."""
-    from ganforge.trainer.checkpoint import save
-
-    state = load_official(official_path)
-    models = yaml.safe_load((CONFIGS / "ffhq_256.yaml").read_text())["models"]
-    models["generator"].update(z_dim=z_dim, w_dim=z_dim, mapping_layers=mapping_layers,
-                               channel_base=16384 * channel_multiplier)
-    models["discriminator"].update(channel_base=16384 * channel_multiplier)
-    data = DataInfo(fields=frozenset(), resolution=(resolution, resolution))
-
-    def make_generator() -> nn.Module:
-        return StyleGAN2Generator(StyleGAN2GeneratorParams.model_validate(
-            {k: v for k, v in models["generator"].items() if k != "type"}), data)
-
-    D = StyleGAN2Discriminator(StyleGAN2DiscriminatorParams.model_validate(
-        {k: v for k, v in models["discriminator"].items() if k != "type"}), data)
-    nets = import_official(state, make_generator, D)
-    trained = {role: sd for role, sd in (("generator", nets.get("generator", nets["ema"])),
-                                         ("discriminator", nets.get("discriminator"))) if sd is not None}
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save(path, {"config": {"models": models}, "data_info": data.model_dump(mode="json"), "step": 0,
-                "models": trained, "ema": {"generator": nets["ema"]}, "source": str(official_path)})
-    return path

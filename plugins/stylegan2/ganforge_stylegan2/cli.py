@@ -1,7 +1,7 @@
-"""``ganforge stylegan2 ...``: the paper's applications and the checkpoint import.
+"""``ganforge stylegan2 ...``: the paper's applications.
 
-CHECKPOINT is a ganforge run folder, a ganforge checkpoint, or the output of
-``ganforge stylegan2 convert`` (a rosinality/stylegan2-pytorch ``.pt`` made loadable).
+CHECKPOINT is a ganforge run folder or checkpoint, e.g. the output of
+``ganforge import stylegan2`` (a rosinality/stylegan2-pytorch ``.pt`` made loadable).
 """
 
 from __future__ import annotations
@@ -68,14 +68,3 @@ def add_commands(group: click.Group) -> None:
         cols = parse_seeds(col_seeds)
         grid = apps.style_mix_grid(G, parse_seeds(row_seeds), cols, cutoff, psi, noise_seed)
         click.echo(save_grid(grid, len(cols) + 1, Path(out)))
-
-    @stylegan2.command("convert")
-    @click.argument("official", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--resolution", type=int, required=True, help="image size the checkpoint was trained at")
-    @click.option("--channel-multiplier", type=int, default=2, show_default=True, help="2 = config-f")
-    @click.option("--latent-dim", type=int, default=512, show_default=True, help="z and w dimension (style_dim)")
-    @click.option("--n-mlp", type=int, default=8, show_default=True, help="mapping layers")
-    @click.option("--out", type=click.Path(), required=True, help="ganforge checkpoint to write")
-    def convert(official, resolution, channel_multiplier, latent_dim, n_mlp, out) -> None:
-        """Import a rosinality/stylegan2-pytorch checkpoint (g_ema, g, d)."""
-        click.echo(apps.convert(official, out, resolution, channel_multiplier, latent_dim, n_mlp))

@@ -18,9 +18,7 @@ constants ([1,3,3,1]) and the fixed noise maps are not parameters, so both are s
 
 from __future__ import annotations
 
-import argparse
 import re
-from pathlib import Path
 from typing import Callable, Mapping
 
 import torch
@@ -106,25 +104,6 @@ def convert_state_dict(official: Mapping[str, torch.Tensor], net: nn.Module, rul
     return out
 
 
-def load_official(path: str | Path) -> dict:
-    """A rosinality checkpoint without executing code: tensors, dicts and the training
-    script's argparse.Namespace (a plain attribute container) are the only types allowed."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such checkpoint (expected rosinality/stylegan2-pytorch's .pt with 'g_ema')")
-    try:
-        with torch.serialization.safe_globals([argparse.Namespace]):
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling problem is a bad file
-        refused = re.search(r"Unsupported global: GLOBAL [\w.]+", str(exc))
-        reason = refused.group(0) if refused else str(exc).splitlines()[0]
-        raise DataError(f"{path}: not a loadable state_dict checkpoint ({type(exc).__name__}: {reason}); "
-                        "NVlabs .pkl files must be exported first (see the stylegan2 README)") from None
-    if not isinstance(state, dict) or "g_ema" not in state:
-        raise DataError(f"{path}: no 'g_ema' entry; keys are {sorted(state)[:8] if isinstance(state, dict) else '?'}")
-    return state
-
-
 @torch.no_grad()
 def estimate_w_avg(G: nn.Module, samples: int = 4096, seed: int = 0) -> torch.Tensor:
     """The mean w of ``samples`` latents (rosinality stores no running average)."""
@@ -156,3 +135,30 @@ def import_official(state: Mapping, generator_factory: Callable[[], nn.Module],
     if "d" in state and discriminator is not None:
         out["discriminator"] = convert_state_dict(state["d"], discriminator, DISCRIMINATOR_RULES, "checkpoint['d']")
     return out
+
+
+def import_files(files, models) -> "ganforge.official.Imported":
+    """``ganforge import stylegan2``: a rosinality checkpoint's ``g_ema`` becomes the
+    generator's EMA copy (what sampling uses), ``g`` the trained generator (``g_ema`` when
+    absent) and ``d`` the discriminator; ``latent_avg`` (NVlabs exports) is w_avg, else
+    it is estimated from 4096 latents."""
+    import copy
+
+    from ganforge.official import Imported
+
+    imported = Imported()
+    for f in files:
+        if not isinstance(f.state, dict) or "g_ema" not in f.state:
+            raise DataError(f"{f.path}: no 'g_ema' entry; not a rosinality/stylegan2-pytorch checkpoint "
+                            "(NVlabs .pkl files must be exported first, see the stylegan2 README)")
+        generator = models["generator"]
+        try:
+            nets = import_official(f.state, lambda: copy.deepcopy(generator), models.get("discriminator"))
+        except DataError as exc:
+            raise DataError(f"{f.path}: {exc}") from None
+        imported.ema["generator"] = nets["ema"]
+        imported.models["generator"] = nets.get("generator", nets["ema"])
+        if "discriminator" in nets:
+            imported.models["discriminator"] = nets["discriminator"]
+        imported.sources.update(dict.fromkeys(("generator", "discriminator"), str(f.path)))
+    return imported

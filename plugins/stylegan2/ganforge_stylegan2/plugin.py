@@ -9,6 +9,7 @@ from . import PAPER
 from .discriminator import StyleGAN2Discriminator
 from .generator import StyleGAN2Generator
 from .strategy import StyleGAN2
+from . import convert
 
 GANFORGE_API = "1.0"
 
@@ -23,6 +24,8 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+    register.importer("stylegan2", convert.import_files,
+                      "rosinality/stylegan2-pytorch checkpoints (g_ema, g, d, latent_avg; NVlabs .pkl via convert_weight.py)")
 
 
 @ganforge.hookimpl

@@ -80,6 +80,8 @@ def path_lengths(G: Any, ws: torch.Tensor) -> torch.Tensor:
 class StyleGAN2(ganforge.Strategy):
     """StyleGAN2 recipe: logistic loss, lazy R1 (train.r1), lazy path length, style mixing."""
 
+    builds_own_inputs = "it drives the generator through G.synthesis(ws) from sampled latents"
+
     Params: ClassVar = StyleGAN2Params
     networks = {"generator": "generator", "discriminator": "discriminator"}
     optimizers = {"generator": ("generator",), "discriminator": ("discriminator",)}

@@ -1,5 +1,5 @@
-"""`ganforge stylegan2 convert | generate | style-mix` end to end on an 8 px checkpoint in
-rosinality's layout (the training script's dict: g, d, g_ema, args)."""
+"""`ganforge import stylegan2`, then `ganforge stylegan2 generate | style-mix`, end to end on
+an 8 px checkpoint in rosinality's layout (the training script's dict: g, d, g_ema, args)."""
 
 import argparse
 
@@ -7,13 +7,13 @@ import click
 import numpy as np
 import pytest
 import torch
+import yaml
 from click.testing import CliRunner
 from PIL import Image
 
 import ganforge
 from ganforge_stylegan2 import apps
 from ganforge_stylegan2.cli import add_commands, parse_seeds
-from ganforge_stylegan2.convert import load_official
 from ganforge_stylegan2.generator import style_mix
 
 from .helpers import filled, rosinality_layout
@@ -25,17 +25,24 @@ def invoke(*args):
     return CliRunner().invoke(group, ["stylegan2", *map(str, args)])
 
 
+CONFIG = {"data": {"type": "class_folders", "root": "not-needed", "domains": ["faces"], "load_size": 8, "crop_size": 8},
+          "models": {"generator": {"type": "stylegan2", "z_dim": 8, "w_dim": 8, "mapping_layers": 2},
+                     "discriminator": {"type": "stylegan2"}},
+          "strategy": {"type": "stylegan2"}, "train": {"r1": {"gamma": 10.0}}}
+
+
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory):
+    from ganforge.testing.official import run_import
+
     folder = tmp_path_factory.mktemp("official")
     layout = rosinality_layout(8, 8, 2)
     official = {"g": filled(layout["generator"], 1), "g_ema": filled(layout["generator"], 3),
                 "d": filled(layout["discriminator"], 2), "args": argparse.Namespace(size=8, r1=10.0)}
     torch.save(official, folder / "050000.pt")
+    (folder / "config.yaml").write_text(yaml.safe_dump(CONFIG))
     out = folder / "converted.pt"
-    result = invoke("convert", folder / "050000.pt", "--resolution", 8, "--latent-dim", 8, "--n-mlp", 2, "--out", out)
-    assert result.exit_code == 0, result.output
-    assert result.output.strip() == str(out)
+    assert run_import("stylegan2", [folder / "050000.pt"], folder / "config.yaml", out) == 0
     return out
 
 
@@ -90,13 +97,24 @@ def test_parse_seeds():
         parse_seeds("a-b")
 
 
-def test_official_files_without_g_ema_or_with_code_are_refused(tmp_path):
+def test_official_files_that_do_not_fit_are_refused(tmp_path, capsys):
+    from ganforge.testing.official import run_import
+
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    out = tmp_path / "model.pt"
     torch.save({"generator": {}}, tmp_path / "other.pt")
-    with pytest.raises(ganforge.DataError, match=r"other.pt: no 'g_ema' entry"):
-        load_official(tmp_path / "other.pt")
+    assert run_import("stylegan2", [tmp_path / "other.pt"], config, out) == 2
+    assert f"{tmp_path / 'other.pt'}: no 'g_ema' entry" in capsys.readouterr().err
     torch.save({"g_ema": {}, "hook": print}, tmp_path / "code.pt")  # a pickle that names a callable
-    with pytest.raises(ganforge.DataError, match=r"code.pt: not a loadable state_dict checkpoint \(UnpicklingError: Unsupported global: "
-                                                  r"GLOBAL print\); NVlabs .pkl"):
-        load_official(tmp_path / "code.pt")
-    with pytest.raises(ganforge.DataError, match=r"missing.pt: no such checkpoint"):
-        load_official(tmp_path / "missing.pt")
+    assert run_import("stylegan2", [tmp_path / "code.pt"], config, out) == 2
+    assert "code.pt: cannot be read as an official weights file (Unsupported global: GLOBAL print)" in \
+        capsys.readouterr().err
+    layout = rosinality_layout(8, 8, 2)
+    damaged = filled(layout["generator"], 3)
+    damaged["style.1.weight"] = damaged["style.1.weight"][1:]
+    torch.save({"g_ema": damaged}, tmp_path / "damaged.pt")
+    assert run_import("stylegan2", [tmp_path / "damaged.pt"], config, out) == 2
+    err = capsys.readouterr().err
+    assert "damaged.pt: checkpoint['g_ema']: style.1.weight has shape (7, 8), the network expects (8, 8)" in err
+    assert not out.exists()

@@ -1,0 +1,175 @@
+"""Officially released checkpoints -> a ganforge checkpoint, one mechanism for every paper.
+
+``ganforge import NAME FILE... --config CONFIG --out model.pt`` reads each official file
+without executing code (``torch.load(weights_only=True)``), builds the networks CONFIG
+describes exactly as training does (``ganforge_setup`` included, so rewired networks such
+as NICE-GAN's shared encoders have their training layout), lets the plugin's importer map
+the official names onto them, checks every tensor's name and shape against the network
+(an error lists the missing, unexpected and mis-shaped keys and names the file), and
+writes a ganforge checkpoint (step 0) that ``ganforge sample``, ``ganforge eval``,
+``ganforge train --init`` and the paper applications open like any trained run.
+
+A plugin registers an importer with ``register.importer(name, function, summary)``;
+``function(files, models)`` only maps keys (see `Imported`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from .errors import ConfigError, DataError
+from .weights import read_file
+
+# Plain containers some releases pickle beside their tensors (rosinality's training
+# arguments); torch's weights-only unpickler rebuilds them without importing anything else.
+SAFE_GLOBALS = (argparse.Namespace,)
+
+
+@dataclass(frozen=True)
+class OfficialFile:
+    """One official file as read: its path and the object ``torch.load`` returned."""
+
+    path: Path
+    state: Any
+
+    def entry(self, key: str) -> dict[str, torch.Tensor]:
+        """``state[key]`` as a state_dict, an error naming the file and its entries when absent."""
+        if not isinstance(self.state, dict) or key not in self.state:
+            raise DataError(f"{self.path}: no entry {key!r}; the file has {entries(self.state)}")
+        return state_dict(self.state[key], f"{self.path} [{key!r}]")
+
+
+@dataclass
+class Imported:
+    """What an importer returns: role -> state_dict under ganforge's names, for the trained
+    networks (``models``) and their EMA copies (``ema``, e.g. StarGAN v2's ``nets_ema``);
+    ``sources`` names the file each role came from (for error messages)."""
+
+    models: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    ema: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def entries(state: Any) -> str:
+    if not isinstance(state, dict):
+        return f"a {type(state).__name__}, not a dict"
+    keys = sorted(map(str, state))
+    return "entries " + ", ".join(keys[:8]) + (" ..." if len(keys) > 8 else "")
+
+
+def state_dict(obj: Any, where: str) -> dict[str, torch.Tensor]:
+    """``obj`` as a name -> tensor dict (DataParallel's ``module.`` prefix removed)."""
+    if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise DataError(f"{where}: not a state_dict of tensors ({entries(obj)})")
+    return {str(k).removeprefix("module."): v for k, v in obj.items()}
+
+
+def read_official(path: str | os.PathLike) -> Any:
+    """The object in an official file, read by the core's checked loader (`read_file`:
+    ``weights_only=True``, no code runs, no module is imported); a missing, empty,
+    unreadable or foreign file is a DataError naming it."""
+    return read_file(path, "an official weights file", "official checkpoints hold tensors in dicts, and nothing "
+                     "that needs code to load", safe_globals=SAFE_GLOBALS)
+
+
+def check_state(module: nn.Module, given: Mapping[str, torch.Tensor], source: str, role: str) -> None:
+    """Every key and shape of ``given`` must be ``module``'s: an error lists what is
+    missing, unexpected and mis-shaped (a few of each) and names ``source``."""
+    own = module.state_dict()
+    missing = sorted(set(own) - set(given))
+    unexpected = sorted(set(given) - set(own))
+    wrong = [f"{k}: {tuple(given[k].shape)} in the file, {tuple(own[k].shape)} in models.{role}"
+             for k in own if k in given and tuple(given[k].shape) != tuple(own[k].shape)]
+    if not (missing or unexpected or wrong):
+        return
+
+    def few(keys: list[str]) -> str:
+        return ", ".join(keys[:6]) + (f" ... ({len(keys)} in all)" if len(keys) > 6 else "")
+
+    lines = ([f"missing: {few(missing)}"] if missing else []) + (
+        [f"unexpected: {few(unexpected)}"] if unexpected else []) + wrong[:6]
+    raise ConfigError(f"{source} does not fit models.{role} ({type(module).__name__}):\n  " + "\n  ".join(lines)
+                      + "\n  is the config the one the file was trained with?")
+
+
+def import_checkpoint(name: str, files: Sequence[str | os.PathLike], config: str | os.PathLike,
+                      out: str | os.PathLike, overrides: Sequence[str] = ()) -> tuple[Path, Imported]:
+    """Run importer ``name`` on ``files`` for the networks ``config`` builds and write a
+    ganforge checkpoint to ``out``; returns its path and what was imported."""
+    from . import registry as _registry
+    from .config import load_config, verify
+    from .run import Run
+    from .trainer import checkpoint as ckpt
+    from .trainer.assemble import assemble
+
+    importer = _registry.get_registry().importer(name)
+    if not files:
+        raise ConfigError(f"ganforge import {name}: give at least one official file")
+    exp = load_config(config, overrides, check=False)
+    info = verify(exp, source=str(config))
+    parts = assemble(exp, info)
+    run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False, kinds=dict(parts.kinds))
+    parts.pm.hook.ganforge_setup(run=run)
+    read = [OfficialFile(Path(f), read_official(f)) for f in files]
+    imported = importer.function(read, dict(parts.models))
+    if not isinstance(imported, Imported):
+        raise ConfigError(f"importer {name!r} (plugin {importer.plugin!r}) returned {type(imported).__name__}, "
+                          "not ganforge.official.Imported")
+    if not imported.models and not imported.ema:
+        raise DataError(f"{', '.join(map(str, files))}: nothing in these files fits the networks of {config} "
+                        f"(importer {name!r})")
+    for kind, states in (("models", imported.models), ("ema", imported.ema)):
+        for role, sd in states.items():
+            if role not in parts.models:
+                raise ConfigError(f"{imported.sources.get(role, files[0])}: holds {role!r}, but {config} builds "
+                                  f"no models.{role} (it has {', '.join(parts.models)})")
+            check_state(parts.models[role], sd, imported.sources.get(role, str(files[0])), role)
+    models = {role: {k: v.detach().clone() for k, v in m.state_dict().items()} for role, m in parts.models.items()}
+    for role, sd in imported.models.items():
+        models[role] = dict(sd)
+    for role, sd in imported.ema.items():
+        models.setdefault(role, dict(sd))
+        if role not in imported.models:
+            models[role] = dict(sd)
+    provenance = {"importer": name, "plugin": importer.plugin,
+                  "files": [str(Path(f).resolve()) for f in files],
+                  "roles": sorted(set(imported.models) | set(imported.ema))}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ckpt.save(out, {"config": exp.model_dump(mode="json"), "step": 0, "models": models, "ema": imported.ema,
+                    "imported": provenance})
+    return out, imported
+
+
+def by_layout(files: Sequence[OfficialFile], models: Mapping[str, nn.Module], official_names, from_official
+              ) -> Imported:
+    """The importer of papers that release one state_dict file per network (SPADE and its
+    descendants): each file goes to the network whose official key set it shares most
+    keys with. ``official_names(module)`` gives a module's key -> official key (TypeError:
+    no official layout for that module); ``from_official(module, state, source)`` renames
+    and checks one file."""
+    layouts = {}
+    for role, module in models.items():
+        try:
+            layouts[role] = set(official_names(module).values())
+        except TypeError:
+            continue
+    imported = Imported()
+    for f in files:
+        sd = state_dict(f.state, str(f.path))
+        shared = {role: len(keys & set(sd)) for role, keys in layouts.items() if role not in imported.models}
+        role = max(shared, key=shared.get, default=None)
+        if role is None or shared[role] == 0:
+            free = ", ".join(r for r in layouts if r not in imported.models) or "none left"
+            raise DataError(f"{f.path}: none of its keys ({', '.join(list(sd)[:4])} ...) is in the official "
+                            f"layout of the networks this config builds ({free})")
+        imported.models[role] = from_official(models[role], sd, str(f.path))
+        imported.sources[role] = str(f.path)
+    return imported

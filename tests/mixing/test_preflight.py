@@ -1,0 +1,115 @@
+"""The pre-flight check follows the conditioning path: each class of impossible mix is one
+``error:`` line before step 1, naming the component, the missing piece and what would
+supply it; and the recipes condition the generator for sampling and evaluation exactly as
+their training steps do."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import torch
+
+import ganforge
+from ganforge.cli import main
+from ganforge.config import from_dict, load_config, verify
+from ganforge.trainer import Trainer
+
+ROOT = Path(__file__).parents[2]
+STARGAN = ROOT / "plugins" / "stargan_v2" / "configs" / "synthetic.yaml"
+SPADE = ROOT / "plugins" / "spade" / "configs" / "synthetic.yaml"
+SEAN_IN_STARGAN = ["models.generator.norm={type: sean, param_free_norm: instance}",
+                   "models.style_encoder={type: sean_style}", "data.fields=[domain,label]"]
+
+
+def error_of(capsys, *args: str) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main([str(a) for a in args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in err if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in "\n".join(err), err
+    return errors[0]
+
+
+def test_readme_example_missing_field_is_named_with_its_supplier(capsys, tmp_path):
+    """The README's old lead example: SEAN's normalizer needs region_style; the style
+    encoder that provides it is the recipe's own, whose output never reaches G."""
+    sets = [a for s in SEAN_IN_STARGAN for a in ("--set", s)]
+    line = error_of(capsys, "train", STARGAN, *sets, "--out", tmp_path / "run")
+    assert "models.generator.norm: normalizer 'sean' needs condition field 'region_style'" in line
+    assert "models.style_encoder (sean_style) provides it" in line and "condition: {NAME: real}" in line
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_feature_matching_needs_a_discriminator_returning_features(capsys, tmp_path):
+    line = error_of(capsys, "train", SPADE, "--set", "models.discriminator={type: stylegan2}",
+                    "--out", tmp_path / "run")
+    assert "models.discriminator: strategy 'paired_conditional' needs a discriminator with the 'features'" in line
+    assert "'stylegan2' lacks it" in line and "multiscale_patch" in line
+
+
+def test_a_strategy_states_the_capability_it_rewires(ganforge_registry):
+    exp = load_config(STARGAN, ["strategies=[{type: discriminator_reuse}]"], check=False)
+    with pytest.raises(ganforge.ConfigError, match=r"'discriminator_reuse' needs a discriminator with the 'reuse'.*"
+                                                   r"'stargan_v2' lacks it; discriminators with it: nice_gan"):
+        verify(exp)
+
+
+def test_a_network_lacking_what_the_recipe_reads_from_it(ganforge_registry):
+    exp = load_config(STARGAN, ["models.style_encoder={type: sean_style}", "data.fields=[domain,label]"],
+                      check=False)
+    with pytest.raises(ganforge.ConfigError, match=r"models.style_encoder: strategy 'stargan_v2' reads 'style' from "
+                                                   r"this network, but encoder 'sean_style' provides 'region_style'"):
+        verify(exp)
+
+
+def test_per_domain_outputs_need_a_multitask_discriminator(ganforge_registry):
+    exp = load_config(STARGAN, ["models.discriminator={type: stylegan2, channel_max: 16}"], check=False)
+    with pytest.raises(ganforge.ConfigError, match=r"'multitask'.*'stylegan2' lacks it"):
+        verify(exp)
+
+
+def test_conditioner_routes_are_checked(ganforge_registry):
+    fixed = SEAN_IN_STARGAN[:1] + SEAN_IN_STARGAN[2:] + ["models.region_encoder={type: sean_style, style_length: 512}"]
+    ok = load_config(STARGAN, fixed + ["condition={region_encoder: reference}"], check=False)
+    assert "region_style" in verify(ok).fields
+    missing = load_config(STARGAN, fixed + ["condition={region_encoder: exemplar}"], check=False)
+    with pytest.raises(ganforge.ConditionMismatch, match=r"condition.region_encoder: .*'exemplar', which nothing"):
+        verify(missing)
+    tree = copy.deepcopy(load_config(ROOT / "plugins" / "stylegan2" / "configs" / "synthetic.yaml",
+                                     check=False).model_dump(mode="json"))
+    tree["models"]["z_encoder"] = {"type": "stargan_v2_mapping"}
+    tree["condition"] = {"z_encoder": "none"}
+    with pytest.raises(ganforge.ConfigError, match=r"condition: strategy 'stylegan2' runs no conditioners"):
+        verify(from_dict(tree))
+
+
+@pytest.mark.parametrize("config, overrides", [
+    (SPADE, ["models.generator.use_vae=true", "models.generator.z_dim=8", "models.encoder={type: spade_vae, ndf: 4, "
+             "z_dim: 8}", "models.generator.ngf=4", "models.discriminator.ndf=4", "strategy.vgg=null"]),
+    (ROOT / "docs" / "mixing" / "sean_norm_in_stargan_v2.yaml", []),
+], ids=["spade_vae", "sean_norm_in_stargan_v2"])
+def test_evaluation_conditions_the_generator_as_the_training_step(ganforge_registry, tmp_path, config, overrides):
+    """Same batch, same weights: the image the training step's conditioning path gives G
+    equals what evaluation and sampling (``run.generate``) give it."""
+    exp = load_config(config, overrides + ["train.batch_size=2", "train.ema.enabled=false", "data.resolution=32"])
+    trainer = Trainer(exp, tmp_path / "run", show_progress=False)
+    run = trainer.run
+    batch = {k: v for k, v in trainer.sample_batch.items()}
+    run.models.eval()
+    torch.manual_seed(0)
+    run.hook.ganforge_prepare_batch(run=run, batch=batch)
+    with torch.no_grad():
+        torch.manual_seed(1)  # the same reparameterisation noise for a VAE encoder
+        evaluated = run.generate(batch["cond"], batch["image"], sampling=True)
+        torch.manual_seed(1)
+        if "stargan_v2_targets" in batch:  # the latent step: the drawn target style and domain as overrides
+            t = batch["stargan_v2_targets"]
+            recipe = trainer.strategies[0]
+            style = recipe.latent_style(run.models["mapping"], t.z, t.domain, batch["cond"])
+            trained = recipe.translate(run, batch["cond"], style, t.domain)
+        else:
+            trained, _ = trainer.strategies[0].generate(run, batch)
+    torch.testing.assert_close(trained, evaluated)

@@ -116,7 +116,6 @@ def paper_runs(quick: bool, workdir: Path) -> list[tuple[str, dict]]:
     """(name, config) of the paper-resolution runs; --quick shrinks them to 64 px."""
     size = 64 if quick else 256
     fake_ade20k(workdir / "ade", size)
-    fake_afhq(workdir / "afhq", size)
     spade = yaml.safe_load((ROOT / "plugins/spade/configs/ade20k.yaml").read_text())
     spade["data"].update(root=str(workdir / "ade"), load_size=size, crop_size=size)
     spade["strategy"]["vgg"] = {"type": "vgg19_perceptual", "weights": "none"}
@@ -124,7 +123,9 @@ def paper_runs(quick: bool, workdir: Path) -> list[tuple[str, dict]]:
     if quick:
         spade["models"]["generator"]["ngf"] = spade["models"]["discriminator"]["ndf"] = 8
     star = yaml.safe_load((ROOT / "plugins/stargan_v2/configs/afhq.yaml").read_text())
-    star["data"].update(root=str(workdir / "afhq"), load_size=size, crop_size=size)
+    star_size = 32 if quick else size
+    fake_afhq(workdir / "afhq", star_size)
+    star["data"].update(root=str(workdir / "afhq"), load_size=star_size, crop_size=star_size)
     star["train"] = {"batch_size": 2 if quick else 8}
     if quick:
         for role in ("generator", "discriminator", "style_encoder"):
@@ -138,7 +139,7 @@ def paper_runs(quick: bool, workdir: Path) -> list[tuple[str, dict]]:
             runs.append((f"paper spade ade20k {size}px vgg {precision} lookup={lookup}", cfg))
         cfg = json.loads(json.dumps(star))
         cfg["train"]["precision"] = precision
-        runs.append((f"paper stargan_v2 afhq {size}px {precision}", cfg))
+        runs.append((f"paper stargan_v2 afhq {star_size}px {precision}", cfg))
     return runs
 
 

@@ -77,7 +77,7 @@ class CoCosNetDiscriminator(ganforge.Discriminator):
 
     def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
         seg = semantic.semantic_map(cond, self.data, use_instance=False, size=tuple(image.shape[-2:]))
-        x = torch.cat([seg.to(image.dtype), image], dim=1)
+        x = torch.cat([seg.to(image.dtype), image], dim=1).contiguous(memory_format=torch.channels_last)
         scores, features = [], []
         for i in range(self.params.num_D):
             if i:

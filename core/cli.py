@@ -2,14 +2,25 @@
 
 Global options come before the command: ``--plugin MODULE_OR_FILE`` (repeatable),
 ``-p no:NAME`` to switch a plugin off, ``--strict`` to fail on any plugin problem.
-Plugins are loaded before the command line is parsed so that their ``ganforge_cli``
-hooks can add commands. An installed plugin that fails to load is named in one stderr
-line by every command (``ganforge plugins`` shows the details) while every command keeps
-working for the others; one requested with ``--plugin`` or ``GANFORGE_PLUGINS`` is an error.
+Discovery imports every plugin (and what they import: torchvision, ``torch._dynamo`` ...),
+so the CLI answers from a snapshot of it (`ganforge.registry.cache`) when it can:
+``--help``, ``--version``, ``plugins``, ``components``, ``describe`` and ``schema`` import no
+plugin module, and the other commands (``train``, a plugin's ``ganforge_cli`` group) load
+the registry when they run. A plugin that fails is reported by ``ganforge plugins`` while
+every command keeps working for the others.
+
+Command groups are named in kebab case (``stargan-v2``, ``image2stylegan-pp``); the old
+snake-case spellings still work, with a deprecation note, until the next release.
+An installed plugin that fails to load is named in one stderr line by every command
+(``ganforge plugins`` shows the details); one requested with ``--plugin`` or
+``GANFORGE_PLUGINS`` is an error.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
+import io
 import json
 import sys
 import typing
@@ -43,7 +54,53 @@ def _global_options(argv: Sequence[str]) -> tuple[list[str], list[str], bool]:
     return plugins, disabled, strict
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands other than the eager ones are known by name and help text
+    (from the snapshot) and added by `_load_commands` only when one of them runs."""
+
+    lazy: dict[str, str] = {}  # name -> short help
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name not in self.lazy and "_" in name:
+            new = name.replace("_", "-")
+            if new in self.commands or new in self.lazy:
+                click.echo(f"note: `ganforge {name}` is deprecated and goes in the next release; "
+                           f"use `ganforge {new}`", err=True)
+                name = new
+        if name not in self.commands and name in self.lazy:
+            _load_commands()
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        for name in names:
+            cmd = self.commands.get(name)
+            if cmd is not None and cmd.hidden:
+                continue
+            text = cmd.get_short_help_str(limit) if cmd is not None else _shorten(self.lazy[name], limit)
+            rows.append((name, text))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word to ``limit`` characters with '...', as click shortens help."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 3, 1)].rsplit(" ", 1)[0]
+    return cut.rstrip(" .,;:") + "..."
+
+
+_state: dict[str, Any] = {"options": ((), (), False), "snapshot": None, "loaded": False}
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--plugin", "plugin_refs", multiple=True, metavar="MODULE_OR_FILE",
               help="Load a local plugin (a module name or a .py file).")
 @click.option("-p", "plugin_flags", multiple=True, metavar="no:NAME", help="Disable the plugin NAME.")
@@ -67,26 +124,38 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plugins(as_json: bool) -> None:
     """List discovered plugins with their status (ok, failed, disabled, incompatible)."""
-    reg = _registry.get_registry()
-    conflicts = [
-        {"kind": recs[0].kind, "name": recs[0].name,
-         "providers": [{"plugin": r.plugin, "distribution": r.distribution, "version": r.version,
-                        "use": r.qualified_name} for r in recs]}
-        for recs in reg.conflicts()
-    ]
+    snap = summary()
+    plugins, conflicts = snap["plugins"], snap["conflicts"]
     if as_json:
-        _echo_json({"plugins": [p.to_json() for p in reg.plugins], "conflicts": conflicts})
+        _echo_json({"plugins": plugins, "conflicts": conflicts})
         return
-    rows = [[p.name, p.distribution or "(local)", p.version or "", p.status, str(p.components)] for p in reg.plugins]
+    rows = [[p["name"], p["distribution"] or "(local)", p["version"] or "", p["status"], str(p["components"])]
+            for p in plugins]
     _table(rows, ["NAME", "DISTRIBUTION", "VERSION", "STATUS", "COMPONENTS"])
-    for p in reg.failed_plugins():
-        click.echo(f"\n{p.name} {p.status}: {p.error}", err=True)
-    for p in reg.plugins:
-        for w in p.warnings:
-            click.echo(f"\nwarning: plugin {p.name}: {w}", err=True)
+    for p in plugins:
+        if p["status"] in ("failed", "incompatible"):
+            click.echo(f"\n{p['name']} {p['status']}: {p['error']}", err=True)
+    for p in plugins:
+        for w in p["warnings"]:
+            click.echo(f"\nwarning: plugin {p['name']}: {w}", err=True)
     for c in conflicts:
         names = ", ".join(f"{x['use']} ({x['distribution'] or 'local'} {x['version'] or ''})" for x in c["providers"])
         click.echo(f"\nconflict: {c['kind']} {c['name']!r} is registered by {names}", err=True)
+
+
+PLURALS = {("strategies" if k == "strategy" else "losses" if k == "loss" else f"{k}s"): k for k in KINDS}
+
+
+class KindType(click.Choice):
+    """A component kind, singular or plural (``normalizer`` or ``normalizers``)."""
+
+    def __init__(self) -> None:
+        super().__init__(KINDS)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        if isinstance(value, str) and value not in KINDS:
+            value = PLURALS.get(value, value)
+        return super().convert(value, param, ctx)
 
 
 @cli.command()
@@ -94,60 +163,96 @@ def plugins(as_json: bool) -> None:
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def components(kind: str | None, pattern: str | None, as_json: bool) -> None:
-    """List registered components, optionally of one KIND, matching a wildcard PATTERN;
-    ``components 'lab_*'`` matches across every kind."""
-    if kind is not None and kind not in KINDS:
-        if pattern is not None:
-            raise click.BadParameter(f"{kind!r} is not a kind ({', '.join(KINDS)})", param_hint="KIND")
-        kind, pattern = None, kind
-    recs = _registry.get_registry().records(kind, pattern)
+    """List registered components, optionally of one KIND (singular or plural), matching a
+    wildcard PATTERN; ``components 'lab_*'`` matches across every kind."""
+    if kind is not None:
+        kind = PLURALS.get(kind, kind)
+        if kind not in KINDS:
+            if pattern is not None:
+                raise click.BadParameter(f"{kind!r} is not a kind ({', '.join(KINDS)})", param_hint="KIND")
+            kind, pattern = None, kind
+    recs = [r for r in summary()["components"]
+            if (kind is None or r["kind"] == kind) and (pattern is None or fnmatch.fnmatch(r["name"], pattern))]
     if as_json:
-        _echo_json([{"kind": r.kind, "name": r.name, "qualified_name": r.qualified_name, "plugin": r.plugin,
-                     "distribution": r.distribution, "version": r.version, "summary": r.summary,
-                     "paper": r.paper} for r in recs])
+        _echo_json(recs)
         return
-    _table([[r.kind, r.name, r.plugin, r.version or "", r.summary] for r in recs],
+    _table([[r["kind"], r["name"], r["plugin"], r["version"] or "", r["summary"]] for r in recs],
            ["KIND", "NAME", "PLUGIN", "VERSION", "SUMMARY"])
 
 
-def describe_record(record) -> dict[str, Any]:
-    """Params (type, default, doc, nested kind), needs and provides of one component."""
+def describe_record(record, given: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Params (type, Literal choices, default, doc, nested kind), needs and provides of one
+    component; a recipe's networks and optimisers; a dataset's fields given its params
+    (``given`` overrides its defaults)."""
     params = []
     for name, f in record.params.model_fields.items():
         default = None if f.is_required() else (f.get_default(call_default_factory=True))
         if hasattr(default, "model_dump"):
             default = default.model_dump()
-        params.append({"name": name, "type": _type_name(f.annotation), "required": f.is_required(),
-                       "default": default, "doc": f.description or "",
-                       "component_kind": slot_kind(record.params, name), "choices": _choices(f.annotation)})
-    return {"kind": record.kind, "name": record.name, "plugin": record.plugin,
+        params.append({"name": name, "type": _type_name(f.annotation), "choices": _choices(f.annotation),
+                       "required": f.is_required(), "default": default, "doc": f.description or "",
+                       "component_kind": slot_kind(record.params, name)})
+    info = {"kind": record.kind, "name": record.name, "plugin": record.plugin,
             "distribution": record.distribution, "version": record.version, "summary": record.summary,
             "paper": record.paper, "class": f"{record.cls.__module__}.{record.cls.__qualname__}",
             "params": params, "requires": sorted(record.cls.requires), "provides": sorted(record.cls.provides)}
+    if record.kind == "strategy":
+        optional = getattr(record.cls, "optional_networks", frozenset())
+        info["networks"] = [{"role": role, "kind": kind, "optional": role in optional}
+                            for role, kind in getattr(record.cls, "networks", {}).items()]
+        info["optimizers"] = {name: list(roles) for name, roles in getattr(record.cls, "optimizers", {}).items()}
+    if record.kind == "dataset":
+        info["provides"] = _dataset_fields(record, given or {}) or info["provides"]
+    return info
+
+
+def _dataset_fields(record, given: dict[str, Any]) -> list[str] | None:
+    """The Condition fields the dataset gives with these params (its ``describe``), or None
+    when it cannot say without its files. A required ``root`` is a placeholder: describing
+    reads no file."""
+    describe = getattr(record.cls, "describe", None)
+    if not callable(describe):
+        return None
+    fields = record.params.model_fields
+    placeholder = {"root": "."} if "root" in fields and fields["root"].is_required() else {}
+    try:
+        data = describe(record.params.model_validate({**placeholder, **given}))
+    except Exception:  # noqa: BLE001 - params the defaults cannot describe: say nothing
+        return None
+    return sorted(data.fields) if data is not None else None
 
 
 def _choices(annotation: Any) -> list[Any] | None:
-    """The allowed values of a Literal, also inside Optional / list[...]; None otherwise."""
+    """The values of a ``Literal`` (also inside ``X | None`` or ``tuple[Literal, ...]``)."""
     if typing.get_origin(annotation) is typing.Literal:
         return list(typing.get_args(annotation))
     for arg in typing.get_args(annotation):
         found = _choices(arg)
-        if found is not None:
+        if found:
             return found
     return None
 
 
 def _type_name(annotation: Any) -> str:
+    if typing.get_origin(annotation) is typing.Literal:
+        return "Literal[" + ", ".join(repr(a) for a in typing.get_args(annotation)) + "]"
     return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=KindType())
 @click.argument("name")
+@click.option("--set", "given", multiple=True, metavar="KEY=VALUE",
+              help="A dataset's params: the fields it provides with them (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def describe(kind: str, name: str, as_json: bool) -> None:
-    """Show a component's params (types, defaults, docs) and what it needs and provides."""
-    info = describe_record(_registry.get_registry().get(kind, name))
+def describe(kind: str, name: str, given: tuple[str, ...], as_json: bool) -> None:
+    """Show a component's params (types, choices, defaults, docs), what it needs and
+    provides, a recipe's networks and optimisers, a dataset's fields."""
+    info = summary()["describe"].get(f"{kind}:{name}") if not given else None
+    if info is None:  # a qualified or ambiguous name, params given, or an error to report
+        from .config import apply_overrides
+
+        info = describe_record(registry().get(kind, name), apply_overrides({}, given))
     if as_json:
         _echo_json(info)
         return
@@ -157,6 +262,11 @@ def describe(kind: str, name: str, as_json: bool) -> None:
         click.echo(f"  paper: {info['paper']}")
     click.echo(f"  class: {info['class']}")
     click.echo(f"  requires: {', '.join(info['requires']) or '-'}   provides: {', '.join(info['provides']) or '-'}")
+    if "networks" in info:
+        roles = [f"{n['role']} ({n['kind']}{', optional' if n['optional'] else ''})" for n in info["networks"]]
+        click.echo(f"  networks: {', '.join(roles) or '-'}")
+        opts = [f"{o} ({', '.join(r)})" for o, r in info["optimizers"].items()]
+        click.echo(f"  optimisers: {', '.join(opts) or '-'}")
     click.echo("  params:")
     for p in info["params"]:
         kind_note = f" [{p['component_kind']}]" if p["component_kind"] else ""
@@ -169,11 +279,22 @@ def describe(kind: str, name: str, as_json: bool) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of an experiment config with every installed component."""
-    from .schema import experiment_schema
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the schema to this file (atomically).")
+def schema(out: str | None) -> None:
+    """Print the JSON Schema of an experiment config with every installed component
+    (point an editor at it: docs/cli.md)."""
+    write_json(summary()["schema"], out)
 
-    _echo_json(experiment_schema(_registry.get_registry()))
+
+def write_json(obj: Any, out: str | None) -> None:
+    """``obj`` as indented JSON on stdout, or written atomically to ``out``."""
+    if out is None:
+        _echo_json(obj)
+        return
+    from .files import atomic_write_bytes
+
+    atomic_write_bytes(out, (json.dumps(obj, indent=2) + "\n").encode())
+    click.echo(f"wrote {out}")
 
 
 @cli.command("new-plugin")
@@ -191,34 +312,107 @@ def new_plugin(name: str, directory: str, kind: str) -> None:
     click.echo(f"created {root}\nnext: pip install -e {root} && pytest {root / 'tests'}")
 
 
-def _add_builtin_commands() -> None:
-    from . import cli_train
+def registry() -> _registry.Registry:
+    """The registry with the command line's plugin options (loaded on first use)."""
+    if not _state["loaded"]:
+        plugins_opt, disabled, strict = _state["options"]
+        _registry.load(plugins=plugins_opt, disabled=disabled, strict=strict)
+        _state["loaded"] = True
+    return _registry.get_registry()
+
+
+def _load_commands(group: click.Group | None = None) -> None:
+    """Add the built-in commands that import torch-heavy modules and every plugin's."""
+    group = group or cli
+    if group is cli and getattr(cli, "_all_added", False):
+        return
+    reg = registry()
+    _add_builtin_commands(group)
+    _add_plugin_commands(reg, group)
+    if group is cli:
+        cli._all_added = True
+
+
+def _add_builtin_commands(group: click.Group) -> None:
+    from . import cli_train, cli_weights
     from .backbones import cli as backbones_cli
 
-    cli_train.add_commands(cli)
-    backbones_cli.add_commands(cli)
+    cli_train.add_commands(group)
+    cli_weights.add_commands(group)
+    backbones_cli.add_commands(group)
 
 
-def _add_plugin_commands(reg: _registry.Registry) -> None:
+def _add_plugin_commands(reg: _registry.Registry, group: click.Group) -> None:
     """Each plugin's ``ganforge_cli`` hook, isolated: a failing one is reported, not fatal."""
     pm = reg.pluginmanager
     if pm is None:
         return
     for impl in pm.hook.ganforge_cli.get_hookimpls():
         try:
-            impl.function(group=cli)
+            impl.function(group=group)
         except Exception as exc:  # noqa: BLE001
             click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
 
 
-def _warn_failed(reg: _registry.Registry, argv: Sequence[str]) -> None:
+def _commands(reg: _registry.Registry) -> dict[str, str]:
+    scratch = click.Group()
+    _add_builtin_commands(scratch)
+    with contextlib.redirect_stderr(io.StringIO()):  # a failing hook warns when it really runs
+        _add_plugin_commands(reg, scratch)
+    return {name: cmd.get_short_help_str(10_000) for name, cmd in scratch.commands.items() if not cmd.hidden}
+
+
+def _schema(reg: _registry.Registry) -> dict[str, Any]:
+    from .schema import experiment_schema
+
+    return experiment_schema(reg)
+
+
+SUMMARY_PARTS = {
+    "plugins": lambda reg: [p.to_json() for p in reg.plugins],
+    "conflicts": lambda reg: [{"kind": rs[0].kind, "name": rs[0].name,
+                               "providers": [{"plugin": r.plugin, "distribution": r.distribution,
+                                              "version": r.version, "use": r.qualified_name} for r in rs]}
+                              for rs in reg.conflicts()],
+    "components": lambda reg: [{"kind": r.kind, "name": r.name, "qualified_name": r.qualified_name,
+                                "plugin": r.plugin, "distribution": r.distribution, "version": r.version,
+                                "summary": r.summary, "paper": r.paper} for r in reg.records()],
+    "describe": lambda reg: {f"{r.kind}:{r.name}": describe_record(r) for r in reg.records()
+                             if len(reg.records(r.kind, r.name)) == 1},
+    "schema": _schema,
+    "commands": _commands,
+}
+
+
+def build_summary(reg: _registry.Registry, parts=SUMMARY_PARTS) -> dict[str, Any]:
+    """What the fast commands show, as JSON data (the snapshot holds every part)."""
+    return json.loads(json.dumps({name: make(reg) for name, make in parts.items()}, default=str))
+
+
+class _Live(dict):
+    """Without a snapshot: each part from the registry, when first asked for."""
+
+    def __missing__(self, part: str) -> Any:
+        self[part] = build_summary(registry(), {part: SUMMARY_PARTS[part]})[part]
+        return self[part]
+
+
+def summary() -> dict[str, Any]:
+    """The snapshot when this invocation may use one, else the same parts from the registry."""
+    if _state["snapshot"] is None:
+        _state["snapshot"] = _Live()
+    return _state["snapshot"]
+
+
+def _warn_failed(plugins: list[dict[str, Any]], argv: Sequence[str]) -> None:
     """One stderr line per plugin that did not load, for every command but ``plugins``
     (which lists them itself): a missing component is then never a mystery."""
     if "plugins" in argv:
         return
-    for p in reg.failed_plugins():
-        click.echo(f"warning: plugin {p.name!r} ({p.distribution or 'local'}) {p.status}: {p.error}; "
-                   "`ganforge plugins` lists every plugin", err=True)
+    for p in plugins:
+        if p["status"] in ("failed", "incompatible"):
+            click.echo(f"warning: plugin {p['name']!r} ({p['distribution'] or 'local'}) {p['status']}: {p['error']}; "
+                       "`ganforge plugins` lists every plugin", err=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -236,15 +430,24 @@ _python_show_warning = warnings.showwarning
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ganforge`` script."""
+    from .registry import cache
+
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _show_warning
     warnings.simplefilter("always", GanforgeWarning)  # each is worth its line, even if said before
     plugins_opt, disabled, strict = _global_options(argv)
+    _state.update(options=(plugins_opt, disabled, strict), snapshot=None, loaded=False)
+    cli._all_added = False
+    for name in [n for n in cli.commands if n not in BASE_COMMANDS]:
+        del cli.commands[name]  # main() may run again in one process (tests)
     try:
-        reg = _registry.load(plugins=plugins_opt, disabled=disabled, strict=strict)
-        _warn_failed(reg, argv)
-        _add_builtin_commands()
-        _add_plugin_commands(reg)
+        if cache.usable(plugins_opt, disabled) and not strict:
+            _state["snapshot"] = cache.snapshot(lambda: build_summary(registry()))
+            LazyGroup.lazy = dict(_state["snapshot"]["commands"])
+        else:
+            LazyGroup.lazy = {}
+            _load_commands()
+        _warn_failed(summary()["plugins"], argv)
         cli.main(args=argv, prog_name="ganforge", standalone_mode=False)
     except GanforgeError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -258,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
 
+
+BASE_COMMANDS = frozenset(cli.commands)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -13,16 +13,40 @@ from typing import Sequence
 import click
 import numpy as np
 import torch
+import yaml
 from PIL import Image
 
 from . import registry as _registry
 from .condition import Condition
-from .config import Experiment, load_config, verify
+from .config import Experiment, counting_data, from_dict, load_config, resolve_tree, verify
 from .errors import ConfigError, DataError, GanforgeError
-from .report import save_grid
+from .report.html import read_metrics
+from .report.rows import conditional_rows, row_names, save_rows
 
-DEMO_STEPS = 200  # the demo's length: synthetic.yaml's own 2000 steps take hours on a CPU
+DEMO_STEPS = 400  # synthetic_demo.yaml's: 32x32, minutes on a CPU pair (docs/results.md, "The demo")
+DEMO_CONFIG = "synthetic_demo.yaml"
 SET_HELP = "Override a config value: --set train.steps=100 (repeatable; values parse as YAML)."
+METRICS_HELP = ("Metrics: names or YAML specs, comma-separated or repeated: --metrics psnr,ssim "
+                "--metrics '{type: fid, network: synthetic}'.")
+
+
+def parse_metric_specs(values: Sequence[str]) -> list:
+    """Metric specs from ``--metrics`` values: each is a YAML flow sequence without its
+    brackets, so ``psnr,ssim`` gives two names and ``{type: fid, network: synthetic}`` one spec."""
+    specs: list = []
+    for text in values:
+        try:
+            items = yaml.safe_load(f"[{text}]")
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(f"--metrics {text!r}: not names or YAML specs ({problem})") from None
+        for item in items:
+            if item is None:
+                continue
+            if not isinstance(item, (str, dict)):
+                raise ConfigError(f"--metrics {text!r}: {item!r} is neither a metric name nor a {{type: ...}} spec")
+            specs.append(item)
+    return specs
 
 
 def default_run_dir(config: str | Path) -> Path:
@@ -40,6 +64,18 @@ def train_command(config: str, overrides: Sequence[str], out: str | None, resume
     return run_dir
 
 
+print_config_opt = click.option(
+    "--print-config", is_flag=True,
+    help="Print the config as it is validated (bases merged, --set applied, ${...} replaced) and stop.")
+
+
+def print_resolved(config: str, overrides: Sequence[str]) -> None:
+    """The resolved config as YAML, after checking that it validates."""
+    tree = resolve_tree(config, overrides)
+    from_dict(tree, str(config))
+    click.echo(yaml.safe_dump(tree, sort_keys=False), nl=False)
+
+
 def add_commands(group: click.Group) -> None:
     """Add ``train``, ``sample``, ``eval``, ``import``, ``params`` and ``demo`` to ``group``."""
 
@@ -51,9 +87,12 @@ def add_commands(group: click.Group) -> None:
     @click.option("--init", type=click.Path(exists=True, dir_okay=False),
                   help="Fine-tune: start from the weights of this ganforge checkpoint (e.g. from `ganforge import`).")
     @click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
+    @print_config_opt
     def train(config: str, overrides: tuple[str, ...], out: str | None, resume: bool, init: str | None,
-              no_progress: bool) -> None:
+              no_progress: bool, print_config: bool) -> None:
         """Train the experiment described by CONFIG (YAML)."""
+        if print_config:
+            return print_resolved(config, overrides)
         run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress, init=init)
         click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
 
@@ -73,18 +112,20 @@ def add_commands(group: click.Group) -> None:
                seed: int | None) -> None:
         """Generate images with a trained run (its EMA generator when it has one)."""
         path = sample_command(run_or_ckpt, count, out, labels, seed, instances)
-        click.echo(f"wrote {path}")
+        names = row_names(path)
+        click.echo(f"wrote {path}" + (f"\nrows, top to bottom: {', '.join(names)} ({path.with_suffix('.json').name})"
+                                      if names else ""))
 
     @group.command(name="eval")
     @click.argument("run_or_ckpt", type=click.Path(exists=True))
-    @click.option("--metrics", default="", help="Comma-separated metric names (default: the run's eval.metrics).")
+    @click.option("--metrics", multiple=True, help=METRICS_HELP + " Default: the run's eval.metrics.")
     @click.option("--batches", default=None, type=click.IntRange(1), help="Batches of the dataset (default: eval.batches).")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable: name -> value.")
     @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal anyway).")
-    def evaluate(run_or_ckpt: str, metrics: str, batches: int | None, as_json: bool, no_progress: bool) -> None:
+    def evaluate(run_or_ckpt: str, metrics: tuple[str, ...], batches: int | None, as_json: bool,
+                 no_progress: bool) -> None:
         """Evaluate a run or checkpoint with registered metrics (EMA generator, fixed batches)."""
-        values = eval_command(run_or_ckpt, [m.strip() for m in metrics.split(",") if m.strip()], batches,
-                              progress=not no_progress)
+        values = eval_command(run_or_ckpt, parse_metric_specs(metrics), batches, progress=not no_progress)
         if as_json:
             click.echo(json.dumps(values, indent=2))
             return
@@ -110,11 +151,47 @@ def add_commands(group: click.Group) -> None:
         click.echo(f"wrote {path}: {', '.join(roles)} from the official files{ema}")
 
     @group.command()
+    @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+    @click.option("--out", default="compare.html", show_default=True, type=click.Path(dir_okay=False),
+                  help="The page with every curve of every run overlaid.")
+    @click.option("--metrics", multiple=True, help=METRICS_HELP + " Computed afresh for each run's latest "
+                  "checkpoint on the same evaluation batches; default: none (the logged numbers only).")
+    @click.option("--batches", default=None, type=click.IntRange(1), help="Batches for --metrics (default: eval.batches).")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable tables on stdout.")
+    def compare(runs: tuple[str, ...], out: str, metrics: tuple[str, ...], batches: int | None, as_json: bool) -> None:
+        """Compare runs: metrics at matching steps, training scalars, overlaid curves in one page."""
+        from . import compare as cmp
+        from .files import atomic_write_bytes
+
+        logs = cmp.load_runs(runs)
+        specs = parse_metric_specs(metrics)
+        if specs and not cmp.same_evaluation_data(logs):
+            click.echo("warning: the runs' data configs differ: fresh metrics are not on the same images", err=True)
+        fresh = cmp.fresh_metrics(logs, specs, batches) if specs else None
+        atomic_write_bytes(out, cmp.render(logs, fresh).encode("utf-8"))
+        if as_json:
+            click.echo(cmp.to_json(logs, fresh))
+            return
+        if fresh:
+            click.echo("fresh metrics (latest checkpoints, same evaluation batches)\n" + cmp.text_table(*fresh) + "\n")
+        e_head, e_rows = cmp.eval_table(logs)
+        if e_rows:
+            click.echo("evaluation at the steps every run logged\n" + cmp.text_table(e_head, e_rows) + "\n")
+        step, t_head, t_rows = cmp.train_table(logs)
+        if t_rows:
+            click.echo(f"training scalars at step {step} (mean of the last {cmp.TRAIN_WINDOW} logged values)\n"
+                       + cmp.text_table(t_head, t_rows) + "\n")
+        click.echo(f"curves: {out}")
+
+    @group.command()
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable: role -> {total, trainable}.")
-    def params(config: str, overrides: tuple[str, ...], as_json: bool) -> None:
+    @print_config_opt
+    def params(config: str, overrides: tuple[str, ...], as_json: bool, print_config: bool) -> None:
         """Build the networks CONFIG describes and print their parameter counts."""
+        if print_config:
+            return print_resolved(config, overrides)
         counts = params_command(config, overrides)
         if as_json:
             click.echo(json.dumps(counts, indent=2))
@@ -135,11 +212,17 @@ def add_commands(group: click.Group) -> None:
         config = demo_config()
         click.echo(f"training {config} for {steps} steps into {out} (SPADE on the synthetic world, CPU)")
         every = max(1, steps // 10)
-        demo_overrides = [f"train.steps={steps}", f"train.sample_every={every}", f"train.checkpoint_every={every}",
+        demo_overrides = [f"train.steps={steps}", f"train.sample_every={every}",
+                          f"train.checkpoint_every={max(1, steps // 2)}", f"train.eval_every={max(1, steps // 2)}",
                           f"train.log_every={max(1, every // 4)}", "train.device=cpu"]
         run_dir = train_command(str(config), [*demo_overrides, *overrides], out, resume)
-        click.echo(f"done. Open {Path(run_dir).resolve() / 'index.html'} in a browser: sample grids over the "
-                   f"steps and the loss curves. Samples: {run_dir}/samples, checkpoints: {run_dir}/checkpoints.")
+        final = [r for r in read_metrics(Path(run_dir) / "metrics.jsonl") if r.get("kind") == "eval"]
+        if final:
+            click.echo(f"evaluation at step {final[-1]['step']}: " + ", ".join(
+                f"{k} {v:.4g}" for k, v in final[-1].items() if k not in ("kind", "step", "time")))
+        click.echo(f"done. Open {Path(run_dir).resolve() / 'index.html'} in a browser: label map | generated | real "
+                   f"over the steps, and the curves. Log: {run_dir}/train.log, checkpoints: {run_dir}/checkpoints; "
+                   f"compare two runs with `ganforge compare`.")
 
 
 # -- params ------------------------------------------------------------------------------
@@ -147,25 +230,29 @@ def add_commands(group: click.Group) -> None:
 def params_command(config: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, int]]:
     """Role -> {"total", "trainable"} of the networks a config builds (no training)."""
     from .trainer import build_networks, parameter_counts
+    from .weights import shapes_only
 
     exp = load_config(config, overrides, check=False)
-    info = verify(exp, source=str(config))
-    models, _ = build_networks(exp, info)
+    info, notes = counting_data(exp, source=str(config))
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    with shapes_only():  # sizes do not depend on pretrained weights: none are read
+        models, _ = build_networks(exp, info)
     return parameter_counts(models)
 
 
 # -- demo --------------------------------------------------------------------------------
 
 def demo_config() -> Path:
-    """SPADE's synthetic.yaml: from the installed ganforge_spade package, else the repo."""
+    """SPADE's synthetic_demo.yaml: from the installed ganforge_spade package, else the repo."""
     candidates = []
     try:
         import importlib.resources as resources
 
-        candidates.append(Path(str(resources.files("ganforge_spade"))) / "configs" / "synthetic.yaml")
+        candidates.append(Path(str(resources.files("ganforge_spade"))) / "configs" / DEMO_CONFIG)
     except (ModuleNotFoundError, TypeError):
         pass
-    candidates.append(Path(__file__).resolve().parent.parent / "plugins" / "spade" / "configs" / "synthetic.yaml")
+    candidates.append(Path(__file__).resolve().parent.parent / "plugins" / "spade" / "configs" / DEMO_CONFIG)
     for path in candidates:
         if path.is_file():
             return path
@@ -177,9 +264,10 @@ def demo_config() -> Path:
 
 def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequence[str] = (),
                    seed: int | None = None, instances: Sequence[str] = ()) -> Path:
-    """Load a checkpoint and write a PNG grid: the recipe's samples for ``count`` scenes of
-    the run's dataset (real images, then generated), or the generator's images for the
-    label maps in ``labels`` (with ``instances``, their instance maps)."""
+    """Load a checkpoint and write a PNG grid: the recipe's named rows for ``count`` scenes
+    of the run's dataset (``label map``, ``generated``, ``real`` ...), or the label maps in
+    ``labels`` (with ``instances``, their instance maps) and the generator's images for
+    them. Returns the PNG; the row names are written beside it as JSON (`row_names`)."""
     from .trainer.restore import open_checkpoint
 
     ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
@@ -190,17 +278,15 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
         source = f"{ckpt_path} (config)"
         info = verify(exp, source=source)  # the data the networks were trained on: the same networks
         cond = labels_condition(labels, info, instances)
-        images = _generate_from_labels(exp, info, state, cond, seed, source)
-        nrow = min(len(images), 8)
+        images = conditional_rows(cond, _generate_from_labels(exp, info, state, cond, seed, source).float(), None)
     else:
         data_info, raw = _dataset_batch(exp, count, seed)
         info = verify(exp, data_info, source=f"{ckpt_path} (config)")
         images = _recipe_samples(exp, info, state, raw, seed, str(ckpt_path))
-        nrow = count
     step = state["step"]
     run_dir = ckpt_path.parent.parent
     target = Path(out) if out else run_dir / f"generated_step_{step:08d}.png"
-    return save_grid(images.float(), nrow, target)
+    return save_rows(images, target, columns=count)[0]
 
 
 def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, seed: int,
@@ -221,7 +307,7 @@ def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, s
         return run.generate(cond, sampling=True)
 
 
-def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int, source: str) -> torch.Tensor:
+def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int, source: str):
     """What the recipe shows for a batch (``ganforge_prepare_batch`` then
     ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
     run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""

@@ -15,13 +15,13 @@ import contextlib
 import copy
 import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Iterable, Iterator, Literal, Mapping
+from typing import Annotated, Any, Iterable, Iterator, Literal, Mapping
 
 import yaml
 from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from . import registry as _registry
-from .errors import ConfigError, GanforgeError, PluginError
+from .errors import ConditionMismatch, ConfigError, GanforgeError, PluginError
 from .interfaces import ComponentSpec, DataInfo, Params, Strategy
 
 
@@ -123,7 +123,7 @@ class Train(Params):
 class Eval(Params):
     """Periodic evaluation: metrics over ``batches`` batches of the training data."""
 
-    metrics: list[ComponentSpec] = Field(default_factory=list)
+    metrics: list[ComponentSpec] = Field(default_factory=list, json_schema_extra={"ganforge_kind": "metric"})
     batches: int = Field(4, ge=1)
 
 
@@ -131,10 +131,13 @@ class Experiment(Params):
     """A whole experiment: data, networks, recipe, optimisers and how to train."""
 
     plugins: list[str] = Field(default_factory=list, description="local plugins (modules or .py files) to load")
-    data: ComponentSpec = Field(description="the dataset")
-    models: dict[str, ComponentSpec] = Field(default_factory=dict, description="role -> network")
-    strategy: ComponentSpec = Field(description="the paper's training recipe")
-    strategies: list[ComponentSpec] = Field(default_factory=list, description="extra strategies, after the recipe")
+    data: ComponentSpec = Field(description="the dataset", json_schema_extra={"ganforge_kind": "dataset"})
+    models: dict[str, ComponentSpec] = Field(default_factory=dict, description="role -> network",
+                                             json_schema_extra={"ganforge_kind": "network"})
+    strategy: ComponentSpec = Field(description="the paper's training recipe",
+                                    json_schema_extra={"ganforge_kind": "strategy"})
+    strategies: list[ComponentSpec] = Field(default_factory=list, description="extra strategies, after the recipe",
+                                            json_schema_extra={"ganforge_kind": "strategy"})
     condition: dict[str, str] = Field(
         default_factory=dict,
         description="conditioners: encoder role -> the image it reads (real, reference, none, or a condition field "
@@ -149,16 +152,6 @@ class Experiment(Params):
     # True only for the user's own configs (`load_config`, `from_dict(..., trusted=True)`): only
     # then is the ``plugins`` list imported. A checkpoint's config is data (docs/security.md).
     _trusted: bool = PrivateAttr(False)
-
-    _COMPONENTS: ClassVar[dict[str, tuple[str, str]]] = {
-        "data": ("dataset", "one"), "models": ("network", "dict"),
-        "strategy": ("strategy", "one"), "strategies": ("strategy", "list"),
-    }
-
-    @classmethod
-    def component_fields(cls) -> dict[str, tuple[str, str]]:
-        """Top-level fields holding components: name -> (kind, one|list|dict)."""
-        return dict(cls._COMPONENTS)
 
 
 # -- loading ------------------------------------------------------------------------
@@ -254,19 +247,92 @@ def from_dict(tree: Mapping[str, Any], source: str = "<config>", trusted: bool =
 
 
 def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), check: bool = True) -> Experiment:
-    """Read, override, validate and (with ``check``) verify every component of a config.
-
-    Relative ``plugins`` paths are taken relative to the config file.
-    """
-    path = Path(path)
-    tree = apply_overrides(read_yaml(path), overrides)
-    plugins = tree.get("plugins")
-    if isinstance(plugins, list):
-        tree["plugins"] = [_plugin_path(p, path.parent) for p in plugins]
-    exp = from_dict(tree, str(path), trusted=True)
+    """Read (with its bases), override, interpolate, validate and (with ``check``) verify
+    every component of a config. Relative ``plugins`` paths are taken relative to the file
+    that names them."""
+    exp = from_dict(resolve_tree(path, overrides), str(path), trusted=True)
     if check:
         verify(exp, source=str(path))
     return exp
+
+
+def resolve_tree(path: str | os.PathLike, overrides: Iterable[str] = ()) -> dict[str, Any]:
+    """The config mapping as validated: bases merged, ``--set`` applied, ``${...}`` replaced
+    (what ``--print-config`` shows)."""
+    return interpolate(apply_overrides(read_config(path), overrides), str(path))
+
+
+BASE_KEY = "base"
+
+
+def read_config(path: str | os.PathLike, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file with its ``base:`` (a path relative to it, or a list of them, merged in
+    order) merged under it by `merge`; a base that leads back to a file of the chain is an
+    error naming the cycle."""
+    path = Path(path)
+    key = path.resolve()
+    if key in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain[_chain.index(key):], key))
+        raise ConfigError(f"{path}: base cycle: {cycle}")
+    tree = read_yaml(path)
+    plugins = tree.get("plugins")
+    if isinstance(plugins, list):
+        tree["plugins"] = [_plugin_path(p, path.parent) for p in plugins]
+    bases = tree.pop(BASE_KEY, None)
+    if bases is None:
+        return tree
+    if isinstance(bases, str):
+        bases = [bases]
+    if not (isinstance(bases, list) and all(isinstance(b, str) and b for b in bases)):
+        raise ConfigError(f"{path}: base: expected a config path or a list of them, got {bases!r}")
+    merged: dict[str, Any] = {}
+    for base in bases:
+        merged = merge(merged, read_config(path.parent / base, (*_chain, key)))
+    return merge(merged, tree)
+
+
+def merge(base: Any, over: Any) -> Any:
+    """``over`` on top of ``base``: mappings merge key by key, anything else replaces. A
+    component mapping naming another ``type`` replaces the base's whole (its params belong
+    to the other component)."""
+    if not (isinstance(base, dict) and isinstance(over, dict)):
+        return copy.deepcopy(over)
+    if "type" in over and "type" in base and over["type"] != base["type"]:
+        return copy.deepcopy(over)
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = merge(out[k], v) if k in out else copy.deepcopy(v)
+    return out
+
+
+def interpolate(tree: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
+    """Every value that is exactly ``${a.b.c}`` replaced by the value at that dotted path of
+    the config (itself interpolated first), so a shared value is written once:
+    ``style_encoder: {style_dim: ${models.mapping.style_dim}}``."""
+
+    def lookup(ref: str, seen: tuple[str, ...]) -> Any:
+        if ref in seen:
+            raise ConfigError(f"{source}: ${{{ref}}}: reference cycle {' -> '.join((*seen, ref))}")
+        node: Any = tree
+        for part in ref.split("."):
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise ConfigError(f"{source}: ${{{ref}}}: no such value in the config")
+        return walk(node, (*seen, ref))
+
+    def walk(node: Any, seen: tuple[str, ...]) -> Any:
+        if isinstance(node, str) and node.startswith("${") and node.endswith("}"):
+            return lookup(node[2:-1].strip(), seen)
+        if isinstance(node, dict):
+            return {k: walk(v, seen) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, seen) for v in node]
+        return node
+
+    return walk(tree, ())
 
 
 def _plugin_path(ref: Any, base: Path) -> Any:
@@ -402,6 +468,40 @@ def verify(exp: Experiment, data: DataInfo | None = None, source: str = "<config
     with naming(source):
         check_components(exp)
         return check_wiring(exp, data if data is not None else describe_data(exp))
+
+
+def counting_data(exp: Experiment, source: str = "<config>") -> tuple[DataInfo, list[str]]:
+    """What `ganforge params` builds the networks with: the dataset described from its
+    params, plus every Condition field a component reads that neither the data nor a
+    strategy or encoder provides (sizes do not depend on it), with one note per such field."""
+    from .conditioning import check_wiring
+    from .registry.build import requirements
+
+    with naming(source):
+        kinds = check_components(exp)
+        data = describe_data(exp)
+        strategies = [("strategy", exp.strategy), *((f"strategies.{i}", s) for i, s in enumerate(exp.strategies))]
+        provided = set(data.fields)
+        for path, spec in strategies:
+            cls = _registry.resolve("strategy", spec, path)[0].cls
+            provided |= set(cls.provides) | set(getattr(cls, "feeds", ()))
+        for role, spec in exp.models.items():
+            if kinds[role] == "encoder":
+                provided |= set(_registry.resolve("encoder", spec, f"models.{role}")[0].cls.provides)
+        specs = [(kinds[role], spec, f"models.{role}") for role, spec in exp.models.items()]
+        specs += [("strategy", spec, path) for path, spec in strategies]
+        reg = _registry.get_registry()
+        missing = [(path, comp, f) for kind, spec, where in specs
+                   for path, comp, f in requirements(reg, kind, spec, data, where) if f not in provided]
+        data = data.model_copy(update={"fields": frozenset(data.fields) | {f for *_, f in missing}})
+    notes = [f"{source}: {path}: {comp} needs condition field {f!r}, which the data does not provide "
+             "(counted anyway; training would refuse this config)" for path, comp, f in missing]
+    try:
+        with naming(source):
+            return check_wiring(exp, data), notes
+    except ConditionMismatch as exc:  # how fields reach the networks does not change their sizes
+        return data.model_copy(update={"fields": frozenset(data.fields) | provided}), \
+            [*notes, f"{exc} (counted anyway; training would refuse this config)"]
 
 
 @contextlib.contextmanager

@@ -43,8 +43,9 @@ class InstallSpecs:
 
         :param register: call ``register(kind, name, cls, summary=..., paper=...)`` per
             component (``params`` defaults to ``cls.Params``; ``summary`` to the first
-            line of the class docstring), and ``register.condition_field(FieldSpec(...))``
-            for a new Condition field.
+            line of the class docstring), ``register.condition_field(FieldSpec(...))``
+            for a new Condition field, and ``register.weights_file(WeightsFile(...))``
+            for a pretrained file ``ganforge weights fetch`` can download.
 
         Example::
 
@@ -187,20 +188,24 @@ class RunSpecs:
         """
 
     @hookspec(firstresult=True)
-    def ganforge_sample(self, run: "Run", batch: dict[str, Any]) -> "torch.Tensor | None":
+    def ganforge_sample(self, run: "Run", batch: dict[str, Any]) -> "dict[str, torch.Tensor] | torch.Tensor | None":
         """Images to show for this batch in sample grids and the report.
 
         Stops at the first non-None result.
 
         :param run: the run (use ``run.generator_for_sampling()`` to get the EMA copy).
         :param batch: a fixed batch of the run's data.
-        :returns: (N, C, H, W) images in [-1, 1]; the grid is N images wide per row of the batch.
+        :returns: named rows in display order, each a batch: (B, C, H, W) images in
+            [-1, 1], or label / instance maps as integer ids or one-hot (drawn with the
+            fixed palette); the report and ``ganforge sample`` caption rows by name. A
+            bare (N, C, H, W) tensor (unnamed rows of the batch size) is accepted too.
 
         Example::
 
             @ganforge.hookimpl
             def ganforge_sample(self, run, batch):
-                return torch.cat([batch["image"], run.generator_for_sampling()(batch["cond"])])
+                fake = run.generator_for_sampling()(batch["cond"])
+                return {"label map": batch["cond"]["label"], "generated": fake, "real": batch["image"]}
         """
 
     @hookspec

@@ -79,15 +79,20 @@ class ComponentSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
-def slot(kind: str, default: str | dict | None, description: str = "") -> Any:
+def slot(kind: str, default: str | dict | None, description: str = "", inherit: tuple[str, ...] = ()) -> Any:
     """A params field holding a nested component of ``kind``.
 
     >>> class Params(ganforge.Params):
     ...     norm: ComponentSpec = slot("normalizer", "spade", "normalization in each block")
 
     ``default=None`` makes the slot optional (the field then is ``ComponentSpec | None``).
+    ``inherit`` names fields of the enclosing params that the nested component takes as its
+    own when it has a field of that name the config leaves unset (a generator's normalizer
+    inherits its ``style_dim``), so a shared value is written once.
     """
-    extra = {"ganforge_kind": kind}
+    extra: dict[str, Any] = {"ganforge_kind": kind}
+    if inherit:
+        extra["ganforge_inherit"] = list(inherit)
     if default is None:
         return Field(None, description=description, json_schema_extra=extra)
     return Field(default_factory=lambda: ComponentSpec.model_validate(default), description=description,
@@ -98,6 +103,12 @@ def slot_kind(params_model: type[BaseModel], name: str) -> str | None:
     """The component kind of a params field declared with `slot`, else None."""
     extra = params_model.model_fields[name].json_schema_extra
     return extra.get("ganforge_kind") if isinstance(extra, dict) else None
+
+
+def slot_inherits(params_model: type[BaseModel], name: str) -> tuple[str, ...]:
+    """The enclosing fields a `slot` passes down (its ``inherit``)."""
+    extra = params_model.model_fields[name].json_schema_extra
+    return tuple(extra.get("ganforge_inherit", ())) if isinstance(extra, dict) else ()
 
 
 class NoParams(Params):

@@ -11,6 +11,9 @@ official file) or a file path.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import hashlib
 import os
 import re
@@ -37,10 +40,84 @@ def hub_checkpoints_dir() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints"
 
 
-def resolve_weights(spec: str, url: str, what: str) -> Path | None:
-    """The weight file for ``spec`` (None for ``"none"``); a missing file is a `MissingWeights`
-    naming the file from ``url`` and the exact directory where it is looked for."""
-    if spec == "none":
+#: torch hub's convention: ``name-<first hex digits of the sha256>.ext`` (torchvision's files)
+HUB_HASH_RE = re.compile(r"-([a-f0-9]{8,})\.")
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightsFile:
+    """A pretrained file ganforge can use, as a plugin registers it with
+    ``register.weights_file(WeightsFile(...))``; ``ganforge weights list`` shows them all
+    and ``ganforge weights fetch NAME`` downloads one into `hub_checkpoints_dir`.
+
+    ``sha256`` is the full published hash; without it, ``hash_prefix`` (torch hub's
+    file-name convention) is checked; a file with neither is fetched only when the user
+    accepts it unverified. ``url`` None: not downloadable as is, ``note`` says how to make it.
+    """
+
+    name: str
+    url: str | None
+    used_by: str
+    filename: str = ""
+    sha256: str | None = None
+    hash_prefix: str | None = None
+    size: int | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^[a-z][a-z0-9_]*$", self.name):
+            raise ValueError(f"weights file name {self.name!r}: lower case letters, digits and '_'")
+        if not self.filename:
+            if not self.url:
+                raise ValueError(f"weights file {self.name!r}: give a url or a filename")
+            object.__setattr__(self, "filename", self.url.split("?", 1)[0].rsplit("/", 1)[-1])
+        if self.sha256 is not None and not re.match(r"^[0-9a-f]{64}$", self.sha256):
+            raise ValueError(f"weights file {self.name!r}: sha256 must be 64 lower-case hex digits")
+
+    @classmethod
+    def hub(cls, name: str, url: str, used_by: str, **kw) -> "WeightsFile":
+        """A file named by torch hub's convention, its sha256 prefix read from the name."""
+        found = HUB_HASH_RE.search(url.rsplit("/", 1)[-1])
+        return cls(name, url, used_by, hash_prefix=found.group(1) if found else None, **kw)
+
+    @property
+    def path(self) -> Path:
+        """Where `weights: hub` looks for it and where ``ganforge weights fetch`` writes it."""
+        return hub_checkpoints_dir() / self.filename
+
+
+def fetch_hint(name: str | None, hub: bool = True) -> str:
+    """The sentence of a missing-file error that names the download command."""
+    if not name:
+        return ""
+    where = "there" if hub else f"into {str(hub_checkpoints_dir())!r} (then set `weights: hub`)"
+    return f" `ganforge weights fetch {name}` downloads it {where} and checks its hash."
+
+
+_SHAPES_ONLY = contextvars.ContextVar("ganforge_shapes_only", default=False)
+
+
+@contextlib.contextmanager
+def shapes_only():
+    """Inside, networks are built without reading pretrained weights (every spec reads as
+    ``"none"``): `ganforge params` counts a config's networks before any file is downloaded."""
+    token = _SHAPES_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _SHAPES_ONLY.reset(token)
+
+
+def loading_weights() -> bool:
+    """False inside `shapes_only`: a loader of its own skips the file then."""
+    return not _SHAPES_ONLY.get()
+
+
+def resolve_weights(spec: str, url: str, what: str, fetch_name: str | None = None) -> Path | None:
+    """The weight file for ``spec`` (None for ``"none"``, and inside `shapes_only`); a missing
+    file is a `MissingWeights` naming the file from ``url``, the exact directory where it is
+    looked for and the ``ganforge weights fetch`` command of the registered file ``fetch_name``."""
+    if spec == "none" or not loading_weights():
         return None
     filename = url.rsplit("/", 1)[-1]
     path = hub_checkpoints_dir() / filename if spec == "hub" else Path(spec).expanduser()
@@ -48,7 +125,8 @@ def resolve_weights(spec: str, url: str, what: str) -> Path | None:
         raise MissingWeights(
             f"{what}: weight file {str(path)!r} not found. Download {filename} from {url} and put it in "
             f"{str(path.parent)!r}" + (" (the torch hub checkpoints cache)" if spec == "hub" else "")
-            + ", or set `weights` to its path; `weights: none` gives random weights for tests.")
+            + ", or set `weights` to its path; `weights: none` gives random weights for tests."
+            + fetch_hint(fetch_name, spec == "hub"))
     return path
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ganforge.errors import AmbiguousComponent, ComponentNotFound, ConditionMismatch, ConfigError
-from ganforge.interfaces import ComponentSpec, DataInfo, slot_kind
+from ganforge.interfaces import ComponentSpec, DataInfo, slot_inherits, slot_kind
 
 from .components import Registry
 from .records import ComponentRecord
@@ -52,12 +52,32 @@ def resolve(registry: Registry, kind: str, spec: Any, path: str | None = None) -
             params = record.params.model_validate(spec.params)
         except ValidationError as exc:
             raise ConfigError(format_validation_error(exc, path, record)) from None
+    params = _pass_down(registry, params)
     for name in type(params).model_fields:
         sub_kind = slot_kind(type(params), name)
         value = getattr(params, name)
         if sub_kind and value is not None:
             resolve(registry, sub_kind, value, f"{path}.{name}")
     return record, params
+
+
+def _pass_down(registry: Registry, params: BaseModel) -> BaseModel:
+    """``params`` with each slot's ``inherit`` fields copied into its spec where the nested
+    component has such a field and the spec leaves it unset (so the component's own
+    ``build`` of the slot sees them)."""
+    update = {}
+    for name in type(params).model_fields:
+        inherit, value = slot_inherits(type(params), name), getattr(params, name)
+        if not inherit or not isinstance(value, ComponentSpec):
+            continue
+        try:
+            fields = registry.get(slot_kind(type(params), name), value.type).params.model_fields
+        except (ComponentNotFound, AmbiguousComponent):
+            continue  # resolve() reports it with its path
+        given = {f: getattr(params, f) for f in inherit if f in fields and f not in value.params}
+        if given:
+            update[name] = ComponentSpec.model_validate({"type": value.type, **value.params, **given})
+    return params.model_copy(update=update) if update else params
 
 
 def requirements(registry: Registry, kind: str, spec: Any, data: DataInfo,

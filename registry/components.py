@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from ganforge.condition import FieldSpec, FieldTable, field_table
 from ganforge.errors import AmbiguousComponent, ComponentNotFound, PluginError
 from ganforge.interfaces import BASES, KINDS
+from ganforge.weights import WeightsFile
 
 from .discovery import Discovery, _short_error
 from .records import ComponentRecord, ImporterRecord, PluginInfo
@@ -32,6 +33,7 @@ class Registrar:
 
     ``register(kind, name, cls, *, params=None, summary=None, paper="")`` adds one
     component; ``register.condition_field(FieldSpec(...))`` adds a Condition field;
+    ``register.weights_file(WeightsFile(...))`` declares a pretrained file it can use;
     ``register.importer(name, function, summary)`` an importer of official checkpoints.
     """
 
@@ -39,6 +41,7 @@ class Registrar:
         self._plugin = plugin
         self.records: list[ComponentRecord] = []
         self.fields: list[FieldSpec] = []
+        self.weights_files: list[WeightsFile] = []
         self.importers: list[ImporterRecord] = []
 
     def __call__(self, kind: str, name: str, cls: type, *, params: type[BaseModel] | None = None,
@@ -75,12 +78,35 @@ class Registrar:
             raise PluginError(f"{where}: {function!r} is not callable")
         self.importers.append(ImporterRecord(name, function, summary, self._plugin.name))
 
+    def weights_file(self, spec: WeightsFile) -> None:
+        if not isinstance(spec, WeightsFile):
+            raise PluginError(f"plugin {self._plugin.name!r}: weights_file takes a ganforge.weights.WeightsFile")
+        self.weights_files.append(spec)
+
+
+def merge_weights_files(known: dict[str, WeightsFile], new: Iterable[WeightsFile], plugin: str) -> dict[str, WeightsFile]:
+    """``known`` plus ``new``: one file registered by several plugins (the same URL and hash)
+    is listed once with every user; the same name for another file is the plugin's error."""
+    merged = dict(known)
+    for wf in new:
+        old = merged.get(wf.name)
+        if old is None:
+            merged[wf.name] = wf
+        elif (old.url, old.filename, old.sha256, old.hash_prefix) == (wf.url, wf.filename, wf.sha256, wf.hash_prefix):
+            if wf.used_by not in old.used_by:
+                merged[wf.name] = dataclasses.replace(old, used_by=f"{old.used_by}; {wf.used_by}")
+        else:
+            raise PluginError(f"plugin {plugin!r}: weights file {wf.name!r} is already registered for another "
+                              f"file ({old.url or old.filename})")
+    return merged
+
 
 class Registry:
     """An immutable view of every registered component and every discovered plugin."""
 
     def __init__(self, records: Iterable[ComponentRecord], plugins: Iterable[PluginInfo],
-                 fields: FieldTable, pluginmanager=None, importers: Iterable[ImporterRecord] = ()):
+                 fields: FieldTable, pluginmanager=None, importers: Iterable[ImporterRecord] = (),
+                 weights_files: dict[str, WeightsFile] | None = None):
         by_key: dict[tuple[str, str], list[ComponentRecord]] = {}
         for r in records:
             by_key.setdefault((r.kind, r.name), []).append(r)
@@ -89,6 +115,7 @@ class Registry:
         self.fields = fields
         self.pluginmanager = pluginmanager
         self.importers: tuple[ImporterRecord, ...] = tuple(sorted(importers, key=lambda r: (r.name, r.plugin)))
+        self.weights_files = MappingProxyType(dict(weights_files or {}))
 
     # -- queries ---------------------------------------------------------------------
     def records(self, kind: str | None = None, pattern: str | None = None) -> list[ComponentRecord]:
@@ -169,6 +196,7 @@ def build_registry(discovery: Discovery, strict: bool = False) -> Registry:
     records: list[ComponentRecord] = []
     importers: list[ImporterRecord] = []
     table = field_table()
+    weights_files: dict[str, WeightsFile] = {}
     infos = dict(discovery.infos)
     for impl in pm.hook.ganforge_register.get_hookimpls():
         info = infos.get(impl.plugin_name)
@@ -177,7 +205,9 @@ def build_registry(discovery: Discovery, strict: bool = False) -> Registry:
         registrar = Registrar(info)
         try:
             impl.function(register=registrar)
-            table = table.with_fields(tuple(registrar.fields), {f.name: info.name for f in registrar.fields})
+            new_table = table.with_fields(tuple(registrar.fields), {f.name: info.name for f in registrar.fields})
+            weights_files = merge_weights_files(weights_files, registrar.weights_files, info.name)
+            table = new_table
         except BaseException as exc:  # noqa: BLE001 - one bad plugin must not lock users out
             if isinstance(exc, KeyboardInterrupt):
                 raise
@@ -187,7 +217,7 @@ def build_registry(discovery: Discovery, strict: bool = False) -> Registry:
         records.extend(registrar.records)
         importers.extend(registrar.importers)
         infos[info.name] = dataclasses.replace(info, components=len(registrar.records))
-    registry = Registry(records, infos.values(), table, pm, importers)
+    registry = Registry(records, infos.values(), table, pm, importers, weights_files)
     if strict:
         problems = [f"plugin {p.name} ({p.distribution or 'local'} {p.version or ''}) {p.status}: {p.error}"
                     for p in registry.failed_plugins()]

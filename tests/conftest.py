@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+
+# the CLI's registry snapshot (ganforge.registry.cache) goes to a folder of this session
+os.environ.setdefault("GANFORGE_CACHE_DIR", tempfile.mkdtemp(prefix="ganforge-cache-"))
 
 
 @pytest.fixture

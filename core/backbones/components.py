@@ -15,7 +15,8 @@ from ganforge.errors import ConfigError
 from ganforge.interfaces import DataInfo, Encoder, Params
 
 from .networks import backbone_input
-from .store import TRAIN_COMMAND, load_backbone
+from .store import FILENAMES, TRAIN_COMMAND, load_backbone
+from ganforge.weights import WeightsFile
 
 
 class SyntheticSegmenterParams(Params):
@@ -57,3 +58,7 @@ class SyntheticSegmenter(Encoder):
 def register_components(register) -> None:
     register("encoder", "synthetic_segmenter", SyntheticSegmenter,
              summary=f"segmenter of the synthetic world's classes, trained offline by `{TRAIN_COMMAND}`")
+    uses = {"segmenter": "metric miou, encoder synthetic_segmenter", "features": "metrics fid, kid (network: synthetic)"}
+    for network, filename in FILENAMES.items():
+        register.weights_file(WeightsFile(f"synthetic_{network}", None, uses[network], filename=filename,
+                                          note=f"trained on this machine by `{TRAIN_COMMAND}` (minutes on a CPU)"))

@@ -167,6 +167,15 @@ class LayoutDataset(Dataset):
     def info_extra(self) -> dict:
         return {}
 
+    @staticmethod
+    def resolution_from_params(params: LayoutParams) -> tuple[int, int] | None:
+        """The output (H, W) when the preprocessing fixes it (crops, 'fixed'), else None."""
+        if not (params.preprocess.endswith("_and_crop") or params.preprocess == "fixed"):
+            return None
+        nominal = (params.load_size, params.load_size)  # ignored by these modes
+        return transforms.output_size(params.preprocess, nominal, params.load_size, params.crop_size,
+                                      params.aspect_ratio)
+
 
 class SegmentationDataset(LayoutDataset):
     """Layouts with label maps (and optional instance maps), checked against ``label_nc``."""
@@ -199,11 +208,9 @@ class SegmentationDataset(LayoutDataset):
         annotation file (COCO panoptic)."""
         if not isinstance(params, SegmentationParams):
             return None
-        if not (params.preprocess.endswith("_and_crop") or params.preprocess == "fixed"):
+        resolution = cls.resolution_from_params(params)
+        if resolution is None:
             return None
-        nominal = (params.load_size, params.load_size)  # ignored by these modes
-        resolution = transforms.output_size(params.preprocess, nominal, params.load_size, params.crop_size,
-                                            params.aspect_ratio)
         return DataInfo(fields=cls.fields_of(params), image_channels=3, resolution=resolution,
                         label_nc=params.label_nc, contain_dontcare_label=params.contain_dontcare_label)
 

@@ -279,9 +279,16 @@ class ClassFoldersParams(LayoutParams):
     labelled_fraction: float = Field(1.0, ge=0.0, le=1.0,
                                      description="share of images whose class_label is kept (SEMIT's partly labelled)")
     seed: int = Field(0, ge=0, description="seed of the labelled / unlabelled split")
-    domains: list[str] | None = Field(None, description="the domain folders in index order (default: the sorted "
-                                                        "sub-folders); given, the config describes the data "
-                                                        "without the files (ganforge params / import)")
+    domains: tuple[str, ...] | int | None = Field(
+        None, description="the domain folders in index order, or how many there are (sorted names); checked "
+                          "against the disk, and what lets the config be described without the data. "
+                          "null: every folder, sorted")
+
+    @model_validator(mode="after")
+    def _domains_given(self):
+        if isinstance(self.domains, int) and self.domains < 1 or self.domains == ():
+            raise ValueError("domains: give at least one folder name, or a count >= 1")
+        return self
 
 
 class ClassFolders(LayoutDataset):
@@ -300,25 +307,35 @@ class ClassFolders(LayoutDataset):
         base = self.root / self.params.split
         if not base.is_dir():
             raise DataError(f"{base}: split folder does not exist; expected {self.layout_doc}")
-        self.domains = sorted(d.name for d in base.iterdir() if d.is_dir())
-        declared = self.params.domains
-        if declared is not None and sorted(declared) != self.domains:
-            raise DataError(f"{base}: domain folders {self.domains} are not the configured domains {declared}")
-        self.domains = list(declared) if declared is not None else self.domains
+        self.domains = self.domain_folders(base)
         return [Entry(img, meta={"domain": i}) for i, name in enumerate(self.domains)
                 for img in sorted(p for p in (base / name).rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)]
+
+    def domain_folders(self, base: Path) -> list[str]:
+        found = sorted(d.name for d in base.iterdir() if d.is_dir())
+        wanted = self.params.domains
+        if isinstance(wanted, tuple):
+            missing = [d for d in wanted if d not in found]
+            if missing:
+                raise DataError(f"{base}: domain folders {', '.join(missing)} (data.domains) do not exist; "
+                                f"found: {', '.join(found) or 'none'}")
+            return list(wanted)
+        if isinstance(wanted, int) and len(found) != wanted:
+            raise DataError(f"{base}: {len(found)} domain folders, but data.domains says {wanted}")
+        return found
 
     def fields(self) -> frozenset[str]:
         return frozenset({"domain", "class_label"})
 
     @classmethod
     def describe(cls, params: ClassFoldersParams) -> DataInfo | None:
-        """The DataInfo from params when the domains are listed (None otherwise)."""
-        if not isinstance(params, ClassFoldersParams) or params.domains is None:
+        """The DataInfo from params when they name (or count) the domains and the
+        preprocessing fixes the size: `ganforge params` without the data."""
+        resolution = cls.resolution_from_params(params)
+        if params.domains is None or resolution is None:
             return None
-        n = len(params.domains)
-        return DataInfo(fields=frozenset({"domain", "class_label"}), image_channels=3,
-                        resolution=(params.crop_size, params.crop_size), num_domains=n, num_classes=n)
+        n = params.domains if isinstance(params.domains, int) else len(params.domains)
+        return DataInfo(fields=cls.provides, image_channels=3, resolution=resolution, num_domains=n, num_classes=n)
 
     def info_extra(self) -> dict:
         return {"num_domains": len(self.domains), "num_classes": len(self.domains)}

@@ -8,13 +8,14 @@ reported value says how it was made. See docs/metrics.md.
 from __future__ import annotations
 
 from .features import FeatureExtractor, InceptionFeatures, InceptionParams, SyntheticFeatures, shared_features
+from .base import SampleSizeWarning
 from .fid import FID, FIDParams
 from .frechet import FeatureStatistics, GaussianStatistics, covariance_factor, frechet_distance
 from .images import CONVENTIONS, inception_input, to_uint8
-from .inception import FIDInceptionV3, load_fid_inception
+from .inception import WEIGHTS_FILE as INCEPTION_WEIGHTS, FIDInceptionV3, load_fid_inception
 from .inception_score import InceptionScore, ISParams, inception_score
 from .kid import KID, KIDParams, kernel_inception_distance
-from .perceptual import LPIPS, LPIPSDiversity, LPIPSNetwork, LPIPSParams
+from .perceptual import WEIGHTS_FILES as LPIPS_WEIGHTS, LPIPS, LPIPSDiversity, LPIPSNetwork, LPIPSParams
 from .pixel import PSNR, RMSE, SSIM, psnr_per_image, ssim_per_image
 from .swd import SWD, SWDParams, laplacian_pyramid, sliced_wasserstein
 from .segmentation import SegmentationParams, SegmentationScore, confusion_matrix
@@ -46,6 +47,8 @@ def register_components(register) -> None:
     register("metric", "ssim", SSIM, summary="structural similarity, Gaussian window 11 / sigma 1.5",
              paper=SSIM_PAPER)
     register("metric", "rmse", RMSE, summary="root mean squared error on the [0, 255] scale")
+    for wf in (INCEPTION_WEIGHTS, *LPIPS_WEIGHTS):
+        register.weights_file(wf)
 
 
 __all__ = [
@@ -56,5 +59,5 @@ __all__ = [
     "kernel_inception_distance", "inception_score", "psnr_per_image", "ssim_per_image", "CONVENTIONS",
     "inception_input", "to_uint8", "FIDInceptionV3", "load_fid_inception", "InceptionFeatures",
     "InceptionParams", "FeatureExtractor", "SyntheticFeatures", "shared_features", "StatisticsCache", "load_statistics", "save_statistics",
-    "statistics_key", "MissingWeights",
+    "statistics_key", "MissingWeights", "SampleSizeWarning",
 ]

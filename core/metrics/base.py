@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from ganforge.condition import Condition
+from ganforge.errors import GanforgeWarning
 from ganforge.interfaces import DataInfo, Metric
 
 from .features import FeatureExtractor, InceptionParams, shared_features
+
+
+class SampleSizeWarning(GanforgeWarning):
+    """A distance computed from fewer samples than feature dimensions: its covariance is
+    singular and the number is dominated by the sample count, not by the images."""
+
+
+def warn_if_few_samples(metric: str, dim: int, **counts: int) -> None:
+    """Warn (`SampleSizeWarning`) when any of ``counts`` (fake=..., real=...) is below ``dim``."""
+    few = {k: n for k, n in counts.items() if n < dim}
+    if few:
+        said = ", ".join(f"{n} {k}" for k, n in few.items())
+        warnings.warn(f"metric {metric!r}: {said} samples for {dim}-d features; below the feature "
+                      "dimension the number mostly measures the sample count (evaluate more batches)",
+                      SampleSizeWarning, stacklevel=3)
 
 
 class InceptionMetric(Metric):

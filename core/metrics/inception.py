@@ -23,10 +23,12 @@ from torch import nn
 
 from ganforge.errors import ConfigError
 
-from ganforge.weights import file_sha256, load_state_dict, random_init_, resolve_weights
+from ganforge.weights import WeightsFile, file_sha256, load_state_dict, random_init_, resolve_weights
 
 WEIGHTS_URL = ("https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
                "pt_inception-2015-12-05-6726825d.pth")
+#: pytorch-fid publishes no sha256 of it, so a fetch of it is unverified unless the user accepts
+WEIGHTS_FILE = WeightsFile("fid_inception", WEIGHTS_URL, "metrics fid, kid, is (weights: hub)")
 FEATURE_DIM = 2048
 NUM_LOGITS = 1008
 
@@ -192,7 +194,7 @@ def load_fid_inception(weights: str = "hub") -> tuple[FIDInceptionV3, str]:
     """The network in eval mode without gradients, and a hash identifying its weights
     (``"none"`` for the random init). ``weights``: ``"hub"``, a path, or ``"none"``."""
     net = FIDInceptionV3()
-    path: Path | None = resolve_weights(weights, WEIGHTS_URL, "FID Inception")
+    path: Path | None = resolve_weights(weights, WEIGHTS_URL, "FID Inception", WEIGHTS_FILE.name)
     if path is None:
         random_init_(net)
         digest = "none"

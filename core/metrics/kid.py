@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from pydantic import Field
 
-from .base import InceptionMetric
+from .base import InceptionMetric, warn_if_few_samples
 from .distributed import all_gather_rows
 from .features import InceptionParams
 
@@ -64,7 +64,8 @@ class KIDParams(InceptionParams):
 
 
 class KID(InceptionMetric):
-    """Kernel Inception Distance on the 2048-d pool features; reports mean and std over subsets."""
+    """Kernel Inception Distance on the 2048-d pool features; reports mean and std over subsets
+    (``kid_std``: torch-fidelity's spread over random subsets, KID's own resampling estimate)."""
 
     Params = KIDParams
 
@@ -79,6 +80,7 @@ class KID(InceptionMetric):
             raise ValueError("metric 'kid' needs both generated and real images; got "
                              f"{len(self.feats['fake'])} fake and {len(self.feats['real'])} real batches")
         f1, f2 = (all_gather_rows(torch.cat(self.feats[k])) for k in ("fake", "real"))
+        warn_if_few_samples("kid", self.features.dim, fake=len(f1), real=len(f2))
         p = self.params
         mean, std = kernel_inception_distance(f1, f2, p.subsets, p.subset_size, p.degree, p.gamma, p.coef0, p.seed)
         return {"kid": mean, "kid_std": std}

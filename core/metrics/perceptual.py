@@ -29,7 +29,7 @@ from ganforge.errors import ConfigError
 from ganforge.interfaces import DataInfo, Metric, Params
 
 from .distributed import all_reduce_sum
-from ganforge.weights import MissingWeights, load_state_dict, random_init_, resolve_weights
+from ganforge.weights import MissingWeights, WeightsFile, load_state_dict, random_init_, resolve_weights
 
 Backbone = Literal["alex", "vgg"]
 # torchvision's feature-layer index ranges, one slice per compared layer (conv + ReLU outputs)
@@ -39,6 +39,16 @@ CHANNELS = {"alex": (64, 192, 384, 256, 256), "vgg": (64, 128, 256, 512, 512)}
 BACKBONES = {"alex": (torchvision.models.alexnet, torchvision.models.AlexNet_Weights.IMAGENET1K_V1),
              "vgg": (torchvision.models.vgg16, torchvision.models.VGG16_Weights.IMAGENET1K_V1)}
 LIN_URL = "https://github.com/richzhang/PerceptualSimilarity/raw/master/lpips/weights/v0.1"
+#: the lpips package's own v0.1 heads, hashed from lpips 0.1.4's files
+LIN_SHA256 = {"alex": ("df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0", 6009),
+              "vgg": ("a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868", 7289)}
+BACKBONE_FILES = {"alex": "alexnet_imagenet", "vgg": "vgg16_imagenet"}
+WEIGHTS_FILES = (
+    *(WeightsFile.hub(BACKBONE_FILES[net], tv.url, f"metric lpips / lpips_diversity (net: {net})")
+      for net, (_, tv) in BACKBONES.items()),
+    *(WeightsFile(f"lpips_lin_{net}", f"{LIN_URL}/{net}.pth", f"metric lpips (net: {net}, lin_weights: hub)",
+                  sha256=sha, size=size) for net, (sha, size) in LIN_SHA256.items()),
+)
 SHIFT = (-0.030, -0.088, -0.188)
 SCALE = (0.458, 0.448, 0.450)
 
@@ -49,7 +59,7 @@ def _lin_weights_path(spec: str, net: Backbone) -> Path | None:
     if spec in ("none", "ones"):
         return None
     if spec != "lpips":
-        return resolve_weights(spec, f"{LIN_URL}/{net}.pth", f"LPIPS lin layers ({net})")
+        return resolve_weights(spec, f"{LIN_URL}/{net}.pth", f"LPIPS lin layers ({net})", f"lpips_lin_{net}")
     found = importlib.util.find_spec("lpips")
     if found is None or found.origin is None:
         raise MissingWeights("LPIPS lin layers: `lin_weights: lpips` reads them from the lpips package, which is "
@@ -81,7 +91,8 @@ class LPIPSNetwork(nn.Module):
         with torch.device("meta"):  # no time spent initialising weights about to be replaced
             trunk = build(weights=None).features
         trunk = trunk.to_empty(device="cpu")
-        path = resolve_weights(backbone_weights, tv_weights.url, f"LPIPS backbone ({net})")
+        path = resolve_weights(backbone_weights, tv_weights.url, f"LPIPS backbone ({net})",
+                               BACKBONE_FILES[net])
         if path is None:
             random_init_(trunk)
         else:

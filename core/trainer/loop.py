@@ -31,13 +31,15 @@ from ganforge.config import Experiment, check_components, dump_config, naming, r
 from ganforge.errors import ConfigError, GanforgeWarning, StrategyError
 from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
-from ganforge.report import save_grid, write_report
+from ganforge.report import write_report
+from ganforge.report import metadata
+from ganforge.report.rows import conditional_rows, save_rows
 from ganforge.run import Run
 from ganforge.runhooks import missing_step_result
 from ganforge.weights import load_checked
 
 from . import checkpoint as ckpt
-from .assemble import assemble
+from .assemble import assemble, parameter_counts
 from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
@@ -123,6 +125,9 @@ class Trainer:
             self._init_run_dir()
         self.show_progress = show_progress
         self.progress = Progress(self.run_dir, self.cfg.steps, self.run.step, self.world.is_main, show_progress)
+        self.progress.message(f"{'resumed at step ' + str(self.run.step) if self.resumed else 'started'}: "
+                              f"{self.cfg.steps} steps on {self.device} ({self.world.size} process"
+                              f"{'es' if self.world.size > 1 else ''}), run folder {self.run_dir}")
 
     # -- construction --------------------------------------------------------------
     def _find_checkpoint(self, resume: bool) -> Path | None:
@@ -146,10 +151,14 @@ class Trainer:
         (self.run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
         text = dump_config(self.exp).encode("utf-8")
         ckpt.atomic_write(self.run_dir / "config.yaml", lambda f: f.write(text))
+        plugins = [(p.name, p.version) for p in _registry.get_registry().plugins if p.status == "ok"]
+        metadata.write(self.run_dir, metadata.collect(self.device, self.world.size, parameter_counts(self.networks),
+                                                      self.run.step, plugins))
         if self.resumed:
             truncate_metrics(self.run_dir / "metrics.jsonl", self.run.step)
         else:
             (self.run_dir / "metrics.jsonl").unlink(missing_ok=True)
+            (self.run_dir / "train.log").unlink(missing_ok=True)
 
     # -- the loop --------------------------------------------------------------------
     def fit(self) -> Run:
@@ -168,7 +177,11 @@ class Trainer:
                     self._periodic(window)
                     if stop.requested(self.world, self.device):
                         self._stop(stop)
+            self.progress.message(f"finished at step {self.run.step}")
             return self.run
+        except BaseException as exc:
+            self.progress.message(f"stopped at step {self.run.step}: {type(exc).__name__}: {exc}")
+            raise
         finally:
             self.progress.close()
             if self.world.is_main:
@@ -285,7 +298,9 @@ class Trainer:
                 warnings.warn(message, GanforgeWarning, stacklevel=2)
         if self.metrics or self.pm.hook.ganforge_evaluate.get_hookimpls():
             if (cfg.eval_every and step % cfg.eval_every == 0) or last:
-                self.progress.log(step, self.evaluate(), kind="eval")
+                with self.progress.warnings_to_log():
+                    values = self.evaluate()
+                self.progress.log(step, values, kind="eval")
         if (cfg.sample_every and step % cfg.sample_every == 0) or last:
             self._sample()
         if (cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or last:
@@ -321,8 +336,8 @@ class Trainer:
             if images is None:
                 with run.autocast():
                     fake = run.generate(batch["cond"], batch["image"], sampling=True)
-                images = torch.cat([batch["image"], fake.float()])
-        save_grid(images.float(), batch["image"].shape[0], self.run_dir / "samples" / f"step_{run.step:08d}.png")
+                images = conditional_rows(batch["cond"], fake.float(), batch["image"])
+        save_rows(images, self.run_dir / "samples" / f"step_{run.step:08d}.png", columns=batch["image"].shape[0])
         write_report(self.run_dir)
 
     def evaluate(self) -> dict[str, float]:

@@ -117,6 +117,6 @@ def test_unknown_component_is_a_clear_error_not_a_traceback():
 def test_schema_is_valid_json_schema_with_components(capsys):
     schema = json.loads(ganforge_inproc(capsys, "schema"))
     assert schema["title"] == "ganforge experiment"
-    datasets = schema["$defs"]["kind_dataset"]["oneOf"]
-    assert any(opt.get("properties", {}).get("type", {}).get("const") == "synthetic" for opt in datasets)
-    assert schema["properties"]["data"]["$ref"] == "#/$defs/kind_dataset"
+    assert "synthetic" in schema["$defs"]["kind_dataset"]["then"]["enum"]
+    assert schema["$defs"]["dataset.core.synthetic"]["properties"]["type"]["enum"] == ["synthetic", "core/synthetic"]
+    assert schema["$defs"]["experiment"]["properties"]["data"]["$ref"] == "#/$defs/kind_dataset"

@@ -51,7 +51,7 @@ def test_a_pickle_that_names_code_is_refused_without_running_it(tmp_path, capsys
             return (print, ("EXECUTED",))
 
     torch.save({"G": Evil()}, tmp_path / "evil.pt")
-    with pytest.raises(ganforge.DataError, match=r"evil.pt: not a weights file torch can read safely "
+    with pytest.raises(ganforge.DataError, match=r"evil.pt: cannot be read as an official weights file "
                                                  r"\(Unsupported global: GLOBAL print\)"):
         read_official(tmp_path / "evil.pt")
     assert "EXECUTED" not in capsys.readouterr().out

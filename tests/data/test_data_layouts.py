@@ -75,6 +75,21 @@ def test_class_folders_round_trip(world, tmp_path):
         assert_image_round_trip(s["image"], ref["image"])
 
 
+def test_class_folders_domains_from_params_describe_without_the_files_and_are_checked(world, tmp_path):
+    root = export(world, tmp_path, "class_folders")
+    found = ClassFolders(ClassFolders.Params(root=str(root), **EXACT)).domains
+    named = ClassFolders.Params(root=str(tmp_path / "absent"), domains=tuple(reversed(found)), **EXACT)
+    info = ClassFolders.describe(named)
+    assert info.num_domains == info.num_classes == len(found) and info.fields == {"domain", "class_label"}
+    ds = ClassFolders(named.model_copy(update={"root": str(root)}))
+    assert ds.domains == list(reversed(found)) and ds.info() == info  # the given order is the index
+    with pytest.raises(DataError, match=r"domain folders 9_moon \(data.domains\) do not exist"):
+        ClassFolders(ClassFolders.Params(root=str(root), domains=(found[0], "9_moon"), **EXACT))
+    with pytest.raises(DataError, match=rf"{len(found)} domain folders, but data.domains says 7"):
+        ClassFolders(ClassFolders.Params(root=str(root), domains=7, **EXACT))
+    assert ClassFolders.describe(ClassFolders.Params(root="x", **EXACT)) is None  # null: read from the disk
+
+
 def test_class_folders_labelled_fraction_is_a_seeded_split(tmp_path):
     wd = SyntheticWorld(SyntheticParams(resolution=16, fields=("domain",), length=80))
     root = export_synthetic(wd, tmp_path, "class_folders", 80)

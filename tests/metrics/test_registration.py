@@ -6,10 +6,28 @@ import ganforge
 from ganforge.metrics import register_components
 
 
+class Recorder:
+    def __init__(self):
+        self.calls, self.files = [], []
+
+    def __call__(self, kind, name, cls, **kw):
+        self.calls.append((kind, name, cls, kw))
+
+    def weights_file(self, spec):
+        self.files.append(spec)
+
+
 def collect():
-    calls = []
-    register_components(lambda kind, name, cls, **kw: calls.append((kind, name, cls, kw)))
-    return calls
+    register = Recorder()
+    register_components(register)
+    return register.calls
+
+
+def test_metrics_declare_their_pretrained_files():
+    register = Recorder()
+    register_components(register)
+    assert {f.name for f in register.files} == {"fid_inception", "alexnet_imagenet", "vgg16_imagenet",
+                                                 "lpips_lin_alex", "lpips_lin_vgg"}
 
 
 def test_every_metric_registers_as_a_metric_component():

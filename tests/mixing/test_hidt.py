@@ -51,7 +51,7 @@ def test_hidt_style_encoder_drives_stargan_v2s_generator(ganforge_registry, tmp_
     info = verify(from_dict(STARGAN_CONFIG))
     assert {"domain", "style", "source"} <= info.fields
     logs = short_run(STARGAN_CONFIG, tmp_path, 16)
-    assert len(logs) == 16 and {"latent_sty", "reference_cyc", "d_real"} <= set(logs[-1])
+    assert len(logs) == 16 and {"latent_sty", "reference_cyc", "latent_d_real", "reference_d_real"} <= set(logs[-1])
     first, last = window_means(logs, "latent_cyc", 4)
     assert last < first  # StarGAN v2's generator learns to cycle back with HiDT's style codes
 

@@ -55,7 +55,7 @@ def test_the_reconstruct_command_writes_the_grid_and_scores(ganforge_registry, t
 
     restored = restore(trained_run)
     save_image((restored.dataset[1]["image"] + 1) / 2, tmp_path / "x.png")
-    main(["image2stylegan_pp", "reconstruct", str(trained_run), str(tmp_path / "x.png"), "--w-steps", "20",
+    main(["image2stylegan-pp", "reconstruct", str(trained_run), str(tmp_path / "x.png"), "--w-steps", "20",
           "--noise-steps", "20", "--vgg-weights", "none", "--out", str(tmp_path / "rec.png")])
     lines = capsys.readouterr().out.strip().splitlines()
     scores = json.loads(lines[-1])

@@ -50,8 +50,9 @@ def test_the_quickstart_run_samples_from_label_and_instance_maps(demo_run, maps,
     code, err = ganforge("sample", demo_run, "--labels", lab, "--instances", inst, "--out", tmp_path / "b.png")
     assert code == 0, err
     a, b = (np.asarray(Image.open(tmp_path / f"{n}.png")) for n in "ab")
-    assert a.shape == b.shape == (36, 36, 3)  # one 32 px image in a grid with 2 px padding
-    assert np.abs(a.astype(int) - b.astype(int)).sum() > 0  # the boundary between the two objects is used
+    assert a.shape == b.shape == (2 * 34 + 2, 36, 3)  # the label map above the 32 px image, 2 px padding
+    assert (a[:36] == b[:36]).all()  # the same label map, drawn in the fixed palette
+    assert np.abs(a[36:].astype(int) - b[36:].astype(int)).sum() > 0  # the boundary between the two objects is used
     code, err = ganforge("sample", demo_run, "--labels", lab, "--labels", lab, "--instances", inst)
     assert code == 2 and "error: --instances: 1 files for 2 --labels files" in err
     code, err = ganforge("sample", demo_run, "--instances", inst)

@@ -81,8 +81,11 @@ def test_train_then_sample_from_dataset_and_label_files(registry, cli, write_con
     target = tmp_path / "from_labels.png"
     result = invoke(cli, "sample", out / "checkpoints" / "step_00000004.pt", *labels, "--out", target)
     assert result.exit_code == 0, result.output
+    assert "rows, top to bottom: label map, generated (from_labels.json)" in result.output
     with Image.open(target) as im:
-        assert im.size == (2 * 10 + 2, 10 + 2)  # resized to the run's 8x8
+        assert im.size == (2 * 10 + 2, 2 * 10 + 2)  # resized to the run's 8x8: the maps, then the images
+        grid = np.asarray(im)
+    assert grid[2:10, 2:10][4, 4].tolist() == [128, 0, 0]  # class 1 in the fixed palette
 
     bad = tmp_path / "bad.png"
     Image.fromarray(np.full((8, 8), 7, np.uint8)).save(bad)
@@ -96,20 +99,22 @@ def test_sample_needs_a_checkpoint(registry, cli, tmp_path):
 
 
 def test_demo_trains_the_spade_package_config(registry, cli, monkeypatch, tmp_path, config_tree):
-    """`ganforge demo` finds synthetic.yaml in the installed ganforge_spade package (here a
-    stand-in holding the tiny config), trains it briefly and says where the report is."""
+    """`ganforge demo` finds synthetic_demo.yaml in the installed ganforge_spade package (here
+    a stand-in holding the tiny config), trains it briefly and says where the report is."""
     package = tmp_path / "site" / "ganforge_spade"
     (package / "configs").mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    (package / "configs" / "synthetic.yaml").write_text(yaml.safe_dump(config_tree))
+    config_tree["eval"] = {"metrics": ["tiny_l1"], "batches": 1}
+    (package / "configs" / "synthetic_demo.yaml").write_text(yaml.safe_dump(config_tree))
     monkeypatch.delitem(sys.modules, "ganforge_spade", raising=False)
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    assert cli_train.demo_config() == package / "configs" / "synthetic.yaml"
+    assert cli_train.demo_config() == package / "configs" / "synthetic_demo.yaml"
     out = tmp_path / "demo"
     result = invoke(cli, "demo", "--out", out, "--steps", 4)
     assert result.exit_code == 0, result.output
     assert f"Open {out.resolve() / 'index.html'} in a browser" in result.output
-    assert sorted(p.name for p in (out / "samples").iterdir()) == [f"step_{s:08d}.png" for s in range(5)]
+    assert "evaluation at step 4: l1_error " in result.output
+    assert sorted(p.name for p in (out / "samples").glob("*.png")) == [f"step_{s:08d}.png" for s in range(5)]
     assert (out / "index.html").exists()
 
 

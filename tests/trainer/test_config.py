@@ -86,7 +86,7 @@ def test_missing_condition_field_names_component(registry, write_config, config_
     text = str(err.value)
     assert text.startswith(str(config))
     assert "models.generator: generator 'tiny_gen' needs condition field 'instance'" in text
-    assert "the data provides: label" in text
+    assert "which nothing reaching the generator supplies (it has: label)" in text
 
 
 def test_encoder_provides_count_as_condition_fields(registry, write_config, config_tree):

@@ -18,7 +18,7 @@ from ganforge.trainer import train
 class Collect(HTMLParser):
     """Tags, img sources and text of a page; fails on unbalanced elements."""
 
-    VOID = {"meta", "img", "br", "rect", "line", "polyline", "link"}
+    VOID = {"meta", "img", "br", "rect", "line", "polyline", "link", "circle", "input"}
 
     def __init__(self):
         super().__init__()
@@ -60,7 +60,8 @@ def test_svg_plot_maps_points_into_the_frame():
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     parser = Collect()
     parser.feed(svg)
-    assert parser.tags.count("polyline") == 2 and "g_loss" in parser.text and "d_loss" in parser.text
+    assert parser.tags.count("polyline") == 1 and parser.tags.count("circle") == 1  # one point: a dot
+    assert "g_loss" in parser.text and "d_loss" in parser.text
     points = svg.split('points="')[1].split('"')[0].split()
     assert len(points) == 2  # the NaN point is dropped
     (x0, y0), (x1, y1) = [tuple(map(float, p.split(","))) for p in points]
@@ -81,7 +82,7 @@ def test_run_report_renders_with_existing_images(make_exp, tmp_path):
         with Image.open(tmp_path / "run" / src) as im:
             assert im.format == "PNG" and im.size == (4 * 10 + 2, 2 * 10 + 2)  # 4 columns (real / fake rows)
             assert np.asarray(im).std() > 0
-    assert parser.tags.count("svg") == 3  # losses (d, g), d_real, l1
+    assert parser.tags.count("svg") == 2 * 2  # losses (d, g, l1), D outputs (d_real): linear and log each
     text = "".join(parser.text)
     assert "6 steps logged, 3 sample grids." in text and "tiny_recipe" in text
 
@@ -94,4 +95,4 @@ def test_report_shows_evaluation_numbers(tmp_path):
     parser = Collect()
     parser.feed(render(tmp_path))
     text = "".join(parser.text)
-    assert "Evaluation" in text and "fid" in text and "20.25" in text
+    assert "metrics" in text and "fid" in text and "20.25" in text

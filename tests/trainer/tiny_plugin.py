@@ -114,16 +114,16 @@ class TinyRecipe(ganforge.Strategy):
     networks = {"generator": "generator", "discriminator": "discriminator", "encoder": "encoder"}
     optional_networks = frozenset({"encoder"})
     optimizers = {"generator": ("generator", "encoder"), "discriminator": ("discriminator",)}
+    conditioners = {"encoder": "real"}
 
     class Params(ganforge.Params):
         lambda_l1: float = 10.0
         poison_step: int = Field(-1, description="return a NaN generator loss at this step (guard tests)")
 
     def _cond(self, run, batch):
-        cond = batch["cond"]
-        if "encoder" in run.models:
-            cond = cond.replace(style=run.models["encoder"](batch["image"], cond)["style"])
-        return cond
+        """The generator's condition through the conditioning path (the encoder, when
+        configured, adds its style from the real image)."""
+        return run.condition(batch["cond"], batch["image"])[0]
 
     @ganforge.hookimpl
     def ganforge_discriminator_step(self, run, batch):

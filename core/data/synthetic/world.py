@@ -47,7 +47,7 @@ class SyntheticParams(Params):
     labelled_fraction: float = Field(1.0, ge=0.0, le=1.0, description="share of samples whose class_label is kept")
     fields: tuple[Modality, ...] = Field(MODALITIES, description="modalities each sample holds besides 'image'")
 
-    @field_validator("resolution", mode="before")
+    @field_validator("resolution", mode="before", json_schema_input_type=int | tuple[int, int])
     @classmethod
     def _square(cls, value):
         return (value, value) if isinstance(value, int) else value
@@ -112,6 +112,11 @@ class SyntheticWorld(Dataset):
 
     def __len__(self) -> int:
         return self.params.length
+
+    @classmethod
+    def describe(cls, params) -> DataInfo:
+        """The world is generated, so building it reads no file: `ganforge params` needs no data."""
+        return cls(params).info()
 
     def info(self) -> DataInfo:
         table = field_table()

@@ -1,8 +1,8 @@
-"""``ganforge attentive_norm ...``: the paper's applications on a trained run.
+"""``ganforge attentive-norm ...``: the paper's applications on a trained run.
 
-    ganforge attentive_norm sample runs/synthetic --classes 0,1,2 --n 6
-    ganforge attentive_norm inpaint runs/synthetic_inpainting --index 3 [--mask holes.png]
-    ganforge attentive_norm layout runs/synthetic --n 4 --entities 8
+    ganforge attentive-norm sample runs/synthetic --classes 0,1,2 --n 6
+    ganforge attentive-norm inpaint runs/synthetic_inpainting --index 3 [--mask holes.png]
+    ganforge attentive-norm layout runs/synthetic --n 4 --entities 8
 
 Each loads a run folder (latest checkpoint; the EMA generator when there is one) or a
 checkpoint file and writes a PNG grid into the run folder (or --out).
@@ -79,7 +79,7 @@ def _classes(loaded: LoadedRun, text: str | None) -> list[int]:
 def add_commands(group: click.Group) -> None:
     """Add the ``attentive_norm`` command group to ``group``."""
 
-    @group.group(name="attentive_norm")
+    @group.group(name="attentive-norm")
     def attentive_norm() -> None:
         """Attentive Normalization's applications: class-conditional samples, inpainting, learned layouts."""
 

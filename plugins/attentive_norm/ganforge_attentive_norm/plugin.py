@@ -1,5 +1,5 @@
 """The plugin module named by the ``ganforge`` entry point: registers AN's components,
-the inpainting input field and the ``ganforge attentive_norm`` commands."""
+the inpainting input field and the ``ganforge attentive-norm`` commands."""
 
 from __future__ import annotations
 

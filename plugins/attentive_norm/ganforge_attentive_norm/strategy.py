@@ -68,14 +68,14 @@ class ClassConditional(ganforge.Strategy):
         return StepResult(g_gan + self.params.lambda_orth * orth, {"g_gan": g_gan.detach(), "an_orth": orth.detach()})
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
-        """The real images, then samples of the same classes (fixed seed per call)."""
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """Rows: the real images, then samples of the same classes (fixed seed per call)."""
         cond = batch["cond"]
         gen = torch.Generator().manual_seed(0)
         z = torch.randn(cond.batch_size, self.params.z_dim, generator=gen).to(batch["image"].device)
         with torch.no_grad(), run.autocast():
             fake = run.generate(cond.replace(z=z), batch["image"], sampling=True)
-        return torch.cat([batch["image"], fake.to(batch["image"].dtype)])
+        return {"real": batch["image"], "generated (same classes)": fake.to(batch["image"].dtype)}
 
 
 class InpaintingRecipeParams(ganforge.Params):
@@ -158,12 +158,12 @@ class Inpainting(ganforge.Strategy):
                                   "an_orth": orth.detach()})
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
-        """Real, incomplete and completed images; the trainer's fixed sampling batch is not
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """Rows: real, incomplete and completed images; the trainer's fixed sampling batch is not
         prepared, so it gets seeded holes here."""
         real, cond = batch["image"], batch["cond"]
         if "mask" not in cond:
             cond = self.with_holes(real, cond, seed=0)
         with torch.no_grad(), run.autocast():
             _, _, completed = self.complete(run, cond, real, sampling=True)
-        return torch.cat([real, cond["masked_image"].to(real.dtype), completed.to(real.dtype)])
+        return {"real": real, "with holes": cond["masked_image"].to(real.dtype), "completed": completed.to(real.dtype)}

@@ -1,4 +1,4 @@
-"""``ganforge attentive_norm ...`` on run folders holding a checkpoint in the trainer's format."""
+"""``ganforge attentive-norm ...`` on run folders holding a checkpoint in the trainer's format."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def write_run(folder, tree, step=3):
 def invoke(*args):
     group = click.Group("ganforge")
     add_commands(group)
-    return CliRunner().invoke(group, ["attentive_norm", *map(str, args)])
+    return CliRunner().invoke(group, ["attentive-norm", *map(str, args)])
 
 
 def grid_size(path) -> tuple[int, int]:

@@ -162,9 +162,11 @@ class CoCosNet(ganforge.Strategy):
         return StepResult(total, {k: v.detach() for k, v in logs.items()})
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
-        """Rows: the exemplars, the warped exemplars, the results, the real images."""
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """Rows: the label maps, the exemplars, the warped exemplars, the results, the real images."""
         real, cond = batch["image"], batch["cond"]
         with torch.no_grad(), run.autocast():
             fake, corr = self.translate(run, real, cond, sampling=True)
-        return torch.cat([cond["exemplar"], corr["warped_exemplar"].to(real.dtype), fake.to(real.dtype), real])
+        return {**({"label map": cond["label"]} if "label" in cond else {}), "exemplar": cond["exemplar"],
+                "warped exemplar": corr["warped_exemplar"].to(real.dtype), "generated": fake.to(real.dtype),
+                "real": real}

@@ -1,4 +1,4 @@
-"""``ganforge controllable_3d move|rotate|add|remove|camera RUN ... --out seq.png``: the paper's
+"""``ganforge controllable-3d move|rotate|add|remove|camera RUN ... --out seq.png``: the paper's
 3D controls on a trained run (a run folder or a checkpoint). Each writes a grid with one row
 per seed and one column per frame. ``measure RUN`` prints the controls' fidelity as JSON;
 ``make-world OUT`` writes the 3D world with ground truth."""
@@ -34,7 +34,7 @@ def _setup(run: str, seeds: str, view):
 
 
 def add_commands(group: click.Group) -> None:
-    @group.group("controllable_3d")
+    @group.group("controllable-3d")
     def controllable_3d() -> None:
         """3D controllable image synthesis (arXiv:1912.05237): object and camera controls."""
 

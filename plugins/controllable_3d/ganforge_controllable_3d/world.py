@@ -239,6 +239,11 @@ class Controllable3DWorld(ganforge.Dataset):
     def __len__(self) -> int:
         return self.params.length
 
+    @classmethod
+    def describe(cls, params) -> ganforge.DataInfo:
+        """The world is generated, so building it reads no file: `ganforge params` needs no data."""
+        return cls(params).info()
+
     def info(self) -> ganforge.DataInfo:
         p = self.params
         return ganforge.DataInfo(fields=frozenset({"domain"}), image_channels=3, resolution=(p.resolution,) * 2,

@@ -1,4 +1,4 @@
-"""``ganforge controllable_3d ...`` on a run folder holding a checkpoint in the trainer's format."""
+"""``ganforge controllable-3d ...`` on a run folder holding a checkpoint in the trainer's format."""
 
 import json
 
@@ -28,7 +28,7 @@ def write_run(folder):
 def invoke(*args):
     group = click.Group("ganforge")
     add_commands(group)
-    return CliRunner().invoke(group, ["controllable_3d", *map(str, args)])
+    return CliRunner().invoke(group, ["controllable-3d", *map(str, args)])
 
 
 def test_control_commands_write_sequences(c3d, tmp_path):

@@ -143,7 +143,7 @@ def test_make_world_writes_the_official_layout_that_reads_back(c3d, tmp_path):
     group = click.Group("ganforge")
     add_commands(group)
     out = tmp_path / "world"
-    res = CliRunner().invoke(group, ["controllable_3d", "make-world", str(out), "--scenes", "40", "--resolution", "16",
+    res = CliRunner().invoke(group, ["controllable-3d", "make-world", str(out), "--scenes", "40", "--resolution", "16",
                                      "--seed", "3", "--background-fraction", "0.25"])
     assert res.exit_code == 0, res.output
     doc = json.loads((out / "scenes.json").read_text())

@@ -176,9 +176,10 @@ class BackgroundRecipe(ganforge.Strategy):
         return StepResult(g_gan + self.params.lambda_l1 * l1, {"g_gan": g_gan.detach(), "g_l1": l1.detach()})
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
-        """Scene sketch composites, real scenes, generated scenes."""
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """Rows: scene sketch composites, real scenes, generated scenes."""
         cond = self.with_sketch(batch["image"], batch["cond"])
         with torch.no_grad(), run.autocast():
             fake = run.generate(cond, batch["image"], sampling=True)
-        return torch.cat([cond[FIELD].to(batch["image"].dtype), batch["image"], fake.to(batch["image"].dtype)])
+        return {"scene sketch": cond[FIELD].to(batch["image"].dtype), "real": batch["image"],
+                "generated": fake.to(batch["image"].dtype)}

@@ -151,7 +151,7 @@ class EdgeGANRecipe(ganforge.Strategy):
         return StepResult(total + self.params.lambda_ac_g * ac_g + self.params.lambda_z * z_l1, logs)
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Rows of: real object edges, real objects, then G_E and G_I from E(real edge) —
         the sketch -> edge -> image path of the application."""
         edge, image, label = self.objects(batch["image"], batch["cond"])
@@ -162,7 +162,8 @@ class EdgeGANRecipe(ganforge.Strategy):
             z = encoder.encode(edge)["z"]
             fake_edge, fake_image = generator.pair(Condition(z=z, class_label=label))
         encoder.train(was)
-        return torch.cat([as_rgb(edge), image, as_rgb(fake_edge.float()), fake_image.float()])
+        return {"real edge": as_rgb(edge), "real object": image, "generated edge": as_rgb(fake_edge.float()),
+                "generated image": fake_image.float()}
 
 
 def as_rgb(edge: torch.Tensor) -> torch.Tensor:

@@ -193,7 +193,7 @@ class HiDT(ganforge.Strategy):
         return StepResult(total, {k: v.detach() for k, v in t.items()})
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Rows: the sources; the style references (the batch rolled by one); the swaps;
         two rows of random styles (one code per row); the reconstructions."""
         G, E = run.generator_for_sampling(), run.generator_for_sampling("style_encoder")
@@ -207,4 +207,5 @@ class HiDT(ganforge.Strategy):
                 s_r = self._random_styles(run, x[:1]).expand(x.shape[0], -1)
                 rows.append(G.decode(content, condition(s_r))[0])
             rows.append(G.decode(content, condition(E(x, cond)["style"]))[0])
-        return torch.cat([r.to(x.dtype) for r in rows])
+        names = ["source", "style reference", "swap", "random style 1", "random style 2", "reconstruction"]
+        return {name: r.to(x.dtype) for name, r in zip(names, rows)}

@@ -118,5 +118,6 @@ def test_sample_rows():
     b = batch()
     recipe.ganforge_prepare_batch(run, b)
     rows = recipe.ganforge_sample(run, b)
-    assert rows.shape == (6 * 3, 3, 32, 32)
-    torch.testing.assert_close(rows[3:6], b["image"].roll(1, 0))
+    assert list(rows) == ["source", "style reference", "swap", "random style 1", "random style 2", "reconstruction"]
+    assert all(r.shape == (3, 3, 32, 32) for r in rows.values())
+    torch.testing.assert_close(rows["style reference"], b["image"].roll(1, 0))

@@ -1,4 +1,4 @@
-"""``ganforge image2stylegan_pp <app> CHECKPOINT ...``: the applications on a trained run
+"""``ganforge image2stylegan-pp <app> CHECKPOINT ...``: the applications on a trained run
 (any generator with the StyleLatentGenerator capability), writing PNG grids.
 
 Settings come from ``--config FILE`` (its section named after the command; without it the
@@ -89,9 +89,19 @@ def write(images: list[torch.Tensor], out: str) -> None:
 
 
 def add_commands(group: click.Group) -> None:
-    @group.group("image2stylegan_pp")
+    @group.group("image2stylegan-pp")
     def main() -> None:
         """Image2StyleGAN++ (arXiv:1911.11544): embed and edit images in W+, noise and activations."""
+
+    @main.command("schema")
+    @click.option("--out", type=click.Path(dir_okay=False), help="Write it to this file instead of printing it.")
+    def schema(out) -> None:
+        """The JSON Schema of a settings file (--config), for editors and validators."""
+        from ganforge.cli import write_json
+
+        from .settings import settings_schema
+
+        write_json(settings_schema(), out)
 
     @main.command("reconstruct")
     @checkpoint_arg

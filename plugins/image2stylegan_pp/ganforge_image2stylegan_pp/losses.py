@@ -19,9 +19,10 @@ from pydantic import Field
 from torch import nn
 
 import ganforge
-from ganforge.weights import load_state_dict, random_init_, resolve_weights
+from ganforge.weights import WeightsFile, load_state_dict, random_init_, resolve_weights
 
 VGG16_URL = torchvision.models.VGG16_Weights.IMAGENET1K_V1.url
+WEIGHTS_FILE = WeightsFile.hub("vgg16_imagenet", VGG16_URL, "Image2StyleGAN++ perceptual and style losses")
 # index of each named conv's ReLU in torchvision's vgg16().features
 RELU_INDEX = {"conv1_1": 1, "conv1_2": 3, "conv2_1": 6, "conv2_2": 8, "conv3_1": 11, "conv3_2": 13,
               "conv3_3": 15, "conv4_1": 18, "conv4_2": 20, "conv4_3": 22}
@@ -50,7 +51,7 @@ class VGG16Features(nn.Module):
         trunk = torchvision.models.vgg.make_layers(torchvision.models.vgg.cfgs["D"])
         self.features = trunk[: max(RELU_INDEX[n] for n in layers) + 1]
         what = "Image2StyleGAN++ perceptual loss (VGG-16)"
-        path = resolve_weights(weights, VGG16_URL, what)
+        path = resolve_weights(weights, VGG16_URL, what, WEIGHTS_FILE.name)
         if path is None:
             random_init_(self.features)
         else:

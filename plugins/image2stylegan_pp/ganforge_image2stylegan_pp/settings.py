@@ -1,5 +1,5 @@
 """Per-application settings (``configs/*.yaml``): the schedule, Eq. 1's lambdas and the VGG
-input of each application, one section per ``ganforge image2stylegan_pp`` command.
+input of each application, one section per ``ganforge image2stylegan-pp`` command.
 
 The defaults are the paper's settings for a 1024 px FFHQ generator (``configs/ffhq.yaml``
 spells them out with their sources); ``configs/synthetic.yaml`` holds the shortened ones for
@@ -86,6 +86,14 @@ class Settings(ganforge.Params):
 
 def _invalid(exc: ValidationError, source: str) -> ganforge.ConfigError:
     return ganforge.ConfigError(validation_message(exc, source, "image2stylegan_pp settings"))
+
+
+def settings_schema() -> dict[str, Any]:
+    """The JSON Schema of a settings file (``configs/settings.schema.json``, which the shipped
+    files name in their ``# yaml-language-server: $schema=`` line for editors)."""
+    from ganforge.schema import model_schema
+
+    return model_schema(Settings, "Image2StyleGAN++ settings")
 
 
 def settings_from_dict(tree: Mapping[str, Any], source: str = "<settings>") -> Settings:

@@ -74,7 +74,7 @@ def test_the_cli_reports_a_bad_config_before_loading_anything(tmp_path):
         (tmp_path / name).write_bytes(b"")
     group = click.Group("ganforge")
     add_commands(group)
-    result = CliRunner().invoke(group, ["image2stylegan_pp", "inpaint", str(tmp_path / "ckpt.pt"),
+    result = CliRunner().invoke(group, ["image2stylegan-pp", "inpaint", str(tmp_path / "ckpt.pt"),
                                         str(tmp_path / "img.png"), "--box", "0,0,4,4", "--out", str(tmp_path / "o.png"),
                                         "--config", str(tmp_path / "bad.yaml")])
     assert isinstance(result.exception, ganforge.ConfigError)
@@ -85,3 +85,26 @@ def test_the_cli_reports_a_bad_config_before_loading_anything(tmp_path):
 def test_an_unknown_command_has_no_section():
     with pytest.raises(ganforge.ConfigError, match="no settings section for command 'sharpen'"):
         Settings().section("sharpen")
+
+
+def test_shipped_schema_is_the_generated_one_and_the_files_name_it():
+    """configs/settings.schema.json (what editors read) is current, and every settings file
+    names it in its yaml-language-server line and validates against it."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    from ganforge_image2stylegan_pp.settings import settings_schema
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    shipped = json.loads((configs / "settings.schema.json").read_text())
+    assert shipped == settings_schema(), "regenerate: ganforge image2stylegan-pp schema --out configs/settings.schema.json"
+    validator = jsonschema.Draft202012Validator(shipped)
+    for path in configs.glob("*.yaml"):
+        text = path.read_text()
+        assert text.startswith("# yaml-language-server: $schema=settings.schema.json\n"), path
+        assert list(validator.iter_errors(yaml.safe_load(text))) == [], path
+    typo = {"crossover": {"blurr": 2.0}}
+    error = jsonschema.exceptions.best_match(validator.iter_errors(typo))
+    assert error.json_path == "$.crossover" and "'blurr' was unexpected" in error.message

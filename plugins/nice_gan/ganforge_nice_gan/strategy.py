@@ -192,7 +192,7 @@ class NICEGAN(ganforge.Strategy):
             return self.finish(run, total, ("generator_ab", "generator_ba"), logs)
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Rows: the images, their translations to the other domain, and the cycle back
         (images of neither domain are repeated unchanged)."""
         image = batch["image"]
@@ -202,4 +202,4 @@ class NICEGAN(ganforge.Strategy):
                 fake = self.decode(run, s.g_forward, run.models[s.d_src].encode(s.x).embedding)
                 back = self.decode(run, s.g_back, run.models[s.d_tgt].encode(fake).embedding)
                 translated[s.mask], cycled[s.mask] = fake.to(image.dtype), back.to(image.dtype)
-        return torch.cat([image, translated, cycled])
+        return {"input": image, "translated": translated, "cycled back": cycled}

@@ -33,10 +33,14 @@ class SEANGeneratorParams(InitParams):
                               "'most' also a last block up_4 at ngf/2")
     spectral_norm: bool = Field(True, description="spectral norm on the block convs (norm_G 'spectral...')")
     use_instance: bool | None = semantic.use_instance_field()
-    norm: ComponentSpec = ganforge.slot("normalizer", "sean", "normalization of the styled blocks head_0 ... up_2")
+    style_length: int = Field(512, ge=1, description="D: width of each region's style code; the norms inherit "
+                                                     "it unless set")
+    norm: ComponentSpec = ganforge.slot("normalizer", "sean", "normalization of the styled blocks head_0 ... up_2",
+                                        inherit=("style_length",))
     final_norm: ComponentSpec = ganforge.slot(
         "normalizer", {"type": "sean", "use_style": False},
-        "normalization of the last block(s), up_3 (and up_4 with 'most'), which SEAN runs without style codes")
+        "normalization of the last block(s), up_3 (and up_4 with 'most'), which SEAN runs without style codes",
+        inherit=("style_length",))
     upsample: ComponentSpec = ganforge.slot("upsampler", "nearest", "the 2x upsampling between blocks")
 
 

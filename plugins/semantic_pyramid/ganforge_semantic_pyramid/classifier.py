@@ -18,7 +18,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
-from ganforge.weights import MissingWeights, load_state_dict, random_init_, resolve_weights
+from ganforge.weights import MissingWeights, WeightsFile, load_state_dict, loading_weights, random_init_, resolve_weights
 
 #: the pyramid's levels, shallow to deep, named as in the paper's figures
 LEVELS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc7", "fc8")
@@ -31,6 +31,12 @@ URLS = {
     "places365": "vgg16_places365.pth",
 }
 PLACES365_CAFFE = "http://places2.csail.mit.edu/models_places365/vgg16_places365.caffemodel"
+WEIGHTS_FILES = {
+    "imagenet": WeightsFile.hub("vgg16_imagenet", URLS["imagenet"], "encoder vgg16_pyramid (weights: imagenet)"),
+    "places365": WeightsFile("vgg16_places365", None, "encoder vgg16_pyramid (weights: places365, the paper's)",
+                             filename=URLS["places365"], note=f"convert CSAIL's {PLACES365_CAFFE} to torchvision's "
+                             "vgg16 keys (365 classes) and save it under this name"),
+}
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 POOL = 7  # torchvision's adaptive average pool before the classifier
 
@@ -73,7 +79,7 @@ class VGG16Pyramid(ganforge.Encoder):
     def __init__(self, params: VGG16PyramidParams, data: DataInfo):
         super().__init__(params, data)
         self.features, self.classifier = vgg16_layers(params.width, params.num_classes)
-        if params.weights == "none":
+        if params.weights == "none" or not loading_weights():  # shapes_only: counting, not running
             random_init_(self)
         else:
             self._load(params.weights, params.path or "hub")
@@ -87,7 +93,8 @@ class VGG16Pyramid(ganforge.Encoder):
     def _load(self, weights: str, spec: str) -> None:
         what = f"encoder 'vgg16_pyramid' ({weights} weights)"
         try:
-            path = resolve_weights(spec, URLS[weights], what)
+            path = resolve_weights(spec, URLS[weights], what,
+                                   WEIGHTS_FILES[weights].name if weights == "imagenet" else None)
         except MissingWeights as exc:
             if weights != "places365":
                 raise

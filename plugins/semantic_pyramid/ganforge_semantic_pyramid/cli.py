@@ -1,4 +1,4 @@
-"""``ganforge semantic_pyramid ...``: the paper's applications on a trained run.
+"""``ganforge semantic-pyramid ...``: the paper's applications on a trained run.
 
 RUN is a ganforge run folder (its latest checkpoint) or a checkpoint file, reopened with
 `ganforge.trainer.restore` (the EMA generator when the run kept one). Images are files,
@@ -44,7 +44,7 @@ def _noise(G: torch.nn.Module, batch: int, seed: int) -> torch.Tensor:
 
 
 def add_commands(group: click.Group) -> None:
-    @group.group(name="semantic_pyramid")
+    @group.group(name="semantic-pyramid")
     def semantic_pyramid() -> None:
         """Semantic Pyramid applications: generation from a level, inpainting, compositing, re-labelling."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ganforge
 
 from . import PAPER
-from .classifier import VGG16Pyramid
+from .classifier import WEIGHTS_FILES, VGG16Pyramid
 from .discriminator import SemanticPyramidDiscriminator
 from .generator import SemanticPyramidGenerator
 from .norm import BatchNormalizer
@@ -39,6 +39,8 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls, paper, summary in COMPONENTS:
         register(kind, name, cls, paper=paper, summary=summary)
+    for wf in WEIGHTS_FILES.values():
+        register.weights_file(wf)
 
 
 @ganforge.hookimpl

@@ -116,14 +116,14 @@ class SemanticPyramid(ganforge.Strategy):
         return StepResult(total, {k: v.detach() for k, v in logs.items()})
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Rows: the references, then one generation from each level alone, deepest (fc8) first."""
         image = batch["image"]
         z = torch.randn(image.shape[0], self.z_dim(run), device=image.device)
-        rows = [image]
+        rows = {"reference": image}
         with torch.no_grad(), run.autocast():
             for level in reversed(LEVELS):
                 mask = single_level(level, image.shape[0], tuple(image.shape[-2:]), image.device)
                 cond = Condition(exemplar=image, pyramid_mask=mask, z=z)
-                rows.append(run.generate(cond, image, sampling=True).to(image.dtype))
-        return torch.cat(rows)
+                rows[f"from {level}"] = run.generate(cond, image, sampling=True).to(image.dtype)
+        return rows

@@ -65,7 +65,7 @@ def test_cli_on_a_trained_run(semantic_pyramid, tiny, tmp_path):
     Image.new("RGB", (40, 40), (200, 30, 30)).save(tmp_path / "a.png")
     runner, group = CliRunner(), click.Group("ganforge")
     add_commands(group)
-    base = ["semantic_pyramid"]
+    base = ["semantic-pyramid"]
     for args in (["generate", "--levels", "fc8,conv1"], ["inpaint", "--box", "0.2", "0.2", "0.6", "0.6"],
                  ["composite", "--paste", str(tmp_path / "a.png"), "--box", "0", "0", "0.5", "0.5"],
                  ["relabel", "--label", "3", "--level", "conv5"]):

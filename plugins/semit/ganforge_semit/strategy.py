@@ -131,8 +131,9 @@ class SEMIT(ganforge.Strategy):
         return ganforge.StepResult(loss, {k: v.detach() for k, v in logs.items()})
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Rows: content images, class images, translations (EMA generator, inference alpha)."""
         image = batch["image"]
         exemplar = image.roll(1, 0)
-        return torch.cat([image, exemplar, run.generator_for_sampling().translate(image, exemplar)])
+        return {"content": image, "class exemplar": exemplar,
+                "translated": run.generator_for_sampling().translate(image, exemplar)}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import ganforge
-from ganforge.config import from_dict, read_yaml, recipe_networks
+from ganforge.config import from_dict, read_config, recipe_networks
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 PAPER = {"animals": (119, 128), "birds": (444, 64), "flowers": (85, 128), "foods": (224, 128)}
@@ -15,7 +15,7 @@ PAPER = {"animals": (119, 128), "birds": (444, 64), "flowers": (85, 128), "foods
 
 @pytest.mark.parametrize("name", ["synthetic", *PAPER])
 def test_config_resolves(name):
-    exp = from_dict(read_yaml(CONFIGS / f"{name}.yaml"), name)
+    exp = from_dict(read_config(CONFIGS / f"{name}.yaml"), name)
     kinds, optional = recipe_networks(exp)
     assert set(kinds) - optional <= set(exp.models)
     for role, spec in exp.models.items():
@@ -26,7 +26,7 @@ def test_config_resolves(name):
 
 @pytest.mark.parametrize("name, batch", [(n, b) for n, (_, b) in PAPER.items()])
 def test_paper_settings(name, batch):
-    exp = from_dict(read_yaml(CONFIGS / f"{name}.yaml"), name)
+    exp = from_dict(read_config(CONFIGS / f"{name}.yaml"), name)
     s = exp.strategy.params
     weights = (s["gan_w"], s["r_w"], s["cycle_w"], s["fm_w"], s["entropy_w"], s["r1_w"])
     assert weights == (1.0, 0.1, 1.0, 0.1, 0.01, 10.0)
@@ -43,9 +43,9 @@ def test_paper_settings(name, batch):
 
 @pytest.mark.parametrize("name", ["synthetic_stargan_v2", "synthetic_stargan_v2_labelled_only"])
 def test_stargan_v2_pair_differs_only_in_pseudo_labels(name):
-    pair = [read_yaml(CONFIGS / f"{n}.yaml") for n in ("synthetic_stargan_v2", "synthetic_stargan_v2_labelled_only")]
+    pair = [read_config(CONFIGS / f"{n}.yaml") for n in ("synthetic_stargan_v2", "synthetic_stargan_v2_labelled_only")]
     with_pl, without = (dict(c, strategies=[{k: v for k, v in c["strategies"][0].items() if k != "pseudo_labels"}])
                         for c in pair)
     assert with_pl == without
     assert pair[1]["strategies"][0]["pseudo_labels"] is False and "pseudo_labels" not in pair[0]["strategies"][0]
-    from_dict(read_yaml(CONFIGS / f"{name}.yaml"), name)
+    from_dict(read_config(CONFIGS / f"{name}.yaml"), name)

@@ -71,5 +71,6 @@ def test_sample_rows():
     run.models.eval()
     with torch.no_grad():
         grid = recipe.ganforge_sample(run, batch)
-    assert grid.shape == (12, 3, 32, 32)
-    assert torch.equal(grid[:4], batch["image"]) and torch.equal(grid[4:8], batch["image"].roll(1, 0))
+    assert list(grid) == ["content", "class exemplar", "translated"]
+    assert grid["translated"].shape == (4, 3, 32, 32)
+    assert torch.equal(grid["content"], batch["image"]) and torch.equal(grid["class exemplar"], batch["image"].roll(1, 0))

@@ -11,7 +11,7 @@ from .generator import SPADEGenerator
 from .losses import FeatureMatchingLoss, HingeLoss, KLDivergenceLoss, LSGANLoss, NonSaturatingLoss
 from .norm import SPADE
 from .strategy import PairedConditional
-from .vgg import VGG19PerceptualLoss
+from .vgg import WEIGHTS_FILE, VGG19PerceptualLoss
 from . import convert
 
 GANFORGE_API = "1.0"
@@ -36,5 +36,6 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls, paper in COMPONENTS:
         register(kind, name, cls, paper=paper)
+    register.weights_file(WEIGHTS_FILE)
     register.importer("spade", convert.import_files,
                       "SPADE's latest_net_G.pth / latest_net_D.pth / latest_net_E.pth (NVlabs/SPADE checkpoints/<dataset>_pretrained)")

@@ -18,6 +18,7 @@ from pydantic import Field
 
 import ganforge
 from ganforge import AdversarialLoss, ComponentSpec, Condition, DataInfo, PairedLoss, StepResult
+from ganforge.report.rows import conditional_rows
 from ganforge.run import Run
 
 
@@ -111,8 +112,8 @@ class PairedConditional(ganforge.Strategy):
         return StepResult(sum(weighted), {k: v.detach() for k, v in logs.items()})
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
-        """The real images, then the generated ones (the sampling copy of G, EMA if any)."""
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """Rows: the label map, the generated images (the sampling copy of G, EMA if any), the real ones."""
         with torch.no_grad(), run.autocast():
             fake, _ = self.generate(run, batch, sampling=True)
-        return torch.cat([batch["image"], fake.to(batch["image"].dtype)])
+        return conditional_rows(batch["cond"], fake.to(batch["image"].dtype), batch["image"])

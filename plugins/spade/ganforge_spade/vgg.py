@@ -14,13 +14,14 @@ from torch import nn
 
 import ganforge
 from ganforge import DataInfo
-from ganforge.weights import load_state_dict, resolve_weights
+from ganforge.weights import WeightsFile, load_state_dict, resolve_weights
 
 # VGG19 ("configuration E") up to relu5_1: conv widths, "M" = 2x2 max-pool.
 VGG19_LAYOUT = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512)
 # Index (in torchvision's vgg19().features) of relu1_1, relu2_1, relu3_1, relu4_1, relu5_1.
 SLICE_ENDS = (1, 6, 11, 20, 29)
 VGG19_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"  # torchvision IMAGENET1K_V1
+WEIGHTS_FILE = WeightsFile.hub("vgg19_imagenet", VGG19_URL, "loss vgg19_perceptual (SPADE's VGG loss)")
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
@@ -41,7 +42,9 @@ def vgg19_features() -> nn.Sequential:
 def load_vgg19_weights(features: nn.Sequential, spec: str) -> None:
     """Load torchvision's ImageNet VGG19 convs from ``spec`` ('hub' or a path) into ``features``."""
     what = "loss 'vgg19_perceptual'"
-    path = resolve_weights(spec, VGG19_URL, what)
+    path = resolve_weights(spec, VGG19_URL, what, WEIGHTS_FILE.name)
+    if path is None:  # ganforge.weights.shapes_only: counting, not running
+        return
     prefix = "features."
     wanted = {k[len(prefix):]: v for k, v in load_state_dict(path, what).items()
               if k.startswith(prefix) and int(k[len(prefix):].split(".")[0]) < len(features)}

@@ -107,15 +107,15 @@ def test_gan_loss_slot_must_be_adversarial(spade, data):
         ganforge.build("strategy", {"type": "paired_conditional", "gan_loss": "kl"}, data)
 
 
-def test_sample_is_real_then_generated(spade, data, make_run, make_batch):
+def test_sample_rows_are_label_map_generated_real(spade, data, make_run, make_batch):
     strategy = ganforge.build("strategy", NO_VGG, data)
     run, batch = make_run(data), make_batch(data)
     run.models.eval()  # as the trainer samples: no power iteration, running statistics
     grid = hooks(strategy).ganforge_sample(run=run, batch=batch)
-    assert grid.shape == (4, 3, 32, 64)
-    assert torch.equal(grid[:2], batch["image"])
+    assert list(grid) == ["label map", "generated", "real"]
+    assert torch.equal(grid["real"], batch["image"]) and torch.equal(grid["label map"], batch["cond"]["label"])
     with torch.no_grad():
-        torch.testing.assert_close(grid[2:], run.models["generator"](batch["cond"]))
+        torch.testing.assert_close(grid["generated"], run.models["generator"](batch["cond"]))
 
 
 def adam(params, lr):

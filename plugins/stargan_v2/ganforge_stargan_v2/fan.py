@@ -26,7 +26,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
-from ganforge.weights import read_file
+from ganforge.weights import MissingWeights, WeightsFile, fetch_hint, loading_weights, read_file
 
 NUM_LANDMARKS = 98
 FAN_SIZE = 256  # FAN sees every face at 256x256; its heatmaps are 64x64
@@ -161,6 +161,11 @@ def heatmaps_to_masks(heatmaps: torch.Tensor) -> torch.Tensor:
     return torch.nan_to_num(masks, nan=0.0).clamp(0, 1)
 
 
+#: clovaai/stargan-v2's download.sh URL (dl=1: the file, not Dropbox's page); no published sha256
+WING_FILE = WeightsFile("stargan_v2_wing", "https://www.dropbox.com/s/tjxpypwpt38926e/wing.ckpt?dl=1",
+                        "encoder stargan_v2_fan (face masks of CelebA-HQ)")
+
+
 class FANParams(ganforge.Params):
     weights: str = Field("hub", description="the released wing.ckpt: a file path, 'hub' for "
                          "<torch hub dir>/checkpoints/wing.ckpt, or 'none' for random weights (tests only)")
@@ -177,9 +182,10 @@ def load_wing(fan: FAN, weights: str) -> None:
     ignored, as the official loader does). A missing file is an error saying where it goes."""
     path = wing_path(weights)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingWeights(
             f"encoder 'stargan_v2_fan': no FAN weights at {path}. Download wing.ckpt (clovaai/stargan-v2: "
-            f"`bash download.sh wing`) and put it there, or set weights: /path/to/wing.ckpt")
+            f"`bash download.sh wing`) and put it there, or set weights: /path/to/wing.ckpt."
+            + fetch_hint(WING_FILE.name, weights == "hub"))
     state = read_file(path, "FAN (wing) weights", "wing.ckpt from clovaai/stargan-v2's `bash download.sh wing`")
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     own = fan.state_dict()
@@ -198,7 +204,7 @@ class FaceMaskEncoder(ganforge.Encoder):
     def __init__(self, params: FANParams, data: DataInfo):
         super().__init__(params, data)
         self.fan = FAN()
-        if params.weights != "none":
+        if params.weights != "none" and loading_weights():
             load_wing(self.fan, params.weights)
         self.requires_grad_(False)
         self.eval()

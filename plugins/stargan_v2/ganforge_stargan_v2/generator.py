@@ -34,8 +34,9 @@ class GeneratorParams(ganforge.Params):
     dim_in: int | None = Field(None, ge=1, description="channels after from_rgb; default 2^14 / image size "
                                "(64 at 256x256), as in the official code")
     max_conv_dim: int = Field(512, ge=1, description="channel cap of the deepest blocks")
+    style_dim: int = Field(64, ge=1, description="width of the style code s; the norm inherits it unless set")
     norm: ComponentSpec = ganforge.slot("normalizer", "adain", "style-conditioned normalization in every "
-                                        "decoder block (AdaIN in the paper)")
+                                        "decoder block (AdaIN in the paper)", inherit=("style_dim",))
     w_hpf: float = Field(0.0, ge=0, description="weight of the high-pass mask path: 0 disables it (AFHQ), "
                          "1 for CelebA-HQ; the filter is divided by it")
     mask_field: Literal["face_mask", "mask"] = Field(

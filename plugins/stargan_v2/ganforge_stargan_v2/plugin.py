@@ -8,7 +8,7 @@ import ganforge
 from . import PAPER
 from .adain import AdaIN
 from .discriminator import MultiTaskDiscriminator
-from .fan import FaceMaskEncoder
+from .fan import WING_FILE, FaceMaskEncoder
 from .generator import StarGANv2Generator
 from .mapping import MappingNetwork
 from .strategy import StarGANv2
@@ -39,6 +39,7 @@ def ganforge_register(register) -> None:
         register.condition_field(spec)
     for kind, name, cls, paper in COMPONENTS:
         register(kind, name, cls, paper=paper)
+    register.weights_file(WING_FILE)
     register.importer("stargan_v2", convert.import_files,
                       "StarGAN v2's <step>_nets_ema.ckpt / <step>_nets.ckpt (clovaai/stargan-v2 download.sh pretrained-network-*)")
 

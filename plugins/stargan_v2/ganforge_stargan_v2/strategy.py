@@ -247,7 +247,7 @@ class StarGANv2(ganforge.Strategy):
         return StepResult(total, logs, optimizers=None if mode == "latent" else ("generator",))
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Rows of the grid: the sources; for every target domain, ``sample_styles``
         latent-guided translations (one z per row, shared by the row); the references
         (the batch rolled by one) and the reference-guided translations. Uses the EMA
@@ -257,14 +257,15 @@ class StarGANv2(ganforge.Strategy):
         b = image.shape[0]
         with torch.no_grad(), run.autocast():
             cond = self.source_condition(run, image, batch["cond"])
-            rows = [image]
+            rows = {"source": image}
             z = torch.randn(self.params.sample_styles, 1, self.latent_dim, device=image.device)
             for d in range(self.data.num_domains):
                 domain = torch.full((b,), d, device=image.device, dtype=torch.long)
-                for zk in z:
+                for k, zk in enumerate(z):
                     style = self.latent_style(M, zk.expand(b, -1), domain, cond)
-                    rows.append(self.translate(run, cond, style, domain, sampling=True))
+                    rows[f"domain {d}, z {k + 1}"] = self.translate(run, cond, style, domain, sampling=True)
             reference, ref_domain = image.roll(1, 0), cond["domain"].roll(1, 0)
             style = self.reference_style(S, reference, ref_domain, cond)
-            rows += [reference, self.translate(run, cond, style, ref_domain, reference, sampling=True)]
-        return torch.cat([r.to(image.dtype) for r in rows])
+            rows["reference"] = reference
+            rows["reference-guided"] = self.translate(run, cond, style, ref_domain, reference, sampling=True)
+        return {name: r.to(image.dtype) for name, r in rows.items()}

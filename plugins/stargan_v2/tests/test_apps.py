@@ -121,7 +121,8 @@ def test_applications_run_on_an_imported_official_release(tmp_path):
     config = tmp_path / "celeba_hq_tiny.yaml"
     config.write_text(yaml.safe_dump({"data": {"type": "synthetic", "resolution": 256, "num_domains": 2,
                                                "fields": ["domain"]},
-                                      "models": tiny, "strategy": {"type": "stargan_v2"}}))
+                                      "models": tiny, "condition": {"fan": "real"},  # FAN's masks reach G
+                                      "strategy": {"type": "stargan_v2"}}))
     torch.manual_seed(0)
     source = apps.build_networks({k: v for k, v in tiny.items() if k != "fan"}, data_info(resolution=256))
     fan = FAN()

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 import ganforge
-from ganforge.config import from_dict, read_yaml, recipe_networks
+from ganforge.config import from_dict, read_config, recipe_networks
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
 @pytest.mark.parametrize("name", ["synthetic", "afhq", "celeba_hq"])
 def test_config_resolves(name):
-    exp = from_dict(read_yaml(CONFIGS / f"{name}.yaml"), name)
+    exp = from_dict(read_config(CONFIGS / f"{name}.yaml"), name)
     kinds, optional = recipe_networks(exp)
     assert set(kinds) - optional <= set(exp.models)
     for role, spec in exp.models.items():
@@ -27,7 +27,7 @@ def test_config_resolves(name):
 
 @pytest.mark.parametrize("name, lambda_ds, w_hpf", [("afhq", 2.0, 0.0), ("celeba_hq", 1.0, 1.0)])
 def test_paper_settings(name, lambda_ds, w_hpf):
-    exp = from_dict(read_yaml(CONFIGS / f"{name}.yaml"), name)
+    exp = from_dict(read_config(CONFIGS / f"{name}.yaml"), name)
     s = exp.strategy.params
     assert (s["lambda_reg"], s["lambda_sty"], s["lambda_ds"], s["lambda_cyc"], s["ds_iter"]) == (
         1.0, 1.0, lambda_ds, 1.0, 100_000)

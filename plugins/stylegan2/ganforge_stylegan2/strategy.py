@@ -151,13 +151,14 @@ class StyleGAN2(ganforge.Strategy):
         return StepResult(loss, logs)
 
     @ganforge.hookimpl
-    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> torch.Tensor:
+    def ganforge_sample(self, run: Run, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Rows: real images; G(z) without truncation; the same z with psi = sample_truncation_psi
         (the averaged generator when there is one)."""
         G = run.generator_for_sampling()
         image = batch["image"]
         with torch.no_grad(), run.autocast():
             z = torch.randn(image.shape[0], G.z_dim, device=image.device)
-            rows = [image] + [G.synthesis(G.mapping(z, psi)[:, None].expand(-1, G.num_ws, -1)).clamp(-1, 1)
-                              for psi in (1.0, self.params.sample_truncation_psi)]
-        return torch.cat([r.to(image.dtype) for r in rows])
+            rows = {"real": image} | {
+                f"generated, psi {psi:g}": G.synthesis(G.mapping(z, psi)[:, None].expand(-1, G.num_ws, -1)).clamp(-1, 1)
+                for psi in (1.0, self.params.sample_truncation_psi)}
+        return {name: r.to(image.dtype) for name, r in rows.items()}

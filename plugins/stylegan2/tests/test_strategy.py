@@ -5,10 +5,9 @@ import math
 
 import pytest
 import torch
-import yaml
 
 import ganforge
-from ganforge.config import load_config
+from ganforge.config import load_config, read_config
 from ganforge.run import Run
 from ganforge.testing import short_run
 from ganforge_stylegan2.strategy import PL_MEAN, StyleGAN2, StyleGAN2Params, lazy_adam_correction, mixing_cutoff
@@ -23,7 +22,7 @@ TINY_RUN = ["data.resolution=16", "train.batch_size=4", "models.generator.z_dim=
 @pytest.mark.parametrize("config", sorted(p.name for p in CONFIGS.glob("*.yaml")))
 def test_every_config_has_the_lazy_regularisation_adam_correction(config):
     """Paper Appendix B: lr * c and beta2 ** c with c = k / (k + 1), k = 4 (G) and 16 (D)."""
-    cfg = yaml.safe_load((CONFIGS / config).read_text())
+    cfg = read_config(CONFIGS / config)  # bases merged
     k_g, k_d = cfg["strategy"]["pl_interval"], cfg["train"]["r1"]["interval"]
     for name, k in (("generator", k_g), ("discriminator", k_d)):
         lr, beta2 = lazy_adam_correction(k)

@@ -12,10 +12,12 @@ knowing which fields are in it. Plugins add fields of their own through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Literal, Mapping
+from typing import Any, Callable, Iterator, Literal, Mapping
 
 import torch
 import torch.nn.functional as F
+
+from .errors import ConditionMismatch
 
 Resize = Literal["nearest", "bilinear", "none"]
 
@@ -120,7 +122,7 @@ class Condition(Mapping[str, torch.Tensor]):
     drops a conditioning signal.
     """
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_memo")
 
     def __init__(self, fields: Mapping[str, torch.Tensor] | None = None, /, **kwargs: torch.Tensor):
         data = dict(fields or {}, **kwargs)
@@ -128,6 +130,7 @@ class Condition(Mapping[str, torch.Tensor]):
         for name in data:
             table[name]  # raises with the known names
         object.__setattr__(self, "_data", data)
+        object.__setattr__(self, "_memo", {})
 
     # Mapping protocol
     def __getitem__(self, name: str) -> torch.Tensor:
@@ -189,15 +192,47 @@ class Condition(Mapping[str, torch.Tensor]):
                 out[k] = F.interpolate(v, size=size, mode="bilinear", align_corners=False, antialias=True)
         return Condition(out)
 
+    def memo(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per Condition and ``key``.
+
+        Maps derived from the condition (one-hot label maps, semantic maps at each
+        resolution) are built once per forward this way instead of once per layer; the
+        memo lives as long as the Condition (one batch) and never sees ``replace``d data.
+        Only for maps of data that carry no graph: a memo would outlive the pass that built it.
+        """
+        memo = self._memo
+        if key not in memo:
+            memo[key] = build()
+        return memo[key]
+
     def onehot(self, label_nc: int, field: str = "label") -> torch.Tensor:
-        """(B, label_nc, H, W) float one-hot of a label field; ids out of range raise."""
-        lab = self[field]
-        if lab.numel() and (int(lab.min()) < 0 or int(lab.max()) >= label_nc):
-            raise ValueError(
-                f"condition field {field!r} has ids in [{int(lab.min())}, {int(lab.max())}] "
-                f"but label_nc is {label_nc}"
-            )
-        return F.one_hot(lab.long(), label_nc).permute(0, 3, 1, 2).float()
+        """(B, label_nc, H, W) contiguous float one-hot of a label field, built once.
+
+        Ids are validated at the data edge (file decoders, `check_label_range` on each
+        batch); here only CPU tensors are checked (no device sync, nothing under compile).
+        """
+        return self.memo(("onehot", field, label_nc), lambda: onehot(self[field], label_nc, field))
+
+
+def onehot(lab: torch.Tensor, label_nc: int, field: str = "label") -> torch.Tensor:
+    """(B, label_nc, H, W) float one-hot of a (B, H, W) id map, contiguous NCHW.
+
+    ``F.one_hot(...).permute(...)`` would be channels-last in memory, which sends every
+    convolution reading it down a slower kernel path; scattering into NCHW does not.
+    """
+    if lab.device.type == "cpu" and not torch.compiler.is_compiling():
+        check_label_range(lab, label_nc, field)
+    out = torch.zeros(lab.shape[0], label_nc, *lab.shape[1:], device=lab.device)
+    return out.scatter_(1, lab.long().unsqueeze(1), 1.0)
+
+
+def check_label_range(lab: torch.Tensor, label_nc: int, field: str = "label") -> None:
+    """Raise `ConditionMismatch` unless every id lies in [0, label_nc) (syncs on a device)."""
+    if lab.numel() and (int(lab.min()) < 0 or int(lab.max()) >= label_nc):
+        raise ConditionMismatch(
+            f"condition field {field!r} has ids in [{int(lab.min())}, {int(lab.max())}] "
+            f"but label_nc is {label_nc}"
+        )
 
 
 def _resize_nearest(v: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -209,13 +244,14 @@ def _resize_nearest(v: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 def instance_edges(instance: torch.Tensor) -> torch.Tensor:
-    """(B,1,H,W) float map of instance boundaries, as pix2pixHD/SPADE feed them."""
+    """(B,1,H,W) float map of instance boundaries, as pix2pixHD/SPADE feed them.
+
+    A pixel is an edge when a horizontal or vertical neighbour has another id. Built from
+    padded float differences rather than in-place boolean ORs, which Inductor's CPU code
+    generator miscompiles (torch 2.x: a ``VecMask<int>``/``VecMask<float>`` mismatch).
+    """
     inst = instance if instance.dim() == 4 else instance.unsqueeze(1)
-    edge = torch.zeros_like(inst, dtype=torch.bool)
-    dx = inst[..., :, 1:] != inst[..., :, :-1]
-    dy = inst[..., 1:, :] != inst[..., :-1, :]
-    edge[..., :, 1:] |= dx
-    edge[..., :, :-1] |= dx
-    edge[..., 1:, :] |= dy
-    edge[..., :-1, :] |= dy
-    return edge.float()
+    dx = (inst[..., :, 1:] != inst[..., :, :-1]).float()
+    dy = (inst[..., 1:, :] != inst[..., :-1, :]).float()
+    return torch.maximum(torch.maximum(F.pad(dx, (1, 0)), F.pad(dx, (0, 1))),
+                         torch.maximum(F.pad(dy, (0, 0, 1, 0)), F.pad(dy, (0, 0, 0, 1))))

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
-from ganforge.condition import Condition
-from ganforge.errors import ConfigError
+from ganforge.condition import Condition, check_label_range
+from ganforge.errors import ConditionMismatch, ConfigError, DataError
 from ganforge.interfaces import DataInfo
 
 from .distributed import World
@@ -94,6 +94,24 @@ def fixed_batch(dataset, n: int) -> dict[str, Any]:
     return torch.utils.data.default_collate([dataset[i] for i in range(n)])
 
 
+LABEL_FIELDS = ("label", "exemplar_label")
+
+
+def check_labels(raw: dict[str, Any], info: DataInfo) -> None:
+    """The data edge: label ids in range, checked once per batch while still on the CPU,
+    so no layer needs a device sync to check them again."""
+    if info.label_nc < 1:
+        return
+    nc = info.label_nc + int(info.contain_dontcare_label)
+    for name in LABEL_FIELDS:
+        lab = raw.get(name)
+        if isinstance(lab, torch.Tensor) and lab.device.type == "cpu":
+            try:
+                check_label_range(lab, nc, name)
+            except ConditionMismatch as e:
+                raise DataError(f"data: {e}") from None
+
+
 def to_run_batch(raw: dict[str, Any], info: DataInfo, device: torch.device, channels_last: bool) -> dict[str, Any]:
     """Dataset dict -> ``{"image", "cond": Condition, ...rest}`` on the device; the
     Condition holds the fields the data declares."""
@@ -105,6 +123,7 @@ def to_run_batch(raw: dict[str, Any], info: DataInfo, device: torch.device, chan
             t = t.contiguous(memory_format=torch.channels_last)
         return t
 
+    check_labels(raw, info)
     out = {k: move(v) for k, v in raw.items() if k not in info.fields}
     out["cond"] = Condition({k: move(raw[k]) for k in info.fields if k in raw})
     return out

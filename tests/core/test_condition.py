@@ -56,6 +56,29 @@ def test_onehot_and_range_check():
         c.onehot(2)
 
 
+def test_onehot_is_contiguous_nchw_and_built_once():
+    lab = torch.randint(0, 5, (2, 6, 7))
+    c = Condition(label=lab)
+    oh = c.onehot(5)
+    # channels-last one-hot maps send every conv reading them down a slower kernel path
+    assert oh.is_contiguous() and not oh.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(oh, torch.nn.functional.one_hot(lab, 5).permute(0, 3, 1, 2).float())
+    assert c.onehot(5) is oh  # memoised per Condition: every layer shares one map
+    assert c.replace(label=lab.flip(-1)).onehot(5) is not oh
+
+
+def test_labels_are_checked_once_at_the_data_edge():
+    from ganforge import DataInfo
+    from ganforge.errors import DataError
+    from ganforge.trainer.data import to_run_batch
+
+    info = DataInfo(fields=frozenset({"label"}), label_nc=4, contain_dontcare_label=True, resolution=(2, 2))
+    ok = {"image": torch.zeros(1, 3, 2, 2), "label": torch.tensor([[[0, 4], [3, 1]]])}  # 4 = don't care
+    assert to_run_batch(ok, info, torch.device("cpu"), False)["cond"]["label"].max() == 4
+    with pytest.raises(DataError, match="'label' has ids in \\[0, 5\\] but label_nc is 5"):
+        to_run_batch({**ok, "label": torch.tensor([[[0, 5], [3, 1]]])}, info, torch.device("cpu"), False)
+
+
 def test_instance_edges_mark_both_sides_of_a_boundary():
     inst = torch.tensor([[[1, 1, 2, 2]]])
     assert instance_edges(inst)[0, 0, 0].tolist() == [0, 1, 1, 0]

@@ -88,6 +88,7 @@ def paste_boxes(candidates: torch.Tensor, layout: torch.Tensor, things: torch.Te
     if candidates.numel() and (int(candidates.min()) < 0 or int(candidates.max()) >= k):
         raise ganforge.DataError(f"condition field 'retrieved' has ids in [{int(candidates.min())}, "
                                  f"{int(candidates.max())}] but the layout has {k} classes")
-    onehot = F.one_hot(candidates.long(), k).permute(0, 1, 4, 2, 3).to(layout.dtype)
+    b, m, h, w = candidates.shape  # contiguous (not channels-last) one-hot: convs read it fast
+    onehot = ganforge.condition.onehot(candidates.reshape(b * m, h, w), k).view(b, m, k, h, w).to(layout.dtype)
     outside = 1.0 - layout.amax(1, keepdim=True)[:, None]  # (B, 1, 1, H, W): 0 inside any box
     return torch.where(things.view(1, 1, k, 1, 1), layout[:, None], onehot * outside)

@@ -46,12 +46,21 @@ def field_channels(name: str, data: DataInfo) -> int:
 
 def modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo,
                    dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """(B, sum of channels, H, W) in ``dtype``: the fields at full resolution, concatenated in order."""
+    """(B, sum of channels, H, W) in ``dtype``: the fields at full resolution, concatenated in
+    order; built once per Condition (every normalizer of a forward shares it) unless a field
+    carries a graph (a warped exemplar): a memo would hand a later pass a stale graph."""
+    if any(cond[name].requires_grad for name in fields):
+        return _modulation_map(cond, fields, data, dtype)
+    key = ("cocosnet.modulation_map", fields, data.label_nc, data.contain_dontcare_label, dtype)
+    return cond.memo(key, lambda: _modulation_map(cond, fields, data, dtype))
+
+
+def _modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo, dtype: torch.dtype) -> torch.Tensor:
     maps = []
     for name in fields:
         value = cond[name]
         if name in LABEL_FIELDS:
-            value = Condition(label=value).onehot(data.label_nc + int(data.contain_dontcare_label))
+            value = cond.onehot(data.label_nc + int(data.contain_dontcare_label), name)
         maps.append(value.to(dtype))
     sizes = {tuple(m.shape[-2:]) for m in maps}
     if len(sizes) > 1:

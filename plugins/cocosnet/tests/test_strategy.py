@@ -25,11 +25,12 @@ TINY_RUN = {
 
 def test_recipe_trains_and_the_correspondence_learns(registry, tmp_path):
     torch.manual_seed(0)
-    logs = short_run(TINY_RUN, tmp_path, steps=12)
+    logs = short_run(TINY_RUN, tmp_path, steps=24)
     expected = {"d_fake", "d_real", "g_gan", "g_feat", "g_fm", "g_perc", "g_context", "g_domain", "g_mask"}
     assert expected <= set(logs[-1])
     assert all(torch.isfinite(torch.tensor(step["g_loss"])) for step in logs)
-    # the correlation learns to warp the exemplar's labels onto the input's (about 6 -> 1 here)
+    # the correlation learns to warp the exemplar's labels onto the input's (about 6 -> 1.3 here;
+    # noisy step to step, so over 24 steps: with the official spectral-norm order, 12 are too few)
     first, last = window_means(logs, "g_mask", 4)
     assert last < 0.5 * first
 

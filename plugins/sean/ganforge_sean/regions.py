@@ -23,8 +23,11 @@ def style_classes(data: DataInfo, who: str) -> int:
 
 
 def region_masks(cond: Condition, num_classes: int, size: tuple[int, int]) -> torch.Tensor:
-    """(B, K, H, W) one-hot masks of the label map resized (nearest) to ``size``."""
-    return Condition(label=cond["label"]).resized(tuple(size)).onehot(num_classes)
+    """(B, K, H, W) one-hot masks of the label map resized (nearest) to ``size``, built
+    once per Condition and size."""
+    size = tuple(size)
+    return cond.memo(("sean.region_masks", num_classes, size),
+                     lambda: Condition(label=cond["label"]).resized(size).onehot(num_classes))
 
 
 def masked_average(features: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:

@@ -34,6 +34,8 @@ class MultiscalePatchParams(InitParams):
     last_stride: int = Field(1, ge=1, le=2, description="stride of the last hidden conv: 1 in SPADE, 2 in SEAN's "
                                                         "official discriminator (stride 2 in every hidden conv)")
     use_instance: bool | None = semantic.use_instance_field()
+    lookup: bool = Field(True, description="compute the first conv at full scale over the one-hot label map as an "
+                                           "exact lookup (same weights, faster); false: a dense conv")
 
 
 class NLayerDiscriminator(nn.Module):
@@ -41,11 +43,11 @@ class NLayerDiscriminator(nn.Module):
     ``last_stride``, 1 in SPADE), then a 1-channel score conv; 70x70 receptive field at
     n_layers = 3."""
 
-    def __init__(self, in_ch: int, params: MultiscalePatchParams):
+    def __init__(self, in_ch: int, params: MultiscalePatchParams, onehot_classes: int = 0):
         super().__init__()
         nf = params.ndf
         layers = [ConvNormAct(in_ch, nf, KERNEL, 2, PADDING, norm="none", spectral=False, activation=True,
-                              init=params)]
+                              init=params, onehot_classes=onehot_classes)]
         for n in range(1, params.n_layers):
             nf_prev, nf = nf, min(nf * 2, params.max_channels)
             stride = params.last_stride if n == params.n_layers - 1 else 2
@@ -55,10 +57,10 @@ class NLayerDiscriminator(nn.Module):
                                   init=params))
         self.layers = nn.ModuleList(layers)
 
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Every layer's output; the last is the score map."""
+    def forward(self, x: torch.Tensor, start: int = 0) -> list[torch.Tensor]:
+        """Every layer's output from layer ``start`` on; the last is the score map."""
         outputs = []
-        for layer in self.layers:
+        for layer in self.layers[start:]:
             x = layer(x)
             outputs.append(x)
         return outputs
@@ -75,24 +77,38 @@ class MultiscalePatchDiscriminator(ganforge.Discriminator):
     def __init__(self, params: MultiscalePatchParams, data: DataInfo):
         super().__init__(params, data)
         in_ch = semantic.semantic_nc(data, params.use_instance) + data.image_channels
-        self.scales = nn.ModuleList(NLayerDiscriminator(in_ch, params) for _ in range(params.num_D))
+        classes = semantic.onehot_classes(data)
+        self.scales = nn.ModuleList(NLayerDiscriminator(in_ch, params, classes) for _ in range(params.num_D))
 
     @classmethod
     def requirements(cls, params: MultiscalePatchParams, data: DataInfo) -> frozenset[str]:
         return semantic.requirements(params.use_instance, data)
 
     def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
-        seg = semantic.semantic_map(cond, self.data, self.params.use_instance, size=tuple(image.shape[-2:]))
-        return self.score(torch.cat([seg.to(image.dtype), image], dim=1))  # SPADE's order: semantics, then image
+        size = tuple(image.shape[-2:])
+        seg = semantic.semantic_map(cond, self.data, self.params.use_instance, size=size)
+        x = torch.cat([seg.to(image.dtype), image], dim=1)  # SPADE's order: semantics, then image
+        if not self.params.lookup:
+            return self.score(x)
+        # The full-scale first conv reads the label ids; the coarser scales see the pooled
+        # (no longer one-hot) map densely.
+        ids, edges = semantic.semantic_ids(cond, self.data, self.params.use_instance, size)
+        first = self.scales[0].layers[0]
+        dense = image if edges is None else torch.cat([edges.to(image.dtype), image], dim=1)
+        return self.score(x, first=first.act(first.norm(first.conv.lookup(ids, dense))))
 
-    def score(self, x: torch.Tensor) -> DiscriminatorOutput:
+    def score(self, x: torch.Tensor, first: torch.Tensor | None = None) -> DiscriminatorOutput:
         """Every scale's scores and hidden features for the conditioned input ``x``,
-        downsampled by 2 between scales (subclasses change only what ``x`` holds)."""
+        downsampled by 2 between scales (subclasses change only what ``x`` holds).
+        ``first``: the full scale's first layer output when computed already."""
         scores, features = [], []
         for i, discriminator in enumerate(self.scales):
             if i:
                 x = F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, count_include_pad=False)
-            *hidden, score = discriminator(x)
+            if i == 0 and first is not None:
+                *hidden, score = [first, *discriminator(first, start=1)]
+            else:
+                *hidden, score = discriminator(x)
             scores.append(score)
             features.append(hidden)
         return DiscriminatorOutput(scores=scores, features=features)

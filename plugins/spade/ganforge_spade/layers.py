@@ -11,6 +11,7 @@ from torch import nn
 from ganforge.spectral import spectral_norm  # the official (v, then u) update order
 
 import ganforge
+from ganforge.onehot_conv import OneHotConv2d
 
 InitType = Literal["xavier", "normal", "kaiming", "orthogonal", "none"]
 NormType = Literal["instance", "batch", "syncbatch", "none"]
@@ -54,6 +55,13 @@ def conv2d(in_ch: int, out_ch: int, kernel_size: int, *, stride: int = 1, paddin
     return spectral_norm(conv) if spectral else conv
 
 
+def onehot_conv2d(num_classes: int, in_ch: int, out_ch: int, kernel_size: int, *, stride: int = 1,
+                  padding: int = 0, bias: bool = True, init: InitParams) -> OneHotConv2d:
+    """`conv2d` over [one-hot | extra] channels that can also run as an exact lookup."""
+    conv = OneHotConv2d(num_classes, in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias)
+    return init_layer(conv, init.init_type, init.init_gain)
+
+
 def linear(in_features: int, out_features: int, init: InitParams) -> nn.Linear:
     return init_layer(nn.Linear(in_features, out_features), init.init_type, init.init_gain)
 
@@ -80,10 +88,14 @@ class ConvNormAct(nn.Module):
     ``spectralinstance``). A normalised conv has no bias: the norm would remove it."""
 
     def __init__(self, in_ch: int, out_ch: int, kernel_size: int, stride: int, padding: int, *,
-                 norm: NormType, spectral: bool, activation: bool, init: InitParams):
+                 norm: NormType, spectral: bool, activation: bool, init: InitParams, onehot_classes: int = 0):
         super().__init__()
-        self.conv = conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=norm == "none",
-                           spectral=spectral, init=init)
+        if onehot_classes:  # input leads with a one-hot map: the conv can also run as a lookup
+            self.conv = onehot_conv2d(onehot_classes, in_ch, out_ch, kernel_size, stride=stride, padding=padding,
+                                      bias=norm == "none", init=init)
+        else:
+            self.conv = conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=norm == "none",
+                               spectral=spectral, init=init)
         self.norm = param_free_norm(norm, out_ch)
         self.act = nn.LeakyReLU(0.2) if activation else nn.Identity()
 

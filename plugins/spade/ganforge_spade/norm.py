@@ -20,7 +20,7 @@ import ganforge
 from ganforge import Condition, DataInfo
 
 from . import semantic
-from .layers import InitParams, conv2d, param_free_norm
+from .layers import InitParams, conv2d, onehot_conv2d, param_free_norm
 
 
 class SPADEParams(InitParams):
@@ -29,6 +29,7 @@ class SPADEParams(InitParams):
     nhidden: int = Field(128, ge=1, description="channels of the shared embedding of the semantic map")
     kernel_size: int = Field(3, ge=1, description="kernel of the three SPADE convs (odd)")
     use_instance: bool | None = semantic.use_instance_field()
+    lookup: bool = semantic.lookup_field()
 
 
 class SPADE(ganforge.Normalizer):
@@ -44,7 +45,9 @@ class SPADE(ganforge.Normalizer):
         label_nc = semantic.semantic_nc(data, params.use_instance)
         ks, pw = params.kernel_size, params.kernel_size // 2
         self.param_free_norm = param_free_norm(params.param_free_norm, num_features)
-        self.mlp_shared = nn.Sequential(conv2d(label_nc, params.nhidden, ks, padding=pw, init=params), nn.ReLU())
+        self.mlp_shared = nn.Sequential(
+            onehot_conv2d(semantic.onehot_classes(data), label_nc, params.nhidden, ks, padding=pw, init=params),
+            nn.ReLU())
         self.mlp_gamma = conv2d(params.nhidden, num_features, ks, padding=pw, init=params)
         self.mlp_beta = conv2d(params.nhidden, num_features, ks, padding=pw, init=params)
 
@@ -54,8 +57,13 @@ class SPADE(ganforge.Normalizer):
 
     def modulation(self, x: torch.Tensor, cond: Condition) -> tuple[torch.Tensor, torch.Tensor]:
         """(gamma, beta), each (B, C, H, W), from the semantic map at x's resolution."""
-        m = semantic.semantic_map(cond, self.data, self.params.use_instance, size=tuple(x.shape[-2:]))
-        actv = self.mlp_shared(m.to(x.dtype))
+        size = tuple(x.shape[-2:])
+        if self.params.lookup:
+            actv = self.mlp_shared[1](self.mlp_shared[0].lookup(
+                *semantic.semantic_ids(cond, self.data, self.params.use_instance, size)))
+        else:
+            m = semantic.semantic_map(cond, self.data, self.params.use_instance, size=size)
+            actv = self.mlp_shared(m.to(x.dtype))
         return self.mlp_gamma(actv), self.mlp_beta(actv)
 
     def forward(self, x: torch.Tensor, cond: Condition) -> torch.Tensor:

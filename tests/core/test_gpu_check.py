@@ -1,0 +1,23 @@
+"""benchmarks/gpu_check.py runs on the CPU in its smoke mode, so it cannot rot before a GPU comes."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_check.py"
+
+
+def test_gpu_check_quick_runs_on_cpu(tmp_path):
+    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
+    out = tmp_path / "check.json"
+    report = gpu_check.main(["--device", "cpu", "--quick", "--modes", "fp32,fp16", "--steps", "1",
+                             "--paper-steps", "1", "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    assert report["failed"] == []
+    names = {r["name"]: r for r in report["results"]}
+    assert names["plugins/spade/configs/synthetic.yaml fp32"]["ok"] is True
+    assert names["plugins/spade/configs/synthetic.yaml fp16"]["skipped"].startswith("fp16 needs CUDA")
+    assert {"paper spade ade20k 64px vgg fp32 lookup=True", "paper spade ade20k 64px vgg fp32 lookup=False",
+            "paper stargan_v2 afhq 32px fp32"} <= set(names)

@@ -109,6 +109,7 @@ class Trainer:
         self.scalers = make_scalers(self.cfg.precision, self.device)
         self.position = Position()
         self.last_good: str | None = None
+        self.window: dict[str, list[float]] = {}  # per-step logs since the last log line
         self.divergence = DivergenceWatch()
         if resume_from is not None:
             self._load(resume_from)
@@ -166,7 +167,7 @@ class Trainer:
         try:
             if not self.resumed:
                 self._sample()
-            window: dict[str, list[float]] = {}
+            window = self.window
             stream = iter(self.batches)
             with stop_on_signals() as stop:
                 while self.run.step < self.cfg.steps:
@@ -373,6 +374,8 @@ class Trainer:
             "scalers": {p: s.state_dict() for p, s in self.scalers.items()},
             "data": {"epoch": self.batches.position.epoch, "batch": self.batches.position.batch},
             "run_state": {k: v for k, v in self.run.state.items() if isinstance(v, keep)},
+            # the log window's steps since the last log line: a resume then logs the same means
+            "log_window": {k: list(v) for k, v in self.window.items()},
         }
 
     def save_checkpoint(self) -> Path | None:
@@ -426,6 +429,7 @@ class Trainer:
             self.scalers[phase].load_state_dict(state["scalers"][phase])
         self.run.step = state["step"]
         self.run.state.update(state["run_state"])
+        self.window = {k: [float(x) for x in v] for k, v in state.get("log_window", {}).items()}
         self.position = Position(state["data"]["epoch"], state["data"]["batch"])
         ckpt.set_rng_state(state["rng"][self.world.rank])
         self.last_good = str(path)

@@ -193,3 +193,23 @@ def test_loader_workers_see_the_same_samples(make_exp, tmp_path):
     inline = weights(train(make_exp(steps=3, num_workers=0), tmp_path / "inline", show_progress=False))
     workers = weights(train(make_exp(steps=3, num_workers=1), tmp_path / "workers", show_progress=False))
     assert all(torch.equal(inline[k], workers[k]) for k in inline)
+
+
+def test_metrics_after_a_resume_off_the_log_grid_read_as_one_run(make_exp, tmp_path):
+    import shutil
+
+    def lines(run_dir):
+        return [{k: v for k, v in json.loads(line).items() if k not in ("time", "elapsed")}
+                for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+    settings = dict(steps=8, log_every=2, checkpoint_every=3, keep_last=5)
+    train(make_exp(**settings), tmp_path / "full", show_progress=False)
+    shutil.copytree(tmp_path / "full", tmp_path / "part")  # as if stopped right after step 3
+    for path in list_checkpoints(tmp_path / "part" / "checkpoints"):
+        if "00000003" not in path.name:
+            path.unlink()
+    assert [p.name for p in list_checkpoints(tmp_path / "part" / "checkpoints")] == ["step_00000003.pt"]
+    train(make_exp(**settings), tmp_path / "part", resume=True, show_progress=False)
+    full = lines(tmp_path / "full")
+    assert [r["step"] for r in full if r["kind"] == "train"] == [2, 4, 6, 8]
+    assert lines(tmp_path / "part") == full  # step 4's mean includes step 3, logged before the resume

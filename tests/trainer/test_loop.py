@@ -213,3 +213,23 @@ def test_metrics_after_a_resume_off_the_log_grid_read_as_one_run(make_exp, tmp_p
     full = lines(tmp_path / "full")
     assert [r["step"] for r in full if r["kind"] == "train"] == [2, 4, 6, 8]
     assert lines(tmp_path / "part") == full  # step 4's mean includes step 3, logged before the resume
+
+
+def test_resume_may_change_optimiser_settings_and_records_them(make_exp, config_tree, tmp_path):
+    train(make_exp(steps=3), tmp_path / "run", show_progress=False)
+    config_tree["optim"]["generator"]["lr"] = 1e-4
+    config_tree["optim"]["generator"]["betas"] = [0.5, 0.99]
+    trainer = Trainer(make_exp(config_tree, steps=5), tmp_path / "run", resume=True, show_progress=False)
+    opt = trainer.optimizers["generator"]
+    assert {(g["lr"], g["base_lr"], g["betas"]) for g in opt.param_groups} == {(1e-4, 1e-4, (0.5, 0.99))}
+    assert all(opt.state[p]["step"] == 3 for g in opt.param_groups for p in g["params"])  # moments kept
+    assert {g["lr"] for g in trainer.optimizers["discriminator"].param_groups} == {2e-3}
+    records = [json.loads(line) for line in (tmp_path / "run" / "changes.jsonl").read_text().splitlines()]
+    assert records == [{"field": "optim.generator.lr", "old": 1e-3, "new": 1e-4, "step": 3},
+                       {"field": "optim.generator.betas", "old": [0.0, 0.9], "new": [0.5, 0.99], "step": 3}]
+    assert "changed on resume at step 3: optim.generator.lr 0.001 -> 0.0001" in (tmp_path / "run" / "train.log").read_text()
+    trainer.fit()
+    assert {g["lr"] for g in opt.param_groups} == {1e-4}
+    config_tree["optim"]["generator"] = {"type": "rmsprop", "lr": 1e-4}
+    with pytest.raises(ConfigError, match="the optimisers or their types changed in optim"):
+        Trainer(make_exp(config_tree, steps=6), tmp_path / "run", resume=True, show_progress=False)

@@ -23,6 +23,7 @@ import contextlib
 import fnmatch
 import io
 import json
+import os
 import sys
 import typing
 import warnings
@@ -280,6 +281,30 @@ def describe(kind: str, name: str, given: tuple[str, ...], as_json: bool) -> Non
 
 
 @cli.command()
+@click.argument("kind", type=click.Choice(("discriminator", "encoder", "generator", "normalizer", "upsampler")))
+@click.argument("name")
+@click.option("--base", "bases", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A config to mix into (repeatable; default: each shipped plugin's synthetic config).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def compat(kind: str, name: str, bases: tuple[str, ...], as_json: bool) -> None:
+    """Which recipes a component combines with, in which slots, and the config check's
+    reason where it does not (docs/mixing.md has the matrix)."""
+    from pathlib import Path
+
+    from .compat import compat as rows
+
+    registry()
+    result = rows(kind, name, [Path(b) for b in bases] if bases else None)
+    if as_json:
+        _echo_json(result)
+        return
+    for entry in result:
+        click.echo(f"{entry['base']} ({entry['recipe']}):" + ("" if entry["slots"] else f" no {kind} slot"))
+        for s in entry["slots"]:
+            click.echo(f"  {s['slot']}: " + ("ok" if s["ok"] else f"no: {s['reason']}"))
+
+
+@cli.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the schema to this file (atomically).")
 def schema(out: str | None) -> None:
     """Print the JSON Schema of an experiment config with every installed component
@@ -491,7 +516,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         _warn_failed(summary()["plugins"], argv)
         cli.main(args=argv, prog_name="ganforge", standalone_mode=False)
     except GanforgeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        if not (getattr(exc, "said_by_every_rank", False) and os.environ.get("RANK", "0") != "0"):
+            click.echo(f"error: {exc}", err=True)  # a stop all ranks agreed on is said once, by rank 0
+        sys.exit(2)
+    except OSError as exc:  # a file the OS refused (permissions, a full disk): name it, no traceback
+        if exc.filename is None:
+            raise
+        click.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -7,6 +7,7 @@ registry is loaded with the global plugin options.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -94,7 +95,8 @@ def add_commands(group: click.Group) -> None:
         if print_config:
             return print_resolved(config, overrides)
         run_dir = train_command(config, overrides, out, resume, show_progress=not no_progress, init=init)
-        click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
+        if os.environ.get("RANK", "0") == "0":  # under torchrun, once
+            click.echo(f"run folder: {run_dir}\nreport: {run_dir / 'index.html'}")
 
     @group.command()
     @click.argument("run_or_ckpt", type=click.Path(exists=True))
@@ -107,7 +109,8 @@ def add_commands(group: click.Group) -> None:
     @click.option("--instances", multiple=True, type=click.Path(exists=True, dir_okay=False),
                   help="Instance-map PNG (instance ids, 8 or 16 bit) for each --labels file, in the same order, "
                        "for runs trained with instance maps [default: each label map stands in].")
-    @click.option("--seed", default=None, type=int, help="Seed of the noise and of the synthetic world.")
+    @click.option("--seed", default=None, type=click.IntRange(0, 2**63 - 1),
+                  help="Seed of the noise and of the synthetic world.")
     def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], instances: tuple[str, ...],
                seed: int | None) -> None:
         """Generate images with a trained run (its EMA generator when it has one)."""

@@ -104,7 +104,7 @@ class Train(Params):
     steps: int = Field(1000, ge=1)
     batch_size: int = Field(1, ge=1, description="global batch, divided among DDP ranks")
     num_workers: int = Field(0, ge=0)
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**63, description="seeds torch, numpy and python (a 63-bit integer)")
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     channels_last: bool = False
     compile: bool = False
@@ -201,20 +201,46 @@ def apply_overrides(tree: dict[str, Any], overrides: Iterable[str]) -> dict[str,
     return out
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml's safe loader, except that a key given twice in one mapping is an error (the
+    second would silently replace the first)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True) if key_node.tag != "tag:yaml.org,2002:merge" else None
+            if key is not None and key in seen:
+                raise ConfigError(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice in the same "
+                                  "mapping (the second would silently replace the first)")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
     """The mapping in a YAML file (safe loader); errors name the file."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = text_line(path.read_bytes(), exc.start)
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} on line {line}); "
+                          "save the config as UTF-8") from None
     try:
-        tree = yaml.safe_load(text)
+        tree = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
     if not isinstance(tree, dict):
         raise ConfigError(f"{path}: a config is a mapping, got {type(tree).__name__}")
     return tree
+
+
+def text_line(data: bytes, offset: int) -> int:
+    """The 1-based line number of byte ``offset``."""
+    return data.count(b"\n", 0, offset) + 1
 
 
 def validation_message(exc: ValidationError, source: str, what: str = "config") -> str:

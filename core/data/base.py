@@ -74,7 +74,10 @@ class LayoutDataset(Dataset):
         self.root = Path(params.root).expanduser()
         if not self.root.is_dir():
             raise DataError(f"{self.root}: dataset root does not exist")
-        entries = self.scan()
+        try:
+            entries = self.scan()
+        except OSError as exc:  # an unreadable folder or file (permissions, I/O error)
+            raise DataError(f"{exc.filename or self.root}: cannot read the dataset ({exc.strerror or exc})") from None
         if params.max_samples is not None:
             entries = entries[: params.max_samples]
         if not entries:
@@ -160,12 +163,27 @@ class LayoutDataset(Dataset):
 
     def info(self) -> DataInfo:
         p = self.params
-        size = image_size(self.entries[0].image)
+        size = self._first_size()
         resolution = transforms.output_size(p.preprocess, size, p.load_size, p.crop_size, p.aspect_ratio)
         return DataInfo(fields=self.fields(), image_channels=3, resolution=resolution, **self.info_extra())
 
     def info_extra(self) -> dict:
         return {}
+
+    def _first_size(self) -> tuple[int, int]:
+        """(W, H) of the first sample whose image header reads; with ``on_error: skip`` the
+        unreadable ones before it are skipped and counted as in `__getitem__`."""
+        for j, entry in enumerate(self.entries):
+            if j in self._bad:
+                continue
+            try:
+                return image_size(entry.image)
+            except DataError as exc:
+                if self.params.on_error == "raise":
+                    raise
+                self._bad.add(j)
+                self.errors[str(entry.image)] = str(exc)
+        raise DataError(f"{self.root}: no sample's image can be read, e.g. {next(iter(self.errors.values()))}")
 
     @staticmethod
     def resolution_from_params(params: LayoutParams) -> tuple[int, int] | None:

@@ -53,7 +53,7 @@ def run_import(importer: str, files: Sequence[str | os.PathLike], config: str | 
     from ganforge import cli
     from ganforge.errors import GanforgeError
 
-    cli._add_builtin_commands()
+    cli._add_builtin_commands(cli.cli)
     args = ["import", importer, *map(str, files), "--config", str(config), "--out", str(out), *extra]
     try:
         cli.cli.main(args=args, prog_name="ganforge", standalone_mode=False)

@@ -57,7 +57,16 @@ def prune(folder: str | os.PathLike, keep_last: int) -> list[Path]:
 
 
 def save(path: Path, state: dict[str, Any]) -> None:
-    atomic_write(path, lambda f: torch.save({"format": FORMAT, **state}, f))
+    """Write ``state`` atomically; a failed write (a full disk) is one error naming the
+    file, and the checkpoints already there stay as they were."""
+    try:
+        atomic_write(path, lambda f: torch.save({"format": FORMAT, **state}, f))
+    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0][:200]
+        kept = [p.name for p in list_checkpoints(path.parent)]
+        raise GanforgeError(f"{path}: cannot write the checkpoint ({reason}); nothing was replaced"
+                            + (f", the latest checkpoint is still {kept[-1]}" if kept else "")
+                            + "; free space and continue with --resume") from None
 
 
 class NonFiniteCheckpoint(GanforgeError, FloatingPointError):

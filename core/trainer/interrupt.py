@@ -24,7 +24,10 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class TrainingInterrupted(GanforgeError):
-    """Training stopped on a signal after writing a checkpoint; ``--resume`` continues it."""
+    """Training stopped on a signal after writing a checkpoint; ``--resume`` continues it.
+    Every rank stops together, so the command line says it once (rank 0)."""
+
+    said_by_every_rank = True
 
 
 class StopRequest:

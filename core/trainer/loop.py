@@ -52,6 +52,7 @@ from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
 from .progress import Progress, truncate_metrics
+from .lock import lock_run_dir
 from .syncbn import sync_batchnorm
 
 LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
@@ -80,6 +81,16 @@ class Trainer:
         self.device = resolve_device(self.cfg.device, self.world.local_rank)
         self.amp_dtype = amp_dtype(self.cfg.precision, self.device)
 
+        self.lock = lock_run_dir(self.run_dir) if self.world.is_main else None
+        try:
+            self._build(resume, show_progress, source, init)
+        except BaseException:
+            if self.lock is not None:  # a run that never started does not keep its folder
+                self.lock.close()
+            raise
+
+    def _build(self, resume: bool, show_progress: bool, source: str, init: str | os.PathLike | None) -> None:
+        exp = self.exp
         resume_from = self._find_checkpoint(resume)
         seed_everything(self.cfg.seed)  # identical initial weights on every rank
         with naming(source):
@@ -116,6 +127,10 @@ class Trainer:
         self.divergence = DivergenceWatch()
         if resume_from is not None:
             self._load(resume_from)
+            if self.run.step >= self.cfg.steps:
+                raise ConfigError(f"{resume_from}: the run is already at step {self.run.step} and train.steps is "
+                                  f"{self.cfg.steps}: nothing to train; continue with a larger train.steps "
+                                  f"(--set train.steps={2 * self.run.step})")
         else:
             seed_everything(self.cfg.seed + self.world.rank)  # per-rank noise from here on
         self.batches = Batches(self.dataset, self.cfg.batch_size, self.world, self.cfg.seed,
@@ -125,6 +140,7 @@ class Trainer:
         self.metrics = [_registry.build("metric", m, net_info, path=f"eval.metrics.{i}").to(self.device)
                         for i, m in enumerate(exp.eval.metrics)]
         self.resumed = resume_from is not None
+        self.reported_skips = 0
         if self.world.is_main:
             self._init_run_dir()
         self.show_progress = show_progress
@@ -182,7 +198,7 @@ class Trainer:
             stream = iter(self.batches)
             with stop_on_signals() as stop:
                 while self.run.step < self.cfg.steps:
-                    logs = self.train_step(next(stream))
+                    logs = self._checked_step(next(stream))
                     for k, v in logs.items():
                         window.setdefault(k, []).append(v)
                     self.progress.step()
@@ -198,7 +214,21 @@ class Trainer:
             self.progress.close()
             if self.world.is_main:
                 write_report(self.run_dir)
+            if self.lock is not None:
+                self.lock.close()
             shutdown(self.world, self.world_owned)
+
+    def _checked_step(self, raw: dict[str, Any]) -> dict[str, float]:
+        """`train_step`, with batch norm's refusal of a single value per channel turned into
+        an error naming the field that causes it."""
+        try:
+            return self.train_step(raw)
+        except ValueError as exc:
+            if "Expected more than 1 value per channel" not in str(exc):
+                raise
+            raise ConfigError(f"train.batch_size: {self.cfg.batch_size} ({self.batches.per_rank} per process) gives a "
+                              "BatchNorm layer one value per channel (a batch of 1 through a 1x1 feature map); "
+                              "use at least 2 samples per process") from None
 
     def train_step(self, raw: dict[str, Any]) -> dict[str, float]:
         """One step on one raw batch; returns the step's logs as floats."""
@@ -304,6 +334,13 @@ class Trainer:
         if step % cfg.log_every == 0 or last:
             self._guard_weights(step)
             means = {k: sum(v) / len(v) for k, v in window.items()}
+            skipped = getattr(self.dataset, "num_skipped", 0)  # on_error: skip (this process's count)
+            if skipped:
+                means["data_skipped"] = float(skipped)
+                if skipped > self.reported_skips and self.world.is_main:
+                    warnings.warn(f"step {step}: {skipped} bad samples skipped so far (data.on_error: skip), e.g. "
+                                  f"{next(reversed(self.dataset.errors.values()))}", GanforgeWarning, stacklevel=2)
+                self.reported_skips = skipped
             self.progress.log(step, means)
             window.clear()
             for message in self.divergence.check(step, means) if self.world.is_main else ():

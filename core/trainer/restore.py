@@ -20,7 +20,7 @@ from torch import nn
 
 from .. import registry as _registry
 from ..config import Experiment, check_components, ensure_plugins, from_dict, missing_plugins_hint, naming, verify
-from ..errors import GanforgeError, GanforgeWarning
+from ..errors import ConfigError, GanforgeError, GanforgeWarning
 from ..interfaces import DataInfo
 from ..run import Run
 from ..weights import load_checked
@@ -29,13 +29,21 @@ from .checkpoint import latest_checkpoint
 from .checkpoint import load as load_checkpoint
 
 
-def open_checkpoint(run_or_ckpt: str | os.PathLike) -> tuple[Path, dict[str, Any], Experiment]:
-    """(checkpoint path, its state, its config) for a run folder (latest checkpoint) or a file."""
+def open_checkpoint(run_or_ckpt: str | os.PathLike, recipe: str | None = None,
+                    paper: str = "") -> tuple[Path, dict[str, Any], Experiment]:
+    """(checkpoint path, its state, its config) for a run folder (latest checkpoint) or a file.
+    A paper's application passes its ``recipe`` so that another paper's run is refused by
+    name before its config is checked against this one's needs."""
     path = Path(run_or_ckpt)
     ckpt_path = latest_checkpoint(path) if path.is_dir() else path
     if ckpt_path is None:
         raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
     state = load_checkpoint(ckpt_path)
+    if recipe is not None:
+        found = (state.get("config") or {}).get("strategy", {})
+        found = found.get("type") if isinstance(found, dict) else found
+        if found != recipe:
+            raise ConfigError(f"{ckpt_path}: a {found!r} run, not a {paper or recipe} one")
     return ckpt_path, state, checkpoint_config(state, ckpt_path)
 
 

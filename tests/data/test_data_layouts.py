@@ -375,3 +375,25 @@ def test_celebamask_hq_accepts_half_size_masks_but_not_other_shapes(world, tmp_p
     Image.open(small).resize((16, 8), Image.NEAREST).save(small)
     with pytest.raises(DataError, match=r"0\.png: label map is 16x8 but its image .*0\.png is 32x32"):
         ds[0]
+
+
+@pytest.mark.parametrize("mode", ["raise", "skip"])
+def test_decompression_bomb_is_named_in_raise_and_skip_modes(paired, mode, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 32x32 images are "bombs" above 2 * 100 pixels
+    if mode == "raise":
+        with pytest.raises(DataError, match=r"images/000000\.png: cannot read image \(Image size \(1024 pixels\)"):
+            make(paired, on_error=mode).info()
+        return
+    ds = make(paired, on_error=mode)
+    with pytest.raises(DataError, match=r"no sample's image can be read, e.g. .*000000\.png: cannot read image"):
+        ds.info()
+    assert ds.num_skipped == 3
+
+
+def test_unreadable_dataset_folder_is_named(paired, monkeypatch):
+    def refuse(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", refuse)  # what a folder without read permission gives (root reads anyway)
+    with pytest.raises(DataError, match=r"images: cannot read the dataset \(Permission denied\)"):
+        make(paired)

@@ -97,14 +97,18 @@ class TinyDiscriminator(ganforge.Discriminator):
 
     class Params(ganforge.Params):
         ch: int = 8
+        pooled_bn: bool = False  # a BatchNorm on the 1x1 pooled features (batch-size-1 errors)
 
     def __init__(self, params, data):
         super().__init__(params, data)
         self.conv1 = nn.Conv2d(data.image_channels + data.label_nc, params.ch, 3, padding=1)
         self.conv2 = nn.Conv2d(params.ch, 1, 3, padding=1)
+        self.pooled = nn.BatchNorm2d(params.ch) if params.pooled_bn else None
 
     def forward(self, image, cond):
         h = F.leaky_relu(self.conv1(torch.cat([image, cond.onehot(self.data.label_nc).to(image.dtype)], 1)), 0.2)
+        if self.pooled is not None:
+            h = h + self.pooled(h.mean((2, 3), keepdim=True))
         return DiscriminatorOutput(scores=[self.conv2(h)], features=[[h]])
 
 

@@ -24,9 +24,7 @@ def load_networks(path: str | os.PathLike) -> tuple[nn.ModuleDict, DataInfo]:
     from ganforge.config import verify
     from ganforge.trainer import open_checkpoint, restore_networks
 
-    ckpt, state, exp = open_checkpoint(path)
-    if exp.strategy.type != "nice_gan":
-        raise ganforge.ConfigError(f"{ckpt}: a {exp.strategy.type!r} run, not a NICE-GAN one")
+    ckpt, state, exp = open_checkpoint(path, recipe="nice_gan", paper="NICE-GAN")
     data = verify(exp, source=f"{ckpt} (config)")
     run, _ = restore_networks(exp, data, state)
     return nn.ModuleDict({role: run.ema.get(role, net) for role, net in run.models.items()}), data

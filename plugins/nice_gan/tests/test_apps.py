@@ -66,7 +66,7 @@ def test_translate_command_writes_a_grid(run_dir, tmp_path):
 def test_a_run_of_another_recipe_is_refused(tmp_path, ganforge_registry):
     path = tmp_path / "checkpoints" / ckpt.checkpoint_name(1)
     path.parent.mkdir()
-    ckpt.save(path, {"config": {"data": {"type": "synthetic"}, "strategy": {"type": "stargan_v2"}}, "models": {},
+    ckpt.save(path, {"format": ckpt.FORMAT, "step": 1, "config": {"data": {"type": "synthetic"}, "strategy": {"type": "stargan_v2"}}, "models": {},
                      "ema": {}})
     with pytest.raises(ganforge.ConfigError, match="a 'stargan_v2' run, not a NICE-GAN one"):
         apps.load_networks(tmp_path)

@@ -12,6 +12,7 @@ from typing import Sequence
 import torch
 
 import ganforge
+from ganforge.weights import load_checked
 
 from .generator import StyleGAN2Generator, style_mix
 
@@ -32,7 +33,10 @@ def load_generator(path: str | os.PathLike) -> StyleGAN2Generator:
     G = ganforge.build("generator", spec, data, path="models.generator", check=False)
     if not isinstance(G, StyleGAN2Generator):
         raise ganforge.ConfigError(f"{ckpt}: models.generator is {type(G).__name__}, not a StyleGAN2 generator")
-    G.load_state_dict(state["ema"].get("generator", state["models"]["generator"]))
+    role = "ema" if "generator" in state["ema"] else "models"
+    if "generator" not in state[role]:
+        raise ganforge.DataError(f"{ckpt}: holds no generator weights (models: {', '.join(state['models']) or 'none'})")
+    load_checked(G, state[role]["generator"], f"{ckpt} {role}.generator")
     return G.eval()
 
 

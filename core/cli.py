@@ -7,7 +7,8 @@ so the CLI answers from a snapshot of it (`ganforge.registry.cache`) when it can
 ``--help``, ``--version``, ``plugins``, ``components``, ``describe`` and ``schema`` import no
 plugin module, and the other commands (``train``, a plugin's ``ganforge_cli`` group) load
 the registry when they run. A plugin that fails is reported by ``ganforge plugins`` while
-every command keeps working for the others.
+every command keeps working for the others; so does one whose ``ganforge_cli`` hook raises
+or would replace a core command (status 'commands failed'; the core command is kept).
 
 Command groups are named in kebab case (``stargan-v2``, ``image2stylegan-pp``); the old
 snake-case spellings still work, with a deprecation note, until the next release.
@@ -31,7 +32,7 @@ from typing import Any, Sequence
 import click
 
 from . import registry as _registry
-from .errors import GanforgeError, GanforgeWarning
+from .errors import GanforgeError, GanforgeWarning, PluginError
 from .interfaces import KINDS, slot_kind
 
 
@@ -124,7 +125,7 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plugins(as_json: bool) -> None:
-    """List discovered plugins with their status (ok, failed, disabled, incompatible)."""
+    """List discovered plugins with their status (ok, failed, disabled, incompatible, commands failed)."""
     snap = summary()
     plugins, conflicts = snap["plugins"], snap["conflicts"]
     if as_json:
@@ -134,7 +135,7 @@ def plugins(as_json: bool) -> None:
             for p in plugins]
     _table(rows, ["NAME", "DISTRIBUTION", "VERSION", "STATUS", "COMPONENTS"])
     for p in plugins:
-        if p["status"] in ("failed", "incompatible"):
+        if p["status"] in ("failed", "incompatible", "commands failed"):
             click.echo(f"\n{p['name']} {p['status']}: {p['error']}", err=True)
     for p in plugins:
         for w in p["warnings"]:
@@ -353,9 +354,13 @@ def _load_commands(group: click.Group | None = None) -> None:
         return
     reg = registry()
     _add_builtin_commands(group)
-    _add_plugin_commands(reg, group)
+    problems = _add_plugin_commands(reg, group)
     if group is cli:
         cli._all_added = True
+        _state["problems"] = problems
+        if problems and _state["options"][2]:
+            name, problem = next(iter(problems.items()))
+            raise PluginError(f"plugin {name!r} {problem}")
 
 
 def _add_builtin_commands(group: click.Group) -> None:
@@ -367,24 +372,58 @@ def _add_builtin_commands(group: click.Group) -> None:
     backbones_cli.add_commands(group)
 
 
-def _add_plugin_commands(reg: _registry.Registry, group: click.Group) -> None:
-    """Each plugin's ``ganforge_cli`` hook, isolated: a failing one is reported, not fatal."""
+def _add_plugin_commands(reg: _registry.Registry, group: click.Group) -> dict[str, str]:
+    """Each plugin's ``ganforge_cli`` hook, isolated; returns plugin name -> what went wrong.
+    A hook that raises, or that replaces a core command (the core's is put back: a plugin
+    cannot silently change what ``sample`` does), is a problem: its plugin's status becomes
+    'commands failed', every command warns, ``--strict`` fails."""
+    problems: dict[str, str] = {}
     pm = reg.pluginmanager
     if pm is None:
-        return
+        return problems
+    core = dict(group.commands)
     for impl in pm.hook.ganforge_cli.get_hookimpls():
         try:
             impl.function(group=group)
         except Exception as exc:  # noqa: BLE001
-            click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
+            problems[impl.plugin_name] = f"failed to add commands: {type(exc).__name__}: {exc}"
+        replaced = sorted(name for name, cmd in core.items() if group.commands.get(name) is not cmd)
+        if replaced:
+            group.commands.update({name: core[name] for name in replaced})
+            problems[impl.plugin_name] = (f"replaced the core command{'s' if len(replaced) > 1 else ''} "
+                                          f"{', '.join(replaced)} (the core's is kept)")
+    return problems
+
+
+def _scan_commands(reg: _registry.Registry) -> tuple[dict[str, str], dict[str, str]]:
+    """Every command's short help and the plugins' command problems, from a scratch group
+    (run once per registry: the snapshot holds both)."""
+    if _state.get("scan", (None,))[0] is not reg:
+        scratch = click.Group()
+        _add_builtin_commands(scratch)
+        problems = _add_plugin_commands(reg, scratch)
+        helps = {name: cmd.get_short_help_str(10_000) for name, cmd in scratch.commands.items() if not cmd.hidden}
+        _state["scan"] = (reg, helps, problems)
+    return _state["scan"][1], _state["scan"][2]
 
 
 def _commands(reg: _registry.Registry) -> dict[str, str]:
-    scratch = click.Group()
-    _add_builtin_commands(scratch)
-    with contextlib.redirect_stderr(io.StringIO()):  # a failing hook warns when it really runs
-        _add_plugin_commands(reg, scratch)
-    return {name: cmd.get_short_help_str(10_000) for name, cmd in scratch.commands.items() if not cmd.hidden}
+    return _scan_commands(reg)[0]
+
+
+def _plugins(reg: _registry.Registry) -> list[dict[str, Any]]:
+    """Each plugin's record; one whose ``ganforge_cli`` failed is not 'ok' but 'commands failed'."""
+    problems = _state.get("problems")  # set once the real group has its commands
+    problems = _scan_commands(reg)[1] if problems is None else problems
+    out = []
+    for p in reg.plugins:
+        info = p.to_json()
+        if p.name in problems:
+            info["commands_error"] = problems[p.name]
+            if info["status"] == "ok":
+                info.update(status="commands failed", error=problems[p.name])
+        out.append(info)
+    return out
 
 
 def _schema(reg: _registry.Registry) -> dict[str, Any]:
@@ -394,7 +433,7 @@ def _schema(reg: _registry.Registry) -> dict[str, Any]:
 
 
 SUMMARY_PARTS = {
-    "plugins": lambda reg: [p.to_json() for p in reg.plugins],
+    "plugins": _plugins,
     "conflicts": lambda reg: [{"kind": rs[0].kind, "name": rs[0].name,
                                "providers": [{"plugin": r.plugin, "distribution": r.distribution,
                                               "version": r.version, "use": r.qualified_name} for r in rs]}
@@ -438,6 +477,8 @@ def _warn_failed(plugins: list[dict[str, Any]], argv: Sequence[str]) -> None:
         if p["status"] in ("failed", "incompatible"):
             click.echo(f"warning: plugin {p['name']!r} ({p['distribution'] or 'local'}) {p['status']}: {p['error']}; "
                        "`ganforge plugins` lists every plugin", err=True)
+        elif "commands_error" in p:
+            click.echo(f"warning: plugin {p['name']!r} {p['commands_error']}", err=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -461,7 +502,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     warnings.showwarning = _show_warning
     warnings.simplefilter("always", GanforgeWarning)  # each is worth its line, even if said before
     plugins_opt, disabled, strict = _global_options(argv)
-    _state.update(options=(plugins_opt, disabled, strict), snapshot=None, loaded=False)
+    _state.update(options=(plugins_opt, disabled, strict), snapshot=None, loaded=False, problems=None, scan=(None,))
     cli._all_added = False
     for name in [n for n in cli.commands if n not in BASE_COMMANDS]:
         del cli.commands[name]  # main() may run again in one process (tests)

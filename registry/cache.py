@@ -28,7 +28,7 @@ from .discovery import ENTRYPOINT_GROUP, ENV_NO_AUTOLOAD, ENV_PLUGINS
 
 ENV_CACHE_DIR = "GANFORGE_CACHE_DIR"
 ENV_NO_CACHE = "GANFORGE_NO_CACHE"
-FORMAT = 1
+FORMAT = 2  # 2: a plugin whose ganforge_cli failed has status "commands failed"
 
 
 def cache_dir() -> Path:

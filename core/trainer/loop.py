@@ -14,6 +14,7 @@ checkpoint continues bit-identically on CPU.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import warnings
@@ -56,7 +57,8 @@ from .syncbn import sync_batchnorm
 
 LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
 # Config sections that must not change when a run is resumed (they define the weights).
-FIXED_ON_RESUME = ("data", "models", "strategy", "strategies", "optim")
+FIXED_ON_RESUME = ("data", "models", "strategy", "strategies")
+# optim: its names and types are fixed on resume; hyper-parameters (lr, betas ...) may change, recorded
 
 
 def seed_everything(seed: int) -> None:
@@ -120,6 +122,8 @@ class Trainer:
         self.scalers = make_scalers(self.cfg.precision, self.device)
         self.position = Position()
         self.last_good: str | None = None
+        self.window: dict[str, list[float]] = {}  # per-step logs since the last log line
+        self.changes: list[dict[str, Any]] = []  # optimiser settings changed on resume
         self.divergence = DivergenceWatch()
         if resume_from is not None:
             self._load(resume_from)
@@ -144,6 +148,9 @@ class Trainer:
         self.progress.message(f"{'resumed at step ' + str(self.run.step) if self.resumed else 'started'}: "
                               f"{self.cfg.steps} steps on {self.device} ({self.world.size} process"
                               f"{'es' if self.world.size > 1 else ''}), run folder {self.run_dir}")
+        for c in self.changes:
+            self.progress.message(f"changed on resume at step {c['step']}: {c['field']} {c['old']} -> {c['new']} "
+                                  "(recorded in changes.jsonl)")
 
     # -- construction --------------------------------------------------------------
     def _find_checkpoint(self, resume: bool) -> Path | None:
@@ -172,6 +179,11 @@ class Trainer:
                                                       self.run.step, plugins))
         if self.resumed:
             truncate_metrics(self.run_dir / "metrics.jsonl", self.run.step)
+            if self.changes:
+                path = self.run_dir / "changes.jsonl"
+                text = (path.read_bytes() if path.exists() else b"") + "".join(
+                    json.dumps(c) + "\n" for c in self.changes).encode()
+                ckpt.atomic_write(path, lambda f: f.write(text))
         else:
             (self.run_dir / "metrics.jsonl").unlink(missing_ok=True)
             (self.run_dir / "train.log").unlink(missing_ok=True)
@@ -182,7 +194,7 @@ class Trainer:
         try:
             if not self.resumed:
                 self._sample()
-            window: dict[str, list[float]] = {}
+            window = self.window
             stream = iter(self.batches)
             with stop_on_signals() as stop:
                 while self.run.step < self.cfg.steps:
@@ -410,6 +422,8 @@ class Trainer:
             "scalers": {p: s.state_dict() for p, s in self.scalers.items()},
             "data": {"epoch": self.batches.position.epoch, "batch": self.batches.position.batch},
             "run_state": {k: v for k, v in self.run.state.items() if isinstance(v, keep)},
+            # the log window's steps since the last log line: a resume then logs the same means
+            "log_window": {k: list(v) for k, v in self.window.items()},
         }
 
     def save_checkpoint(self) -> Path | None:
@@ -457,12 +471,22 @@ class Trainer:
                 load_checked(self.ema[role].shadow, sd, f"{path} ema.{role}")
         for strategy, sd in zip(self.strategies, state.get("strategies", [])):
             strategy.load_state_dict(sd)
+        fresh = {n: [dict(g) for g in self.optimizers[n].param_groups] for n in {c["optimizer"] for c in self.changes}}
         for name, sd in state["optimizers"].items():
             self.optimizers[name].load_state_dict(sd)
+        for name, groups in fresh.items():  # the chosen settings replace the checkpoint's (state kept)
+            keys = {c["key"] for c in self.changes if c["optimizer"] == name}
+            keys |= {"base_lr"} if "lr" in keys else set()
+            for group, new in zip(self.optimizers[name].param_groups, groups):
+                group.update({k: new[k] for k in keys})
+        for c in self.changes:
+            del c["optimizer"], c["key"]
+            c["step"] = state["step"]
         for phase in PHASES:
             self.scalers[phase].load_state_dict(state["scalers"][phase])
         self.run.step = state["step"]
         self.run.state.update(state["run_state"])
+        self.window = {k: [float(x) for x in v] for k, v in state.get("log_window", {}).items()}
         self.position = Position(state["data"]["epoch"], state["data"]["batch"])
         ckpt.set_rng_state(state["rng"][self.world.rank])
         self.last_good = str(path)
@@ -473,9 +497,20 @@ class Trainer:
         if changed:
             raise ConfigError(f"{path}: cannot resume, the config changed in {', '.join(changed)} "
                               "since this checkpoint was written; use a new --out")
+        self.changes = optim_changes(state["config"].get("optim", {}), current["optim"], path)
         if state["world_size"] != self.world.size:
             raise ConfigError(f"{path}: written by {state['world_size']} processes, resumed with "
                               f"{self.world.size}; resume with the same number of processes")
+
+
+def optim_changes(old: dict[str, dict], new: dict[str, dict], path: Path) -> list[dict[str, Any]]:
+    """The optimiser hyper-parameters a resume changes (each a record for changes.jsonl);
+    a different set of optimisers or type is a ConfigError: their state would not fit."""
+    if set(old) != set(new) or any(old[n].get("type") != new[n].get("type") for n in new):
+        raise ConfigError(f"{path}: cannot resume, the optimisers or their types changed in optim since this "
+                          "checkpoint was written (only their settings, such as lr, may change); use a new --out")
+    return [{"optimizer": n, "key": k, "field": f"optim.{n}.{k}", "old": old[n].get(k), "new": v}
+            for n in sorted(new) for k, v in new[n].items() if old[n].get(k) != v]
 
 
 def train(exp: Experiment, run_dir: str | os.PathLike, resume: bool = False, show_progress: bool = True,

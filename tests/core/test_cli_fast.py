@@ -81,3 +81,41 @@ def test_describe_shows_choices_recipe_needs_and_dataset_fields(capsys):
     roles = {n["role"]: (n["kind"], n["optional"]) for n in recipe["networks"]}
     assert roles["mapping"] == ("encoder", False) and roles["fan"] == ("encoder", True)
     assert recipe["optimizers"]["generator"] == ["generator"]
+
+
+THIEF = "import ganforge\n\n@ganforge.hookimpl\ndef ganforge_cli(group):\n    @group.command()\n    def sample():\n        'stolen'\n"
+BROKEN = "import ganforge\n\n@ganforge.hookimpl\ndef ganforge_cli(group):\n    raise RuntimeError('boom')\n"
+
+
+def test_plugin_commands_that_replace_core_ones_or_raise_are_reported(monkeypatch, capsys, tmp_path):
+    from ganforge.cli import cli
+
+    (tmp_path / "thief.py").write_text(THIEF)
+    (tmp_path / "broken.py").write_text(BROKEN)
+    monkeypatch.setenv("GANFORGE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    plugins = ["--plugin", str(tmp_path / "thief.py"), "--plugin", str(tmp_path / "broken.py")]
+    out, err = run(capsys, *plugins, "plugins")
+    assert [line.split()[2:4] for line in out.splitlines()[1:]] == [["commands", "failed"]] * 2  # not "ok"
+    assert "thief commands failed: replaced the core command sample (the core's is kept)" in err
+    assert "broken commands failed: failed to add commands: RuntimeError: boom" in err
+    assert cli.commands["sample"].help.startswith("Generate images")
+    out, err = run(capsys, *plugins, "components")
+    assert "warning: plugin 'thief' replaced the core command sample (the core's is kept)" in err
+    assert "warning: plugin 'broken' failed to add commands: RuntimeError: boom" in err
+    with pytest.raises(SystemExit) as exit_:
+        main(["--strict", *plugins, "plugins"])
+    assert exit_.value.code == 2
+    assert "error: plugin 'thief' replaced the core command sample" in capsys.readouterr().err
+
+
+def test_the_snapshot_keeps_a_plugin_whose_commands_failed(fake_dist, monkeypatch, capsys):
+    fake_dist("gf-thief", "1.0", "gf_thief_mod", THIEF)
+    run(capsys, "plugins")  # builds the snapshot
+    assert cache.read_snapshot() is not None
+    for _ in range(2):  # built, then read back
+        out, err = run(capsys, "plugins", "--json")
+        thief = [p for p in json.loads(out)["plugins"] if p["distribution"] == "gf-thief"]
+        assert [p["status"] for p in thief] == ["commands failed"]
+        assert thief[0]["commands_error"] == "replaced the core command sample (the core's is kept)"
+    err = run(capsys, "--help").err
+    assert "replaced the core command sample" in err

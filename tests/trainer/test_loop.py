@@ -193,3 +193,43 @@ def test_loader_workers_see_the_same_samples(make_exp, tmp_path):
     inline = weights(train(make_exp(steps=3, num_workers=0), tmp_path / "inline", show_progress=False))
     workers = weights(train(make_exp(steps=3, num_workers=1), tmp_path / "workers", show_progress=False))
     assert all(torch.equal(inline[k], workers[k]) for k in inline)
+
+
+def test_metrics_after_a_resume_off_the_log_grid_read_as_one_run(make_exp, tmp_path):
+    import shutil
+
+    def lines(run_dir):
+        return [{k: v for k, v in json.loads(line).items() if k not in ("time", "elapsed")}
+                for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+    settings = dict(steps=8, log_every=2, checkpoint_every=3, keep_last=5)
+    train(make_exp(**settings), tmp_path / "full", show_progress=False)
+    shutil.copytree(tmp_path / "full", tmp_path / "part")  # as if stopped right after step 3
+    for path in list_checkpoints(tmp_path / "part" / "checkpoints"):
+        if "00000003" not in path.name:
+            path.unlink()
+    assert [p.name for p in list_checkpoints(tmp_path / "part" / "checkpoints")] == ["step_00000003.pt"]
+    train(make_exp(**settings), tmp_path / "part", resume=True, show_progress=False)
+    full = lines(tmp_path / "full")
+    assert [r["step"] for r in full if r["kind"] == "train"] == [2, 4, 6, 8]
+    assert lines(tmp_path / "part") == full  # step 4's mean includes step 3, logged before the resume
+
+
+def test_resume_may_change_optimiser_settings_and_records_them(make_exp, config_tree, tmp_path):
+    train(make_exp(steps=3), tmp_path / "run", show_progress=False)
+    config_tree["optim"]["generator"]["lr"] = 1e-4
+    config_tree["optim"]["generator"]["betas"] = [0.5, 0.99]
+    trainer = Trainer(make_exp(config_tree, steps=5), tmp_path / "run", resume=True, show_progress=False)
+    opt = trainer.optimizers["generator"]
+    assert {(g["lr"], g["base_lr"], g["betas"]) for g in opt.param_groups} == {(1e-4, 1e-4, (0.5, 0.99))}
+    assert all(opt.state[p]["step"] == 3 for g in opt.param_groups for p in g["params"])  # moments kept
+    assert {g["lr"] for g in trainer.optimizers["discriminator"].param_groups} == {2e-3}
+    records = [json.loads(line) for line in (tmp_path / "run" / "changes.jsonl").read_text().splitlines()]
+    assert records == [{"field": "optim.generator.lr", "old": 1e-3, "new": 1e-4, "step": 3},
+                       {"field": "optim.generator.betas", "old": [0.0, 0.9], "new": [0.5, 0.99], "step": 3}]
+    assert "changed on resume at step 3: optim.generator.lr 0.001 -> 0.0001" in (tmp_path / "run" / "train.log").read_text()
+    trainer.fit()
+    assert {g["lr"] for g in opt.param_groups} == {1e-4}
+    config_tree["optim"]["generator"] = {"type": "rmsprop", "lr": 1e-4}
+    with pytest.raises(ConfigError, match="the optimisers or their types changed in optim"):
+        Trainer(make_exp(config_tree, steps=6), tmp_path / "run", resume=True, show_progress=False)

@@ -77,10 +77,7 @@ class CoCosNetDiscriminator(ganforge.Discriminator):
 
     def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
         seg = semantic.semantic_map(cond, self.data, use_instance=False, size=tuple(image.shape[-2:]))
-        # Channels-last as the one-hot map used to make it (#20 made that map NCHW): the recipe's
-        # 12-step learning test passes on this D numerics path and not on the NCHW one, a
-        # sensitivity of that short test (not a layout-dependent result) left to investigate.
-        x = torch.cat([seg.to(image.dtype), image], dim=1).contiguous(memory_format=torch.channels_last)
+        x = torch.cat([seg.to(image.dtype), image], dim=1)
         scores, features = [], []
         for i in range(self.params.num_D):
             if i:

@@ -132,7 +132,7 @@ class StarGANv2(ganforge.Strategy):
 
     # -- pieces of a step --------------------------------------------------------------
     @staticmethod
-    def source_condition(run: Run, image: torch.Tensor, cond: Condition) -> Condition:
+    def source_condition(image: torch.Tensor, cond: Condition) -> Condition:
         """``cond`` with the image to translate (a FAN conditioner adds its face masks on
         the way to the generator)."""
         return cond.replace(source=image)
@@ -180,7 +180,7 @@ class StarGANv2(ganforge.Strategy):
             fake2 = self.translate(run, cond, s_trg2.detach(), t.domain, ref2)
         ds = (fake - fake2).abs().mean()
         s_org = self.reference_style(encode, real, cond["domain"], cond)
-        rec = self.translate(run, self.source_condition(run, fake, cond), s_org, cond["domain"], real)
+        rec = self.translate(run, self.source_condition(fake, cond), s_org, cond["domain"], real)
         cyc = (rec - real).abs().mean()
         return {"adv": adv, "sty": sty, "ds": ds, "cyc": cyc}
 
@@ -206,7 +206,7 @@ class StarGANv2(ganforge.Strategy):
         targets = draw_targets(batch["image"], cond["domain"], self.latent_dim)
         with torch.no_grad():
             style = self.latent_style(run.generator_for_sampling("mapping"), targets.z, targets.domain, cond)
-        batch["cond"] = self.source_condition(run, batch["image"], cond).replace(z=targets.z, style=style)
+        batch["cond"] = self.source_condition(batch["image"], cond).replace(z=targets.z, style=style)
         batch[TARGETS] = targets
 
     @ganforge.hookimpl
@@ -256,7 +256,7 @@ class StarGANv2(ganforge.Strategy):
         image = batch["image"]
         b = image.shape[0]
         with torch.no_grad(), run.autocast():
-            cond = self.source_condition(run, image, batch["cond"])
+            cond = self.source_condition(image, batch["cond"])
             rows = {"source": image}
             z = torch.randn(self.params.sample_styles, 1, self.latent_dim, device=image.device)
             for d in range(self.data.num_domains):

@@ -39,12 +39,16 @@ def open_checkpoint(run_or_ckpt: str | os.PathLike, recipe: str | None = None,
     if ckpt_path is None:
         raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
     state = load_checkpoint(ckpt_path)
-    if recipe is not None:
-        found = (state.get("config") or {}).get("strategy", {})
+    if recipe is not None:  # a registered recipe of another paper: refused before its config is checked
+        config = state.get("config")
+        found = config.get("strategy") if isinstance(config, dict) else None
         found = found.get("type") if isinstance(found, dict) else found
-        if found != recipe:
+        if isinstance(found, str) and found != recipe and found in _registry.get_registry().names("strategy"):
             raise ConfigError(f"{ckpt_path}: a {found!r} run, not a {paper or recipe} one")
-    return ckpt_path, state, checkpoint_config(state, ckpt_path)
+    exp = checkpoint_config(state, ckpt_path)  # unknown components: the plugins it names are reported
+    if recipe is not None and exp.strategy.type != recipe:
+        raise ConfigError(f"{ckpt_path}: a {exp.strategy.type!r} run, not a {paper or recipe} one")
+    return ckpt_path, state, exp
 
 
 def checkpoint_config(state: dict[str, Any], path: str | os.PathLike) -> Experiment:

@@ -102,8 +102,12 @@ def test_plugin_commands_that_replace_core_ones_or_raise_are_reported(monkeypatc
     out, err = run(capsys, *plugins, "components")
     assert "warning: plugin 'thief' replaced the core command sample (the core's is kept)" in err
     assert "warning: plugin 'broken' failed to add commands: RuntimeError: boom" in err
-    with pytest.raises(SystemExit) as exit_:
-        main(["--strict", *plugins, "plugins"])
+    previous = registry._current
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            main(["--strict", *plugins, "plugins"])
+    finally:
+        registry._current = previous  # the strict load must not leave its registry to later tests
     assert exit_.value.code == 2
     assert "error: plugin 'thief' replaced the core command sample" in capsys.readouterr().err
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 import ganforge
+from ganforge.config import resolve_tree
 
 from .helpers import FACTS
 
@@ -22,7 +22,7 @@ def count(module) -> int:
 
 
 def networks(config: str):
-    models = yaml.safe_load((CONFIGS / f"{config}.yaml").read_text())["models"]
+    models = resolve_tree(CONFIGS / f"{config}.yaml")["models"]  # with its base: merged
     data = ganforge.DataInfo(fields=frozenset({"label", "source", "style"}), resolution=(256, 256), label_nc=3)
     with torch.device("meta"):
         return {role: ganforge.build(kind, models[role], data, check=False)

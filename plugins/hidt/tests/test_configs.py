@@ -7,15 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ganforge.config import from_dict, verify
+from ganforge.config import from_dict, resolve_tree, verify
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
 @pytest.mark.parametrize("name", ["synthetic", "daytime", "wikiart"])
 def test_config_parses(name, ganforge_registry):
-    raw = yaml.safe_load((CONFIGS / f"{name}.yaml").read_text())
-    exp = from_dict(raw, source=name)
+    exp = from_dict(resolve_tree(CONFIGS / f"{name}.yaml"), source=name)  # bases merged
     assert exp.strategy.type == "hidt" and set(exp.models) == {"generator", "style_encoder", "discriminator"}
     g, e = exp.models["generator"].params, exp.models["style_encoder"].params
     assert g.get("style_dim", 3) == e.get("style_dim", 3) == exp.models["discriminator"].params.get("style_dim", 3)

@@ -239,6 +239,10 @@ def _need_capabilities(path: str, role: str, kind: str, spec: Any, caps) -> None
 CAPABILITIES = {
     "features": "returns intermediate features in DiscriminatorOutput.features, for feature matching",
     "multitask": "one output per domain, picked by cond['domain']",
-    "reuse": "exposes its early layers as a module 'encoder' and encode(image) -> embedding, which its own "
-             "forward runs (NICE-GAN's discriminator reuse shares them with a generator)",
+    "reuse": "reuse_layers(): its early layers with the embedding (channels, stride) after each, which its own "
+             "forward runs, for a generator to encode with (ganforge.reuse; NICE-GAN's discriminator reuse)",
+    "swappable_encoder": "encoder_embedding() and share_encoder(encoder): its source-image encoder can be replaced "
+                         "by a discriminator's early layers (ganforge.reuse)",
+    "classes": "returns (B, num_classes) class logits in DiscriminatorOutput.extra['logits'] (an auxiliary "
+               "classifier, e.g. EdgeGAN's)",
 }

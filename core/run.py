@@ -37,6 +37,8 @@ class Run:
         reopened for applications (`ganforge.trainer.restore`): strategies that learn from
         the batches they prepare (replay buffers, pseudo-label memories) learn only when True.
     :param kinds: role -> component kind of the configured networks (`roles` reads it).
+    :param keep_trainable: ids of parameters `frozen` leaves trainable: layers a frozen
+        network shares with the one a step trains (coupled discriminator reuse).
     """
 
     config: Any
@@ -51,6 +53,7 @@ class Run:
     training: bool = True
     kinds: dict[str, str] = field(default_factory=dict)
     routes: dict[str, str] | None = None
+    keep_trainable: set[int] = field(default_factory=set)
 
     def condition(self, cond: Condition, image: torch.Tensor | None = None, reference: torch.Tensor | None = None,
                   sampling: bool = False, **overrides: torch.Tensor
@@ -118,8 +121,9 @@ class Run:
     @contextlib.contextmanager
     def frozen(self, *roles: str) -> Iterator[None]:
         """Disable gradients of the given networks inside the block (generator steps
-        must not accumulate gradients into the discriminator)."""
-        with frozen_parameters(p for role in roles for p in self.models[role].parameters()):
+        must not accumulate gradients into the discriminator), except ``keep_trainable``."""
+        with frozen_parameters(p for role in roles for p in self.models[role].parameters()
+                               if id(p) not in self.keep_trainable):
             yield
 
 

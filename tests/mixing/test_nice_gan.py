@@ -21,6 +21,7 @@ import ganforge_nice_gan.plugin as nice_gan
 import ganforge_stargan_v2.plugin as stargan_v2
 from ganforge import Condition, StepResult
 from ganforge.config import from_dict, verify
+from ganforge.reuse import Embedding
 from ganforge.testing import short_run, window_means
 
 
@@ -29,12 +30,19 @@ class EncoderDecoder(ganforge.Generator):
     NICE-GAN's embedding at ch 4) and a decoder back to the image."""
 
     requires = frozenset({"source"})
+    capabilities = frozenset({"swappable_encoder"})
 
     def __init__(self, params, data):
         super().__init__(params, data)
         self.encoder = nn.Sequential(nn.Conv2d(3, 4, 4, 2, 1), nn.ReLU(), nn.Conv2d(4, 8, 4, 2, 1), nn.ReLU())
         self.decoder = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(8, 4, 3, 1, 1), nn.ReLU(),
                                      nn.Upsample(scale_factor=2), nn.Conv2d(4, 3, 3, 1, 1), nn.Tanh())
+
+    def encoder_embedding(self):
+        return Embedding(8, 4)
+
+    def share_encoder(self, encoder):
+        self.encoder = encoder
 
     def forward(self, cond):
         return self.decoder(self.encoder(cond["source"]))
@@ -121,6 +129,7 @@ def test_the_reuse_checks_the_embedding_against_the_generators_encoder(registry,
     """NICE-GAN's embedding at ch 8 has 16 channels; the generators' encoder makes 8."""
     config = copy.deepcopy(CONFIG)
     config["models"]["discriminator_a"] = {**NICE_D, "ch": 8}
-    with pytest.raises(ganforge.ConfigError, match=r"models.discriminator_a's embedding has shape \(16, 16, 16\) "
-                                                   r"but models.generator_ab.encoder produces \(8, 16, 16\)"):
+    with pytest.raises(ganforge.ConfigError, match=r"models.generator_ab with models.discriminator_a: the generator's "
+                                                   r"encoder produces 8 channels at stride 4, but .* offer 8 channels "
+                                                   r"at stride 2; 16 channels at stride 4"):
         short_run(config, tmp_path, 1)

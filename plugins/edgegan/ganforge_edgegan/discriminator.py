@@ -120,6 +120,7 @@ class ClassifierParams(ganforge.Params):
 class EdgeGANClassifier(ganforge.Discriminator):
     """EdgeGAN's auxiliary classifier on images: MRU units with spectral norm, class logits."""
 
+    capabilities = frozenset({"classes"})
     Params: ClassVar = ClassifierParams
 
     def __init__(self, params: ClassifierParams, data: DataInfo):

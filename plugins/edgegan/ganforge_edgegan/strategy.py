@@ -79,6 +79,11 @@ class EdgeGANRecipe(ganforge.Strategy):
     def requirements(cls, params: EdgeGANParams, data: DataInfo) -> frozenset[str]:
         return frozenset({"class_label"} | ({"instance", "boxes"} if params.crop else {"edge"}))
 
+    @classmethod
+    def network_needs(cls, params: EdgeGANParams) -> dict[str, frozenset[str]]:
+        """The classifier's focal loss reads its class logits (extra['logits'])."""
+        return {"classifier": frozenset({"classes"})}
+
     # -- data ---------------------------------------------------------------------------
     def objects(self, image: torch.Tensor, cond: Condition) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(edge images, object images, classes) at ``size``: cut out, or the batch as is."""

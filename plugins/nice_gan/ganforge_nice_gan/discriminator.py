@@ -23,6 +23,7 @@ from ganforge.spectral import spectral_norm  # the official (v, then u) update o
 
 import ganforge
 from ganforge import Condition, DataInfo, DiscriminatorOutput
+from ganforge.reuse import Embedding, SharedLayers
 
 
 class Encoding(NamedTuple):
@@ -80,6 +81,17 @@ class NICEEncoder(nn.Module):
         return self.cam(self.layers(image))
 
 
+class Embedded(nn.Module):
+    """The CAM block as a reuse stage: the embedding only (ganforge.reuse)."""
+
+    def __init__(self, cam: CAMAttention):
+        super().__init__()
+        self.cam = cam
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.cam(x).embedding
+
+
 class DiscriminatorParams(ganforge.Params):
     ch: int = Field(64, ge=1, description="base channels (official --ch); the embedding has 2 ch channels")
     n_dis: int = Field(7, ge=6, description="discriminator depth (official --n_dis); 7 gives the 70x70 local and "
@@ -132,6 +144,14 @@ class NICEDiscriminator(ganforge.Discriminator):
     def encode(self, image: torch.Tensor) -> Encoding:
         """E(x): the embedding a generator decodes, with the CAM logit and heatmap."""
         return self.encoder(image)
+
+    def reuse_layers(self) -> SharedLayers:
+        """E's layers for a generator to encode with: the two stride-2 convs, then CAM
+        (the embedding: 2 ch channels at stride 4)."""
+        ch = self.params.ch
+        first, second = self.encoder.layers
+        return SharedLayers([(first, Embedding(ch, 2)), (second, Embedding(2 * ch, 4)),
+                             (Embedded(self.encoder.cam), Embedding(2 * ch, 4))])
 
     def classify(self, embedding: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """C(E(x)): the local and global score maps."""

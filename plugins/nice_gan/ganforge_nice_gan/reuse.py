@@ -1,51 +1,40 @@
 """Discriminator reuse with decoupled training (NICE-GAN, paper Sec. 3.2), as a strategy
 any recipe can add.
 
-For each (generator, discriminator) pair the config names, ``ganforge_setup`` replaces the
-generator's own encoder module by the discriminator's early layers, so the generator
-encodes with what the discriminator learnt. Decoupled training then keeps those shared
-layers a part of the discriminator only: they are left out of every optimiser that does
-not own the discriminator (``ganforge_param_groups``), and frozen while the generator's
-loss is computed (a wrapper around ``ganforge_generator_step``), so they are trained only
-when the adversarial loss is maximised and fixed when it is minimised.
+For each (generator, discriminator) pair the config names, ``ganforge_setup`` gives the
+generator the discriminator's early layers in place of its own source-image encoder
+(the core's contract, `ganforge.reuse`: the discriminator's ``reuse`` capability, cut at
+the generator's embedding; the generator's ``swappable_encoder`` capability), so the
+generator encodes with what the discriminator learnt.
 
-The protocol: the discriminator exposes ``encode(image)`` and the module behind it as
-``encoder`` (returning the embedding, or a tuple whose first item is the embedding); the
-generator holds its encoder in the attribute named by ``attribute`` (``encoder``) and
-calls it on the source image. Embedding shapes are checked at setup.
+Decoupled training (the paper's default) keeps those shared layers a part of the
+discriminator only: they are left out of every optimiser that does not own the
+discriminator (``ganforge_param_groups``), and frozen while the generator's loss is
+computed (a wrapper around ``ganforge_generator_step``), so they are trained only when
+the adversarial loss is maximised. Coupled training (``decoupled: false``, the paper's
+ablation) lets the generator's objective train them too: the generator's optimiser steps
+them as well, and ``run.frozen`` leaves them trainable in the generator step.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import torch
 from pydantic import Field
 from torch import nn
 
 import ganforge
 from ganforge.config import recipe_class
+from ganforge.reuse import shared_encoder
 from ganforge.run import Run, frozen_parameters
-
-
-class ReusedEncoder(nn.Module):
-    """A discriminator's early layers in the place of a generator's encoder: the same
-    module (shared parameters), returning the embedding only."""
-
-    def __init__(self, layers: nn.Module):
-        super().__init__()
-        self.layers = layers
-
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
-        out = self.layers(image)
-        return out[0] if isinstance(out, tuple) else out
 
 
 class ReuseParams(ganforge.Params):
     pairs: dict[str, str] = Field(default_factory=lambda: {"generator": "discriminator"},
                                   description="generator role -> discriminator role whose early layers become "
                                   "its encoder (the source domain's discriminator in two-domain recipes)")
-    attribute: str = Field("encoder", description="the generator's attribute holding its encoder module")
+    decoupled: bool = Field(True, description="train the shared layers by the discriminator's loss only (the "
+                            "paper's decoupled training); false: the generator's objective trains them too")
 
 
 class DiscriminatorReuse(ganforge.Strategy):
@@ -55,8 +44,10 @@ class DiscriminatorReuse(ganforge.Strategy):
 
     @classmethod
     def network_needs(cls, params: ReuseParams) -> dict[str, frozenset[str]]:
-        """Each paired discriminator must expose its early layers (the 'reuse' capability)."""
-        return {d_role: frozenset({"reuse"}) for d_role in params.pairs.values()}
+        """Each paired discriminator exposes its early layers ('reuse'), each paired
+        generator takes them in place of its encoder ('swappable_encoder')."""
+        return {**{g_role: frozenset({"swappable_encoder"}) for g_role in params.pairs},
+                **{d_role: frozenset({"reuse"}) for d_role in params.pairs.values()}}
 
     def __init__(self, params: ReuseParams, data: ganforge.DataInfo):
         super().__init__(params, data)
@@ -71,25 +62,13 @@ class DiscriminatorReuse(ganforge.Strategy):
 
     def _rewire(self, run: Run, g_role: str, d_role: str) -> None:
         G, D = self._network(run, g_role, "generator"), self._network(run, d_role, "discriminator")
-        attr = self.params.attribute
-        layers = getattr(D, "encoder", None)
-        if not callable(getattr(D, "encode", None)) or not isinstance(layers, nn.Module):
-            raise ganforge.ConfigError(f"strategy 'discriminator_reuse': models.{d_role} ({type(D).__name__}) does "
-                                       "not expose its early layers (needs an 'encoder' module and 'encode(image)')")
-        own = getattr(G, attr, None)
-        if not isinstance(own, nn.Module):
-            raise ganforge.ConfigError(f"strategy 'discriminator_reuse': models.{g_role} ({type(G).__name__}) has no "
-                                       f"encoder module '{attr}' to replace")
-        reused = ReusedEncoder(layers)
-        device = next(D.parameters()).device
-        probe = torch.zeros(2, self.data.image_channels, *self.data.resolution, device=device)
-        with torch.no_grad():
-            want, got = own(probe).shape, reused(probe).shape
-        if want != got:
-            raise ganforge.ConfigError(f"strategy 'discriminator_reuse': models.{d_role}'s embedding has shape "
-                                       f"{tuple(got[1:])} but models.{g_role}.{attr} produces {tuple(want[1:])}")
-        setattr(G, attr, reused)
-        self.shared.update({id(p): p for p in layers.parameters()})
+        who = f"strategy 'discriminator_reuse': models.{g_role} with models.{d_role}"
+        if not callable(getattr(G, "share_encoder", None)) or not callable(getattr(G, "encoder_embedding", None)):
+            raise ganforge.ConfigError(f"{who}: {type(G).__name__} cannot take a shared encoder (needs "
+                                       "encoder_embedding() and share_encoder(), the 'swappable_encoder' capability)")
+        encoder = shared_encoder(D, G.encoder_embedding(), who)
+        G.share_encoder(encoder)
+        self.shared.update({id(p): p for p in encoder.parameters()})
 
     @ganforge.hookimpl
     def ganforge_setup(self, run: Run) -> None:
@@ -99,6 +78,8 @@ class DiscriminatorReuse(ganforge.Strategy):
             raise ganforge.ConfigError("strategy 'discriminator_reuse' reads the recipe's optimisers from run.config; "
                                        "build the Run with its experiment config")
         self.optimizer_roles = dict(recipe_class(run.config).optimizers)
+        if not self.params.decoupled:
+            run.keep_trainable |= set(self.shared)
 
     def _default_groups(self, run: Run, optimizer: str) -> list[dict[str, Any]]:
         """The trainer's default for ``optimizer``: its roles' trainable parameters not
@@ -123,8 +104,16 @@ class DiscriminatorReuse(ganforge.Strategy):
         """Every optimiser that does not update a reused discriminator loses the shared
         layers (the recipe's groups, or the default ones)."""
         groups = yield
-        roles = self.optimizer_roles.get(optimizer, ())
-        if set(roles) & set(self.params.pairs.values()) or not set(roles) & set(self.params.pairs):
+        roles = set(self.optimizer_roles.get(optimizer, ()))
+        owns_d, owns_g = bool(roles & set(self.params.pairs.values())), bool(roles & set(self.params.pairs))
+        if not self.params.decoupled and (owns_d or owns_g):
+            # coupled: the generator's and the discriminator's optimisers both step them,
+            # whichever lists them first
+            groups = groups if groups is not None else self._default_groups(run, optimizer)
+            listed = {id(p) for g in groups for p in g["params"]}
+            missing = [p for p in self.shared.values() if id(p) not in listed]
+            return groups + ([{"params": missing}] if missing else [])
+        if owns_d or not owns_g:
             return groups
         if groups is None:
             groups = self._default_groups(run, optimizer)
@@ -132,6 +121,8 @@ class DiscriminatorReuse(ganforge.Strategy):
 
     @ganforge.hookimpl(wrapper=True)
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]):
-        """The shared layers get no gradient from the generator's objective."""
+        """Decoupled: the shared layers get no gradient from the generator's objective."""
+        if not self.params.decoupled:
+            return (yield)
         with frozen_parameters(self.shared.values()):
             return (yield)

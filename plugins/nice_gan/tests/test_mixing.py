@@ -15,7 +15,7 @@ from torch import nn
 import ganforge
 import ganforge_nice_gan.plugin as nice_gan
 from ganforge import Condition, StepResult
-from ganforge_nice_gan.reuse import ReusedEncoder
+from ganforge.reuse import Embedding, SharedEncoder, shared_encoder
 
 from .helpers import TINY_D, batch_of, changed, make_run, snapshot, step
 
@@ -32,6 +32,7 @@ class TinyResnetGenerator(ganforge.Generator):
 
     Params: ClassVar = TinyGeneratorParams
     requires = frozenset({"source"})
+    capabilities = frozenset({"swappable_encoder"})
 
     def __init__(self, params, data):
         super().__init__(params, data)
@@ -39,6 +40,12 @@ class TinyResnetGenerator(ganforge.Generator):
         self.encoder = nn.Sequential(nn.Conv2d(3, ch, 4, 2, 1), nn.ReLU(), nn.Conv2d(ch, 2 * ch, 4, 2, 1), nn.ReLU())
         self.decoder = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(2 * ch, ch, 3, 1, 1), nn.ReLU(),
                                      nn.Upsample(scale_factor=2), nn.Conv2d(ch, 3, 3, 1, 1), nn.Tanh())
+
+    def encoder_embedding(self):
+        return Embedding(2 * self.params.ch, 4)
+
+    def share_encoder(self, encoder):
+        self.encoder = encoder
 
     def forward(self, cond):
         return self.decoder(self.encoder(cond["source"]))
@@ -146,9 +153,9 @@ def optimised_ids(optimizer):
 def test_setup_makes_the_discriminators_layers_the_generators_encoder(registry):
     run, optims = make_run(MODELS, "tiny_cyclegan", (REUSE,))
     m = run.models
-    assert isinstance(m["generator_ab"].encoder, ReusedEncoder)
-    assert m["generator_ab"].encoder.layers is m["discriminator_a"].encoder
-    assert m["generator_ba"].encoder.layers is m["discriminator_b"].encoder
+    for g_role, d_role in REUSE["pairs"].items():
+        assert isinstance(m[g_role].encoder, SharedEncoder)
+        assert [id(p) for p in m[g_role].encoder.parameters()] == [id(p) for p in m[d_role].encoder.parameters()]
     assert not encoder_ids(run) & optimised_ids(optims["generator"])
     assert encoder_ids(run) <= optimised_ids(optims["discriminator"])
     x = torch.rand(2, 3, 64, 64) * 2 - 1  # G_ab now translates from D_a's embedding
@@ -182,9 +189,19 @@ def test_without_the_strategy_the_generator_step_moves_the_shared_layers(registr
     """Control: the same sharing done by hand, without decoupled training."""
     def share(run):
         for g_role, d_role in REUSE["pairs"].items():
-            run.models[g_role].encoder = ReusedEncoder(run.models[d_role].encoder)
+            G = run.models[g_role]
+            G.share_encoder(shared_encoder(run.models[d_role], G.encoder_embedding(), "by hand"))
 
     run, optims = make_run(MODELS, "tiny_cyclegan", rewire=share)
+    before = snapshot(run.models["discriminator_a"].encoder)
+    step(run, optims, "generator", batch_of())
+    assert changed(run.models["discriminator_a"].encoder, before)
+
+
+def test_coupled_reuse_lets_the_generator_step_train_the_shared_layers(registry):
+    """The paper's ablation: both optimisers step the shared layers, the generator's loss reaches them."""
+    run, optims = make_run(MODELS, "tiny_cyclegan", ({**REUSE, "decoupled": False},))
+    assert encoder_ids(run) <= optimised_ids(optims["generator"]) & optimised_ids(optims["discriminator"])
     before = snapshot(run.models["discriminator_a"].encoder)
     step(run, optims, "generator", batch_of())
     assert changed(run.models["discriminator_a"].encoder, before)
@@ -200,14 +217,16 @@ def test_the_recipes_own_groups_lose_the_shared_layers(registry):
 
 def test_a_discriminator_without_an_encoding_is_a_config_error(registry):
     models = {**MODELS, "discriminator_a": {"type": "plain"}}
-    with pytest.raises(ganforge.ConfigError, match=r"models.discriminator_a \(PlainDiscriminator\) does not expose"):
+    with pytest.raises(ganforge.ConfigError, match=r"models.generator_ab with models.discriminator_a: "
+                                                   r"PlainDiscriminator has no reuse_layers\(\)"):
         make_run(models, "tiny_cyclegan", (REUSE,))
 
 
 def test_embedding_shapes_must_agree(registry):
     models = {**MODELS, "generator_ab": {"type": "tiny_resnet", "ch": 3}}
-    with pytest.raises(ganforge.ConfigError, match=r"models.discriminator_a's embedding has shape \(8, 16, 16\) "
-                                                   r"but models.generator_ab.encoder produces \(6, 16, 16\)"):
+    with pytest.raises(ganforge.ConfigError, match=r"generator's encoder produces 6 channels at stride 4, but the "
+                                                   r"discriminator's early layers offer 4 channels at stride 2; "
+                                                   r"8 channels at stride 4"):
         make_run(models, "tiny_cyclegan", (REUSE,))
 
 

@@ -25,6 +25,7 @@ class BoxPatchDiscriminator(MultiscalePatchDiscriminator):
 
     Params: ClassVar = BoxPatchParams
     requires = frozenset({"boxes"})
+    capabilities = frozenset({"features"})  # no 'reuse': its layers read the box layout, not the label map
 
     @classmethod
     def requirements(cls, params: BoxPatchParams, data: DataInfo) -> frozenset[str]:

@@ -20,6 +20,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo, DiscriminatorOutput
+from ganforge.reuse import Embedding, SharedLayers
 
 from .layers import ConvBlock
 
@@ -72,6 +73,7 @@ class HiDTDiscriminator(ganforge.Discriminator):
     """Unconditional and style-projection multi-scale patch discriminators; scores of both, unconditional first."""
 
     Params: ClassVar = HiDTDiscriminatorParams
+    capabilities = frozenset({"reuse"})
 
     def __init__(self, params: HiDTDiscriminatorParams, data: DataInfo):
         super().__init__(params, data)
@@ -84,6 +86,13 @@ class HiDTDiscriminator(ganforge.Discriminator):
                 "num_scales or n_layers")
         self.unconditional = MultiScale(data.image_channels, params, project=False)
         self.conditional = MultiScale(data.image_channels, params, project=True) if params.conditional else None
+
+    def reuse_layers(self) -> SharedLayers:
+        """The unconditional discriminator's full-scale convs (each halving the size), for a
+        generator to encode with (discriminator reuse; `ganforge.reuse`)."""
+        body = self.unconditional.scales[0].body
+        return SharedLayers([(layer, Embedding(self.params.dim * 2 ** i, 2 ** (i + 1)))
+                             for i, layer in enumerate(body)])
 
     @classmethod
     def requirements(cls, params: HiDTDiscriminatorParams, data: DataInfo) -> frozenset[str]:

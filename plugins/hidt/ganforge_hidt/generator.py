@@ -3,6 +3,11 @@
 
 E_c: conv9 -> n x conv6/2 (channels double) -> residual blocks, all instance-normalised.
 Before each downsampling the first ``skip_dim`` channels are kept as a skip connection.
+E_c's down-sampling part (conv9 and the stride-2 convs) is swappable: discriminator reuse
+(NICE-GAN, `ganforge.reuse`) replaces it by a discriminator's early layers producing the
+same embedding; the skips then come from those layers' features at each scale (the
+nearest coarser one, upsampled, where they have none, e.g. at full size). The residual
+blocks stay E_c's. The official layout is unchanged until then.
 
 G(c, h, s): residual blocks with AdaIN, then per scale: x2 upsampling, the skip at that
 scale passed through a conv with AdaIN (so the skips carry the layout, not the source's
@@ -21,6 +26,7 @@ from torch import nn
 
 import ganforge
 from ganforge import ComponentSpec, Condition, DataInfo
+from ganforge.reuse import Embedding, SharedEncoder
 
 from .layers import ConvBlock, LayerNorm, ResBlock, instance_norm, kaiming_init, upsample2
 
@@ -63,8 +69,22 @@ class ContentEncoder(nn.Module):
         self.down = nn.ModuleList(down)
         self.blocks = nn.Sequential(*(ResBlock(dim, instance_norm) for _ in range(p.content_blocks)))
         self.out_channels = dim
+        self.num_downsamples = p.num_downsamples
+        self.shared: SharedEncoder | None = None  # set by share (discriminator reuse)
+
+    def share(self, encoder: SharedEncoder) -> None:
+        """Encode with ``encoder`` instead of the stem and the stride-2 convs (dropped)."""
+        strides = [2 ** i for i in range(self.num_downsamples)]
+        if encoder.min_channels(strides) < self.skip_dim:
+            raise ganforge.ConfigError(f"generator 'hidt': the skips need {self.skip_dim} channels at strides "
+                                       f"{strides} from the shared encoder ({encoder.owner}); it has fewer")
+        self.stem, self.down, self.shared = None, None, encoder
 
     def forward(self, x: torch.Tensor) -> Content:
+        if self.shared is not None:
+            features = self.shared.features(x)
+            skips = [self.shared.at(features, 2 ** i)[:, :self.skip_dim] for i in range(self.num_downsamples)]
+            return Content(self.blocks(features[-1]), tuple(reversed(skips)))
         x = self.stem(x)
         skips = []
         for layer in self.down:
@@ -79,6 +99,7 @@ class HiDTGenerator(ganforge.Generator):
     Params: ClassVar = HiDTGeneratorParams
     # source: the image whose content is kept; style: the code G renders it with
     requires = frozenset({"source", "style"})
+    capabilities = frozenset({"swappable_encoder"})
 
     def __init__(self, params: HiDTGeneratorParams, data: DataInfo):
         super().__init__(params, data)
@@ -103,6 +124,14 @@ class HiDTGenerator(ganforge.Generator):
     def _norm(self, channels: int) -> nn.Module:
         return ganforge.build("normalizer", self.params.norm, self.data, num_features=channels,
                               path="generator.norm", check=False)
+
+    # -- discriminator reuse (ganforge.reuse) ---------------------------------------------
+    def encoder_embedding(self) -> Embedding:
+        """What E_c's stem and stride-2 convs produce: the residual blocks' input."""
+        return Embedding(self.content_encoder.out_channels, 2 ** self.params.num_downsamples)
+
+    def share_encoder(self, encoder: SharedEncoder) -> None:
+        self.content_encoder.share(encoder)
 
     # -- the two halves, used by the recipe and the applications -------------------------
     def encode_content(self, source: torch.Tensor) -> Content:

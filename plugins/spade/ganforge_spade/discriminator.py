@@ -17,6 +17,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo, DiscriminatorOutput
+from ganforge.reuse import Embedding, SharedLayers
 
 from . import semantic
 from .layers import ConvNormAct, InitParams, NormType
@@ -66,10 +67,23 @@ class NLayerDiscriminator(nn.Module):
         return outputs
 
 
+class SemanticInput(nn.Module):
+    """(image, cond) -> the semantic map and the image, concatenated as the D reads them
+    (the first stage's input when a generator reuses the D's layers)."""
+
+    def __init__(self, data: DataInfo, use_instance: bool | None):
+        super().__init__()
+        self.data, self.use_instance = data, use_instance
+
+    def forward(self, image: torch.Tensor, cond: Condition) -> torch.Tensor:
+        seg = semantic.semantic_map(cond, self.data, self.use_instance, size=tuple(image.shape[-2:]))
+        return torch.cat([seg.to(image.dtype), image], dim=1)
+
+
 class MultiscalePatchDiscriminator(ganforge.Discriminator):
     """pix2pixHD multi-scale PatchGAN on image + semantic map, with hidden features for feature matching."""
 
-    capabilities = frozenset({"features"})
+    capabilities = frozenset({"features", "reuse"})
 
     Params: ClassVar = MultiscalePatchParams
     requires = frozenset({"label"})
@@ -84,10 +98,19 @@ class MultiscalePatchDiscriminator(ganforge.Discriminator):
     def requirements(cls, params: MultiscalePatchParams, data: DataInfo) -> frozenset[str]:
         return semantic.requirements(params.use_instance, data)
 
+    def reuse_layers(self) -> SharedLayers:
+        """The full-scale discriminator's hidden layers on semantic map + image, for a
+        generator to encode with (discriminator reuse; `ganforge.reuse`); the dense conv
+        stands in for the lookup (same weights, same result)."""
+        stages, stride = [], 1
+        for layer in self.scales[0].layers[:-1]:
+            stride *= layer.conv.stride[0]
+            stages.append((layer, Embedding(layer.conv.out_channels, stride)))
+        return SharedLayers(stages, SemanticInput(self.data, self.params.use_instance))
+
     def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
         size = tuple(image.shape[-2:])
-        seg = semantic.semantic_map(cond, self.data, self.params.use_instance, size=size)
-        x = torch.cat([seg.to(image.dtype), image], dim=1)  # SPADE's order: semantics, then image
+        x = SemanticInput(self.data, self.params.use_instance)(image, cond)  # SPADE's order: semantics, then image
         if not self.params.lookup:
             return self.score(x)
         # The full-scale first conv reads the label ids; the coarser scales see the pooled

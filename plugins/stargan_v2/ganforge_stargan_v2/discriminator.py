@@ -10,6 +10,8 @@ import torch
 
 from ganforge import Condition, DataInfo, Discriminator, DiscriminatorOutput
 
+from ganforge.reuse import SharedLayers
+
 from .layers import conv, num_domains, select_domain
 from .trunk import Trunk, TrunkParams
 
@@ -17,7 +19,7 @@ from .trunk import Trunk, TrunkParams
 class MultiTaskDiscriminator(Discriminator):
     """StarGAN v2 multi-task discriminator: one real/fake logit per domain, selected by cond['domain']."""
 
-    capabilities = frozenset({"multitask"})
+    capabilities = frozenset({"multitask", "reuse"})
 
     Params: ClassVar = TrunkParams
     requires = frozenset({"domain"})
@@ -27,6 +29,11 @@ class MultiTaskDiscriminator(Discriminator):
         name = "discriminator 'stargan_v2'"
         self.trunk = Trunk(params, data, name)
         self.to_logits = conv(self.trunk.out_dim, num_domains(data, name), 1)
+
+    def reuse_layers(self) -> SharedLayers:
+        """The trunk's ``from_rgb`` and residual blocks (each halving the size), for a
+        generator to encode with (discriminator reuse; `ganforge.reuse`)."""
+        return self.trunk.reuse_layers()
 
     def logits(self, image: torch.Tensor) -> torch.Tensor:
         """(B, num_domains): every domain's real/fake logit."""

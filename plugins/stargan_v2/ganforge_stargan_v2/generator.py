@@ -6,6 +6,11 @@ residual blocks whose normalization layers are conditioned on the style code s (
 the paper) brings it back up; ``to_rgb`` is IN -> LReLU -> 1x1 conv. The normalization
 is a slot: any registered normalizer (SEAN's, SPADE's ...) can replace AdaIN.
 
+The encoder's down-sampling part (``from_rgb`` and the stride-2 blocks) is swappable:
+discriminator reuse (NICE-GAN, `ganforge.reuse`) replaces it by a discriminator's early
+layers producing the same embedding; the bottleneck blocks stay the generator's. The
+official layout (parameters, state_dict keys, outputs) is unchanged until then.
+
 For CelebA-HQ the paper adds a high-pass path (``w_hpf > 0``): encoder activations at
 1/2, 1/4 and 1/8 of the image size, multiplied by face masks, are high-pass filtered and
 added to the decoder at the same sizes, so identity details survive; the decoder blocks
@@ -26,6 +31,7 @@ from torch import nn
 
 import ganforge
 from ganforge import ComponentSpec, Condition, DataInfo
+from ganforge.reuse import Embedding, SharedEncoder
 
 from .layers import ResBlock, conv, square_power_of_two
 
@@ -99,6 +105,7 @@ class StarGANv2Generator(ganforge.Generator):
 
     Params: ClassVar = GeneratorParams
     requires = frozenset({"source"})
+    capabilities = frozenset({"swappable_encoder"})
 
     def __init__(self, params: GeneratorParams, data: DataInfo):
         super().__init__(params, data)
@@ -121,6 +128,34 @@ class StarGANv2Generator(ganforge.Generator):
         self.to_rgb = nn.Sequential(nn.InstanceNorm2d(base, affine=True), nn.LeakyReLU(0.2),
                                     conv(base, data.image_channels, 1))
         self.hpf = HighPass(params.w_hpf) if hpf else None
+        self.shared: SharedEncoder | None = None  # set by share_encoder (discriminator reuse)
+
+    def _downsampling(self) -> list[ResBlock]:
+        return [b for b in self.encoder if b.downsample]
+
+    def encoder_embedding(self) -> Embedding:
+        """What ``from_rgb`` and the stride-2 blocks produce: the bottleneck's input."""
+        down = self._downsampling()
+        return Embedding(down[-1].conv2.out_channels, 2 ** len(down))
+
+    def share_encoder(self, encoder: SharedEncoder) -> None:
+        """Encode with ``encoder`` (a discriminator's early layers) instead of ``from_rgb``
+        and the stride-2 blocks, which are dropped. With the high-pass path, its skips are
+        the shared layers' features at 1/2, 1/4 ... of the image size."""
+        if self.shared is not None:
+            raise ganforge.ConfigError("generator 'stargan_v2' already encodes with a shared encoder")
+        down = self._downsampling()
+        if self.hpf is not None:
+            own = [self.from_rgb.out_channels] + [b.conv2.out_channels for b in down[:-1]]
+            for i, channels in enumerate(own):
+                got = encoder.min_channels([2 ** i])
+                if got != channels:
+                    raise ganforge.ConfigError(
+                        f"generator 'stargan_v2': the high-pass path needs {channels} channels at stride {2 ** i} "
+                        f"from the shared encoder ({encoder.owner}), which gives {got}")
+        self.from_rgb = None
+        self.encoder = nn.ModuleList(b for b in self.encoder if not b.downsample)
+        self.shared = encoder
 
     @classmethod
     def requirements(cls, params: GeneratorParams, data: DataInfo) -> frozenset[str]:
@@ -138,8 +173,14 @@ class StarGANv2Generator(ganforge.Generator):
         return F.interpolate(m, size=(size, size), mode="bilinear", align_corners=False)
 
     def forward(self, cond: Condition) -> torch.Tensor:
-        x = self.from_rgb(cond["source"])
         skips = []
+        if self.shared is None:
+            x = self.from_rgb(cond["source"])
+        else:
+            features = self.shared.features(cond["source"], cond)
+            x = features[-1]
+            if self.hpf is not None:
+                skips = [self.shared.at(features, 2 ** i) for i in range(int(math.log2(self.shared.embedding.stride)))]
         for block in self.encoder:
             if block.downsample:
                 skips.append(x)

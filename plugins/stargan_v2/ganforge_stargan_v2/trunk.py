@@ -13,6 +13,7 @@ from torch import nn
 
 import ganforge
 from ganforge import DataInfo
+from ganforge.reuse import Embedding, SharedLayers
 
 from .layers import ResBlock, conv, square_power_of_two
 
@@ -40,6 +41,13 @@ class Trunk(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.to_vector = nn.Sequential(nn.LeakyReLU(0.2), conv(dim_out, dim_out, 4), nn.LeakyReLU(0.2))
         self.out_dim = dim_out
+
+    def reuse_layers(self) -> SharedLayers:
+        """``from_rgb`` (stride 1), then each block (stride 2, 4 ...), as forward runs them."""
+        stages = [(self.from_rgb, Embedding(self.from_rgb.out_channels, 1))]
+        for i, block in enumerate(self.blocks):
+            stages.append((block, Embedding(block.conv2.out_channels, 2 ** (i + 1))))
+        return SharedLayers(stages)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.to_vector(self.blocks(self.from_rgb(image))).flatten(1)

@@ -14,6 +14,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo, DiscriminatorOutput
+from ganforge.reuse import Embedding, SharedLayers
 
 from .generator import square_power_of_two
 from .layers import EqualConv2d, EqualLinear
@@ -55,17 +56,26 @@ class StyleGAN2Discriminator(ganforge.Discriminator):
     """StyleGAN2 config-f residual discriminator with minibatch standard deviation."""
 
     Params: ClassVar = StyleGAN2DiscriminatorParams
+    capabilities = frozenset({"reuse"})
 
     def __init__(self, params: StyleGAN2DiscriminatorParams, data: DataInfo):
         super().__init__(params, data)
         resolution = square_power_of_two(data, "discriminator stylegan2")
         res = [2 ** i for i in range(int(math.log2(resolution)), 1, -1)]  # resolution ... 4
         ch = {r: min(params.channel_max, params.channel_base // r) for r in res}
+        self._widths = [ch[r] for r in res]  # channels at stride 1, 2, 4 ...
         self.from_rgb = EqualConv2d(data.image_channels, ch[resolution], 1)
         self.blocks = nn.Sequential(*(ResidualBlock(ch[r], ch[r // 2], params.blur_kernel) for r in res[:-1]))
         self.final_conv = EqualConv2d(ch[4] + params.mbstd_num_channels, ch[4], 3)
         self.final_fc = EqualLinear(ch[4] * 16, ch[4], activate=True)
         self.out = EqualLinear(ch[4], 1)
+
+    def reuse_layers(self) -> SharedLayers:
+        """``from_rgb`` (stride 1), then each residual block (stride 2, 4 ...), for a
+        generator to encode with (discriminator reuse; `ganforge.reuse`)."""
+        stages = [(self.from_rgb, Embedding(self._widths[0], 1))]
+        stages += [(b, Embedding(self._widths[i + 1], 2 ** (i + 1))) for i, b in enumerate(self.blocks)]
+        return SharedLayers(stages)
 
     def forward(self, image: torch.Tensor, cond: Condition) -> DiscriminatorOutput:
         x = self.blocks(self.from_rgb(image))

@@ -4,8 +4,11 @@ first step and after a short run, with the trainer's own evaluation.
 
     OMP_NUM_THREADS=1 python benchmarks/mixing_learns.py --steps 200 \\
         docs/mixing/sean_norm_in_smis.yaml docs/mixing/attentive_norm_in_spade.yaml ...
+    # the same files with config overrides (the coupled variant of a reuse mix):
+    OMP_NUM_THREADS=1 python benchmarks/mixing_learns.py --steps 200 \
+        --set strategies.0.decoupled=false docs/mixing/reuse_in_stargan_v2.yaml
 
-Prints one JSON line per file: {"mix", "steps", "before", "after", "seconds"}.
+Prints one JSON line per file: {"mix", "steps", "set", "before", "after", "seconds"}.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from ganforge.config import load_config
 from ganforge.trainer import Trainer
 
 
-def measure(path: str, steps: int) -> dict:
-    exp = load_config(path, [f"train.steps={steps}", "train.sample_every=0", "train.checkpoint_every=0"])
+def measure(path: str, steps: int, overrides: list[str] = ()) -> dict:
+    exp = load_config(path, [*overrides, f"train.steps={steps}", "train.sample_every=0", "train.checkpoint_every=0"])
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(exp, Path(tmp) / "run", show_progress=False)
         before = trainer.evaluate()
@@ -31,17 +34,19 @@ def measure(path: str, steps: int) -> dict:
         trainer.fit()
         seconds = time.perf_counter() - start
         after = trainer.evaluate()
-    return {"mix": Path(path).stem, "steps": steps, "before": before, "after": after, "seconds": round(seconds, 1)}
+    return {"mix": Path(path).stem, "steps": steps, "set": list(overrides), "before": before, "after": after, "seconds": round(seconds, 1)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("configs", nargs="+")
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--set", action="append", default=[], dest="overrides", metavar="KEY=VALUE",
+                        help="config override applied to every file (repeatable)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     for path in args.configs:
-        print(json.dumps(measure(path, args.steps)), flush=True)
+        print(json.dumps(measure(path, args.steps, args.overrides)), flush=True)
 
 
 if __name__ == "__main__":

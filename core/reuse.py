@@ -53,7 +53,10 @@ class SharedLayers(NamedTuple):
 
 class SharedEncoder(nn.Module):
     """A prefix of a discriminator's early layers, used as a generator's encoder: the same
-    modules (parameters shared with the discriminator)."""
+    modules (parameters shared with the discriminator). Each feature is the image size
+    divided by its stride; a stage whose padding makes it larger (pix2pixHD's 4x4 convs
+    with padding 2 add one row and column) is cut to that size, top-left, for the
+    generator only (the next stage reads it whole, as in the discriminator)."""
 
     def __init__(self, stages: Sequence[tuple[nn.Module, Embedding]], prepare: nn.Module | None, owner: str):
         super().__init__()
@@ -75,10 +78,11 @@ class SharedEncoder(nn.Module):
             x = self.prepare(image, cond)
         else:
             x = image
+        h, w = image.shape[-2:]
         out = []
-        for stage in self.stages:
+        for stage, e in zip(self.stages, self.embeddings):
             x = stage(x)
-            out.append(x)
+            out.append(x[..., :h // e.stride, :w // e.stride])  # pix2pixHD's pad 2 adds a row and a column
         return out
 
     def forward(self, image: torch.Tensor, cond: Condition | None = None) -> torch.Tensor:

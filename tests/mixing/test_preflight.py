@@ -51,9 +51,10 @@ def test_feature_matching_needs_a_discriminator_returning_features(capsys, tmp_p
 
 
 def test_a_strategy_states_the_capability_it_rewires(ganforge_registry):
-    exp = load_config(STARGAN, ["strategies=[{type: discriminator_reuse}]"], check=False)
-    with pytest.raises(ganforge.ConfigError, match=r"'discriminator_reuse' needs a discriminator with the 'reuse'.*"
-                                                   r"'stargan_v2' lacks it; discriminators with it: nice_gan"):
+    exp = load_config(SPADE, ["strategies=[{type: discriminator_reuse}]"], check=False)
+    with pytest.raises(ganforge.ConfigError, match=r"'discriminator_reuse' needs a generator with the "
+                                                   r"'swappable_encoder'.*'spade' lacks it; generators with it: "
+                                                   r"hidt, stargan_v2"):
         verify(exp)
 
 

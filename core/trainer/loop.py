@@ -34,7 +34,7 @@ from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
 from ganforge.report import write_report
 from ganforge.report import metadata
-from ganforge.report.rows import conditional_rows, save_rows
+from ganforge.report.rows import save_rows
 from ganforge.run import Run
 from ganforge.runhooks import missing_step_result
 from ganforge.weights import load_checked
@@ -53,6 +53,7 @@ from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
 from .progress import Progress, truncate_metrics
 from .lock import lock_run_dir
+from .samples import sample_rows
 from .syncbn import sync_batchnorm
 
 LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
@@ -381,11 +382,7 @@ class Trainer:
         run, batch = self.run, dict(self.sample_batch)  # prepare_batch edits in place; the fixed batch stays
         with self._inference():
             self.pm.hook.ganforge_prepare_batch(run=run, batch=batch)
-            images = self.pm.hook.ganforge_sample(run=run, batch=batch)
-            if images is None:
-                with run.autocast():
-                    fake = run.generate(batch["cond"], batch["image"], sampling=True)
-                images = conditional_rows(batch["cond"], fake.float(), batch["image"])
+            images = sample_rows(self.pm.hook, run, batch)
         save_rows(images, self.run_dir / "samples" / f"step_{run.step:08d}.png", columns=batch["image"].shape[0])
         write_report(self.run_dir)
 

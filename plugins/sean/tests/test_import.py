@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -71,7 +72,8 @@ def test_style_transfer_on_an_imported_release_gives_the_networks_outputs(tmp_pa
     assert (rows["image"] == pixels(image)).all() and (rows["reference"] == pixels(ref)).all()
     assert (rows["reconstruction"] == pixels(own)).all()
     assert (rows["transferred"] == pixels(transferred)).all()
-    assert 20 < pixels(own).std() and not (rows["transferred"] == rows["reconstruction"]).all()  # not saturated; k changed
+    assert len(np.unique(pixels(own))) > 50  # not saturated: the rows compare values, not signs
+    assert not (rows["transferred"] == rows["reconstruction"]).all()  # class k changed
 
 
 def test_import_rejects_a_damaged_file(tmp_path, capsys):

@@ -72,7 +72,7 @@ def test_style_transfer_on_an_imported_release_gives_the_networks_outputs(tmp_pa
     assert (rows["image"] == pixels(image)).all() and (rows["reference"] == pixels(ref)).all()
     assert (rows["reconstruction"] == pixels(own)).all()
     assert (rows["transferred"] == pixels(transferred)).all()
-    assert len(np.unique(pixels(own))) > 50  # not saturated: the rows compare values, not signs
+    assert len(np.unique(pixels(own))) > 20  # not saturated: the rows compare values, not signs
     assert not (rows["transferred"] == rows["reconstruction"]).all()  # class k changed
 
 

@@ -67,7 +67,7 @@ def test_applications_on_an_imported_release_give_the_networks_outputs(tmp_path)
     assert list(resampled) == ["label map", "image", "reconstruction", f"class {k} resampled"]
     assert (resampled["reconstruction"][:1] == pixels(own)).all()
     assert (resampled[f"class {k} resampled"] == pixels(torch.cat(draws))).all()
-    assert len(np.unique(pixels(own))) > 50 and not (resampled[f"class {k} resampled"][0] == pixels(own)[0]).all()
+    assert len(np.unique(pixels(own))) > 20 and not (resampled[f"class {k} resampled"][0] == pixels(own)[0]).all()
 
 
 def test_import_rejects_a_damaged_file(tmp_path, capsys):

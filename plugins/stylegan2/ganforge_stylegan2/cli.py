@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 import ganforge
-from ganforge.report import save_grid
+from ganforge.report import pad_row, save_rows, saved_message
 
 from . import apps
 
@@ -50,8 +50,12 @@ def add_commands(group: click.Group) -> None:
     def generate(checkpoint, seeds, psi, columns, noise_seed, out) -> None:
         """Images of the seeds' latents with the truncation trick."""
         G = apps.load_generator(checkpoint)
-        images = apps.generate(G, parse_seeds(seeds), psi, noise_seed)
-        click.echo(save_grid(images, min(columns, images.shape[0]), Path(out)))
+        seeds = parse_seeds(seeds)
+        images = apps.generate(G, seeds, psi, noise_seed)
+        width = max(1, min(columns, len(seeds)))
+        rows = {"seeds " + " ".join(map(str, seeds[i:i + width])): pad_row(images[i:i + width], width)
+                for i in range(0, len(seeds), width)}
+        click.echo(saved_message(*save_rows(rows, Path(out))))
 
     @stylegan2.command("style-mix")
     @checkpoint_arg
@@ -65,6 +69,7 @@ def add_commands(group: click.Group) -> None:
     def style_mix(checkpoint, row_seeds, col_seeds, cutoff, psi, noise_seed, out) -> None:
         """Style-mixing grid: coarse styles of the rows, the rest of the columns."""
         G = apps.load_generator(checkpoint)
-        cols = parse_seeds(col_seeds)
-        grid = apps.style_mix_grid(G, parse_seeds(row_seeds), cols, cutoff, psi, noise_seed)
-        click.echo(save_grid(grid, len(cols) + 1, Path(out)))
+        rows_seeds, cols = parse_seeds(row_seeds), parse_seeds(col_seeds)
+        grid = apps.style_mix_grid(G, rows_seeds, cols, cutoff, psi, noise_seed).split(len(cols) + 1)
+        names = ["column seeds " + " ".join(map(str, cols))] + [f"row seed {r} | mixed" for r in rows_seeds]
+        click.echo(saved_message(*save_rows(dict(zip(names, grid)), Path(out))))

@@ -93,7 +93,8 @@ def _from_dataset(index: int, dataset) -> tuple[torch.Tensor, Condition]:
         raise ConfigError(f"sample index {index} outside [0, {len(dataset)}) of the run's dataset")
     sample = dataset[index]
     fields = dataset.info().fields
-    return sample["image"][None], Condition({k: sample[k][None] for k in fields if isinstance(sample.get(k), torch.Tensor)})
+    cond = Condition({k: sample[k][None] for k in fields if isinstance(sample.get(k), torch.Tensor)})
+    return sample["image"][None], cond
 
 
 def _from_files(scene: Scene, info) -> tuple[torch.Tensor, Condition]:

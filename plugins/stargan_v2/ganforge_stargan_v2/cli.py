@@ -67,7 +67,8 @@ def latent_command(checkpoint, sources, domains, styles, psi, seed, out) -> str:
     z = torch.randn(styles, nets.latent_dim)
     fakes = iter(apps.latent_guided(nets, source, domains, z, psi))
     rows = {"source": source}
-    rows.update({f"domain {d} / z {k}": next(fakes) for d in domains for k in range(styles)})
+    rows.update({f"domain {d}, z {k + 1}": next(fakes)  # named as the recipe's sample rows
+                 for d in domains for k in range(styles)})
     return _write(rows, out)
 
 

@@ -87,7 +87,7 @@ def test_commands_write_grids(run_dir, images, tmp_path, capsys):
     main(["stargan-v2", "latent", str(run_dir[0]), "--source", images[0], "--source", images[1],
           "--styles", "2", "--out", str(out)])
     assert Image.open(out).size == grid_size(2, 1 + 2 * 2)  # sources + 2 domains x 2 styles
-    assert "rows, top to bottom: source, domain 0 / z 0, domain 0 / z 1, domain 1 / z 0, domain 1 / z 1" in \
+    assert "rows, top to bottom: source, domain 0, z 1, domain 0, z 2, domain 1, z 1, domain 1, z 2" in \
         capsys.readouterr().out
     out = tmp_path / "reference.png"
     main(["stargan-v2", "reference", str(run_dir[0]), "--source", images[0], "--source", images[1],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 
 from . import apps
 
@@ -37,8 +37,9 @@ def add_commands(group: click.Group) -> None:
     @click.option("--shots", type=int, default=5, show_default=True, help="exemplars of the look")
     @click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
     def translate(run, look, shots, out):
-        """Few-shot translation grid: content images, translations, ground truth."""
+        """Few-shot translation grid. Rows: content, translated, ground truth."""
         models, exp = apps.load_run(run)
         world = apps.synthetic_world(exp)
         grid = apps.few_shot_grid(apps.translator(models, world, shots), world, look)
-        click.echo(save_grid(grid.float(), grid.shape[0] // 3, Path(out)))
+        rows = dict(zip(("content", "translated", "ground truth"), grid.float().split(grid.shape[0] // 3)))
+        click.echo(saved_message(*save_rows(rows, Path(out))))

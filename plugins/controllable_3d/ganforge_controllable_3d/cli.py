@@ -10,12 +10,14 @@ from pathlib import Path
 
 import click
 
+from ganforge.cli_types import SEED, SEEDS
 from ganforge.report import save_rows, saved_message
 
 from . import apps
 
 run_arg = click.argument("run", type=click.Path(exists=True))
-seeds_opt = click.option("--seeds", default="0,1,2,3", show_default=True, help="latent seeds, comma separated")
+seeds_opt = click.option("--seeds", type=SEEDS, default="0,1,2,3", show_default=True,
+                         help="latent seeds, e.g. 0,1,2,3 or 0-3")
 frames_opt = click.option("--frames", type=int, default=6, show_default=True)
 obj_opt = click.option("--object", "obj", type=int, default=0, show_default=True, help="primitive index")
 view_opt = click.option("--view", type=(float, float), default=(0.0, 0.25), show_default=True,
@@ -23,17 +25,16 @@ view_opt = click.option("--view", type=(float, float), default=(0.0, 0.25), show
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
 
 
-def _write(G, scenes, cams, frames: int, out: str, seeds: str) -> None:
+def _write(G, scenes, cams, frames: int, out: str, seeds: list[int]) -> None:
     """One row per seed (``render_sequence`` is seed-major), its frames left to right."""
     rows = apps.render_sequence(G, scenes, cams).split(frames)
-    given = [s.strip() for s in seeds.split(",")]
-    names = [f"seed {s}" + (f" (#{i})" if given.count(s) > 1 else "") for i, s in enumerate(given)]
+    names = [f"seed {s}" + (f" (#{i})" if seeds.count(s) > 1 else "") for i, s in enumerate(seeds)]
     click.echo(saved_message(*save_rows(dict(zip(names, rows)), Path(out))))
 
 
-def _setup(run: str, seeds: str, view):
+def _setup(run: str, seeds: list[int], view):
     G = apps.load_generator(run)
-    scene = apps.scene_of_seeds(G, [int(s) for s in seeds.split(",")])
+    scene = apps.scene_of_seeds(G, seeds)
     return G, scene, apps.cameras(view[0], view[1], 0.0, 1, G.params.cam_radius)[0]
 
 
@@ -76,7 +77,7 @@ def add_commands(group: click.Group) -> None:
     @run_arg
     @seeds_opt
     @obj_opt
-    @click.option("--from-seed", type=int, default=None, help="take the object's shape and appearance from this seed")
+    @click.option("--from-seed", type=SEED, default=None, help="take the object's shape and appearance from this seed")
     @frames_opt
     @view_opt
     @out_opt
@@ -129,7 +130,7 @@ def add_commands(group: click.Group) -> None:
     @click.argument("out", type=click.Path(file_okay=False))
     @click.option("--scenes", type=click.IntRange(min=1), default=10000, show_default=True)
     @click.option("--resolution", type=click.IntRange(min=8), default=64, show_default=True)
-    @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+    @click.option("--seed", type=SEED, default=0, show_default=True)
     @click.option("--max-objects", type=click.IntRange(1, 8), default=3, show_default=True)
     @click.option("--background-fraction", type=click.FloatRange(0, 1), default=0.25, show_default=True,
                   help="share of pure-background scenes (written to world0_bg1)")

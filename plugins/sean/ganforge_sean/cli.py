@@ -20,6 +20,7 @@ import torch
 
 import ganforge
 from ganforge import Condition
+from ganforge.cli_types import SEED
 from ganforge.report import pad_row, save_rows, saved_message
 from ganforge.scenes import SCENE, SCENE_HELP, Scene
 from ganforge.trainer import Restored, restore
@@ -71,7 +72,7 @@ def add_commands(group: click.Group) -> None:
 
     run_arg = click.argument("run", type=click.Path(exists=True))
     out_opt = click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: beside the checkpoint].")
-    seed_opt = click.option("--seed", default=0, show_default=True, help="Seed of SEAN's per-layer noise.")
+    seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of SEAN's per-layer noise.")
 
     @sean.command()
     @run_arg

@@ -25,6 +25,7 @@ import torch
 
 import ganforge
 from ganforge import Condition
+from ganforge.cli_types import SEED
 from ganforge.report import pad_row, save_rows, saved_message
 from ganforge.scenes import SCENE, SCENE_HELP, Scene
 from ganforge.trainer import Restored, restore
@@ -83,7 +84,7 @@ def add_commands(group: click.Group) -> None:
     image_opt = click.option("--image", "target", required=True, type=SCENE, help=f"The scene: {SCENE_HELP}.")
     other_opt = click.option("--other", required=True, type=SCENE, help="The other scene (index or files).")
     out_opt = click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: beside the checkpoint].")
-    seed_opt = click.option("--seed", default=0, show_default=True, help="Seed of the drawn codes.")
+    seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the drawn codes.")
 
     @smis.command()
     @run_arg

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .errors import ConfigError, DataError
-from .weights import read_file, rename_checked
+from .weights import load_state_dict, read_file, rename_checked
 
 # Plain containers some releases pickle beside their tensors (rosinality's training
 # arguments); torch's weights-only unpickler rebuilds them without importing anything else.
@@ -82,6 +82,18 @@ class Layout:
         unused = set(self.unused(model))
         kept = {k: v for k, v in state_dict.items() if k not in unused}
         return rename_checked(model, kept, names, source, self.hint)
+
+    def load_official(self, model: nn.Module, path: str | os.PathLike, download: str) -> nn.Module:
+        """Load one released file into ``model`` (in place) and return it; ``download`` tells
+        where the files come from (said when the file is missing or unreadable)."""
+        state = load_state_dict(path, f"a checkpoint of {self.paper}", download)
+        model.load_state_dict(self.from_official(model, state, source=str(path)))
+        return model
+
+    def import_files(self, files: Sequence[OfficialFile], models: Mapping[str, nn.Module]) -> Imported:
+        """The ``ganforge import`` importer of a paper that releases one state_dict file per
+        network: each file into the network of its layout (`by_layout`)."""
+        return by_layout(files, models, self.official_names, self.from_official)
 
 
 @dataclass(frozen=True)

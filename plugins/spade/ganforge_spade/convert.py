@@ -20,7 +20,6 @@ import re
 from torch import nn
 
 from ganforge.official import Layout
-from ganforge.weights import load_state_dict
 
 from .discriminator import MultiscalePatchDiscriminator
 from .encoder import ConvEncoder
@@ -64,14 +63,8 @@ official_names, to_official, from_official = LAYOUT.official_names, LAYOUT.to_of
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released SPADE checkpoint file into ``model`` (in place) and return it."""
-    state = load_state_dict(path, "a SPADE checkpoint", "download the pretrained models from NVlabs/SPADE and "
-                            "point to latest_net_G.pth / _D / _E")
-    model.load_state_dict(from_official(model, state, source=str(path)))
-    return model
+    return LAYOUT.load_official(model, path, "download the pretrained models from NVlabs/SPADE and "
+                              "point to latest_net_G.pth / _D / _E")
 
 
-def import_files(files, models) -> "ganforge.official.Imported":
-    """``ganforge import spade``: each released file into the network of its layout."""
-    from ganforge.official import by_layout
-
-    return by_layout(files, models, official_names, from_official)
+import_files = LAYOUT.import_files  # ``ganforge import spade``: each released file into the network of its layout

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from ganforge import Condition
-from ganforge.testing.official import (assert_imported, calibrate, damage, grid_rows, pixels, run_cli, run_import,
-                                       seeded_networks, write_scene)
+from ganforge.testing.official import (calibrate, check_damaged_file, check_round_trip, grid_rows, pixels, run_cli,
+                                       run_import, seeded_networks, write_scene)
 from ganforge_smis import convert
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "synthetic.yaml"
@@ -24,11 +24,7 @@ def _isolated(registry):
 
 
 def test_import_round_trips_the_official_layout(tmp_path):
-    nets = seeded_networks(CONFIG)
-    for role, name in FILES.items():
-        torch.save(convert.to_official(nets[role]), tmp_path / name)
-    assert run_import("smis", [tmp_path / n for n in reversed(FILES.values())], CONFIG, tmp_path / "model.pt") == 0
-    assert_imported(tmp_path / "model.pt", {role: nets[role] for role in FILES})
+    check_round_trip("smis", CONFIG, FILES, convert.to_official, tmp_path)
 
 
 def test_applications_on_an_imported_release_give_the_networks_outputs(tmp_path):
@@ -71,9 +67,4 @@ def test_applications_on_an_imported_release_give_the_networks_outputs(tmp_path)
 
 
 def test_import_rejects_a_damaged_file(tmp_path, capsys):
-    nets = seeded_networks(CONFIG)
-    path, dropped, reshaped = damage(convert.to_official(nets["generator"]), tmp_path / FILES["generator"])
-    assert run_import("smis", [path], CONFIG, tmp_path / "model.pt") == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"error: {path} does not fit") and dropped in err and f"{reshaped}: " in err
-    assert not (tmp_path / "model.pt").exists()
+    check_damaged_file("smis", CONFIG, "generator", FILES["generator"], convert.to_official, tmp_path, capsys)

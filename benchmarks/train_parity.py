@@ -189,10 +189,10 @@ def nice_ganforge_config(opts: dict) -> dict:
                       "sample_every": 0, "checkpoint_every": 0, "sample_size": 1, "num_workers": 0}}
 
 
-def nice_batch(opts: dict, seed: int) -> dict[str, torch.Tensor]:
-    gen = torch.Generator().manual_seed(seed + 1)
-    shape = (opts["batch_size"], 3, opts["img_size"], opts["img_size"])
-    return {"A": torch.rand(shape, generator=gen) * 2 - 1, "B": torch.rand(shape, generator=gen) * 2 - 1}
+def nice_batch(opts: dict) -> dict:
+    """trainA's and trainB's batch (the official loop takes one of each)."""
+    shape = [opts["batch_size"], 3, opts["img_size"], opts["img_size"]]
+    return {"A": {"shape": shape, "kind": "image"}, "B": {"shape": shape, "kind": "image"}}
 
 
 def nice_ganforge_batch(batch: dict) -> dict[str, torch.Tensor]:
@@ -222,10 +222,12 @@ def files_for(paper: dict, state: dict) -> dict:
 
 
 def compare(paper: dict, args) -> dict:
-    from ganforge.testing.parity import checksum, relative_difference, seeded_state, train_from_official
+    from ganforge.testing.parity import (checksum, relative_difference, seeded_batch, seeded_state,
+                                         train_from_official)
 
     opts = dict(paper["opts"])
-    batch = paper["batch"](opts, args.seed)
+    batch_spec = paper["batch"](opts)
+    batch = seeded_batch(batch_spec, args.seed + 1)
     seeded = {}
 
     def seed(layout):
@@ -254,7 +256,9 @@ def compare(paper: dict, args) -> dict:
             diffs = [float((off[k].double() - gf[k].double()).abs().max()) for k in off if off[k].is_floating_point()]
             changes = [float((off[k].double() - state[entry][k].double()).abs().max())
                        for k in off if off[k].is_floating_point()]
-            weights[entry] = {"max_abs_diff": max(diffs), "max_abs_change": max(changes)}
+            weights[entry] = {"max_abs_diff": max(diffs), "max_abs_change": max(changes),
+                              "checksum_official": checksum(off, state[entry], args.seed),
+                              "checksum_ganforge": checksum(gf, state[entry], args.seed)}
             worst_weight = max(worst_weight, max(diffs) / max(changes))
         report["steps"].append({"losses": rows, "weights": weights})
         print(f"step {s + 1}")
@@ -262,7 +266,8 @@ def compare(paper: dict, args) -> dict:
             print(f"  {k:<12} official {o:+.8e}  ganforge {g:+.8e}  rel diff {r:.1e}")
         for entry, w in weights.items():
             print(f"  {entry:<12} max |W_official - W_ganforge| {w['max_abs_diff']:.1e} "
-                  f"(largest change of a weight this far {w['max_abs_change']:.1e})")
+                  f"(largest change of a weight this far {w['max_abs_change']:.1e}); checksums official "
+                  f"{w['checksum_official']}, ganforge {w['checksum_ganforge']}")
     print(f"worst relative loss difference {worst_loss:.1e}; worst weight difference relative to the "
           f"largest change {worst_weight:.1e}")
     report.update(worst_loss=worst_loss, worst_weight=worst_weight)
@@ -271,7 +276,7 @@ def compare(paper: dict, args) -> dict:
             "command": f"python benchmarks/train_parity.py {args.paper} --official PATH --write-fixture",
             "official": paper["official"].__doc__.split(";")[0].strip() if paper["official"].__doc__ else "",
             "seed": args.seed, "steps": args.steps, "options": opts, "config": paper["config"](opts),
-            "batch_shapes": {k: list(v.shape) for k, v in batch.items()},
+            "batch": batch_spec, "batch_seed": args.seed + 1,
             "layout": layout,
             "losses": [paper["group"](t) for t in terms],
             "official_terms": terms,

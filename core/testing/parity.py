@@ -55,6 +55,21 @@ def seeded_state(layout: Layout, seed: int) -> dict[str, dict[str, torch.Tensor]
     return out
 
 
+def seeded_batch(spec: Mapping[str, Mapping[str, Any]], seed: int) -> dict[str, torch.Tensor]:
+    """Name -> tensor, drawn in the spec's order from one generator seeded with ``seed``:
+    ``{"shape": [...], "kind": "image"}`` is uniform in [-1, 1); ``"kind": "labels"`` with
+    ``"classes": n`` is uniform ids in [0, n)."""
+    gen = torch.Generator().manual_seed(seed)
+    out = {}
+    for name, s in spec.items():
+        shape = tuple(s["shape"])
+        if s["kind"] == "labels":
+            out[name] = torch.randint(0, s["classes"], shape, generator=gen)
+        else:
+            out[name] = torch.rand(shape, generator=gen) * 2 - 1
+    return out
+
+
 def layout_of(state: Mapping[str, Mapping[str, torch.Tensor]]) -> dict[str, dict[str, list[int]]]:
     """The layout (entry -> key -> shape) of official state_dicts, in their order."""
     return {entry: {k: list(v.shape) for k, v in sd.items()} for entry, sd in state.items()}

@@ -33,7 +33,6 @@ import tempfile
 import types
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ganforge.testing.parity import layout_of
@@ -142,6 +141,8 @@ def nice_official(official: Path, opts: dict, seeded, batch: dict, steps: int, w
         state = seeded(layout)
         for entry in NICE_ENTRIES:
             getattr(gan, entry).load_state_dict(state[entry])
+            if batch["A"].dtype == torch.float64:  # fp64 run
+                getattr(gan, entry).double()
         gan.trainA_loader, gan.trainB_loader = FixedLoader(batch["A"]), FixedLoader(batch["B"])
         mse, l1, states = [], [], []
         gan.MSE_loss, gan.L1_loss = Recorder(gan.MSE_loss, mse), Recorder(gan.L1_loss, l1)
@@ -210,83 +211,234 @@ PAPERS["nice_gan"] = {
     "opts": NICE_OPTS, "importer": "nice_gan", "entries": NICE_ENTRIES, "file": "params_0000000.pt",
     "official": nice_official, "config": nice_ganforge_config, "batch": nice_batch,
     "ganforge_batch": nice_ganforge_batch, "group": nice_as_ganforge_logs, "to_official": nice_to_official,
-    "fixture": ROOT / "plugins/nice_gan/tests/data/train_parity.json",
+    "fixture": ROOT / "plugins/nice_gan/tests/data/train_parity.json", "precisions": ["fp32"],
+}
+
+
+# ---------------------------------------------------------------------------- SPADE
+
+SPADE_OPTS = {"crop_size": 32, "ngf": 8, "ndf": 8, "batch_size": 2}
+SPADE_ENTRIES = {"G": "generator", "D": "discriminator"}
+SPADE_FILES = {"G": "latest_net_G.pth", "D": "latest_net_D.pth"}
+
+
+def spade_label_nc(opts: dict) -> int:
+    """The synthetic world's classes (the label map's channels on both sides)."""
+    from ganforge.config import from_dict, verify
+
+    exp = from_dict(spade_ganforge_config(opts, label_nc=None), source="parity", trusted=True)
+    return verify(exp, source="parity").label_nc
+
+
+def spade_ganforge_config(opts: dict, label_nc: int | None = None, vgg_path: str = "vgg19.pth") -> dict:
+    """ade20k.yaml's networks and objective at the tiny options, on label maps of the
+    synthetic world's classes (no instance edges, no don't-care channel)."""
+    return {"data": {"type": "synthetic", "resolution": opts["crop_size"], "num_domains": 1, "fields": ["label"],
+                     "length": 4},
+            "models": {"generator": {"type": "spade", "ngf": opts["ngf"], "num_upsampling_layers": "normal",
+                                     "use_instance": False,
+                                     "norm": {"type": "spade", "param_free_norm": "syncbatch", "use_instance": False}},
+                       "discriminator": {"type": "multiscale_patch", "ndf": opts["ndf"], "n_layers": 4, "num_D": 2,
+                                         "use_instance": False}},
+            "strategy": {"type": "paired_conditional", "gan_loss": "hinge", "feat": "feature_matching",
+                         "lambda_feat": 10.0, "vgg": {"type": "vgg19_perceptual", "path": vgg_path},
+                         "lambda_vgg": 10.0},
+            "optim": {"generator": {"lr": 0.0001, "betas": [0.0, 0.9]},  # train_options: lr 2e-4, TTUR, (0, 0.9)
+                      "discriminator": {"lr": 0.0004, "betas": [0.0, 0.9]}},
+            "schedule": {"type": "constant"},
+            "train": {"steps": STEPS, "batch_size": opts["batch_size"], "device": "cpu", "precision": "fp32",
+                      "sample_every": 0, "checkpoint_every": 0, "sample_size": 1, "num_workers": 0}}
+
+
+def spade_args(opts: dict, label_nc: int) -> list[str]:
+    return ["train.py", "--dataset_mode", "custom", "--label_dir", ".", "--image_dir", ".", "--label_nc",
+            str(label_nc), "--no_instance", "--load_size", str(opts["crop_size"]), "--crop_size",
+            str(opts["crop_size"]), "--ngf", str(opts["ngf"]), "--ndf", str(opts["ndf"]), "--batchSize",
+            str(opts["batch_size"]), "--gpu_ids", "-1", "--checkpoints_dir", "checkpoints", "--name", "parity"]
+
+
+def spade_official(official: Path, opts: dict, seeded, batch: dict, steps: int, workdir: Path):
+    """NVlabs/SPADE's Pix2PixTrainer, stepped as its train.py steps it (G, then D); (official
+    layout, per-step loss terms, per-step official state_dicts), the weights ``seeded(layout)``."""
+    import pickle
+
+    import torchvision
+
+    stubs = {"dill": pickle}  # util.py imports dill only to pickle the options
+    if not (official / "models/networks/sync_batchnorm/__init__.py").exists():
+        # a git submodule, often not checked out; in one CPU process SynchronizedBatchNorm2d
+        # runs F.batch_norm exactly as nn.BatchNorm2d does
+        stubs["models.networks.sync_batchnorm"] = stub("models.networks.sync_batchnorm",
+                                                       SynchronizedBatchNorm2d=torch.nn.BatchNorm2d,
+                                                       DataParallelWithCallback=None)
+    real_vgg19, tensor_cuda, module_cuda = torchvision.models.vgg19, torch.Tensor.cuda, torch.nn.Module.cuda
+    torchvision.models.vgg19 = lambda pretrained=False, **kw: real_vgg19(weights=None)  # loaded below, no download
+    torch.Tensor.cuda = lambda self, *a, **k: self  # VGGLoss calls .cuda() unconditionally
+    torch.nn.Module.cuda = lambda self, *a, **k: self
+    label_nc = spade_label_nc(opts)
+    try:
+        with official_code(official, stubs, workdir):
+            sys.argv = spade_args(opts, label_nc)
+            from options.train_options import TrainOptions
+            from trainers.pix2pix_trainer import Pix2PixTrainer
+
+            with contextlib.redirect_stdout(sys.stderr):
+                opt = TrainOptions().parse()
+            trainer = Pix2PixTrainer(opt)
+            model = trainer.pix2pix_model
+            nets = {"G": model.netG, "D": model.netD, "vgg": model.criterionVGG.vgg}
+            layout = layout_of({entry: net.state_dict() for entry, net in nets.items()})
+            state = seeded(layout)
+            for entry, net in nets.items():
+                net.load_state_dict(state[entry])
+            if batch["image"].dtype == torch.float64:  # fp64 run: fp32 rounding out of the comparison
+                for net in nets.values():
+                    net.double()
+                model.FloatTensor = model.criterionGAN.Tensor = torch.DoubleTensor
+            data = {"label": batch["label"][:, None].float(), "instance": torch.zeros(1), "image": batch["image"],
+                    "path": ["x"] * batch["image"].shape[0]}
+            terms, states = [], []
+            for _ in range(steps):  # train.py: D_steps_per_G 1
+                trainer.run_generator_one_step(dict(data))
+                trainer.run_discriminator_one_step(dict(data))
+                terms.append({k: float(v.mean()) for k, v in trainer.get_latest_losses().items()})
+                states.append({e: {k: v.detach().clone() for k, v in nets[e].state_dict().items()}
+                               for e in SPADE_ENTRIES})
+    finally:
+        torchvision.models.vgg19, torch.Tensor.cuda, torch.nn.Module.cuda = real_vgg19, tensor_cuda, module_cuda
+    return layout, terms, states
+
+
+def spade_as_ganforge_logs(t: dict) -> dict[str, float]:
+    """The official terms (GAN, GAN_Feat and VGG weighted by their lambdas in the official
+    dict; D_Fake, D_real) under ganforge's log names (unweighted terms)."""
+    out = {"g_gan": t["GAN"], "g_feat": t["GAN_Feat"] / 10, "g_vgg": t["VGG"] / 10,
+           "d_fake": t["D_Fake"], "d_real": t["D_real"]}
+    out["g_loss"] = t["GAN"] + t["GAN_Feat"] + t["VGG"]
+    out["d_loss"] = t["D_Fake"] + t["D_real"]
+    return out
+
+
+def spade_batch(opts: dict) -> dict:
+    size = opts["crop_size"]
+    return {"label": {"shape": [opts["batch_size"], size, size], "kind": "labels", "classes": spade_label_nc(opts)},
+            "image": {"shape": [opts["batch_size"], 3, size, size], "kind": "image"}}
+
+
+def spade_files(state: dict) -> dict:
+    """latest_net_G.pth, latest_net_D.pth, and the VGG19 in torchvision's layout
+    (SPADE's ``sliceK.i`` is ``features.i``) for the loss's ``path``."""
+    vgg = {"features." + k.split(".", 1)[1]: v for k, v in state["vgg"].items()}
+    return {**{SPADE_FILES[e]: state[e] for e in SPADE_ENTRIES}, "vgg19.pth": vgg}
+
+
+def spade_to_official(role: str, net) -> dict:
+    from ganforge_spade.convert import to_official
+    return to_official(net)
+
+
+PAPERS["spade"] = {
+    "opts": SPADE_OPTS, "importer": "spade", "entries": SPADE_ENTRIES, "files": spade_files,
+    "imports": list(SPADE_FILES.values()), "official": spade_official,
+    "config": lambda opts: spade_ganforge_config(opts, spade_label_nc(opts)), "batch": spade_batch,
+    "ganforge_batch": lambda batch: dict(batch), "group": spade_as_ganforge_logs, "to_official": spade_to_official,
+    "fixture": ROOT / "plugins/spade/tests/data/train_parity.json", "precisions": ["fp32", "fp64"],
 }
 
 
 # ---------------------------------------------------------------------------- driver
 
+def to_double(trainer) -> None:
+    """fp64 runs: ganforge's networks and loss networks in float64 (the optimisers hold
+    the same parameters; their state is still empty)."""
+    trainer.networks.double()
+    for strategy in trainer.strategies:
+        strategy.double()
+
+
 def files_for(paper: dict, state: dict) -> dict:
-    """The official checkpoint file(s) holding ``state`` (one file with every entry)."""
-    return {paper["file"]: state}
+    """The official checkpoint file(s) holding ``state``."""
+    return paper["files"](state) if "files" in paper else {paper["file"]: state}
 
 
-def compare(paper: dict, args) -> dict:
-    from ganforge.testing.parity import (checksum, relative_difference, seeded_batch, seeded_state,
-                                         train_from_official)
+def run_both(paper: dict, args, precision: str) -> dict:
+    """Both trainers from the same seeded weights and batch at ``precision`` (fp32, or
+    fp64 to take fp32 rounding out of the comparison)."""
+    from ganforge.testing.parity import seeded_batch, seeded_state, train_from_official
 
+    double = precision == "fp64"
     opts = dict(paper["opts"])
     batch_spec = paper["batch"](opts)
     batch = seeded_batch(batch_spec, args.seed + 1)
-    seeded = {}
+    if double:
+        batch = {k: v.double() if v.is_floating_point() else v for k, v in batch.items()}
+    state: dict = {}
 
     def seed(layout):
-        seeded.update(seeded_state(layout, args.seed))
-        return seeded
+        state.update(seeded_state(layout, args.seed))
+        return state
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "official").mkdir()
         layout, terms, official_states = paper["official"](args.official.resolve(), opts, seed, batch, args.steps,
                                                            tmp / "official")
-        state = seeded
-        logs, ours = train_from_official(paper["config"](opts), paper["importer"], files_for(paper, state),
+        config = paper["config"](opts)
+        if "vgg" in config["strategy"]:
+            config["strategy"]["vgg"]["path"] = str(tmp / "ganforge" / "vgg19.pth")
+        logs, ours = train_from_official(config, paper["importer"], files_for(paper, state),
                                          paper["ganforge_batch"](batch), args.steps, tmp / "ganforge",
-                                         paper["to_official"])
-    entries = paper["entries"]
-    report = {"steps": []}
+                                         paper["to_official"], imports=paper.get("imports"),
+                                         prepare=to_double if double else None)
+    return {"opts": opts, "batch_spec": batch_spec, "layout": layout, "state": state, "terms": terms,
+            "official_states": official_states, "logs": logs, "ours": ours}
+
+
+def report(paper: dict, args, precision: str, r: dict) -> dict:
+    """Print and return the differences of one run, step by step."""
+    from ganforge.testing.parity import checksum, relative_difference
+
+    state, out = r["state"], {"precision": precision, "steps": []}
     worst_loss, worst_weight = 0.0, 0.0
+    print(f"== {args.paper}, {precision}")
     for s in range(args.steps):
-        grouped = paper["group"](terms[s])
-        rows = {k: (v, logs[s][k], relative_difference(v, logs[s][k])) for k, v in grouped.items()}
-        worst_loss = max(worst_loss, *(r[2] for r in rows.values()))
-        weights = {}
-        for entry, role in entries.items():
-            off, gf = official_states[s][entry], ours[s][role]
-            diffs = [float((off[k].double() - gf[k].double()).abs().max()) for k in off if off[k].is_floating_point()]
-            changes = [float((off[k].double() - state[entry][k].double()).abs().max())
-                       for k in off if off[k].is_floating_point()]
-            weights[entry] = {"max_abs_diff": max(diffs), "max_abs_change": max(changes),
-                              "checksum_official": checksum(off, state[entry], args.seed),
-                              "checksum_ganforge": checksum(gf, state[entry], args.seed)}
-            worst_weight = max(worst_weight, max(diffs) / max(changes))
-        report["steps"].append({"losses": rows, "weights": weights})
+        grouped = paper["group"](r["terms"][s])
+        rows = {k: (v, r["logs"][s][k], relative_difference(v, r["logs"][s][k])) for k, v in grouped.items()}
+        worst_loss = max(worst_loss, *(row[2] for row in rows.values()))
         print(f"step {s + 1}")
-        for k, (o, g, r) in rows.items():
-            print(f"  {k:<12} official {o:+.8e}  ganforge {g:+.8e}  rel diff {r:.1e}")
-        for entry, w in weights.items():
-            print(f"  {entry:<12} max |W_official - W_ganforge| {w['max_abs_diff']:.1e} "
-                  f"(largest change of a weight this far {w['max_abs_change']:.1e}); checksums official "
-                  f"{w['checksum_official']}, ganforge {w['checksum_ganforge']}")
-    print(f"worst relative loss difference {worst_loss:.1e}; worst weight difference relative to the "
-          f"largest change {worst_weight:.1e}")
-    report.update(worst_loss=worst_loss, worst_weight=worst_weight)
-    if args.write_fixture:
-        fixture = {
-            "command": f"python benchmarks/train_parity.py {args.paper} --official PATH --write-fixture",
-            "official": paper["official"].__doc__.split(";")[0].strip() if paper["official"].__doc__ else "",
-            "seed": args.seed, "steps": args.steps, "options": opts, "config": paper["config"](opts),
-            "batch": batch_spec, "batch_seed": args.seed + 1,
-            "layout": layout,
-            "losses": [paper["group"](t) for t in terms],
-            "official_terms": terms,
-            "checksums": [{entry: checksum(official_states[s][entry], state[entry], args.seed)
-                           for entry in entries} for s in range(args.steps)],
-        }
-        paper["fixture"].parent.mkdir(parents=True, exist_ok=True)
-        paper["fixture"].write_text(json.dumps(fixture, indent=1) + "\n")
-        print(f"wrote {paper['fixture'].relative_to(ROOT)}")
-    return report
+        for k, (o, g, d) in rows.items():
+            print(f"  {k:<12} official {o:+.8e}  ganforge {g:+.8e}  rel diff {d:.1e}")
+        weights = {}
+        for entry, role in paper["entries"].items():
+            off, gf, init = r["official_states"][s][entry], r["ours"][s][role], state[entry]
+            floats = [k for k in off if off[k].is_floating_point()]
+            diff = {k: (off[k].double() - gf[k].double()).abs() for k in floats}
+            change = max(float((off[k].double() - init[k].double()).abs().max()) for k in floats)
+            w = {"max_abs_diff": max(float(d.max()) for d in diff.values()), "max_abs_change": change,
+                 "checksum_official": checksum(off, init, args.seed), "checksum_ganforge": checksum(gf, init, args.seed)}
+            worst_weight = max(worst_weight, w["max_abs_diff"] / change)
+            weights[entry] = w
+            print(f"  {entry:<6} max |W_official - W_ganforge| {w['max_abs_diff']:.1e} (largest change of a weight "
+                  f"{change:.1e}); change checksums official {w['checksum_official']['sum_abs_change']:.6e} / "
+                  f"{w['checksum_official']['projection']:+.6e}, ganforge "
+                  f"{w['checksum_ganforge']['sum_abs_change']:.6e} / {w['checksum_ganforge']['projection']:+.6e}")
+            for k in sorted(diff, key=lambda k: -float(diff[k].max()))[:args.detail]:
+                m = float(diff[k].max())
+                print(f"      {k}: max diff {m:.1e} in {int((diff[k] > m / 2).sum())} of {diff[k].numel()} elements")
+        out["steps"].append({"losses": rows, "weights": weights})
+    print(f"worst relative loss difference {worst_loss:.1e}; worst weight difference / largest change "
+          f"{worst_weight:.1e}")
+    out.update(worst_loss=worst_loss, worst_weight=worst_weight)
+    return out
+
+
+def fixture_run(paper: dict, args, r: dict) -> dict:
+    """What a test needs of one official run: its losses and weight checksums per step."""
+    from ganforge.testing.parity import checksum
+
+    return {"losses": [paper["group"](t) for t in r["terms"]], "official_terms": r["terms"],
+            "checksums": [{e: checksum(r["official_states"][s][e], r["state"][e], args.seed) for e in paper["entries"]}
+                          for s in range(args.steps)]}
 
 
 def main() -> None:
@@ -295,11 +447,32 @@ def main() -> None:
     parser.add_argument("--official", type=Path, required=True, help="local checkout of the official repository")
     parser.add_argument("--steps", type=int, default=STEPS)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--precision", choices=("fp32", "fp64"), action="append",
+                        help="fp32 (the trainers' own) and/or fp64 (both sides in float64: shows which differences "
+                             "are fp32 rounding); default: the paper's fixture precisions")
+    parser.add_argument("--detail", type=int, default=0, help="print the N weights of each network that differ most")
+    parser.add_argument("--json", type=Path, help="write the differences here")
     parser.add_argument("--write-fixture", action="store_true", help="write the plugin's tests/data/train_parity.json")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    np.random.seed(args.seed)
-    compare(PAPERS[args.paper], args)
+    paper = PAPERS[args.paper]
+    precisions = args.precision or paper["precisions"]
+    runs = {p: run_both(paper, args, p) for p in precisions}
+    reports = [report(paper, args, p, r) for p, r in runs.items()]
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=1) + "\n")
+    if args.write_fixture:
+        first = next(iter(runs.values()))
+        fixture = {
+            "command": f"python benchmarks/train_parity.py {args.paper} --official PATH --write-fixture",
+            "official": paper["official"].__doc__.split(";")[0].strip(),
+            "seed": args.seed, "steps": args.steps, "options": first["opts"], "config": paper["config"](first["opts"]),
+            "batch": first["batch_spec"], "batch_seed": args.seed + 1, "layout": first["layout"],
+            "runs": {p: fixture_run(paper, args, r) for p, r in runs.items()},
+        }
+        paper["fixture"].parent.mkdir(parents=True, exist_ok=True)
+        paper["fixture"].write_text(json.dumps(fixture, indent=1) + "\n")
+        print(f"wrote {paper['fixture'].relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -101,12 +101,14 @@ def relative_difference(a: float, b: float) -> float:
 def train_from_official(config: Mapping[str, Any], importer: str, files: Mapping[str, Mapping[str, Any]],
                         batch: Mapping[str, torch.Tensor], steps: int, workdir: str | os.PathLike,
                         to_official: Callable[[str, torch.nn.Module], dict[str, torch.Tensor]],
-                        ) -> tuple[list[dict[str, float]], list[dict[str, dict[str, torch.Tensor]]]]:
+                        imports: Sequence[str] | None = None, prepare: Callable[[Any], None] | None = None) -> tuple[list[dict[str, float]], list[dict[str, dict[str, torch.Tensor]]]]:
     """Train ``config`` for ``steps`` steps on ``batch`` (a dataset dict, the same every
     step) from official files: ``files`` maps a file name to what it holds (saved with
-    ``torch.save`` under ``workdir``), imported with ``ganforge import IMPORTER``, then
+    ``torch.save`` under ``workdir``); those named in ``imports`` (default: all; others are
+    for the config to read, e.g. a loss network) go through ``ganforge import IMPORTER``, then
     loaded as ``ganforge train --init`` loads it. Returns each step's logs and, after
-    each step, every role's state_dict in the official layout (``to_official(role, net)``)."""
+    each step, every role's state_dict in the official layout (``to_official(role, net)``).
+    ``prepare(trainer)`` runs before the first step (a diagnosis may change precision)."""
     from ..config import from_dict
     from ..trainer.loop import Trainer
     from .official import run_import
@@ -115,10 +117,9 @@ def train_from_official(config: Mapping[str, Any], importer: str, files: Mapping
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    paths = []
     for name, content in files.items():
         torch.save(dict(content), workdir / name)
-        paths.append(workdir / name)
+    paths = [workdir / name for name in (files if imports is None else imports)]
     cfg_path = workdir / "config.yaml"
     cfg_path.write_text(yaml.safe_dump(dict(config)))
     if run_import(importer, paths, cfg_path, workdir / "imported.pt") != 0:
@@ -128,6 +129,8 @@ def train_from_official(config: Mapping[str, Any], importer: str, files: Mapping
                       init=workdir / "imported.pt")
     logs, states = [], []
     try:
+        if prepare is not None:
+            prepare(trainer)
         for _ in range(steps):
             logs.append(trainer.train_step({k: v.clone() for k, v in batch.items()}))
             states.append({role: {k: v.detach().clone() for k, v in to_official(role, net).items()}
@@ -137,3 +140,25 @@ def train_from_official(config: Mapping[str, Any], importer: str, files: Mapping
         if trainer.lock is not None:
             trainer.lock.close()
     return logs, states
+
+
+def mismatches(official: Mapping[str, Any], logs: Sequence[Mapping[str, float]],
+               states: Sequence[Mapping[str, Mapping[str, torch.Tensor]]], initial: Mapping[str, Mapping[str, torch.Tensor]],
+               roles: Mapping[str, str], seed: int, steps: int, rel: float) -> list[str]:
+    """Where ganforge's first ``steps`` steps differ from one official run of a fixture
+    (``{"losses": [...], "checksums": [...]}``) by more than ``rel``: every loss the fixture
+    lists, relative to its value; each network's weight-change checksum (``roles`` maps the
+    fixture's entries to ganforge's roles), relative to the summed change. Empty when all match."""
+    out = []
+    for step in range(steps):
+        for key, want in official["losses"][step].items():
+            if relative_difference(want, logs[step][key]) > rel:
+                out.append(f"step {step + 1} {key}: official {want:.8e}, ganforge {logs[step][key]:.8e}")
+        for entry, role in roles.items():
+            want = official["checksums"][step][entry]
+            got = checksum(states[step][role], initial[entry], seed)
+            scale = want["sum_abs_change"]
+            if (abs(got["sum_abs_change"] - scale) > rel * scale
+                    or abs(got["projection"] - want["projection"]) > rel * scale):
+                out.append(f"step {step + 1} {entry}: weight change {got}, official {want}")
+    return out

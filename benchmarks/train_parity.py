@@ -217,7 +217,7 @@ PAPERS["nice_gan"] = {
 
 # ---------------------------------------------------------------------------- SPADE
 
-SPADE_OPTS = {"crop_size": 32, "ngf": 8, "ndf": 8, "batch_size": 2}
+SPADE_OPTS = {"crop_size": 32, "ngf": 8, "ndf": 8, "batch_size": 2, "vgg": True}
 SPADE_ENTRIES = {"G": "generator", "D": "discriminator"}
 SPADE_FILES = {"G": "latest_net_G.pth", "D": "latest_net_D.pth"}
 
@@ -241,7 +241,8 @@ def spade_ganforge_config(opts: dict, label_nc: int | None = None, vgg_path: str
                        "discriminator": {"type": "multiscale_patch", "ndf": opts["ndf"], "n_layers": 4, "num_D": 2,
                                          "use_instance": False}},
             "strategy": {"type": "paired_conditional", "gan_loss": "hinge", "feat": "feature_matching",
-                         "lambda_feat": 10.0, "vgg": {"type": "vgg19_perceptual", "path": vgg_path},
+                         "lambda_feat": 10.0,
+                         "vgg": {"type": "vgg19_perceptual", "path": vgg_path} if opts["vgg"] else None,
                          "lambda_vgg": 10.0},
             "optim": {"generator": {"lr": 0.0001, "betas": [0.0, 0.9]},  # train_options: lr 2e-4, TTUR, (0, 0.9)
                       "discriminator": {"lr": 0.0004, "betas": [0.0, 0.9]}},
@@ -254,7 +255,8 @@ def spade_args(opts: dict, label_nc: int) -> list[str]:
     return ["train.py", "--dataset_mode", "custom", "--label_dir", ".", "--image_dir", ".", "--label_nc",
             str(label_nc), "--no_instance", "--load_size", str(opts["crop_size"]), "--crop_size",
             str(opts["crop_size"]), "--ngf", str(opts["ngf"]), "--ndf", str(opts["ndf"]), "--batchSize",
-            str(opts["batch_size"]), "--gpu_ids", "-1", "--checkpoints_dir", "checkpoints", "--name", "parity"]
+            str(opts["batch_size"]), "--gpu_ids", "-1", "--checkpoints_dir", "checkpoints", "--name", "parity",
+            *([] if opts["vgg"] else ["--no_vgg_loss"])]
 
 
 def spade_official(official: Path, opts: dict, seeded, batch: dict, steps: int, workdir: Path):
@@ -286,7 +288,7 @@ def spade_official(official: Path, opts: dict, seeded, batch: dict, steps: int, 
                 opt = TrainOptions().parse()
             trainer = Pix2PixTrainer(opt)
             model = trainer.pix2pix_model
-            nets = {"G": model.netG, "D": model.netD, "vgg": model.criterionVGG.vgg}
+            nets = {"G": model.netG, "D": model.netD, **({"vgg": model.criterionVGG.vgg} if opts["vgg"] else {})}
             layout = layout_of({entry: net.state_dict() for entry, net in nets.items()})
             state = seeded(layout)
             for entry, net in nets.items():
@@ -312,9 +314,9 @@ def spade_official(official: Path, opts: dict, seeded, batch: dict, steps: int, 
 def spade_as_ganforge_logs(t: dict) -> dict[str, float]:
     """The official terms (GAN, GAN_Feat and VGG weighted by their lambdas in the official
     dict; D_Fake, D_real) under ganforge's log names (unweighted terms)."""
-    out = {"g_gan": t["GAN"], "g_feat": t["GAN_Feat"] / 10, "g_vgg": t["VGG"] / 10,
+    out = {"g_gan": t["GAN"], "g_feat": t["GAN_Feat"] / 10, **({"g_vgg": t["VGG"] / 10} if "VGG" in t else {}),
            "d_fake": t["D_Fake"], "d_real": t["D_real"]}
-    out["g_loss"] = t["GAN"] + t["GAN_Feat"] + t["VGG"]
+    out["g_loss"] = t["GAN"] + t["GAN_Feat"] + t.get("VGG", 0.0)
     out["d_loss"] = t["D_Fake"] + t["D_real"]
     return out
 
@@ -328,8 +330,10 @@ def spade_batch(opts: dict) -> dict:
 def spade_files(state: dict) -> dict:
     """latest_net_G.pth, latest_net_D.pth, and the VGG19 in torchvision's layout
     (SPADE's ``sliceK.i`` is ``features.i``) for the loss's ``path``."""
-    vgg = {"features." + k.split(".", 1)[1]: v for k, v in state["vgg"].items()}
-    return {**{SPADE_FILES[e]: state[e] for e in SPADE_ENTRIES}, "vgg19.pth": vgg}
+    files = {SPADE_FILES[e]: state[e] for e in SPADE_ENTRIES}
+    if "vgg" in state:
+        files["vgg19.pth"] = {"features." + k.split(".", 1)[1]: v for k, v in state["vgg"].items()}
+    return files
 
 
 def spade_to_official(role: str, net) -> dict:
@@ -343,6 +347,7 @@ PAPERS["spade"] = {
     "config": lambda opts: spade_ganforge_config(opts, spade_label_nc(opts)), "batch": spade_batch,
     "ganforge_batch": lambda batch: dict(batch), "group": spade_as_ganforge_logs, "to_official": spade_to_official,
     "fixture": ROOT / "plugins/spade/tests/data/train_parity.json", "precisions": ["fp32", "fp64"],
+    "precision_opts": {"fp64": {"vgg": False}},  # VGG19 in float64 would make the fixture's test slow
 }
 
 
@@ -367,7 +372,7 @@ def run_both(paper: dict, args, precision: str) -> dict:
     from ganforge.testing.parity import seeded_batch, seeded_state, train_from_official
 
     double = precision == "fp64"
-    opts = dict(paper["opts"])
+    opts = {**paper["opts"], **paper.get("precision_opts", {}).get(precision, {}), **args.set}
     batch_spec = paper["batch"](opts)
     batch = seeded_batch(batch_spec, args.seed + 1)
     if double:
@@ -384,13 +389,13 @@ def run_both(paper: dict, args, precision: str) -> dict:
         layout, terms, official_states = paper["official"](args.official.resolve(), opts, seed, batch, args.steps,
                                                            tmp / "official")
         config = paper["config"](opts)
-        if "vgg" in config["strategy"]:
+        if config["strategy"].get("vgg"):
             config["strategy"]["vgg"]["path"] = str(tmp / "ganforge" / "vgg19.pth")
         logs, ours = train_from_official(config, paper["importer"], files_for(paper, state),
                                          paper["ganforge_batch"](batch), args.steps, tmp / "ganforge",
                                          paper["to_official"], imports=paper.get("imports"),
                                          prepare=to_double if double else None)
-    return {"opts": opts, "batch_spec": batch_spec, "layout": layout, "state": state, "terms": terms,
+    return {"opts": opts, "config": paper["config"](opts), "batch_spec": batch_spec, "layout": layout, "state": state, "terms": terms,
             "official_states": official_states, "logs": logs, "ours": ours}
 
 
@@ -436,7 +441,8 @@ def fixture_run(paper: dict, args, r: dict) -> dict:
     """What a test needs of one official run: its losses and weight checksums per step."""
     from ganforge.testing.parity import checksum
 
-    return {"losses": [paper["group"](t) for t in r["terms"]], "official_terms": r["terms"],
+    return {"options": r["opts"], "config": r["config"], "entries": list(r["layout"]),
+            "losses": [paper["group"](t) for t in r["terms"]], "official_terms": r["terms"],
             "checksums": [{e: checksum(r["official_states"][s][e], r["state"][e], args.seed) for e in paper["entries"]}
                           for s in range(args.steps)]}
 
@@ -450,10 +456,13 @@ def main() -> None:
     parser.add_argument("--precision", choices=("fp32", "fp64"), action="append",
                         help="fp32 (the trainers' own) and/or fp64 (both sides in float64: shows which differences "
                              "are fp32 rounding); default: the paper's fixture precisions")
+    parser.add_argument("--set", action="append", default=[], metavar="OPTION=JSON",
+                        help="change one of the paper's tiny options (e.g. vgg=true for SPADE's fp64 run)")
     parser.add_argument("--detail", type=int, default=0, help="print the N weights of each network that differ most")
     parser.add_argument("--json", type=Path, help="write the differences here")
     parser.add_argument("--write-fixture", action="store_true", help="write the plugin's tests/data/train_parity.json")
     args = parser.parse_args()
+    args.set = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     torch.set_num_threads(1)
     paper = PAPERS[args.paper]
     precisions = args.precision or paper["precisions"]
@@ -466,8 +475,8 @@ def main() -> None:
         fixture = {
             "command": f"python benchmarks/train_parity.py {args.paper} --official PATH --write-fixture",
             "official": paper["official"].__doc__.split(";")[0].strip(),
-            "seed": args.seed, "steps": args.steps, "options": first["opts"], "config": paper["config"](first["opts"]),
-            "batch": first["batch_spec"], "batch_seed": args.seed + 1, "layout": first["layout"],
+            "seed": args.seed, "steps": args.steps, "batch": first["batch_spec"], "batch_seed": args.seed + 1,
+            "layout": max((r["layout"] for r in runs.values()), key=len),  # every run's entries, in order
             "runs": {p: fixture_run(paper, args, r) for p, r in runs.items()},
         }
         paper["fixture"].parent.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ def test_training_steps_from_official_weights_match_the_official_trainer(tmp_pat
     batch = seeded_batch(FIXTURE["batch"], FIXTURE["batch_seed"])
     n = batch["A"].shape[0]
     ours = {"image": torch.cat([batch["A"], batch["B"]]), "domain": torch.tensor([0] * n + [1] * n)}
-    steps = FIXTURE["steps"]
-    logs, states = train_from_official(FIXTURE["config"], "nice_gan", {"params_0000000.pt": state}, ours, steps,
+    steps, official = FIXTURE["steps"], FIXTURE["runs"]["fp32"]
+    logs, states = train_from_official(official["config"], "nice_gan", {"params_0000000.pt": state}, ours, steps,
                                        tmp_path, lambda role, net: to_official(net))
-    assert not mismatches(FIXTURE["runs"]["fp32"], logs, states, state, ROLES, FIXTURE["seed"], steps, rel=1e-5)
+    assert not mismatches(official, logs, states, state, ROLES, FIXTURE["seed"], steps, rel=1e-5)

@@ -2,6 +2,7 @@
 
     python benchmarks/train_parity.py nice_gan --official /work/ext/NICE-GAN-pytorch
     python benchmarks/train_parity.py spade --official /work/ext/SPADE
+    python benchmarks/train_parity.py spade --official ... --precision fp64 --set vgg=true --detail 3
     python benchmarks/train_parity.py nice_gan --official ... --write-fixture   # refresh the test's golden values
 
 The official repository is a local checkout given by path (never vendored). Both sides
@@ -14,7 +15,13 @@ and the script compares every loss term each step and every weight after step 1 
 last step. The official side runs its own code: NICE-GAN's ``NICE.train()`` loop as it is
 (its loaders replaced by one fixed batch; each MSE/L1 term recorded as it is computed),
 SPADE's ``Pix2PixTrainer.run_generator_one_step`` / ``run_discriminator_one_step`` as its
-``train.py`` calls them.
+``train.py`` calls them. Modules the official code imports only for images, FLOP counts
+or option pickling (cv2, thop, dill) are stubbed, and SPADE's missing ``sync_batchnorm``
+submodule is ``nn.BatchNorm2d`` (what it computes in one CPU process).
+
+Each run is fp32 (the trainers' own precision) or fp64 (both sides in float64: what
+differs then is not rounding); a paper lists the precisions its fixture holds, with
+options per precision (SPADE's fp64 run leaves out the VGG loss, slow in float64).
 
 ``--write-fixture`` writes the official numbers (seed, options, shapes, key list, the
 ganforge config, losses per step, weight checksums per step) to the plugin's
@@ -353,14 +360,6 @@ PAPERS["spade"] = {
 
 # ---------------------------------------------------------------------------- driver
 
-def to_double(trainer) -> None:
-    """fp64 runs: ganforge's networks and loss networks in float64 (the optimisers hold
-    the same parameters; their state is still empty)."""
-    trainer.networks.double()
-    for strategy in trainer.strategies:
-        strategy.double()
-
-
 def files_for(paper: dict, state: dict) -> dict:
     """The official checkpoint file(s) holding ``state``."""
     return paper["files"](state) if "files" in paper else {paper["file"]: state}
@@ -369,7 +368,7 @@ def files_for(paper: dict, state: dict) -> dict:
 def run_both(paper: dict, args, precision: str) -> dict:
     """Both trainers from the same seeded weights and batch at ``precision`` (fp32, or
     fp64 to take fp32 rounding out of the comparison)."""
-    from ganforge.testing.parity import seeded_batch, seeded_state, train_from_official
+    from ganforge.testing.parity import in_float64, seeded_batch, seeded_state, train_from_official
 
     double = precision == "fp64"
     opts = {**paper["opts"], **paper.get("precision_opts", {}).get(precision, {}), **args.set}
@@ -388,15 +387,16 @@ def run_both(paper: dict, args, precision: str) -> dict:
         (tmp / "official").mkdir()
         layout, terms, official_states = paper["official"](args.official.resolve(), opts, seed, batch, args.steps,
                                                            tmp / "official")
-        config = paper["config"](opts)
-        if config["strategy"].get("vgg"):
-            config["strategy"]["vgg"]["path"] = str(tmp / "ganforge" / "vgg19.pth")
-        logs, ours = train_from_official(config, paper["importer"], files_for(paper, state),
+        config = paper["config"](opts)  # as the fixture stores it
+        run_config = json.loads(json.dumps(config))
+        if run_config["strategy"].get("vgg"):
+            run_config["strategy"]["vgg"]["path"] = str(tmp / "ganforge" / "vgg19.pth")
+        logs, ours = train_from_official(run_config, paper["importer"], files_for(paper, state),
                                          paper["ganforge_batch"](batch), args.steps, tmp / "ganforge",
                                          paper["to_official"], imports=paper.get("imports"),
-                                         prepare=to_double if double else None)
-    return {"opts": opts, "config": paper["config"](opts), "batch_spec": batch_spec, "layout": layout, "state": state, "terms": terms,
-            "official_states": official_states, "logs": logs, "ours": ours}
+                                         prepare=in_float64 if double else None)
+    return {"opts": opts, "config": config, "batch_spec": batch_spec, "layout": layout, "state": state,
+            "terms": terms, "official_states": official_states, "logs": logs, "ours": ours}
 
 
 def report(paper: dict, args, precision: str, r: dict) -> dict:
@@ -420,7 +420,8 @@ def report(paper: dict, args, precision: str, r: dict) -> dict:
             diff = {k: (off[k].double() - gf[k].double()).abs() for k in floats}
             change = max(float((off[k].double() - init[k].double()).abs().max()) for k in floats)
             w = {"max_abs_diff": max(float(d.max()) for d in diff.values()), "max_abs_change": change,
-                 "checksum_official": checksum(off, init, args.seed), "checksum_ganforge": checksum(gf, init, args.seed)}
+                 "checksum_official": checksum(off, init, args.seed),
+                 "checksum_ganforge": checksum(gf, init, args.seed)}
             worst_weight = max(worst_weight, w["max_abs_diff"] / change)
             weights[entry] = w
             print(f"  {entry:<6} max |W_official - W_ganforge| {w['max_abs_diff']:.1e} (largest change of a weight "

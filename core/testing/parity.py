@@ -8,7 +8,10 @@ fixture. A plugin's test rebuilds the same weights and batch here, from the fixt
 alone, trains with the real trainer and compares (`train_from_official`).
 
 The weights are a function of the official key list and a seed only (`seeded_state`), so
-the fixture stores that list and no tensor.
+the fixture stores that list and no tensor. Runs in float64 on both sides (`in_float64`)
+tell rounding from real differences: Adam's normalised first step turns rounding-level
+gradients into full ``±lr`` steps, so fp32 trajectories drift apart after one step
+wherever a gradient is zero up to rounding (a bias before a normalisation).
 """
 
 from __future__ import annotations
@@ -92,6 +95,15 @@ def checksum(after: Mapping[str, torch.Tensor], before: Mapping[str, torch.Tenso
     return {"sum_abs_change": total, "projection": projection}
 
 
+def in_float64(trainer: Any) -> None:
+    """A ``prepare`` for `train_from_official`: the trainer's networks and its recipes'
+    loss networks in float64 (the optimisers hold the same parameters, their state still
+    empty), so that a comparison with an official run in float64 is free of fp32 rounding."""
+    trainer.networks.double()
+    for strategy in trainer.strategies:
+        strategy.double()
+
+
 def relative_difference(a: float, b: float) -> float:
     """|a - b| relative to the larger magnitude (0 when both are 0)."""
     scale = max(abs(a), abs(b))
@@ -101,7 +113,8 @@ def relative_difference(a: float, b: float) -> float:
 def train_from_official(config: Mapping[str, Any], importer: str, files: Mapping[str, Mapping[str, Any]],
                         batch: Mapping[str, torch.Tensor], steps: int, workdir: str | os.PathLike,
                         to_official: Callable[[str, torch.nn.Module], dict[str, torch.Tensor]],
-                        imports: Sequence[str] | None = None, prepare: Callable[[Any], None] | None = None) -> tuple[list[dict[str, float]], list[dict[str, dict[str, torch.Tensor]]]]:
+                        imports: Sequence[str] | None = None, prepare: Callable[[Any], None] | None = None
+                        ) -> tuple[list[dict[str, float]], list[dict[str, dict[str, torch.Tensor]]]]:
     """Train ``config`` for ``steps`` steps on ``batch`` (a dataset dict, the same every
     step) from official files: ``files`` maps a file name to what it holds (saved with
     ``torch.save`` under ``workdir``); those named in ``imports`` (default: all; others are
@@ -143,8 +156,9 @@ def train_from_official(config: Mapping[str, Any], importer: str, files: Mapping
 
 
 def mismatches(official: Mapping[str, Any], logs: Sequence[Mapping[str, float]],
-               states: Sequence[Mapping[str, Mapping[str, torch.Tensor]]], initial: Mapping[str, Mapping[str, torch.Tensor]],
-               roles: Mapping[str, str], seed: int, steps: int, rel: float) -> list[str]:
+               states: Sequence[Mapping[str, Mapping[str, torch.Tensor]]],
+               initial: Mapping[str, Mapping[str, torch.Tensor]], roles: Mapping[str, str], seed: int, steps: int,
+               rel: float) -> list[str]:
     """Where ganforge's first ``steps`` steps differ from one official run of a fixture
     (``{"losses": [...], "checksums": [...]}``) by more than ``rel``: every loss the fixture
     lists, relative to its value; each network's weight-change checksum (``roles`` maps the

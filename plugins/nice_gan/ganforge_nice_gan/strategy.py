@@ -191,7 +191,8 @@ class NICEGAN(ganforge.Strategy):
         real = {s.name: run.models[s.d_src](s.x).extra["embedding"] for s in streams}
         fake = {s.name: self.decode(run, s.g_forward, real[s.name]) for s in streams}
         judged = {s.name: run.models[s.d_tgt](fake[s.name]) for s in self.by_target(streams)}
-        cycled = {s.name: self.decode(run, s.g_back, judged[s.name].extra["embedding"]) for s in self.by_target(streams)}
+        cycled = {s.name: self.decode(run, s.g_back, judged[s.name].extra["embedding"])
+                  for s in self.by_target(streams)}
         return {s.name: {"adv": lsgan(outputs(judged[s.name]), real=True),
                          "cyc": (cycled[s.name] - s.x).abs().mean(),
                          "rec": (self.decode(run, s.g_back, real[s.name]) - s.x).abs().mean()} for s in streams}

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganforge.testing.parity import mismatches, seeded_batch, seeded_state, train_from_official
+from ganforge.testing.parity import in_float64, mismatches, seeded_batch, seeded_state, train_from_official
 from ganforge_spade.convert import to_official
 
 FIXTURE = json.loads((Path(__file__).parent / "data" / "train_parity.json").read_text())
@@ -52,17 +52,12 @@ def train(tmp_path: Path, run: dict, steps: int, double: bool):
     if config["strategy"]["vgg"]:
         config["strategy"]["vgg"]["path"] = str(tmp_path / "vgg19.pth")
 
-    def to_double(trainer):
-        trainer.networks.double()
-        for strategy in trainer.strategies:
-            strategy.double()
-
     if double:
         batch["image"] = batch["image"].double()
     logs, states = train_from_official(config, "spade", files(state), batch, steps, tmp_path,
                                        lambda role, net: to_official(net),
                                        imports=["latest_net_G.pth", "latest_net_D.pth"],
-                                       prepare=to_double if double else None)
+                                       prepare=in_float64 if double else None)
     return logs, states, state
 
 

@@ -6,7 +6,9 @@ conditional objective with the hinge loss):
        [+ lambda_l1 |G(s) - x|_1, pix2pix's pixel loss: off in SPADE, a VGG-free option]
 
 Real and fake go through D in one batch (so batch-normalised Ds see joint statistics).
-The trainer owns backward, the optimisers (TTUR: G 1e-4, D 4e-4, Adam betas (0, 0.9)),
+A step updates G first, then D, as SPADE's train.py (and SEAN's, SMIS's, BachGAN's) calls
+``run_generator_one_step`` before ``run_discriminator_one_step``: the D step then judges
+the just-updated G. The trainer owns backward, the optimisers (TTUR: G 1e-4, D 4e-4, Adam betas (0, 0.9)),
 EMA and AMP; this recipe only computes the losses.
 """
 
@@ -43,6 +45,7 @@ class PairedConditional(ganforge.Strategy):
     optional_networks = frozenset({"encoder"})
     optimizers = {"generator": ("generator", "encoder"), "discriminator": ("discriminator",)}
     conditioners = {"encoder": "real"}
+    updates = (("generator", ""), ("discriminator", ""))  # the official order: G, then D
 
     @classmethod
     def network_needs(cls, params: PairedConditionalParams) -> dict[str, frozenset[str]]:

@@ -1,10 +1,12 @@
 """The training loop: one for every paper.
 
-A step is: prepare the batch (strategies' ``ganforge_prepare_batch``), the
-discriminator phase (the recipe's loss, lazy R1 when configured, backward, gradient
-averaging across ranks, optimiser step), the generator phase (the same), the EMA update,
-then the ``ganforge_after_step`` observers. The recipe only computes losses; backward,
-precision, data parallelism, checkpoints and logging are the trainer's.
+A step is: prepare the batch (strategies' ``ganforge_prepare_batch``), the recipe's
+``updates`` in its order — by default the discriminator phase (the recipe's loss, lazy
+R1 when configured, backward, gradient averaging across ranks, optimiser step), then the
+generator phase (the same); SPADE's recipe the other way round, as its official
+trainer — the EMA update, then the ``ganforge_after_step`` observers. The recipe only
+computes losses; backward, precision, data parallelism, checkpoints and logging are the
+trainer's.
 
 Sampling and evaluation run under a forked RNG seeded from the config, so they draw the
 same noise every time and never disturb the training RNG: a run resumed from a

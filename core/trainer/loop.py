@@ -43,6 +43,7 @@ from ganforge.weights import load_checked
 
 from . import checkpoint as ckpt
 from .assemble import assemble, parameter_counts
+from .compiling import compile_failure, compile_networks
 from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
@@ -117,8 +118,7 @@ class Trainer:
             if role in self.ema:
                 self.ema[role].shadow.load_state_dict(sd)
         self.run.ema = {role: e.shadow for role, e in self.ema.items()}
-        if self.cfg.compile:
-            self.run.models = nn.ModuleDict({r: torch.compile(m) for r, m in self.networks.items()})
+        self.run.models = compile_networks(self.networks, self.cfg.compile)
         recipe_optims = run_optimizers(exp)
         self.optimizers = make_optimizers(self.run, exp, recipe_optims)
         self.phase_optims = phases(recipe_optims, self.kinds, self.optimizers)
@@ -227,8 +227,11 @@ class Trainer:
         an error naming the field that causes it."""
         try:
             return self.train_step(raw)
-        except ValueError as exc:
-            if "Expected more than 1 value per channel" not in str(exc):
+        except Exception as exc:
+            failure = compile_failure(exc, self.cfg.compile) if self.cfg.compile else None
+            if failure is not None:
+                raise failure from None
+            if not isinstance(exc, ValueError) or "Expected more than 1 value per channel" not in str(exc):
                 raise
             raise ConfigError(f"train.batch_size: {self.cfg.batch_size} ({self.batches.per_rank} per process) gives a "
                               "BatchNorm layer one value per channel (a batch of 1 through a 1x1 feature map); "
@@ -362,8 +365,10 @@ class Trainer:
     # -- sampling and evaluation ---------------------------------------------------------
     @contextlib.contextmanager
     def _inference(self) -> Iterator[None]:
-        """Forked RNG with a fixed seed, no autograd, every network in eval mode, ``run.training`` False."""
+        """Forked RNG with a fixed seed, no autograd, every network in eval mode, ``run.training`` False,
+        the uncompiled networks (``train.compile`` is for training steps)."""
         devices = [self.device] if self.device.type == "cuda" else []
+        compiled, self.run.models = self.run.models, self.networks
         modes = [(m, m.training) for m in [*self.networks.values(), *self.run.ema.values()]]
         with torch.random.fork_rng(devices=devices, device_type=self.device.type), torch.no_grad():
             torch.manual_seed(self.cfg.seed)
@@ -374,6 +379,7 @@ class Trainer:
                 yield
             finally:
                 self.run.training = True
+                self.run.models = compiled
                 for m, mode in modes:
                     m.train(mode)
 

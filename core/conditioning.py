@@ -239,6 +239,8 @@ def _need_capabilities(path: str, role: str, kind: str, spec: Any, caps) -> None
 CAPABILITIES = {
     "features": "returns intermediate features in DiscriminatorOutput.features, for feature matching",
     "multitask": "one output per domain, picked by cond['domain']",
+    "content_style": "splits into encode_content(image) -> content and decode(content, cond) -> (image, "
+                     "segmentation), which HiDT's swap and cycle branches call separately",
     "reuse": "reuse_layers(): its early layers with the embedding (channels, stride) after each, which its own "
              "forward runs, for a generator to encode with (ganforge.reuse; NICE-GAN's discriminator reuse)",
     "swappable_encoder": "encoder_embedding() and share_encoder(encoder): its source-image encoder can be replaced "

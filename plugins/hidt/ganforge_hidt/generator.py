@@ -99,7 +99,8 @@ class HiDTGenerator(ganforge.Generator):
     Params: ClassVar = HiDTGeneratorParams
     # source: the image whose content is kept; style: the code G renders it with
     requires = frozenset({"source", "style"})
-    capabilities = frozenset({"swappable_encoder"})
+    # content_style: encode_content / decode, called apart by the recipe; swappable_encoder: reuse
+    capabilities = frozenset({"content_style", "swappable_encoder"})
 
     def __init__(self, params: HiDTGeneratorParams, data: DataInfo):
         super().__init__(params, data)

@@ -440,6 +440,9 @@ PAPERS: dict[str, Paper] = {p.name: p for p in (Spade(), Sean(), CoCosNet())}
 def worker(args) -> None:
     torch.set_num_threads(1)
     workdir = Path(args.workdir)
+    if args.side == "setup":  # its own process: the driver never imports the official code
+        PAPERS[args.paper].setup(workdir, args)
+        return print("RESULT {}")
     torch.manual_seed(0)
     side = PAPERS[args.paper].side(args.side, workdir, args)
     with torch.no_grad():
@@ -497,7 +500,7 @@ def main() -> None:
     diffs = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        PAPERS[args.paper].setup(workdir, args)
+        run_side(args, "setup", workdir)
         for r in range(args.rounds):
             order = ("official", "ganforge") if r % 2 == 0 else ("ganforge", "official")
             for side in order:

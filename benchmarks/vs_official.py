@@ -107,11 +107,6 @@ def official_options(argv: list[str], workdir: Path):
         sys.argv = saved
 
 
-def one_hot(label: torch.Tensor, channels: int) -> torch.Tensor:
-    """(B, H, W) ids -> (B, C, H, W) one-hot, as the official preprocess_input scatters it."""
-    return torch.zeros(label.shape[0], channels, *label.shape[1:]).scatter_(1, label[:, None], 1.0)
-
-
 # ---------------------------------------------------------------------------- the ganforge side
 
 def ganforge_side(paper: "Paper", workdir: Path, args) -> Side:

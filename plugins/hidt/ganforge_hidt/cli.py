@@ -13,6 +13,7 @@ import click
 import torch
 import torch.nn.functional as F
 
+from ganforge.cli_types import SEED
 from ganforge.data.io import list_images, load_images
 from ganforge.files import atomic_write
 from ganforge.report import save_grid
@@ -23,7 +24,7 @@ checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
 image_opt = click.option("--image", "images", multiple=True, required=True, type=click.Path(exists=True),
                          help="input image (repeatable)")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG to write")
-seed_opt = click.option("--seed", type=int, default=0, show_default=True,
+seed_opt = click.option("--seed", type=SEED, default=0, show_default=True,
                         help="seed of the random styles and of the inputs' dequantisation noise")
 inference_size_opt = click.option("--inference-size", type=click.IntRange(16), default=None,
                                   help="shorter side the inputs are resized to (default: the network's "

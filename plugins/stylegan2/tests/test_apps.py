@@ -13,7 +13,7 @@ from PIL import Image
 
 import ganforge
 from ganforge_stylegan2 import apps
-from ganforge_stylegan2.cli import add_commands, parse_seeds
+from ganforge_stylegan2.cli import add_commands
 from ganforge_stylegan2.generator import style_mix
 
 from .helpers import filled, rosinality_layout
@@ -90,11 +90,6 @@ def test_style_mix_grid_cells_take_coarse_styles_from_rows(converted, G, tmp_pat
     bad = invoke("style-mix", converted, "--row-seeds", "1", "--col-seeds", "2", "--cutoff", 4, "--out", out)
     assert bad.exit_code != 0 and "--cutoff 4: must lie in [1, 3] (4 style inputs)" in str(bad.exception or bad.output)
 
-
-def test_parse_seeds():
-    assert parse_seeds("0-2,7") == [0, 1, 2, 7]
-    with pytest.raises(ganforge.ConfigError, match=r"--seeds 'a-b'"):
-        parse_seeds("a-b")
 
 
 def test_official_files_that_do_not_fit_are_refused(tmp_path, capsys):

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ganforge.cli_types import SEED, SEEDS
-from ganforge.report import save_grid
+from ganforge.report import pad_row, save_rows, saved_message
 
 from . import apps
 
@@ -19,7 +19,11 @@ checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
 psi_opt = click.option("--truncation-psi", "psi", type=float, default=1.0, show_default=True,
                        help="truncation trick: w = w_avg + psi (w - w_avg)")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
-noise_opt = click.option("--noise-seed", type=SEED, default=0, show_default=True, help="seed of the noise inputs")
+noise_opt = click.option("--noise-seed", type=SEED, default=0, show_default=True, help="seed of random noise inputs")
+noise_mode_opt = click.option("--noise", type=click.Choice(["fixed", "random"]), default=None,
+                              help="fixed: the generator's own noise maps (rosinality's randomize_noise=False, kept "
+                                   "by importing with models.generator.noise=fixed); random: drawn from --noise-seed "
+                                   "[default: fixed when the generator holds maps]")
 
 
 def add_commands(group: click.Group) -> None:
@@ -33,12 +37,16 @@ def add_commands(group: click.Group) -> None:
     @psi_opt
     @click.option("--columns", type=int, default=8, show_default=True)
     @noise_opt
+    @noise_mode_opt
     @out_opt
-    def generate(checkpoint, seeds, psi, columns, noise_seed, out) -> None:
+    def generate(checkpoint, seeds, psi, columns, noise_seed, noise, out) -> None:
         """Images of the seeds' latents with the truncation trick."""
         G = apps.load_generator(checkpoint)
-        images = apps.generate(G, seeds, psi, noise_seed)
-        click.echo(save_grid(images, min(columns, images.shape[0]), Path(out)))
+        images = apps.generate(G, seeds, psi, noise_seed, noise)
+        width = max(1, min(columns, len(seeds)))
+        rows = {"seeds " + " ".join(map(str, seeds[i:i + width])): pad_row(images[i:i + width], width)
+                for i in range(0, len(seeds), width)}
+        click.echo(saved_message(*save_rows(rows, Path(out))))
 
     @stylegan2.command("style-mix")
     @checkpoint_arg
@@ -48,10 +56,11 @@ def add_commands(group: click.Group) -> None:
                   help="first W+ layer taken from the column source (4 = coarse styles up to 8x8 from the rows)")
     @psi_opt
     @noise_opt
+    @noise_mode_opt
     @out_opt
-    def style_mix(checkpoint, row_seeds, col_seeds, cutoff, psi, noise_seed, out) -> None:
+    def style_mix(checkpoint, row_seeds, col_seeds, cutoff, psi, noise_seed, noise, out) -> None:
         """Style-mixing grid: coarse styles of the rows, the rest of the columns."""
         G = apps.load_generator(checkpoint)
-        cols = col_seeds
-        grid = apps.style_mix_grid(G, row_seeds, cols, cutoff, psi, noise_seed)
-        click.echo(save_grid(grid, len(cols) + 1, Path(out)))
+        grid = apps.style_mix_grid(G, row_seeds, col_seeds, cutoff, psi, noise_seed, noise).split(len(col_seeds) + 1)
+        names = ["column seeds " + " ".join(map(str, col_seeds))] + [f"row seed {r} | mixed" for r in row_seeds]
+        click.echo(saved_message(*save_rows(dict(zip(names, grid)), Path(out))))

@@ -294,10 +294,8 @@ class Spade(Paper):
         data = self.official_data(batch)
 
         def step() -> dict[str, float]:
-            # D then G, ganforge's order (train.py runs G first; the work is the same, since
-            # SPADE's D step regenerates the fake itself), so the first losses compare
+            trainer.run_generator_one_step(dict(data))  # train.py's order, and ganforge's
             trainer.run_discriminator_one_step(dict(data))
-            trainer.run_generator_one_step(dict(data))
             return {k: float(v.detach().mean()) for k, v in trainer.get_latest_losses().items()}
 
         def output() -> torch.Tensor:

@@ -175,6 +175,11 @@ def load_vgg(trainer, official_vgg: dict) -> None:
 
 PAPERS = {"spade": (spade_setup, spade_side)}
 
+# more papers, one module each (benchmarks/official_adapters/)
+from official_adapters import CHECK_AFTER_STEP, PAPERS as MORE_PAPERS  # noqa: E402
+
+PAPERS.update(MORE_PAPERS)
+
 
 # ---------------------------------------------------------------------------- driver
 
@@ -183,7 +188,11 @@ def worker(args) -> None:
     overrides = dict(kv.split("=", 1) for kv in args.set)
     overrides = {k: json.loads(v) for k, v in overrides.items()}
     setup, side_fn = PAPERS[args.paper]
-    step, _ = side_fn(args.side, Path(args.workdir), args.vgg, overrides)
+    step, forward = side_fn(args.side, Path(args.workdir), args.vgg, overrides)
+    if args.probe:  # one iteration, then the probe outputs (see probe_outputs)
+        step()
+        torch.save(forward(), args.probe)
+        return
     for _ in range(args.warmup):
         step()
     cpu, wall = [], []
@@ -208,6 +217,31 @@ def check_outputs(args, workdir: Path, overrides: dict) -> float:
     return float((outs[0] - outs[1]).abs().max())
 
 
+def probe_outputs(args, workdir: Path) -> dict[str, float]:
+    """Max |official - ganforge| of each probe output after one training iteration on the
+    benchmark batch from the same weights; each side in its own process (memory)."""
+    outs = {}
+    for side in ("official", "ganforge"):
+        path = workdir / f"probe-{side}.pt"
+        run_worker(args, workdir, side, ["--probe", str(path)])
+        outs[side] = torch.load(path, weights_only=True)
+    return {k: float((v - outs["ganforge"][k]).abs().max()) for k, v in outs["official"].items()}
+
+
+def run_worker(args, workdir: Path, side: str, extra: list[str]) -> str:
+    """``side``'s worker process with this run's settings, one thread; its stdout."""
+    cmd = [sys.executable, str(HERE), args.paper, "--official", str(args.official), "--side", side,
+           "--workdir", str(workdir), "--rounds", "1", "--steps", str(args.steps),
+           "--warmup", str(args.warmup)] + sum((["--set", kv] for kv in args.set), []) + extra
+    if not args.vgg:
+        cmd.append("--no-vgg")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"error: the {side} worker failed:\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paper", choices=sorted(PAPERS))
@@ -218,10 +252,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], help="ganforge override KEY=JSON (lookup=false)")
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument("--batch", type=int, default=2, help="StarGAN v2: batch size (official AFHQ: 8)")
     parser.add_argument("--side", help=argparse.SUPPRESS)
+    parser.add_argument("--probe", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ["VS_OFFICIAL"] = str(args.official.resolve())
+    os.environ["VS_BATCH"] = str(args.batch)
     if args.side:
         return worker(args)
 
@@ -230,22 +267,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         PAPERS[args.paper][0](workdir, args.vgg)
-        diff = check_outputs(args, workdir, overrides)
-        print(f"max |G_official - G_ganforge| = {diff:.2e}", flush=True)
+        diffs = None
+        if args.paper in CHECK_AFTER_STEP:
+            diffs = probe_outputs(args, workdir)
+            diff = max(diffs.values())
+            for k, v in diffs.items():
+                print(f"after one iteration: max |official - ganforge| of {k} = {v:.2e}", flush=True)
+        else:
+            diff = check_outputs(args, workdir, overrides)
+            print(f"max |G_official - G_ganforge| = {diff:.2e}", flush=True)
         results = {"official": [], "ganforge": []}
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         for r in range(args.rounds):
             order = ("official", "ganforge") if r % 2 == 0 else ("ganforge", "official")
             for side in order:
-                cmd = [sys.executable, str(HERE), args.paper, "--official", str(args.official), "--side", side,
-                       "--workdir", str(workdir), "--rounds", "1", "--steps", str(args.steps),
-                       "--warmup", str(args.warmup)] + sum((["--set", kv] for kv in args.set), [])
-                if not args.vgg:
-                    cmd.append("--no-vgg")
-                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-                line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
-                if out.returncode or not line:
-                    sys.exit(f"error: the {side} worker failed:\n{out.stderr[-3000:]}")
+                line = [ln for ln in run_worker(args, workdir, side, []).splitlines() if ln.startswith("RESULT ")]
+                if not line:
+                    sys.exit(f"error: the {side} worker printed no result")
                 res = json.loads(line[-1][7:])
                 results[side].append(res)
                 print(f"round {r} {side:<9} cpu {res['cpu']:.2f} s/it  wall {res['wall']:.2f} s/it  "
@@ -253,9 +290,11 @@ def main() -> None:
     med = {s: {k: statistics.median(x[k] for x in v) for k in ("cpu", "wall", "rss_gib")} for s, v in results.items()}
     ratios = [g["cpu"] / o["cpu"] for g, o in zip(results["ganforge"], results["official"])]
     summary = {"paper": args.paper, "vgg": args.vgg, "set": args.set, "rounds": args.rounds, "steps": args.steps,
-               "max_output_diff": diff, "median": med, "cpu_ratio": med["ganforge"]["cpu"] / med["official"]["cpu"],
+               "max_output_diff": diff, "output_diffs_after_one_iteration": diffs, "median": med, "cpu_ratio": med["ganforge"]["cpu"] / med["official"]["cpu"],
                "cpu_ratio_per_round": ratios, "wall_ratio": med["ganforge"]["wall"] / med["official"]["wall"],
                "torch": torch.__version__, "cpu_model": cpu_model(), "load": os.getloadavg()}
+    if args.paper == "stargan_v2":
+        summary["batch"] = args.batch
     print(json.dumps(summary, indent=1))
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1) + "\n")

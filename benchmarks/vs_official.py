@@ -189,12 +189,10 @@ def worker(args) -> None:
     overrides = {k: json.loads(v) for k, v in overrides.items()}
     setup, side_fn = PAPERS[args.paper]
     step, forward = side_fn(args.side, Path(args.workdir), args.vgg, overrides)
-    if args.probe:  # one iteration, then the probe outputs (see probe_outputs)
+    for i in range(args.warmup):
         step()
-        torch.save(forward(), args.probe)
-        return
-    for _ in range(args.warmup):
-        step()
+        if i == 0 and args.probe:  # the outputs after one iteration (see probe_diffs)
+            torch.save(forward(), args.probe)
     cpu, wall = [], []
     for _ in range(args.steps):
         c0, w0 = time.process_time(), time.perf_counter()
@@ -202,7 +200,8 @@ def worker(args) -> None:
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20  # KiB -> GiB
-    print("RESULT " + json.dumps({"cpu": statistics.median(cpu), "wall": statistics.median(wall), "rss_gib": rss}))
+    print("RESULT " + json.dumps({"cpu": statistics.median(cpu), "wall": statistics.median(wall), "rss_gib": rss,
+                                  "load1": os.getloadavg()[0]}))
 
 
 def check_outputs(args, workdir: Path, overrides: dict) -> float:
@@ -217,14 +216,11 @@ def check_outputs(args, workdir: Path, overrides: dict) -> float:
     return float((outs[0] - outs[1]).abs().max())
 
 
-def probe_outputs(args, workdir: Path) -> dict[str, float]:
+def probe_diffs(workdir: Path) -> dict[str, float]:
     """Max |official - ganforge| of each probe output after one training iteration on the
-    benchmark batch from the same weights; each side in its own process (memory)."""
-    outs = {}
-    for side in ("official", "ganforge"):
-        path = workdir / f"probe-{side}.pt"
-        run_worker(args, workdir, side, ["--probe", str(path)])
-        outs[side] = torch.load(path, weights_only=True)
+    benchmark batch from the same weights (saved by round 0's workers after their first
+    warm-up iteration)."""
+    outs = {side: torch.load(workdir / f"probe-{side}.pt", weights_only=True) for side in ("official", "ganforge")}
     return {k: float((v - outs["ganforge"][k]).abs().max()) for k, v in outs["official"].items()}
 
 
@@ -267,31 +263,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         PAPERS[args.paper][0](workdir, args.vgg)
-        diffs = None
-        if args.paper in CHECK_AFTER_STEP:
-            diffs = probe_outputs(args, workdir)
-            diff = max(diffs.values())
-            for k, v in diffs.items():
-                print(f"after one iteration: max |official - ganforge| of {k} = {v:.2e}", flush=True)
-        else:
+        diffs, after_step = None, args.paper in CHECK_AFTER_STEP
+        if after_step and args.warmup < 1:
+            sys.exit(f"error: --warmup must be at least 1 for {args.paper} (outputs are compared after it)")
+        if not after_step:
             diff = check_outputs(args, workdir, overrides)
             print(f"max |G_official - G_ganforge| = {diff:.2e}", flush=True)
         results = {"official": [], "ganforge": []}
         for r in range(args.rounds):
             order = ("official", "ganforge") if r % 2 == 0 else ("ganforge", "official")
             for side in order:
-                line = [ln for ln in run_worker(args, workdir, side, []).splitlines() if ln.startswith("RESULT ")]
+                probe = ["--probe", str(workdir / f"probe-{side}.pt")] if after_step and r == 0 else []
+                line = [ln for ln in run_worker(args, workdir, side, probe).splitlines() if ln.startswith("RESULT ")]
                 if not line:
                     sys.exit(f"error: the {side} worker printed no result")
                 res = json.loads(line[-1][7:])
                 results[side].append(res)
                 print(f"round {r} {side:<9} cpu {res['cpu']:.2f} s/it  wall {res['wall']:.2f} s/it  "
-                      f"peak RSS {res['rss_gib']:.2f} GiB", flush=True)
+                      f"peak RSS {res['rss_gib']:.2f} GiB  load {res['load1']:.1f}", flush=True)
+            if r == 0 and after_step:
+                diffs = probe_diffs(workdir)
+                diff = max(diffs.values())
+                for k, v in diffs.items():
+                    print(f"after one iteration: max |official - ganforge| of {k} = {v:.2e}", flush=True)
     med = {s: {k: statistics.median(x[k] for x in v) for k in ("cpu", "wall", "rss_gib")} for s, v in results.items()}
     ratios = [g["cpu"] / o["cpu"] for g, o in zip(results["ganforge"], results["official"])]
     summary = {"paper": args.paper, "vgg": args.vgg, "set": args.set, "rounds": args.rounds, "steps": args.steps,
-               "max_output_diff": diff, "output_diffs_after_one_iteration": diffs, "median": med, "cpu_ratio": med["ganforge"]["cpu"] / med["official"]["cpu"],
-               "cpu_ratio_per_round": ratios, "wall_ratio": med["ganforge"]["wall"] / med["official"]["wall"],
+               "max_output_diff": diff, "output_diffs_after_one_iteration": diffs, "median": med,
+               "cpu_ratio": med["ganforge"]["cpu"] / med["official"]["cpu"], "cpu_ratio_per_round": ratios,
+               "per_round": results, "wall_ratio": med["ganforge"]["wall"] / med["official"]["wall"],
                "torch": torch.__version__, "cpu_model": cpu_model(), "load": os.getloadavg()}
     if args.paper == "stargan_v2":
         summary["batch"] = args.batch

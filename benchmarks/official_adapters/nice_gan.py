@@ -122,8 +122,11 @@ def official(workdir: Path, state, overrides):
             m.eval()  # spectral norm without a power iteration
         a_local, a_global, a_cam, _, a_z = disA(real_A)
         _, _, _, _, b_z = disB(real_B)
-        return {"G_ab(E_a(a))": gen2B(a_z), "G_ba(E_b(b))": gen2A(b_z), "D_a(a) local": a_local,
-                "D_a(a) global": a_global, "D_a(a) cam": a_cam}
+        out = {"G_ab(E_a(a))": gen2B(a_z), "G_ba(E_b(b))": gen2A(b_z), "D_a(a) local": a_local,
+               "D_a(a) global": a_global, "D_a(a) cam": a_cam}
+        for m in nets.values():
+            m.train()
+        return out
     return step, forward
 
 
@@ -150,8 +153,11 @@ def ganforge(workdir: Path, state, overrides):
             m.eval()
         out_a = models["discriminator_a"](real_A)
         b_z = models["discriminator_b"].encode(real_B).embedding
-        return {"G_ab(E_a(a))": models["generator_ab"](Condition(embedding=out_a.extra["embedding"])),
-                "G_ba(E_b(b))": models["generator_ba"](Condition(embedding=b_z)),
-                "D_a(a) local": out_a.scores[0], "D_a(a) global": out_a.scores[1],
-                "D_a(a) cam": out_a.extra["cam_logit"]}
+        out = {"G_ab(E_a(a))": models["generator_ab"](Condition(embedding=out_a.extra["embedding"])),
+               "G_ba(E_b(b))": models["generator_ba"](Condition(embedding=b_z)),
+               "D_a(a) local": out_a.scores[0], "D_a(a) global": out_a.scores[1],
+               "D_a(a) cam": out_a.extra["cam_logit"]}
+        for m in models.values():
+            m.train()
+        return out
     return step, forward

@@ -3,6 +3,8 @@
     python benchmarks/vs_official.py spade --official /path/to/NVlabs/SPADE            # ADE20K, with VGG
     python benchmarks/vs_official.py spade --official /path/to/NVlabs/SPADE --no-vgg
     python benchmarks/vs_official.py spade --official ... --set lookup=false            # dense one-hot convs
+    python benchmarks/vs_official.py stargan_v2 --official /path/to/clovaai/stargan-v2 --batch 2   # AFHQ
+    python benchmarks/vs_official.py nice_gan --official /path/to/alpc91/NICE-GAN-pytorch   # horse2zebra
 
 The official repository is a local checkout given by path (never vendored). Both sides
 get the same weights (the official networks are built, then loaded into ours with the
@@ -12,7 +14,8 @@ after the other, alternating which goes first, so that both see the same machine
 each round builds the networks, runs ``--warmup`` untimed iterations, then times
 ``--steps`` iterations (D step + G step: forward, backward, optimiser, as each trainer
 does them). Reported: per-iteration CPU and wall time (median over rounds), their
-ratios ganforge/official, and each process's peak RSS.
+ratios ganforge/official, and each process's peak RSS. StarGAN v2 and NICE-GAN
+(``official_adapters/``) compare outputs after round 0's first iteration instead.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import yaml
 from PIL import Image
 
 from . import registry as _registry
+from .cli_types import SEED
 from .condition import Condition
 from .config import Experiment, counting_data, from_dict, load_config, resolve_tree, verify
 from .errors import ConfigError, DataError, GanforgeError
@@ -109,7 +110,7 @@ def add_commands(group: click.Group) -> None:
     @click.option("--instances", multiple=True, type=click.Path(exists=True, dir_okay=False),
                   help="Instance-map PNG (instance ids, 8 or 16 bit) for each --labels file, in the same order, "
                        "for runs trained with instance maps [default: each label map stands in].")
-    @click.option("--seed", default=None, type=click.IntRange(0, 2**63 - 1),
+    @click.option("--seed", default=None, type=SEED,
                   help="Seed of the noise and of the synthetic world.")
     def sample(run_or_ckpt: str, count: int, out: str | None, labels: tuple[str, ...], instances: tuple[str, ...],
                seed: int | None) -> None:

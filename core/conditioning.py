@@ -239,6 +239,8 @@ def _need_capabilities(path: str, role: str, kind: str, spec: Any, caps) -> None
 CAPABILITIES = {
     "features": "returns intermediate features in DiscriminatorOutput.features, for feature matching",
     "multitask": "one output per domain, picked by cond['domain']",
+    "content_style": "splits into encode_content(image) -> content and decode(content, cond) -> (image, "
+                     "segmentation), which HiDT's swap and cycle branches call separately",
     "reuse": "exposes its early layers as a module 'encoder' and encode(image) -> embedding, which its own "
              "forward runs (NICE-GAN's discriminator reuse shares them with a generator)",
 }

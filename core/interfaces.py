@@ -124,7 +124,7 @@ class Component(nn.Module):
     provides: ClassVar[frozenset[str]] = frozenset()
     feeds: ClassVar[frozenset[str]] = frozenset()
     #: what it can do beyond its kind's contract, for recipes that need it (names in
-    #: `ganforge.conditioning.CAPABILITIES`: ``features``, ``multitask``, ``reuse``)
+    #: `ganforge.conditioning.CAPABILITIES`: ``features``, ``multitask``, ``reuse``, ``content_style``)
     capabilities: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: Params, data: DataInfo):

@@ -19,17 +19,81 @@ import argparse
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import torch
 from torch import nn
 
 from .errors import ConfigError, DataError
-from .weights import read_file
+from .weights import load_state_dict, read_file, rename_checked
 
 # Plain containers some releases pickle beside their tensors (rosinality's training
 # arguments); torch's weights-only unpickler rebuilds them without importing anything else.
 SAFE_GLOBALS = (argparse.Namespace,)
+
+
+# Spectral norm: (torch's parametrization, used here; the old hook, in every official release).
+SPECTRAL_SUFFIXES = ((".parametrizations.weight.original", ".weight_orig"),
+                     (".parametrizations.weight.0._u", ".weight_u"),
+                     (".parametrizations.weight.0._v", ".weight_v"))
+
+
+def hook_spectral_name(key: str) -> str:
+    """``key`` with torch's spectral-norm parametrization suffix as the old hook names it."""
+    for ours, theirs in SPECTRAL_SUFFIXES:
+        if key.endswith(ours):
+            return key[: -len(ours)] + theirs
+    return key
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One paper's official key layout, both ways.
+
+    ``renames``: network class -> ``rename(model, key)``, our state_dict key -> the official
+    one (spectral-norm suffixes are then given the old hook's names); ``hint``: the config
+    fields that usually explain a mismatch; ``unused``: ``model`` -> the tensors an official
+    network holds but never reads (name -> the value it is created with), written by
+    `to_official` and dropped by `from_official` so that only they are forgiven."""
+
+    paper: str
+    renames: Mapping[type, Callable[[Any, str], str]]
+    hint: str
+    unused: Callable[[nn.Module], dict[str, torch.Tensor]] = lambda model: {}
+
+    def official_names(self, model: nn.Module) -> dict[str, str]:
+        """``model``'s state_dict key -> the official key of the same tensor (TypeError: the
+        paper has no official layout for this network)."""
+        rename = next((f for cls, f in self.renames.items() if isinstance(model, cls)), None)
+        if rename is None:
+            raise TypeError(f"no {self.paper} checkpoint layout for {type(model).__name__}")
+        return {key: hook_spectral_name(rename(model, key)) for key in model.state_dict()}
+
+    def to_official(self, model: nn.Module) -> dict[str, torch.Tensor]:
+        """``model``'s state_dict as the official code saves it (its unused tensors included)."""
+        names = self.official_names(model)
+        return {**{names[k]: v for k, v in model.state_dict().items()}, **self.unused(model)}
+
+    def from_official(self, model: nn.Module, state_dict: Mapping[str, torch.Tensor],
+                      source: str = "the checkpoint") -> dict[str, torch.Tensor]:
+        """An official state_dict renamed for ``model``; a key or shape that does not fit is
+        a ConfigError naming ``source``, the keys and the shapes."""
+        names = self.official_names(model)
+        unused = set(self.unused(model))
+        kept = {k: v for k, v in state_dict.items() if k not in unused}
+        return rename_checked(model, kept, names, source, self.hint)
+
+    def load_official(self, model: nn.Module, path: str | os.PathLike, download: str) -> nn.Module:
+        """Load one released file into ``model`` (in place) and return it; ``download`` tells
+        where the files come from (said when the file is missing or unreadable)."""
+        state = load_state_dict(path, f"a checkpoint of {self.paper}", download)
+        model.load_state_dict(self.from_official(model, state, source=str(path)))
+        return model
+
+    def import_files(self, files: Sequence[OfficialFile], models: Mapping[str, nn.Module]) -> Imported:
+        """The ``ganforge import`` importer of a paper that releases one state_dict file per
+        network: each file into the network of its layout (`by_layout`)."""
+        return by_layout(files, models, self.official_names, self.from_official)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -94,3 +94,31 @@ def damage(state: dict[str, torch.Tensor], path: str | os.PathLike, drop: str | 
     path = Path(path)
     torch.save(bad, path)
     return path, drop, reshape
+
+
+ToOfficial = Callable[[nn.Module], dict[str, torch.Tensor]]
+
+
+def check_round_trip(importer: str, config: str | os.PathLike, files: Mapping[str, str], to_official: ToOfficial,
+                     tmp_path: Path) -> dict:
+    """Each role's seeded network written as ``files[role]`` (the official file name) by
+    ``to_official``, imported in reverse order (files go by their layout, not their
+    position): the checkpoint holds exactly those weights. Returns the checkpoint."""
+    nets = seeded_networks(config)
+    for role, name in files.items():
+        torch.save(to_official(nets[role]), tmp_path / name)
+    assert run_import(importer, [tmp_path / n for n in reversed(files.values())], config, tmp_path / "model.pt") == 0
+    return assert_imported(tmp_path / "model.pt", {role: nets[role] for role in files})
+
+
+def check_damaged_file(importer: str, config: str | os.PathLike, role: str, name: str, to_official: ToOfficial,
+                       tmp_path: Path, capsys) -> str:
+    """``role``'s official file with a key missing and a tensor mis-shaped (`damage`) is
+    refused with one ``error:`` line naming the file, the missing key and the mis-shaped
+    one, and no checkpoint is written. Returns the error text."""
+    path, dropped, reshaped = damage(to_official(seeded_networks(config)[role]), tmp_path / name)
+    assert run_import(importer, [path], config, tmp_path / "model.pt") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path} does not fit") and dropped in err and f"{reshaped}: " in err, err
+    assert not (tmp_path / "model.pt").exists()
+    return err

@@ -51,7 +51,7 @@ from .interrupt import StopRequest, TrainingInterrupted, stop_on_signals
 from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
-from .progress import Progress, truncate_metrics
+from .progress import Progress, truncate_log
 from .lock import lock_run_dir
 from .syncbn import sync_batchnorm
 
@@ -178,12 +178,13 @@ class Trainer:
         metadata.write(self.run_dir, metadata.collect(self.device, self.world.size, parameter_counts(self.networks),
                                                       self.run.step, plugins))
         if self.resumed:
-            truncate_metrics(self.run_dir / "metrics.jsonl", self.run.step)
-            if self.changes:
-                path = self.run_dir / "changes.jsonl"
-                text = (path.read_bytes() if path.exists() else b"") + "".join(
-                    json.dumps(c) + "\n" for c in self.changes).encode()
-                ckpt.atomic_write(path, lambda f: f.write(text))
+            step = self.run.step  # lines logged after this checkpoint belong to a lost future
+            truncate_log(self.run_dir / "metrics.jsonl", lambda s: s <= step)
+            # a change is stated against this checkpoint: earlier resumes from it are superseded
+            kept = truncate_log(self.run_dir / "changes.jsonl", lambda s: s < step)
+            text = "".join([line + "\n" for line in kept] + [json.dumps(c) + "\n" for c in self.changes])
+            if text:
+                ckpt.atomic_write(self.run_dir / "changes.jsonl", lambda f: f.write(text.encode()))
         else:
             (self.run_dir / "metrics.jsonl").unlink(missing_ok=True)
             (self.run_dir / "train.log").unlink(missing_ok=True)

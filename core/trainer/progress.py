@@ -143,16 +143,17 @@ def evaluation_bar(total: int, enabled: bool) -> tqdm:
                 dynamic_ncols=True)
 
 
-def truncate_metrics(path: Path, step: int) -> None:
-    """Drop lines logged after ``step`` (by a run killed after its last checkpoint), so a
-    resumed run's metrics.jsonl reads as one uninterrupted run."""
+def truncate_log(path: Path, keep) -> list[str]:
+    """Keep the JSON lines of ``path`` whose ``step`` satisfies ``keep`` (and drop lines torn by
+    a kill), so a log resumed from a checkpoint reads as one uninterrupted run; returns them."""
     if not path.exists():
-        return
+        return []
     kept = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            if json.loads(line).get("step", 0) <= step:
+            if keep(json.loads(line).get("step", 0)):
                 kept.append(line)
         except json.JSONDecodeError:  # a line torn by the kill
             continue
     atomic_write_bytes(path, "".join(line + "\n" for line in kept).encode("utf-8"))
+    return kept

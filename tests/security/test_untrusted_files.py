@@ -148,9 +148,8 @@ def test_official_files_are_read_without_unpickling_code(attack_dir, ganforge):
 
     with pytest.raises(GanforgeError, match="official.pt"):  # backbone weights (VGG, Inception, LPIPS ...)
         load_state_dict(attack_dir / "official.pt", "test")
-    for official in (True, False):  # `hidt enhance --enhancer FILE [--official-enhancer]`
-        with pytest.raises(GanforgeError, match="official.pt"):
-            build_enhancer(64, weights=attack_dir / "official.pt", official=official)
+    with pytest.raises(GanforgeError, match="official.pt"):  # `hidt enhance --enhancer FILE`
+        build_enhancer(64, weights=attack_dir / "official.pt")
     assert not (attack_dir / "pwned").exists()
 
 

@@ -233,3 +233,22 @@ def test_resume_may_change_optimiser_settings_and_records_them(make_exp, config_
     config_tree["optim"]["generator"] = {"type": "rmsprop", "lr": 1e-4}
     with pytest.raises(ConfigError, match="the optimisers or their types changed in optim"):
         Trainer(make_exp(config_tree, steps=6), tmp_path / "run", resume=True, show_progress=False)
+
+
+def test_resuming_an_older_checkpoint_restates_its_changes(make_exp, config_tree, tmp_path):
+    """changes.jsonl, like metrics.jsonl, forgets what happened after the checkpoint resumed from."""
+    run = tmp_path / "run"
+    train(make_exp(steps=3, checkpoint_every=3, keep_last=5), run, show_progress=False)
+    config_tree["optim"]["generator"]["lr"] = 1e-4
+    train(make_exp(config_tree, steps=6, checkpoint_every=3, keep_last=5), run, resume=True, show_progress=False)
+    config_tree["optim"]["generator"]["lr"] = 5e-5
+    train(make_exp(config_tree, steps=8, checkpoint_every=3, keep_last=5), run, resume=True, show_progress=False)
+    records = [json.loads(line) for line in (run / "changes.jsonl").read_text().splitlines()]
+    assert [(r["step"], r["old"], r["new"]) for r in records] == [(3, 1e-3, 1e-4), (6, 1e-4, 5e-5)]
+    for path in list_checkpoints(run / "checkpoints"):
+        if "00000003" not in path.name:
+            path.unlink()  # as if the run had died before its step-6 checkpoint
+    config_tree["optim"]["generator"]["lr"] = 2e-4
+    train(make_exp(config_tree, steps=4, checkpoint_every=3, keep_last=5), run, resume=True, show_progress=False)
+    records = [json.loads(line) for line in (run / "changes.jsonl").read_text().splitlines()]
+    assert [(r["step"], r["old"], r["new"]) for r in records] == [(3, 1e-3, 2e-4)]

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 import ganforge
+from ganforge.cli_types import SEED
 from ganforge.report import save_grid
 from ganforge.trainer import open_checkpoint, restore
 
@@ -85,7 +86,7 @@ def add_commands(group: click.Group) -> None:
 
     run_arg = click.argument("run", type=click.Path(exists=True))
     out_opt = click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: in the run folder].")
-    seed_opt = click.option("--seed", default=0, show_default=True, help="Seed of z (or of the random holes).")
+    seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of z (or of the random holes).")
 
     @attentive_norm.command()
     @run_arg

@@ -19,6 +19,7 @@ import torch
 import yaml
 
 import ganforge
+from ganforge.cli_types import SEED
 from ganforge.config import verify
 from ganforge.report import save_grid
 from ganforge.trainer import open_checkpoint, restore_networks
@@ -85,7 +86,7 @@ def add_commands(group: click.Group) -> None:
                   help="Candidates: the dataset's first N samples.")
     @click.option("--resolution", nargs=2, type=click.IntRange(1), default=None,
                   help="H W of the stored maps [default: the dataset's].")
-    @click.option("--seed", type=int, default=None, help="Take a random subset of this seed [default: the first N].")
+    @click.option("--seed", type=SEED, default=None, help="Take a random subset of this seed [default: the first N].")
     def build_pool_command(config: str, out: str, size: int, resolution: tuple[int, int] | None,
                            seed: int | None) -> None:
         """Index the label maps of CONFIG's dataset into a candidate pool file."""

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ganforge.weights import load_state_dict, rename_checked
-from ganforge_spade.convert import SPECTRAL_SUFFIXES
+from ganforge.official import hook_spectral_name
 
 from .correspondence import CorrespondenceNetwork
 from .discriminator import CoCosNetDiscriminator
@@ -31,18 +31,11 @@ UNUSED = re.compile(r"discriminator_\d+\.dec\.")  # the official D's never-calle
 RELEASE = {CoCosNetGenerator: "net_G", CorrespondenceNetwork: "net_Corr", CoCosNetDiscriminator: "net_D"}
 
 
-def official_key(key: str) -> str:
-    for ours, theirs in SPECTRAL_SUFFIXES:
-        if key.endswith(ours):
-            return key[: -len(ours)] + theirs
-    return key
-
-
 def official_names(model: nn.Module) -> dict[str, str]:
     """This model's state_dict key -> the key of the same tensor in CoCosNet's checkpoints."""
     if not isinstance(model, tuple(RELEASE)):
         raise TypeError(f"no CoCosNet checkpoint layout for {type(model).__name__}")
-    return {key: official_key(key) for key in model.state_dict()}
+    return {key: hook_spectral_name(key) for key in model.state_dict()}
 
 
 def to_official(model: nn.Module) -> dict[str, torch.Tensor]:

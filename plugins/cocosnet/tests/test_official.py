@@ -15,6 +15,7 @@ import torch
 
 import ganforge
 from ganforge import DataInfo
+from ganforge.official import hook_spectral_name
 from ganforge_cocosnet import convert
 
 OFFICIAL = {"netG": 96_664_260, "netCorr": 59_315_716, "netD": 6_862_194}
@@ -51,7 +52,7 @@ def test_parameter_counts_equal_the_official(ade20k_networks):
 
 @pytest.mark.parametrize("name", list(SPECS))
 def test_state_dict_layout_equals_the_official(ade20k_networks, name):
-    ours = {convert.official_key(k): list(v.shape) for k, v in ade20k_networks[name].state_dict().items()}
+    ours = {hook_spectral_name(k): list(v.shape) for k, v in ade20k_networks[name].state_dict().items()}
     theirs = {k: v for k, v in LAYOUT[name].items() if not convert.UNUSED.match(k)}
     assert ours == theirs
 

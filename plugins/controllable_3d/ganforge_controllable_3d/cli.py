@@ -10,12 +10,14 @@ from pathlib import Path
 
 import click
 
+from ganforge.cli_types import SEED, SEEDS
 from ganforge.report import save_grid
 
 from . import apps
 
 run_arg = click.argument("run", type=click.Path(exists=True))
-seeds_opt = click.option("--seeds", default="0,1,2,3", show_default=True, help="latent seeds, comma separated")
+seeds_opt = click.option("--seeds", type=SEEDS, default="0,1,2,3", show_default=True,
+                         help="latent seeds, e.g. 0,1,2,3 or 0-3")
 frames_opt = click.option("--frames", type=int, default=6, show_default=True)
 obj_opt = click.option("--object", "obj", type=int, default=0, show_default=True, help="primitive index")
 view_opt = click.option("--view", type=(float, float), default=(0.0, 0.25), show_default=True,
@@ -27,9 +29,9 @@ def _write(G, scenes, cams, frames: int, out: str) -> None:
     click.echo(save_grid(apps.render_sequence(G, scenes, cams), frames, Path(out)))
 
 
-def _setup(run: str, seeds: str, view):
+def _setup(run: str, seeds: list[int], view):
     G = apps.load_generator(run)
-    scene = apps.scene_of_seeds(G, [int(s) for s in seeds.split(",")])
+    scene = apps.scene_of_seeds(G, seeds)
     return G, scene, apps.cameras(view[0], view[1], 0.0, 1, G.params.cam_radius)[0]
 
 
@@ -72,7 +74,7 @@ def add_commands(group: click.Group) -> None:
     @run_arg
     @seeds_opt
     @obj_opt
-    @click.option("--from-seed", type=int, default=None, help="take the object's shape and appearance from this seed")
+    @click.option("--from-seed", type=SEED, default=None, help="take the object's shape and appearance from this seed")
     @frames_opt
     @view_opt
     @out_opt
@@ -125,7 +127,7 @@ def add_commands(group: click.Group) -> None:
     @click.argument("out", type=click.Path(file_okay=False))
     @click.option("--scenes", type=click.IntRange(min=1), default=10000, show_default=True)
     @click.option("--resolution", type=click.IntRange(min=8), default=64, show_default=True)
-    @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+    @click.option("--seed", type=SEED, default=0, show_default=True)
     @click.option("--max-objects", type=click.IntRange(1, 8), default=3, show_default=True)
     @click.option("--background-fraction", type=click.FloatRange(0, 1), default=0.25, show_default=True,
                   help="share of pure-background scenes (written to world0_bg1)")

@@ -21,7 +21,6 @@ import ganforge
 from ganforge import Condition, DataInfo
 from ganforge.weights import load_checked, read_file, require_keys
 
-from .convert import load_official_enhancer
 from .enhancement import FACTOR, enhance, realign, shifted_subimages
 
 KINDS = {"generator": "generator", "style_encoder": "encoder"}
@@ -29,11 +28,13 @@ KINDS = {"generator": "generator", "style_encoder": "encoder"}
 
 @dataclass
 class Networks:
-    """A trained translation network: G (with E_c) and E_s, in eval mode."""
+    """A trained translation network: G (with E_c) and E_s, in eval mode, and G_enh built
+    for 4x the network's resolution when the run keeps one (``models.enhancer``)."""
 
     generator: nn.Module
     style_encoder: nn.Module
     data: DataInfo
+    enhancer: nn.Module | None = None
 
     @property
     def size(self) -> int:
@@ -75,7 +76,11 @@ def load_networks(path: str | os.PathLike) -> Networks:
     ckpt, state, exp = open_checkpoint(Path(path))
     data = verify(exp, source=f"{ckpt} (config)")
     run, _ = restore_networks(exp, data, state)
-    return _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data)
+    nets = _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data)
+    if "enhancer" in run.models:  # built for the run's size; G_enh is convolutional: rebuild it at 4x
+        nets.enhancer = build_enhancer(FACTOR * nets.size, exp.models["enhancer"].model_dump(mode="json"))
+        load_checked(nets.enhancer, run.models["enhancer"].state_dict(), f"{ckpt} models.enhancer")
+    return nets
 
 
 # -- inputs as the official StyleTransformer prepares them -------------------------------
@@ -193,22 +198,20 @@ def train_enhancer(nets: Networks, enhancer: nn.Module, batches: Iterable[torch.
     enhancer.eval()
 
 
-def build_enhancer(output_size: int, spec: dict | None = None, weights: str | os.PathLike | None = None,
-                   official: bool = False) -> nn.Module:
+def build_enhancer(output_size: int, spec: dict | None = None, weights: str | os.PathLike | None = None
+                   ) -> nn.Module:
     """G_enh producing ``output_size`` (= 4 S) images, from ``spec`` (default params), with
-    weights from a file: a ganforge state_dict saved by ``ganforge hidt train-enhancer``
-    or, with ``official``, the released ``enhancer.pth``."""
+    weights from a file saved by ``ganforge hidt train-enhancer`` (the released
+    ``enhancer.pth`` goes into a run by ``ganforge import hidt``)."""
     data = DataInfo(fields=frozenset({"subimages"}), resolution=(output_size, output_size))
     enhancer = ganforge.build("generator", spec or {"type": "hidt_enhancer"}, data).eval()
     if weights is not None:
-        if official:
-            load_official_enhancer(weights, enhancer)
-        else:
-            path = Path(weights)
-            saved = read_file(path, "an enhancer file", "write one with `ganforge hidt train-enhancer`")
-            require_keys(saved, ("spec", "state"), str(path), "an enhancer file of `ganforge hidt train-enhancer`")
-            enhancer = ganforge.build("generator", saved["spec"], data, path=f"{path} spec").eval()
-            load_checked(enhancer, saved["state"], str(path))
+        path = Path(weights)
+        saved = read_file(path, "an enhancer file", "write one with `ganforge hidt train-enhancer`, or import the "
+                          "released enhancer.pth with `ganforge import hidt`")
+        require_keys(saved, ("spec", "state"), str(path), "an enhancer file of `ganforge hidt train-enhancer`")
+        enhancer = ganforge.build("generator", saved["spec"], data, path=f"{path} spec").eval()
+        load_checked(enhancer, saved["state"], str(path))
     return enhancer
 
 

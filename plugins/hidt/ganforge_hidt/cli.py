@@ -13,6 +13,8 @@ import click
 import torch
 import torch.nn.functional as F
 
+import ganforge
+from ganforge.cli_types import SEED
 from ganforge.data.io import list_images, load_images
 from ganforge.files import atomic_write
 from ganforge.report import save_grid
@@ -23,7 +25,7 @@ checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
 image_opt = click.option("--image", "images", multiple=True, required=True, type=click.Path(exists=True),
                          help="input image (repeatable)")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG to write")
-seed_opt = click.option("--seed", type=int, default=0, show_default=True,
+seed_opt = click.option("--seed", type=SEED, default=0, show_default=True,
                         help="seed of the random styles and of the inputs' dequantisation noise")
 inference_size_opt = click.option("--inference-size", type=click.IntRange(16), default=None,
                                   help="shorter side the inputs are resized to (default: the network's "
@@ -71,12 +73,17 @@ def random_command(checkpoint, images, styles, seed, out, inference_size: int | 
     return save_grid(torch.cat(rows), styles + 1, Path(out))
 
 
-def enhance_command(checkpoint, images, style, enhancer, official_enhancer, out) -> Path:
+def enhance_command(checkpoint, images, style, enhancer, out) -> Path:
     """Grid per image: the input (at 4S), its translation at S upsampled bilinearly to
-    4S, and the enhancement scheme's 4S output."""
+    4S, and the enhancement scheme's 4S output, with G_enh from ``enhancer`` (a file of
+    ``train-enhancer``) or else the checkpoint's ``models.enhancer``."""
     nets = apps.load_networks(checkpoint)
     big = apps.FACTOR * nets.size
-    g_enh = apps.build_enhancer(big, weights=enhancer, official=official_enhancer)
+    if enhancer is None and nets.enhancer is None:
+        raise ganforge.ConfigError(f"{checkpoint}: the run keeps no enhancer (models.enhancer); give --enhancer "
+                                   "(from `ganforge hidt train-enhancer`), or import the released enhancer.pth with "
+                                   "`ganforge import hidt ... --set models.enhancer.type=hidt_enhancer`")
+    g_enh = apps.build_enhancer(big, weights=enhancer) if enhancer is not None else nets.enhancer
     x = _images(nets, images, big)
     s = nets.style(_images(nets, [style]))
     plain = nets.translate(F.interpolate(x, size=(nets.size, nets.size), mode="bilinear", align_corners=False,
@@ -145,13 +152,13 @@ def add_commands(group: click.Group) -> None:
     @checkpoint_arg
     @image_opt
     @click.option("--style", required=True, type=click.Path(exists=True), help="image whose style to apply")
-    @click.option("--enhancer", required=True, type=click.Path(exists=True),
-                  help="G_enh weights: from `ganforge hidt train-enhancer`, or the official enhancer.pth")
-    @click.option("--official-enhancer", is_flag=True, help="--enhancer is the official enhancer.pth")
+    @click.option("--enhancer", type=click.Path(exists=True),
+                  help="G_enh weights from `ganforge hidt train-enhancer` [default: the checkpoint's models.enhancer, "
+                       "e.g. the released enhancer.pth imported by `ganforge import hidt`]")
     @out_opt
-    def enhance(checkpoint, images, style, enhancer, official_enhancer, out):
+    def enhance(checkpoint, images, style, enhancer, out):
         """4x high-resolution translation through the enhancement scheme."""
-        click.echo(enhance_command(checkpoint, images, style, enhancer, official_enhancer, out))
+        click.echo(enhance_command(checkpoint, images, style, enhancer, out))
 
     @hidt.command(name="swap-eval")
     @checkpoint_arg

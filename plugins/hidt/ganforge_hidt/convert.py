@@ -117,6 +117,18 @@ def convert_enhancer(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
+def enhancer_to_official(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A `HiDTEnhancer` state under the official ``RRDBNet`` names (the inverse of `convert_enhancer`)."""
+    out = {}
+    for key, value in state.items():
+        m = re.match(r"trunk\.(\d+)\.blocks\.(\d+)\.convs\.(\d+)\.", key)
+        if m is not None:
+            block, rdb, conv = (int(g) for g in m.groups())
+            key = f"RRDB_trunk.{block}.RDB{rdb + 1}.conv{conv + 1}." + key[m.end():]
+        out[key.replace("hr_conv.", "HRconv.")] = value
+    return out
+
+
 def _read(path: str | os.PathLike, what: str) -> dict[str, torch.Tensor]:
     return load_state_dict(path, f"the official {what}", f"trained_models/{what} of https://github.com/saic-mdal/HiDT")
 
@@ -136,28 +148,40 @@ def load_official(path: str | os.PathLike, generator: nn.Module, style_encoder: 
     _load(style_encoder, style, f"{path} (style encoder)")
 
 
-def load_official_enhancer(path: str | os.PathLike, enhancer: nn.Module) -> None:
-    """Load ``enhancer.pth`` into a `HiDTEnhancer` with the default params."""
-    _load(enhancer, convert_enhancer(_read(path, "enhancer/enhancer.pth")), str(path))
+def is_enhancer(state: dict[str, torch.Tensor]) -> bool:
+    """Whether an official state_dict is the enhancer's (``RRDBNet``), not the generator's."""
+    return any(k.removeprefix("module.").startswith(("RRDB_trunk.", "conv_first.")) for k in state)
 
 
 def import_files(files, models) -> "ganforge.official.Imported":
     """``ganforge import hidt``: ``trained_models/generator/daytime.pt`` / ``wikiart.pt`` into
-    the config's ``hidt`` generator and ``hidt_style`` encoder (their discriminator and the
-    enhancer are not released with them)."""
+    the config's ``hidt`` generator and ``hidt_style`` encoder, and
+    ``trained_models/enhancer/enhancer.pth`` into its ``hidt_enhancer`` (the run's
+    ``models.enhancer``; the release holds no discriminator)."""
     from ganforge.official import Imported, state_dict
 
+    from .enhancement import HiDTEnhancer
     from .generator import HiDTGenerator
     from .style_encoder import HiDTStyleEncoder
 
-    g = next((r for r, m in models.items() if isinstance(m, HiDTGenerator)), None)
-    e = next((r for r, m in models.items() if isinstance(m, HiDTStyleEncoder)), None)
-    if g is None or e is None:
-        raise ganforge.ConfigError("the HiDT release loads into a 'hidt' generator and a 'hidt_style' encoder; "
-                                   "the config has " + ", ".join(f"{r} ({type(m).__name__})" for r, m in models.items()))
+    def role(cls):
+        return next((r for r, m in models.items() if isinstance(m, cls)), None)
+
+    g, e, enh = role(HiDTGenerator), role(HiDTStyleEncoder), role(HiDTEnhancer)
     imported = Imported()
     for f in files:
         sd = state_dict(f.state, str(f.path))
+        if is_enhancer(sd):
+            if enh is None:
+                raise ganforge.ConfigError(f"{f.path}: HiDT's enhancer (RRDBNet), but the config builds no "
+                                           "'hidt_enhancer' network; add --set models.enhancer.type=hidt_enhancer")
+            imported.models[enh] = convert_enhancer(sd)
+            imported.sources[enh] = str(f.path)
+            continue
+        if g is None or e is None:
+            raise ganforge.ConfigError("the HiDT release loads into a 'hidt' generator and a 'hidt_style' encoder; "
+                                       "the config has " + ", ".join(f"{r} ({type(m).__name__})"
+                                                                     for r, m in models.items()))
         try:
             imported.models[g], imported.models[e] = split_generator(sd, models[g])
         except ganforge.ConfigError as exc:

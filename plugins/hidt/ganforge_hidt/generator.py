@@ -79,6 +79,7 @@ class HiDTGenerator(ganforge.Generator):
     Params: ClassVar = HiDTGeneratorParams
     # source: the image whose content is kept; style: the code G renders it with
     requires = frozenset({"source", "style"})
+    capabilities = frozenset({"content_style"})  # encode_content / decode, called apart by the recipe
 
     def __init__(self, params: HiDTGeneratorParams, data: DataInfo):
         super().__init__(params, data)

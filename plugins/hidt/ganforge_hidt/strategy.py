@@ -65,8 +65,14 @@ class HiDT(ganforge.Strategy):
     """HiDT recipe (no domain labels): swap, cycle and random-style branches; content, style, segmentation losses."""
 
     Params: ClassVar = HiDTParams
-    networks = {"generator": "generator", "style_encoder": "encoder", "discriminator": "discriminator"}
+    # enhancer: G_enh of the enhancement scheme, when a run keeps one (`ganforge import hidt ...
+    # enhancer.pth`); frozen, never called by the training step (the paper trains it after
+    # the translator: `ganforge hidt train-enhancer`)
+    networks = {"generator": "generator", "style_encoder": "encoder", "discriminator": "discriminator",
+                "enhancer": "generator"}
+    optional_networks = frozenset({"enhancer"})
     optimizers = {"generator": ("generator", "style_encoder"), "discriminator": ("discriminator",)}
+    feeds = frozenset({"subimages"})  # the enhancement scheme's stacked sub-images, for the enhancer
     # added in ganforge_prepare_batch: the image as G's source and its style E_s(x)
     provides = frozenset({"source", "style"})
     reads = {"style_encoder": frozenset({"style"})}
@@ -77,12 +83,19 @@ class HiDT(ganforge.Strategy):
 
     # -- run hooks -----------------------------------------------------------------------
     @classmethod
+    def network_needs(cls, params: HiDTParams) -> dict[str, frozenset[str]]:
+        """The swap and cycle branches encode content and decode it apart."""
+        return {"generator": frozenset({"content_style"})}
+
+    @classmethod
     def requirements(cls, params: HiDTParams, data: DataInfo) -> frozenset[str]:
         """The segmenter's label map of each image, unless the segmentation loss is off."""
         return frozenset({"label"}) if params.lambda_seg > 0 else frozenset()
 
     @ganforge.hookimpl
     def ganforge_setup(self, run: Run) -> None:
+        if "enhancer" in run.models:
+            run.models["enhancer"].requires_grad_(False)
         G = run.models["generator"]
         if not (hasattr(G, "encode_content") and hasattr(G, "decode")):
             raise ganforge.ConfigError(

@@ -128,7 +128,7 @@ def test_enhancer_training_lowers_its_loss(run_dir):
 def test_missing_files_are_named(run_dir):
     with pytest.raises(ganforge.DataError, match="write one with `ganforge hidt train-enhancer`"):
         apps.build_enhancer(64, weights=run_dir / "none.pt")
-    with pytest.raises(ganforge.DataError, match="trained_models/enhancer/enhancer.pth"):
-        apps.build_enhancer(64, weights=run_dir / "none.pth", official=True)
     with pytest.raises(ganforge.GanforgeError, match="no checkpoints"):
         apps.load_networks(run_dir)
+    with pytest.raises(ganforge.ConfigError, match=r"keeps no enhancer \(models.enhancer\); give --enhancer"):
+        cli.enhance_command(run_dir / "run", [run_dir / "img0.png"], run_dir / "img1.png", None, run_dir / "x.png")

@@ -1,7 +1,8 @@
 """``ganforge import hidt``: the released generator file (``module.``-prefixed, with AdaIN's
 dummy buffers) written from seeded weights becomes a ganforge checkpoint holding what
-``convert.load_official`` puts into the networks; a damaged file is refused naming the
-file and the key."""
+``convert.load_official`` puts into the networks, and the released enhancer becomes the
+run's ``models.enhancer``, which ``ganforge hidt enhance`` uses; a damaged file is refused
+naming the file and the key."""
 
 from __future__ import annotations
 
@@ -16,9 +17,13 @@ from ganforge.testing.official import run_import, seeded_networks
 from ganforge.trainer import checkpoint as ckpt
 from ganforge_hidt import convert
 
+from ganforge.testing.official import damage
+
 from .helpers import FACTS, official_state
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "daytime.yaml"
+SYNTHETIC = CONFIG.with_name("synthetic.yaml")
+TINY_ENHANCER = ("--set", "models.enhancer={type: hidt_enhancer, nf: 8, nb: 1, gc: 4}")
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +59,54 @@ def test_import_rejects_a_damaged_file(tmp_path, capsys):
     assert run_import("hidt", [tmp_path / "daytime.pt"], CONFIG, tmp_path / "model.pt") == 2
     err = capsys.readouterr().err
     assert f"{tmp_path / 'daytime.pt'} does not fit models.generator" in err and "missing: out.conv.weight" in err
+
+
+def test_the_released_enhancer_becomes_the_runs_enhancer(tmp_path):
+    """enhancer.pth (official RRDBNet names, recorded key set) imported beside the generator
+    into ``models.enhancer``: its weights give the recorded official outputs."""
+    torch.save({f"module.{k}": v for k, v in official_state(FACTS["daytime_keys"]).items()}, tmp_path / "daytime.pt")
+    release = official_state(FACTS["enhancer_keys"])
+    torch.save(release, tmp_path / "enhancer.pth")
+    out = tmp_path / "model.pt"
+    files = [tmp_path / "enhancer.pth", tmp_path / "daytime.pt"]
+    assert run_import("hidt", files, CONFIG, out, "--set", "models.enhancer.type=hidt_enhancer") == 0
+    state = ckpt.load(out)
+    assert state["imported"]["roles"] == ["enhancer", "generator", "style_encoder"]
+    expected = convert.convert_enhancer(release)
+    assert all(torch.equal(state["models"]["enhancer"][k], v) for k, v in expected.items())
+    assert set(state["models"]["enhancer"]) == set(expected)
+
+
+def test_a_damaged_or_unplaced_enhancer_is_refused(tmp_path, capsys):
+    nets = seeded_networks(SYNTHETIC, overrides=TINY_ENHANCER[1:])
+    path, dropped, reshaped = damage(convert.enhancer_to_official(nets["enhancer"].state_dict()),
+                                     tmp_path / "enhancer.pth", drop="conv_first.weight", reshape="upconv2.bias")
+    assert run_import("hidt", [path], SYNTHETIC, tmp_path / "model.pt", *TINY_ENHANCER) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path} does not fit models.enhancer") and "missing: conv_first.weight" in err
+    assert "upconv2.bias: (31,) in the file, (32,) in models.enhancer" in err
+    assert run_import("hidt", [path], SYNTHETIC, tmp_path / "model.pt") == 2  # no enhancer in the config
+    assert "HiDT's enhancer (RRDBNet), but the config builds no 'hidt_enhancer'" in capsys.readouterr().err
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_enhance_uses_the_imported_enhancer(tmp_path):
+    """``ganforge hidt enhance`` without --enhancer runs the checkpoint's G_enh (rebuilt for
+    4x the network's size, with the imported weights)."""
+    from PIL import Image
+
+    from ganforge.cli import main
+    from ganforge_hidt import apps
+
+    nets = seeded_networks(SYNTHETIC, overrides=TINY_ENHANCER[1:])
+    torch.save(convert.enhancer_to_official(nets["enhancer"].state_dict()), tmp_path / "enhancer.pth")
+    out = tmp_path / "model.pt"
+    assert run_import("hidt", [tmp_path / "enhancer.pth"], SYNTHETIC, out, *TINY_ENHANCER) == 0
+    loaded = apps.load_networks(out)
+    assert loaded.enhancer.data.resolution == (128, 128)  # 4 x 32
+    assert all(torch.equal(loaded.enhancer.state_dict()[k], v) for k, v in nets["enhancer"].state_dict().items())
+    for name in ("a", "b"):
+        Image.new("RGB", (40, 40), (200, 90, 30) if name == "a" else (20, 40, 160)).save(tmp_path / f"{name}.png")
+    main(["hidt", "enhance", str(out), "--image", str(tmp_path / "a.png"), "--style", str(tmp_path / "b.png"),
+          "--out", str(tmp_path / "enhance.png")])
+    assert Image.open(tmp_path / "enhance.png").size == (3 * 128 + 4 * 2, 128 + 2 * 2)

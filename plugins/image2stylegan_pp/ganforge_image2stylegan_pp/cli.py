@@ -17,6 +17,7 @@ import click
 import torch
 
 import ganforge
+from ganforge.cli_types import SEED
 from ganforge.data.io import load_images
 from ganforge.report import save_grid
 
@@ -43,7 +44,7 @@ def common_opts(f):
         click.option("--lr", type=float, help="Adam learning rate of the W+ stage"),
         click.option("--noise-lr", type=float, help="Adam learning rate of the noise stage"),
         click.option("--vgg-weights", help="VGG-16 weights: hub (torch hub cache), a path, or none (random)"),
-        click.option("--seed", type=int, help="seed of the initial noise"),
+        click.option("--seed", type=SEED, help="seed of the initial noise"),
     ]):
         f = opt(f)
     return f

@@ -22,27 +22,14 @@ from __future__ import annotations
 
 import re
 
-import torch
-from torch import nn
-
 import ganforge
-from ganforge.weights import rename_checked
+from ganforge.official import Layout
 
 from .discriminator import NICEDiscriminator
 from .generator import NICEGenerator
 
 # official checkpoint entry -> the role in this plugin's configs
 ROLES = {"gen2B": "generator_ab", "gen2A": "generator_ba", "disA": "discriminator_a", "disB": "discriminator_b"}
-SPECTRAL_SUFFIXES = ((".parametrizations.weight.original", ".weight_orig"),
-                     (".parametrizations.weight.0._u", ".weight_u"),
-                     (".parametrizations.weight.0._v", ".weight_v"))
-
-
-def _spectral(key: str) -> str:
-    for ours, theirs in SPECTRAL_SUFFIXES:
-        if key.endswith(ours):
-            return key[: -len(ours)] + theirs
-    return key
 
 
 def _generator_key(model: NICEGenerator, key: str) -> str:
@@ -82,27 +69,10 @@ def _discriminator_key(model: NICEDiscriminator, key: str) -> str:
     return f"{'Dis1_1.1' if i == strided else 'conv1'}.{rest}"
 
 
-def official_names(model: nn.Module) -> dict[str, str]:
-    """This model's state_dict key -> the key of the same tensor in NICE-GAN's checkpoints."""
-    renames = {NICEGenerator: _generator_key, NICEDiscriminator: _discriminator_key}
-    rename = next((f for cls, f in renames.items() if isinstance(model, cls)), None)
-    if rename is None:
-        raise TypeError(f"no NICE-GAN checkpoint layout for {type(model).__name__}")
-    return {key: _spectral(rename(model, key)) for key in model.state_dict()}
-
-
-def to_official(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The model's state_dict under NICE-GAN's key names."""
-    names = official_names(model)
-    return {names[k]: v for k, v in model.state_dict().items()}
-
-
-def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source: str = "the checkpoint"
-                  ) -> dict[str, torch.Tensor]:
-    """NICE-GAN's state_dict of one network renamed for ``model``; a key or shape that does
-    not fit is a ConfigError naming it (usually ch, n_res, n_dis, light or the image size)."""
-    return rename_checked(model, state_dict, official_names(model), source,
-                          "ch, n_res, n_dis, light (the full generator's FC depends on the image size)")
+LAYOUT = Layout("NICE-GAN", {NICEGenerator: _generator_key, NICEDiscriminator: _discriminator_key},
+                hint="ch, n_res, n_dis, light (the full generator's FC depends on the image size)")
+# ours -> official key; the state_dict as NICE-GAN saves it; its state_dict renamed for a model (checked)
+official_names, to_official, from_official = LAYOUT.official_names, LAYOUT.to_official, LAYOUT.from_official
 
 
 def import_files(files, models) -> "ganforge.official.Imported":

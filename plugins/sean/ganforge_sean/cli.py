@@ -20,6 +20,7 @@ import torch
 
 import ganforge
 from ganforge import Condition
+from ganforge.cli_types import SEED
 from ganforge.report import save_grid
 from ganforge.trainer import restore
 
@@ -77,7 +78,7 @@ def add_commands(group: click.Group) -> None:
 
     run_arg = click.argument("run", type=click.Path(exists=True))
     out_opt = click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: in the run folder].")
-    seed_opt = click.option("--seed", default=0, show_default=True, help="Seed of SEAN's per-layer noise.")
+    seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of SEAN's per-layer noise.")
 
     @sean.command()
     @run_arg

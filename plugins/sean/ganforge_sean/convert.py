@@ -26,7 +26,8 @@ import torch
 
 import ganforge
 from ganforge.weights import check_layout, load_state_dict
-from ganforge_spade.convert import GENERATOR_BLOCKS, SPECTRAL_SUFFIXES
+from ganforge.official import hook_spectral_name
+from ganforge_spade.convert import GENERATOR_BLOCKS
 
 from .encoder import SEANStyleEncoder
 from .generator import SEANGenerator
@@ -40,13 +41,6 @@ SKIPPED = re.compile(r"\.Spade\.param_free_norm\.")  # plus blending of style-fr
 Target = tuple[str, str, int | None]
 
 
-def _spectral(key: str) -> str:
-    for ours, theirs in SPECTRAL_SUFFIXES:
-        if key.endswith(ours):
-            return key[: -len(ours)] + theirs
-    return key
-
-
 def _generator_targets(generator: SEANGenerator) -> dict[str, Target]:
     out: dict[str, Target] = {}
     for key in generator.state_dict():
@@ -54,7 +48,7 @@ def _generator_targets(generator: SEANGenerator) -> dict[str, Target]:
         if m is None:
             b = re.fullmatch(r"blocks\.(\d+)\.(.+)", key)
             name = f"{GENERATOR_BLOCKS[int(b[1])]}.{b[2]}" if b else key
-            out[_spectral(name)] = ("generator", key, None)
+            out[hook_spectral_name(name)] = ("generator", key, None)
             continue
         block, norm, rest = GENERATOR_BLOCKS[int(m[1])], m[2], m[3]
         prefix = f"{block}.{ACE_NAMES[norm]}."

@@ -13,6 +13,7 @@ import click
 import torch
 
 import ganforge
+from ganforge.cli_types import SEED
 from ganforge.data.io import load_images
 from ganforge.report import save_grid
 
@@ -25,7 +26,7 @@ image_opt = click.option("--image", "images", multiple=True, required=True, type
 level_opt = click.option("--level", type=click.Choice(LEVELS), default="conv4", show_default=True,
                          help="semantic level the generation keeps")
 box_opt = click.option("--box", type=float, nargs=4, required=True, help="x0 y0 x1 y1 in [0, 1] units")
-seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="seed of the noise z")
+seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help="seed of the noise z")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
 
 

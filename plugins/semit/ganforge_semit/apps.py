@@ -1,6 +1,7 @@
-"""SEMIT's applications on a trained run: few-shot translation into a look from K
-exemplars, and translation scored against the synthetic world's ground truth (the same
-scene rendered in the target look), for SEMIT runs and StarGAN v2 runs alike."""
+"""SEMIT's applications on a trained run or an imported checkpoint: few-shot translation
+of image files into the class K exemplar files show, few-shot translation into a look of
+the synthetic world, and translation scored against the synthetic world's ground truth
+(the same scene rendered in the target look), for SEMIT runs and StarGAN v2 runs alike."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from torch import nn
 import ganforge
 from ganforge.config import load_config, verify
 from ganforge.data import SyntheticWorld
-from ganforge.trainer import build_networks, open_checkpoint, restore
+from ganforge.trainer import build_networks, open_checkpoint, restore, restore_networks
 
 Translate = Callable[[torch.Tensor, int], torch.Tensor]
 
@@ -33,6 +34,30 @@ def load_run(run: str | Path, trained: bool = True) -> tuple[dict[str, nn.Module
     return {role: m.eval() for role, m in models.items()}, exp
 
 
+def load_generator(path: str | Path) -> tuple[nn.Module, ganforge.DataInfo]:
+    """The generator (its EMA copy when kept) of a run folder or checkpoint, e.g. one
+    written by ``ganforge import semit``, in eval mode, with the data it was built for.
+    Not `restore`: translating image files needs no dataset."""
+    ckpt, state, exp = open_checkpoint(Path(path))
+    data = verify(exp, source=f"{ckpt} (config)")
+    run, _ = restore_networks(exp, data, state, str(ckpt))
+    generator = run.ema.get("generator", run.models["generator"])
+    if not hasattr(generator, "translate"):
+        raise ganforge.ConfigError(f"{ckpt}: models.generator is {exp.models['generator'].type!r}, not a SEMIT "
+                                   "generator (few-shot translation needs one)")
+    return generator, data
+
+
+@torch.no_grad()
+def translate_files(generator: nn.Module, sources: torch.Tensor, exemplars: torch.Tensor,
+                    alpha: float | None = None) -> torch.Tensor:
+    """Rows: the content images ``sources`` (N, 3, H, W) and their translations into the
+    class shown by the K ``exemplars`` (K, 3, H, W), whose class codes are averaged
+    (few-shot); ``alpha``: the octave ratio (default: the generator's ``alpha``)."""
+    shots = exemplars.expand(len(sources), *exemplars.shape)
+    return torch.cat([sources, generator.translate(sources, shots, alpha)])
+
+
 def synthetic_world(exp, num_domains: int = 4) -> SyntheticWorld:
     """The run's synthetic world with every look (day, dusk, night, fog) available; the
     scenes are the run's (a sample's layout and styles do not depend on num_domains)."""
@@ -43,9 +68,11 @@ def synthetic_world(exp, num_domains: int = 4) -> SyntheticWorld:
     return SyntheticWorld(SyntheticWorld.Params(**{**params, "num_domains": num_domains, "domain": None}))
 
 
-def translator(models: dict[str, nn.Module], world: SyntheticWorld, shots: int = 5, seed: int = 0) -> Translate:
+def translator(models: dict[str, nn.Module], world: SyntheticWorld, shots: int = 5, seed: int = 0,
+               alpha: float | None = None) -> Translate:
     """``translate(images, look)`` for a SEMIT run (K exemplars of the look, scenes the
-    content images do not show) or a StarGAN v2 run (a latent style of the look)."""
+    content images do not show; ``alpha``: the octave ratio, default the generator's) or a
+    StarGAN v2 run (a latent style of the look)."""
     gen = torch.Generator().manual_seed(seed)
     G = models["generator"]
     if "mapping" in models:
@@ -60,7 +87,7 @@ def translator(models: dict[str, nn.Module], world: SyntheticWorld, shots: int =
         picks = torch.randint(len(world) // 2, len(world), (len(images), shots), generator=gen)
         exemplars = torch.stack([torch.stack([world.render(int(j), domain=look)["image"] for j in row])
                                  for row in picks])
-        return G.translate(images, exemplars)
+        return G.translate(images, exemplars, alpha)
     return semit
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ganforge.data.io import load_images
 from ganforge.report import save_grid
 
 from . import apps
@@ -33,12 +34,28 @@ def add_commands(group: click.Group) -> None:
 
     @semit.command()
     @click.argument("run", type=click.Path(exists=True))
+    @click.option("--source", "sources", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help="content image to translate (repeatable); with --exemplar, instead of the synthetic world")
+    @click.option("--exemplar", "exemplars", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help="image of the target class (repeatable: K shots, class codes averaged)")
+    @click.option("--alpha", type=click.FloatRange(0, 1), default=None,
+                  help="octave ratio (share of low-frequency channels) [default: the generator's alpha]")
     @click.option("--look", type=int, default=3, show_default=True, help="target look (3 = fog, unseen in training)")
     @click.option("--shots", type=int, default=5, show_default=True, help="exemplars of the look")
     @click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
-    def translate(run, look, shots, out):
-        """Few-shot translation grid: content images, translations, ground truth."""
+    def translate(run, sources, exemplars, alpha, look, shots, out):
+        """Few-shot translation: image files into the class of K exemplar files (rows:
+        sources, translations), or, without --source, a grid of the synthetic world
+        (content images, translations into --look, ground truth)."""
+        if bool(sources) != bool(exemplars):
+            raise click.UsageError("give both --source and --exemplar (or neither, for the synthetic world)")
+        if sources:
+            generator, data = apps.load_generator(run)
+            grid = apps.translate_files(generator, load_images(sources, data.resolution),
+                                        load_images(exemplars, data.resolution), alpha)
+            click.echo(save_grid(grid.float(), len(sources), Path(out)))
+            return
         models, exp = apps.load_run(run)
         world = apps.synthetic_world(exp)
-        grid = apps.few_shot_grid(apps.translator(models, world, shots), world, look)
+        grid = apps.few_shot_grid(apps.translator(models, world, shots, alpha=alpha), world, look)
         click.echo(save_grid(grid.float(), grid.shape[0] // 3, Path(out)))

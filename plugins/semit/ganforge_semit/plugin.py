@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ganforge
 
-from . import PAPER
+from . import PAPER, convert
 from .data import SemiSupervised
 from .discriminator import SEMITDiscriminator
 from .generator import SEMITGenerator
@@ -26,6 +26,8 @@ COMPONENTS = (
 def ganforge_register(register) -> None:
     for kind, name, cls in COMPONENTS:
         register(kind, name, cls, paper=PAPER)
+    register.importer("semit", convert.import_files,
+                      "SEMIT's gen_<iter>.pt (gen, gen_test) and dis_<iter>.pt (dis) (yaxingwang/SEMIT trainer.py)")
 
 
 @ganforge.hookimpl

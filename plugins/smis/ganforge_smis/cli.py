@@ -22,6 +22,7 @@ import torch
 
 import ganforge
 from ganforge import Condition
+from ganforge.cli_types import SEED
 from ganforge.report import save_grid
 from ganforge.trainer import restore
 
@@ -83,7 +84,7 @@ def add_commands(group: click.Group) -> None:
     image_opt = click.option("--image", "target", required=True, type=int, help="Dataset index of the image.")
     other_opt = click.option("--other", required=True, type=int, help="Dataset index of the other image.")
     out_opt = click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: in the run folder].")
-    seed_opt = click.option("--seed", default=0, show_default=True, help="Seed of the drawn codes.")
+    seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the drawn codes.")
 
     @smis.command()
     @run_arg

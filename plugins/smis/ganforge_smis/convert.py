@@ -18,10 +18,9 @@ from __future__ import annotations
 import os
 import re
 
-import torch
 from torch import nn
 
-from ganforge.weights import load_state_dict, rename_checked
+from ganforge.official import Layout
 from ganforge_spade import convert as spade_convert
 from ganforge_spade.discriminator import MultiscalePatchDiscriminator
 
@@ -29,13 +28,6 @@ from .encoder import GroupDNetEncoder
 from .generator import GroupDNet
 
 GENERATOR_BLOCKS = ("head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3")
-
-
-def _spectral(key: str) -> str:
-    for ours, theirs in spade_convert.SPECTRAL_SUFFIXES:
-        if key.endswith(ours):
-            return key[: -len(ours)] + theirs
-    return key
 
 
 def _generator_key(model: GroupDNet, key: str) -> str:
@@ -55,41 +47,17 @@ def _encoder_key(model: GroupDNetEncoder, key: str) -> str:
     return f"layer{int(n) + 1}.{0 if part == 'conv' else 1}.{rest}"
 
 
-def official_names(model: nn.Module) -> dict[str, str]:
-    """This model's state_dict key -> the key of the same tensor in SMIS's checkpoints."""
-    if isinstance(model, MultiscalePatchDiscriminator):
-        return spade_convert.official_names(model)
-    renames = {GroupDNet: _generator_key, GroupDNetEncoder: _encoder_key}
-    rename = next((f for cls, f in renames.items() if isinstance(model, cls)), None)
-    if rename is None:
-        raise TypeError(f"no SMIS checkpoint layout for {type(model).__name__}")
-    return {key: _spectral(rename(model, key)) for key in model.state_dict()}
-
-
-def to_official(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The model's state_dict under SMIS's key names."""
-    names = official_names(model)
-    return {names[k]: v for k, v in model.state_dict().items()}
-
-
-def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source: str = "the checkpoint"
-                  ) -> dict[str, torch.Tensor]:
-    """SMIS's ``state_dict`` renamed for ``model``; a key or shape that does not fit is an
-    error naming it (usually a config that differs from the checkpoint's)."""
-    return rename_checked(model, state_dict, official_names(model), source, "label_nc, contain_dontcare_label, "
-                          "use_instance, ngf/ndf, groups, layout and the norm variant")
+LAYOUT = Layout("SMIS", {GroupDNet: _generator_key, GroupDNetEncoder: _encoder_key,
+                         MultiscalePatchDiscriminator: spade_convert.LAYOUT.renames[MultiscalePatchDiscriminator]},
+                hint="label_nc, contain_dontcare_label, use_instance, ngf/ndf, groups, layout and the norm variant")
+# ours -> official key; the state_dict as SMIS saves it; SMIS's state_dict renamed for a model (checked)
+official_names, to_official, from_official = LAYOUT.official_names, LAYOUT.to_official, LAYOUT.from_official
 
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released SMIS checkpoint file into ``model`` (in place) and return it."""
-    state = load_state_dict(path, "an SMIS checkpoint", "download the pretrained models of Seanseattle/SMIS and "
-                            "point to latest_net_G.pth / _E / _D")
-    model.load_state_dict(from_official(model, state, source=str(path)))
-    return model
+    return LAYOUT.load_official(model, path, "download the pretrained models of Seanseattle/SMIS and "
+                              "point to latest_net_G.pth / _E / _D")
 
 
-def import_files(files, models) -> "ganforge.official.Imported":
-    """``ganforge import smis``: each released file into the network of its layout."""
-    from ganforge.official import by_layout
-
-    return by_layout(files, models, official_names, from_official)
+import_files = LAYOUT.import_files  # ``ganforge import smis``: each released file into the network of its layout

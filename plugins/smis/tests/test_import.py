@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
-from ganforge.testing.official import assert_imported, damage, run_import, seeded_networks
+from ganforge.testing.official import check_damaged_file, check_round_trip
 from ganforge_smis import convert
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "synthetic.yaml"
@@ -21,17 +20,8 @@ def _isolated(registry):
 
 
 def test_import_round_trips_the_official_layout(tmp_path):
-    nets = seeded_networks(CONFIG)
-    for role, name in FILES.items():
-        torch.save(convert.to_official(nets[role]), tmp_path / name)
-    assert run_import("smis", [tmp_path / n for n in reversed(FILES.values())], CONFIG, tmp_path / "model.pt") == 0
-    assert_imported(tmp_path / "model.pt", {role: nets[role] for role in FILES})
+    check_round_trip("smis", CONFIG, FILES, convert.to_official, tmp_path)
 
 
 def test_import_rejects_a_damaged_file(tmp_path, capsys):
-    nets = seeded_networks(CONFIG)
-    path, dropped, reshaped = damage(convert.to_official(nets["generator"]), tmp_path / FILES["generator"])
-    assert run_import("smis", [path], CONFIG, tmp_path / "model.pt") == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"error: {path} does not fit") and dropped in err and f"{reshaped}: " in err
-    assert not (tmp_path / "model.pt").exists()
+    check_damaged_file("smis", CONFIG, "generator", FILES["generator"], convert.to_official, tmp_path, capsys)

@@ -17,10 +17,9 @@ from __future__ import annotations
 import os
 import re
 
-import torch
 from torch import nn
 
-from ganforge.weights import load_state_dict, rename_checked
+from ganforge.official import Layout
 
 from .discriminator import MultiscalePatchDiscriminator
 from .encoder import ConvEncoder
@@ -28,19 +27,6 @@ from .generator import SPADEGenerator
 
 # The official names of the generator's blocks, in forward order.
 GENERATOR_BLOCKS = ("head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3", "up_4")
-# Spectral norm: (this plugin's suffix, the official suffix).
-SPECTRAL_SUFFIXES = ((".parametrizations.weight.original", ".weight_orig"),
-                     (".parametrizations.weight.0._u", ".weight_u"),
-                     (".parametrizations.weight.0._v", ".weight_v"))
-
-
-def _spectral(key: str) -> str:
-    for ours, theirs in SPECTRAL_SUFFIXES:
-        if key.endswith(ours):
-            return key[: -len(ours)] + theirs
-    return key
-
-
 def _generator_key(model: SPADEGenerator, key: str) -> str:
     m = re.fullmatch(r"blocks\.(\d+)\.(.+)", key)
     return f"{GENERATOR_BLOCKS[int(m[1])]}.{m[2]}" if m else key
@@ -68,41 +54,17 @@ def _encoder_key(model: ConvEncoder, key: str) -> str:
     return _unit_key(model.layers[int(k)], part, rest, f"layer{int(k) + 1}")
 
 
-def official_names(model: nn.Module) -> dict[str, str]:
-    """This model's state_dict key -> the key of the same tensor in SPADE's checkpoints."""
-    renames = {SPADEGenerator: _generator_key, MultiscalePatchDiscriminator: _discriminator_key,
-               ConvEncoder: _encoder_key}
-    rename = next((f for cls, f in renames.items() if isinstance(model, cls)), None)
-    if rename is None:
-        raise TypeError(f"no SPADE checkpoint layout for {type(model).__name__}")
-    return {key: _spectral(rename(model, key)) for key in model.state_dict()}
-
-
-def to_official(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The model's state_dict under SPADE's key names."""
-    names = official_names(model)
-    return {names[k]: v for k, v in model.state_dict().items()}
-
-
-def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source: str = "the checkpoint"
-                  ) -> dict[str, torch.Tensor]:
-    """SPADE's ``state_dict`` renamed for ``model``; a key or shape that does not fit is an
-    error naming it (usually a config that differs from the checkpoint's: label_nc,
-    contain_dontcare_label, instance maps, ngf, num_upsampling_layers, use_vae)."""
-    return rename_checked(model, state_dict, official_names(model), source,
-                          "label_nc, contain_dontcare_label, use_instance, ngf/ndf, num_upsampling_layers, use_vae")
+LAYOUT = Layout("SPADE", {SPADEGenerator: _generator_key, MultiscalePatchDiscriminator: _discriminator_key,
+                          ConvEncoder: _encoder_key},
+                hint="label_nc, contain_dontcare_label, use_instance, ngf/ndf, num_upsampling_layers, use_vae")
+# ours -> official key; the state_dict as SPADE saves it; SPADE's state_dict renamed for a model (checked)
+official_names, to_official, from_official = LAYOUT.official_names, LAYOUT.to_official, LAYOUT.from_official
 
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released SPADE checkpoint file into ``model`` (in place) and return it."""
-    state = load_state_dict(path, "a SPADE checkpoint", "download the pretrained models from NVlabs/SPADE and "
-                            "point to latest_net_G.pth / _D / _E")
-    model.load_state_dict(from_official(model, state, source=str(path)))
-    return model
+    return LAYOUT.load_official(model, path, "download the pretrained models from NVlabs/SPADE and "
+                              "point to latest_net_G.pth / _D / _E")
 
 
-def import_files(files, models) -> "ganforge.official.Imported":
-    """``ganforge import spade``: each released file into the network of its layout."""
-    from ganforge.official import by_layout
-
-    return by_layout(files, models, official_names, from_official)
+import_files = LAYOUT.import_files  # ``ganforge import spade``: each released file into the network of its layout

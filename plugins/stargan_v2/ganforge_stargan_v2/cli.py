@@ -14,6 +14,7 @@ import click
 import torch
 
 import ganforge
+from ganforge.cli_types import SEED
 from ganforge.report import save_grid
 from ganforge.data.io import load_images
 
@@ -23,7 +24,7 @@ checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
 source_opt = click.option("--source", "sources", multiple=True, required=True, type=click.Path(exists=True),
                           help="image to translate (repeatable; one column each)")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
-seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="seed of the latent codes")
+seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help="seed of the latent codes")
 
 
 def parse_reference(text: str) -> tuple[str, int]:

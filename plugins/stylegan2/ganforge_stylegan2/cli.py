@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-import ganforge
+from ganforge.cli_types import SEED, SEEDS
 from ganforge.report import save_grid
 
 from . import apps
@@ -19,20 +19,11 @@ checkpoint_arg = click.argument("checkpoint", type=click.Path(exists=True))
 psi_opt = click.option("--truncation-psi", "psi", type=float, default=1.0, show_default=True,
                        help="truncation trick: w = w_avg + psi (w - w_avg)")
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
-noise_opt = click.option("--noise-seed", type=int, default=0, show_default=True, help="seed of the noise inputs")
-
-
-def parse_seeds(text: str) -> list[int]:
-    """'1,2,5-7' -> [1, 2, 5, 6, 7] (the official tools' syntax)."""
-    seeds: list[int] = []
-    for part in text.split(","):
-        lo, sep, hi = part.strip().partition("-")
-        if not lo.isdigit() or (sep and not hi.isdigit()):
-            raise ganforge.ConfigError(f"--seeds {text!r}: expected numbers and ranges like 0,3,10-15")
-        seeds.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
-    if not seeds:
-        raise ganforge.ConfigError(f"--seeds {text!r}: no seeds")
-    return seeds
+noise_opt = click.option("--noise-seed", type=SEED, default=0, show_default=True, help="seed of random noise inputs")
+noise_mode_opt = click.option("--noise", type=click.Choice(["fixed", "random"]), default=None,
+                              help="fixed: the generator's own noise maps (rosinality's randomize_noise=False, kept "
+                                   "by importing with models.generator.noise=fixed); random: drawn from --noise-seed "
+                                   "[default: fixed when the generator holds maps]")
 
 
 def add_commands(group: click.Group) -> None:
@@ -42,29 +33,31 @@ def add_commands(group: click.Group) -> None:
 
     @stylegan2.command("generate")
     @checkpoint_arg
-    @click.option("--seeds", required=True, help="latent seeds, e.g. 0-7 or 1,5,9")
+    @click.option("--seeds", type=SEEDS, required=True, help="latent seeds, e.g. 0-7 or 1,5,9")
     @psi_opt
     @click.option("--columns", type=int, default=8, show_default=True)
     @noise_opt
+    @noise_mode_opt
     @out_opt
-    def generate(checkpoint, seeds, psi, columns, noise_seed, out) -> None:
+    def generate(checkpoint, seeds, psi, columns, noise_seed, noise, out) -> None:
         """Images of the seeds' latents with the truncation trick."""
         G = apps.load_generator(checkpoint)
-        images = apps.generate(G, parse_seeds(seeds), psi, noise_seed)
+        images = apps.generate(G, seeds, psi, noise_seed, noise)
         click.echo(save_grid(images, min(columns, images.shape[0]), Path(out)))
 
     @stylegan2.command("style-mix")
     @checkpoint_arg
-    @click.option("--row-seeds", required=True, help="sources of the coarse styles (one row each)")
-    @click.option("--col-seeds", required=True, help="sources of the remaining styles (one column each)")
+    @click.option("--row-seeds", type=SEEDS, required=True, help="sources of the coarse styles (one row each)")
+    @click.option("--col-seeds", type=SEEDS, required=True, help="sources of the remaining styles (one column each)")
     @click.option("--cutoff", type=int, default=4, show_default=True,
                   help="first W+ layer taken from the column source (4 = coarse styles up to 8x8 from the rows)")
     @psi_opt
     @noise_opt
+    @noise_mode_opt
     @out_opt
-    def style_mix(checkpoint, row_seeds, col_seeds, cutoff, psi, noise_seed, out) -> None:
+    def style_mix(checkpoint, row_seeds, col_seeds, cutoff, psi, noise_seed, noise, out) -> None:
         """Style-mixing grid: coarse styles of the rows, the rest of the columns."""
         G = apps.load_generator(checkpoint)
-        cols = parse_seeds(col_seeds)
-        grid = apps.style_mix_grid(G, parse_seeds(row_seeds), cols, cutoff, psi, noise_seed)
+        cols = col_seeds
+        grid = apps.style_mix_grid(G, row_seeds, cols, cutoff, psi, noise_seed, noise)
         click.echo(save_grid(grid, len(cols) + 1, Path(out)))

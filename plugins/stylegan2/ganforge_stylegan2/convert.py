@@ -13,7 +13,9 @@ The official key layout (the facts this module maps) for a generator of ``log2(r
 
 and for the discriminator ``convs.0.{0.weight,1.bias}`` (fromRGB), ``convs.{1..L-2}.{conv1,
 conv2,skip}`` residual blocks, ``final_conv``, ``final_linear.{0,1}``. Blur kernels are
-constants ([1,3,3,1]) and the fixed noise maps are not parameters, so both are skipped.
+constants ([1,3,3,1]) and skipped. The fixed noise maps ``noises.noise_<i>`` (what its
+``randomize_noise=False`` generates with) become ``synthesis_network.noise_<i>`` of a
+generator with ``noise: fixed``, and are skipped for one with ``noise: random``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ GENERATOR_RULES: tuple[Rule, ...] = (
     (r"to_rgbs\.(\d+)\.conv\.weight", "synthesis_network.blocks.{p1}.torgb.conv.weight"),
     (r"to_rgbs\.(\d+)\.conv\.modulation\.(weight|bias)", "synthesis_network.blocks.{p1}.torgb.conv.affine.{2}"),
     (r"to_rgbs\.(\d+)\.bias", "synthesis_network.blocks.{p1}.torgb.bias"),
+    (r"noises\.noise_(\d+)", "synthesis_network.noise_{1}"),
 )
 DISCRIMINATOR_RULES: tuple[Rule, ...] = (
     (r"convs\.0\.0\.weight", "from_rgb.weight"),
@@ -60,7 +63,8 @@ DISCRIMINATOR_RULES: tuple[Rule, ...] = (
     (r"final_linear\.0\.(weight|bias)", "final_fc.{1}"),
     (r"final_linear\.1\.(weight|bias)", "out.{1}"),
 )
-SKIPPED = re.compile(r"(.*\.kernel|noises\.noise_\d+)")
+SKIPPED = re.compile(r".*\.kernel")
+NOISE = re.compile(r"noises\.noise_\d+")
 
 
 def _target(key: str, rules: tuple[Rule, ...]) -> str | None:
@@ -92,6 +96,8 @@ def convert_state_dict(official: Mapping[str, torch.Tensor], net: nn.Module, rul
         if SKIPPED.fullmatch(key):
             continue
         target = _target(key, rules)
+        if NOISE.fullmatch(key) and target not in ours:
+            continue  # a generator with random noise keeps no maps
         if target is None or target not in ours:
             raise DataError(f"{what}: unexpected key {key!r} (not rosinality's StyleGAN2 layout for this network)")
         if value.numel() != ours[target].numel():
@@ -100,7 +106,8 @@ def convert_state_dict(official: Mapping[str, torch.Tensor], net: nn.Module, rul
         out[target] = value.reshape(ours[target].shape).to(ours[target].dtype)
     missing = sorted(set(ours) - set(out) - {"mapping_network.w_avg"})
     if missing:
-        raise DataError(f"{what}: no weights for {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+        hint = "; it holds no fixed noise maps: import with noise: random" if "synthesis_network.noise_0" in missing else ""
+        raise DataError(f"{what}: no weights for {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}{hint}")
     return out
 
 
@@ -141,7 +148,8 @@ def import_files(files, models) -> "ganforge.official.Imported":
     """``ganforge import stylegan2``: a rosinality checkpoint's ``g_ema`` becomes the
     generator's EMA copy (what sampling uses), ``g`` the trained generator (``g_ema`` when
     absent) and ``d`` the discriminator; ``latent_avg`` (NVlabs exports) is w_avg, else
-    it is estimated from 4096 latents."""
+    it is estimated from 4096 latents; the fixed noise maps are kept when the config's
+    generator has ``noise: fixed``."""
     import copy
 
     from ganforge.official import Imported

@@ -5,7 +5,7 @@ activations of every synthesis layer directly."""
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import torch
 from pydantic import Field, field_validator
@@ -30,6 +30,10 @@ class StyleGAN2GeneratorParams(ganforge.Params):
     channel_max: int = Field(512, ge=1, description="cap on the channels of any layer")
     blur_kernel: tuple[float, ...] = Field((1, 3, 3, 1), description="FIR filter around up/downsampling")
     truncation_psi: float = Field(1.0, description="psi of forward(cond) in eval mode (1 = no truncation)")
+    noise: Literal["random", "fixed"] = Field(
+        "random", description="random: fresh noise maps at every call; fixed: also hold one map per layer "
+        "(rosinality's noises.noise_<i>, filled by `ganforge import stylegan2`) and use them in eval mode, as "
+        "its randomize_noise=False (training always draws fresh noise)")
 
     @field_validator("blur_kernel")
     @classmethod
@@ -67,7 +71,7 @@ class StyleGAN2Generator(ganforge.Generator):
         self.mapping_network = MappingNetwork(params.z_dim, params.w_dim, params.mapping_layers,
                                               params.mapping_lr_mul, params.w_avg_beta)
         self.synthesis_network = SynthesisNetwork(resolution, params.w_dim, data.image_channels, params.channel_base,
-                                                  params.channel_max, params.blur_kernel)
+                                                  params.channel_max, params.blur_kernel, params.noise == "fixed")
         self.num_ws = self.synthesis_network.num_ws
 
     # -- StyleLatentGenerator ----------------------------------------------------------

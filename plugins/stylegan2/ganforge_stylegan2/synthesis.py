@@ -4,7 +4,9 @@
   w'_ijk = s_i w_ijk; demodulation w''_ijk = w'_ijk / sqrt(sum_ik w'_ijk^2 + eps) restores
   unit output variance, replacing AdaIN's data-dependent normalisation (no droplets).
 * Noise B(n) is added after each convolution with a learned per-layer strength, then the
-  bias and the activation (bias and noise moved outside the style block, Fig. 2c).
+  bias and the activation (bias and noise moved outside the style block, Fig. 2c). The
+  maps are drawn at each call, or, with ``fixed_noise``, held as buffers (rosinality's
+  ``noises.noise_<i>``) and used in eval mode (its ``randomize_noise=False``).
 * Skip generator (Fig. 7b): every resolution's features go through a 1x1 modulated
   (non-demodulated) tRGB, whose output is added to the upsampled image so far.
 
@@ -113,7 +115,7 @@ class SynthesisNetwork(nn.Module):
     channel_base // res) (config-f: 512 up to 64 px, then halving)."""
 
     def __init__(self, resolution: int, w_dim: int, img_channels: int, channel_base: int, channel_max: int,
-                 blur_kernel: Sequence[float]):
+                 blur_kernel: Sequence[float], fixed_noise: bool = False):
         super().__init__()
         log2 = int(math.log2(resolution))
         self.resolutions = [2 ** i for i in range(2, log2 + 1)]
@@ -123,9 +125,19 @@ class SynthesisNetwork(nn.Module):
             for r in self.resolutions)
         self.register_buffer("up_kernel", fir_kernel(blur_kernel, gain=4.0), persistent=False)
         self.num_ws = 2 * log2 - 2
+        self.fixed_noise = fixed_noise
+        if fixed_noise:  # rosinality's noises.noise_<i>: one map per conv layer, shared by the batch
+            for i, shape in enumerate(self.noise_shapes()):
+                self.register_buffer(f"noise_{i}", torch.randn(1, *shape))
 
     def noise_shapes(self) -> list[tuple[int, int, int]]:
         return [(1, r, r) for r in self.resolutions for _ in range(1 if r == 4 else 2)]
+
+    def noise_maps(self) -> list[torch.Tensor]:
+        """The fixed noise maps, (1, 1, r, r) each (generator param ``noise: fixed``)."""
+        if not self.fixed_noise:
+            raise ValueError("stylegan2 synthesis: this generator holds no fixed noise maps (noise: random)")
+        return [getattr(self, f"noise_{i}") for i in range(len(self.noise_shapes()))]
 
     def activation_names(self) -> list[str]:
         return [name for block in self.blocks for name in block.layer_names]
@@ -134,7 +146,9 @@ class SynthesisNetwork(nn.Module):
                 edit: ActivationEdit | None = None) -> torch.Tensor:
         b = ws.shape[0]
         shapes = self.noise_shapes()
-        if noise is None:
+        if noise is None and self.fixed_noise and not self.training:
+            noise = self.noise_maps()
+        elif noise is None:
             noise = [ws.new_empty(b, *s).normal_() for s in shapes]
         elif len(noise) != len(shapes):
             raise ValueError(f"stylegan2 synthesis: expected {len(shapes)} noise tensors of shapes {shapes}, "

@@ -13,10 +13,10 @@ from PIL import Image
 
 import ganforge
 from ganforge_stylegan2 import apps
-from ganforge_stylegan2.cli import add_commands, parse_seeds
+from ganforge_stylegan2.cli import add_commands
 from ganforge_stylegan2.generator import style_mix
 
-from .helpers import filled, rosinality_layout
+from .helpers import fact, filled, rosinality_layout
 
 
 def invoke(*args):
@@ -91,11 +91,6 @@ def test_style_mix_grid_cells_take_coarse_styles_from_rows(converted, G, tmp_pat
     assert bad.exit_code != 0 and "--cutoff 4: must lie in [1, 3] (4 style inputs)" in str(bad.exception or bad.output)
 
 
-def test_parse_seeds():
-    assert parse_seeds("0-2,7") == [0, 1, 2, 7]
-    with pytest.raises(ganforge.ConfigError, match=r"--seeds 'a-b'"):
-        parse_seeds("a-b")
-
 
 def test_official_files_that_do_not_fit_are_refused(tmp_path, capsys):
     from ganforge.testing.official import run_import
@@ -118,3 +113,34 @@ def test_official_files_that_do_not_fit_are_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "damaged.pt: checkpoint['g_ema']: style.1.weight has shape (7, 8), the network expects (8, 8)" in err
     assert not out.exists()
+
+
+def test_fixed_noise_reproduces_rosinality_randomize_noise_false(converted, tmp_path):
+    """A release's ``noises.noise_<i>`` imported with ``noise: fixed`` give rosinality's
+    ``G([z], randomize_noise=False)`` (recorded from its model.py, see the fact's _source)."""
+    from ganforge.testing.official import run_import
+
+    layout = rosinality_layout(8, 8, 2)
+    g_ema = filled(layout["generator"], 1)
+    gen = torch.Generator().manual_seed(4)
+    for key in sorted(k for k in g_ema if k.startswith("noises.")):
+        g_ema[key] = torch.randn(layout["generator"][key], generator=gen)
+    torch.save({"g_ema": g_ema}, tmp_path / "550000.pt")
+    config = tmp_path / "config.yaml"
+    fixed = {**CONFIG, "models": {**CONFIG["models"], "generator": {**CONFIG["models"]["generator"], "noise": "fixed"}}}
+    config.write_text(yaml.safe_dump(fixed))
+    assert run_import("stylegan2", [tmp_path / "550000.pt"], config, tmp_path / "model.pt") == 0
+
+    G = apps.load_generator(tmp_path / "model.pt")
+    official = torch.tensor(fact("rosinality_8px_fixed_noise.json")["image"])
+    image = apps.generate(G, [0, 1], 1.0, noise_seed=5)  # default: the generator's fixed maps
+    torch.testing.assert_close(image.flatten(), official.clamp(-1, 1), atol=2e-5, rtol=1e-4)
+    with torch.no_grad():  # the ganforge forward (eval) uses them too
+        unclamped = G.synthesis(G.mapping(apps.seed_latents([0, 1], 8))[:, None].expand(-1, G.num_ws, -1))
+    torch.testing.assert_close(unclamped.flatten(), official, atol=2e-5, rtol=1e-4)
+    assert not torch.allclose(apps.generate(G, [0, 1], 1.0, noise="random"), image)
+
+    out = tmp_path / "fixed.png"
+    assert invoke("generate", tmp_path / "model.pt", "--seeds", "0,1", "--noise", "fixed", "--out", out).exit_code == 0
+    bad = invoke("generate", converted, "--seeds", "0", "--noise", "fixed", "--out", out)  # noise: random
+    assert bad.exit_code != 0 and "holds no fixed noise maps" in str(bad.exception)

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import ganforge
-from ganforge_stylegan2.convert import (DISCRIMINATOR_RULES, GENERATOR_RULES, SKIPPED, _target, convert_state_dict,
-                                        import_official)
+from ganforge_stylegan2.convert import (DISCRIMINATOR_RULES, GENERATOR_RULES, NOISE, SKIPPED, _target,
+                                        convert_state_dict, import_official)
 from ganforge_stylegan2.discriminator import StyleGAN2Discriminator, StyleGAN2DiscriminatorParams
 from ganforge_stylegan2.generator import StyleGAN2Generator, StyleGAN2GeneratorParams, style_mix
 
@@ -31,8 +31,21 @@ def test_every_official_256_key_maps_onto_ours_with_its_size(net):
     expected = set(ours.state_dict()) - {"mapping_network.w_avg"}
     assert set(converted) == expected
     assert all(converted[k].shape == ours.state_dict()[k].shape for k in converted)
-    skipped = [k for k in official if SKIPPED.fullmatch(k)]
-    assert len(skipped) == {"generator": 6 + 6 + 13, "discriminator": 2 * 6}[net]  # blur kernels (up convs, tRGB skips), noise maps
+    skipped = [k for k in official if SKIPPED.fullmatch(k)]  # blur kernels (up convs, tRGB skips)
+    noises = [k for k in official if NOISE.fullmatch(k)]  # fixed noise maps, kept only with noise: fixed
+    assert (len(skipped), len(noises)) == {"generator": (6 + 6, 13), "discriminator": (2 * 6, 0)}[net]
+
+
+def test_fixed_noise_maps_map_onto_a_generator_that_keeps_them():
+    official = fact("rosinality_256_state_dict.json")["generator"]
+    G = StyleGAN2Generator(StyleGAN2GeneratorParams(noise="fixed"), data_info(256))
+    converted = convert_state_dict({k: torch.empty(v) for k, v in official.items()}, G, GENERATOR_RULES, "g_ema")
+    assert set(converted) == set(G.state_dict()) - {"mapping_network.w_avg"}
+    assert [tuple(converted[f"synthesis_network.noise_{i}"].shape)[-1] for i in range(13)] == \
+        [4, 8, 8, 16, 16, 32, 32, 64, 64, 128, 128, 256, 256]
+    without = {k: torch.empty(v) for k, v in official.items() if not k.startswith("noises.")}
+    with pytest.raises(ganforge.DataError, match="no weights for synthesis_network.noise_0.*noise: random"):
+        convert_state_dict(without, G, GENERATOR_RULES, "g_ema")
 
 
 def test_key_mapping_examples():

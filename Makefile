@@ -1,6 +1,8 @@
 # Two commands on a fresh clone: `make demo` (the quickstart) and `make test`.
 # Each creates .venv if missing and installs the core and every plugin under plugins/
-# into it (editable), pinned by constraints.txt.
+# into it (editable), pinned by constraints.txt. `make test-browser` renders the report in
+# headless Chromium, a system package no registry ships offline (Debian: apt-get install
+# -y chromium): kept out of `make test`, and it fails, never skips, without one.
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +13,7 @@ STAMP := $(VENV)/.installed
 # tests must pass standing alone, as they do for a user who installs only that plugin.
 TEST_DIRS := tests $(addsuffix /tests,$(PLUGIN_DIRS))
 
-.PHONY: install demo test clean
+.PHONY: install demo test test-browser clean
 
 install: $(STAMP)
 
@@ -29,6 +31,9 @@ test: install
 	  echo "== $$d"; $(BIN)/python -m pytest -q -p no:cacheprovider $$d || failed="$$failed $$d"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
+
+test-browser: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider browser_tests
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info plugins/*/*.egg-info

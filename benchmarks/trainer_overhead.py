@@ -9,12 +9,19 @@ adds what it owns: pluggy dispatch, batch wrapping, the learning-rate schedule, 
 reduced to floats (one sync per player), the NaN guard, the (disabled) loss scaler and
 the after-step hooks. Blocks of the two alternate so both see the same machine load.
 The goal is a trainer step within 2% of the bare one. Needs the SPADE plugin.
+
+``--rss`` instead runs each loop alone in its own process (warm-up plus ``--steps``
+steps) and prints its peak resident memory (``ru_maxrss``), which one process holding
+both loops could not tell apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -43,7 +50,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--steps", type=int, default=10, help="timed steps per loop (in blocks of 2)")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--rss", action="store_true", help="peak RSS of each loop, each in its own process")
+    parser.add_argument("--only", choices=("trainer", "bare"), help=argparse.SUPPRESS)  # one --rss child
     args = parser.parse_args()
+    if args.rss:
+        return peak_rss(args)
     torch.set_num_threads(args.threads)
     overrides = [f"data.resolution={args.resolution}", f"train.batch_size={args.batch}", "train.device=cpu",
                  "train.steps=1000000", "train.sample_every=0", "train.checkpoint_every=0"]
@@ -52,6 +63,12 @@ def main() -> None:
         trainer = Trainer(exp, out, show_progress=False)
         raw = next(iter(trainer.batches))
         batch = to_run_batch(raw, trainer.data_info, trainer.device, False)
+        if args.only:
+            step = (lambda: trainer.train_step(raw)) if args.only == "trainer" else (lambda: bare_step(trainer, batch))
+            for _ in range(args.steps + 1):
+                step()
+            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+            return
         trainer.train_step(raw), bare_step(trainer, batch)  # warm-up
         clocks = {"wall": time.perf_counter, "cpu": time.process_time}
         times = {(loop, clock): [] for loop in ("trainer", "bare") for clock in clocks}
@@ -68,6 +85,23 @@ def main() -> None:
         t, b = statistics.median(times["trainer", clock]), statistics.median(times["bare", clock])
         print(f"{clock:<5} bare {b * 1e3:9.1f} ms/step   trainer {t * 1e3:9.1f} ms/step   "
               f"overhead {(t - b) * 1e3:+8.1f} ms ({(t / b - 1) * 100:+.2f}%)")
+
+
+def peak_rss(args) -> None:
+    """Each loop alone in a child process, alternating, twice each."""
+    peaks = {"trainer": [], "bare": []}
+    for _ in range(2):
+        for loop in peaks:
+            cmd = [sys.executable, __file__, "--config", args.config, "--resolution", str(args.resolution),
+                   "--batch", str(args.batch), "--steps", str(args.steps), "--threads", str(args.threads),
+                   "--only", loop]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.split()
+            peaks[loop].append(int(out[-1]) / 2 ** 20)
+    print(f"{args.config} at {args.resolution}x{args.resolution}, batch {args.batch}: peak RSS over "
+          f"{args.steps + 1} steps, each loop in its own process, 2 runs each")
+    for loop, v in peaks.items():
+        print(f"{loop:<8} {' '.join(f'{x:.3f}' for x in v)} GiB")
+    print(f"trainer / bare: {max(peaks['trainer']) / max(peaks['bare']):.3f}")
 
 
 if __name__ == "__main__":

@@ -12,18 +12,17 @@ from pathlib import Path
 from typing import Sequence
 
 import click
-import numpy as np
 import torch
 import yaml
-from PIL import Image
 
 from . import registry as _registry
 from .cli_types import SEED
 from .condition import Condition
 from .config import Experiment, counting_data, from_dict, load_config, resolve_tree, verify
-from .errors import ConfigError, DataError, GanforgeError
+from .errors import ConfigError, GanforgeError
 from .report.html import read_metrics
-from .report.rows import conditional_rows, row_names, save_rows
+from .report.rows import conditional_rows, row_names, save_rows, saved_message
+from .scenes import labels_condition
 
 DEMO_STEPS = 400  # synthetic_demo.yaml's: 32x32, minutes on a CPU pair (docs/results.md, "The demo")
 DEMO_CONFIG = "synthetic_demo.yaml"
@@ -116,9 +115,7 @@ def add_commands(group: click.Group) -> None:
                seed: int | None) -> None:
         """Generate images with a trained run (its EMA generator when it has one)."""
         path = sample_command(run_or_ckpt, count, out, labels, seed, instances)
-        names = row_names(path)
-        click.echo(f"wrote {path}" + (f"\nrows, top to bottom: {', '.join(names)} ({path.with_suffix('.json').name})"
-                                      if names else ""))
+        click.echo(saved_message(path, row_names(path)))
 
     @group.command(name="eval")
     @click.argument("run_or_ckpt", type=click.Path(exists=True))
@@ -272,7 +269,7 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
     of the run's dataset (``label map``, ``generated``, ``real`` ...), or the label maps in
     ``labels`` (with ``instances``, their instance maps) and the generator's images for
     them. Returns the PNG; the row names are written beside it as JSON (`row_names`)."""
-    from .trainer.restore import open_checkpoint
+    from .trainer.restore import open_checkpoint, output_folder
 
     ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
     seed = exp.train.seed + 1 if seed is None else seed
@@ -287,9 +284,7 @@ def sample_command(run_or_ckpt: str, count: int, out: str | None, labels: Sequen
         data_info, raw = _dataset_batch(exp, count, seed)
         info = verify(exp, data_info, source=f"{ckpt_path} (config)")
         images = _recipe_samples(exp, info, state, raw, seed, str(ckpt_path))
-    step = state["step"]
-    run_dir = ckpt_path.parent.parent
-    target = Path(out) if out else run_dir / f"generated_step_{step:08d}.png"
+    target = Path(out) if out else output_folder(ckpt_path) / f"generated_step_{state['step']:08d}.png"
     return save_rows(images, target, columns=count)[0]
 
 
@@ -314,19 +309,18 @@ def _generate_from_labels(exp: Experiment, info, state: dict, cond: Condition, s
 def _recipe_samples(exp: Experiment, info, state: dict, raw: dict, seed: int, source: str):
     """What the recipe shows for a batch (``ganforge_prepare_batch`` then
     ``ganforge_sample``, the EMA copies standing in for their networks), exactly as the
-    run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways."""
+    run's sample grids are made: StarGAN v2 maps z to styles, NICE-GAN translates both ways;
+    a recipe without ``ganforge_sample`` gets the core's label map | generated | real rows."""
     from .trainer.data import to_run_batch
     from .trainer.restore import restore_networks
+    from .trainer.samples import sample_rows
 
     run, parts = restore_networks(exp, info, state, source)
     batch = to_run_batch(raw, info, run.device, channels_last=False)
     torch.manual_seed(seed)
     with torch.no_grad():
         parts.pm.hook.ganforge_prepare_batch(run=run, batch=batch)
-        images = parts.pm.hook.ganforge_sample(run=run, batch=batch)
-    if images is None:
-        raise GanforgeError(f"the recipe {exp.strategy.type!r} implements no ganforge_sample hook")
-    return images
+        return sample_rows(parts.pm.hook, run, batch)
 
 
 # -- eval --------------------------------------------------------------------------------
@@ -368,39 +362,3 @@ def _dataset_batch(exp: Experiment, count: int, seed: int):
     return dataset.info(), torch.utils.data.default_collate([dataset[i] for i in range(count)])
 
 
-def labels_condition(files: Sequence[str], info, instance_files: Sequence[str] = ()) -> Condition:
-    """Label maps from PNG files (pixel value = class id), resized (nearest) to the run's
-    resolution; ids outside [0, label_nc) are an error naming the file. When the run's
-    data has instance maps, ``instance_files`` gives one per label map (ids as pixel
-    values, 16-bit PNGs too); without them each label map stands in, so instance
-    boundaries fall on class boundaries."""
-    labels = torch.stack([_id_map(f, "label map", info) for f in files])
-    ids = info.label_nc + int(info.contain_dontcare_label)  # the don't-care id is a label channel too
-    dontcare = " + the don't-care id" if info.contain_dontcare_label else ""
-    for f, lab in zip(files, labels):
-        if info.label_nc and int(lab.max()) >= ids:
-            raise DataError(f"{f}: label id {int(lab.max())} >= {ids} (label_nc {info.label_nc}{dontcare})")
-    if "instance" not in info.fields:
-        if instance_files:
-            raise ConfigError("--instances: this run was trained without instance maps")
-        return Condition(label=labels)
-    if not instance_files:
-        return Condition(label=labels, instance=labels.clone())
-    if len(instance_files) != len(files):
-        raise ConfigError(f"--instances: {len(instance_files)} files for {len(files)} --labels files; "
-                          "give one instance map per label map, in the same order")
-    return Condition(label=labels, instance=torch.stack([_id_map(f, "instance map", info) for f in instance_files]))
-
-
-def _id_map(path: str, what: str, info) -> torch.Tensor:
-    """One PNG of ids (one channel) as a long (H, W) map at the run's resolution (nearest)."""
-    try:
-        with Image.open(path) as im:
-            arr = np.array(im)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read {what}: {exc}") from None
-    if arr.ndim != 2:
-        raise DataError(f"{path}: a {what} has one channel of ids, got shape {arr.shape}")
-    ids = torch.from_numpy(arr.astype(np.int64))
-    return torch.nn.functional.interpolate(ids[None, None].float(), size=tuple(info.resolution),
-                                           mode="nearest")[0, 0].long()

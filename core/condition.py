@@ -199,7 +199,11 @@ class Condition(Mapping[str, torch.Tensor]):
         resolution) are built once per forward this way instead of once per layer; the
         memo lives as long as the Condition (one batch) and never sees ``replace``d data.
         Only for maps of data that carry no graph: a memo would outlive the pass that built it.
+        Under ``torch.compile`` it builds every time: a filled memo would be a second graph
+        input (one more compilation per network), and the compiler's CSE merges the repeats.
         """
+        if torch.compiler.is_compiling():
+            return build()
         memo = self._memo
         if key not in memo:
             memo[key] = build()

@@ -107,7 +107,9 @@ class Train(Params):
     seed: int = Field(0, ge=0, lt=2**63, description="seeds torch, numpy and python (a 63-bit integer)")
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     channels_last: bool = False
-    compile: bool = False
+    compile: bool | Literal["inductor", "aot_eager", "eager"] = Field(
+        False, description="torch.compile each network's training calls; true = inductor, aot_eager / eager "
+                           "trace without Inductor's code generation (see docs/trainer.md)")
     ema: EMA = Field(default_factory=EMA)
     r1: R1 = Field(default_factory=R1)
     sample_every: int = Field(500, ge=0, description="steps between sample grids; 0 = only first and last")

@@ -103,6 +103,22 @@ def row_names(png: Path) -> list[str]:
         return []
 
 
+def pad_row(x: torch.Tensor, cells: int) -> torch.Tensor:
+    """A row of fewer than ``cells`` images (B, C, H, W) filled up with blank (white) cells
+    on the right, for grids whose rows hold different numbers of pictures (an input beside
+    its n variations)."""
+    x = picture(x.detach())
+    if x.shape[0] > cells:
+        raise ValueError(f"a row of {x.shape[0]} pictures does not fit {cells} cells")
+    return torch.cat([x, x.new_ones(cells - x.shape[0], *x.shape[1:])])
+
+
+def saved_message(path: Path, names: list[str]) -> str:
+    """What a command prints after `save_rows`: the file and, for named rows, their names."""
+    return f"wrote {path}" + (f"\nrows, top to bottom: {', '.join(names)} ({Path(path).with_suffix('.json').name})"
+                              if names else "")
+
+
 def conditional_rows(cond, generated: torch.Tensor, real: torch.Tensor | None) -> dict[str, torch.Tensor]:
     """The rows of a conditional recipe: the label map when the condition has one, the
     generated images, the real ones (when there are any): input, output, target."""

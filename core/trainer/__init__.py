@@ -12,9 +12,9 @@ from .checkpoint import load as load_checkpoint
 from .checkpoint import NonFiniteCheckpoint
 from .guard import NonFiniteLoss, NonFiniteState
 from .loop import Trainer, train
-from .restore import Restored, checkpoint_config, open_checkpoint, restore, restore_networks
+from .restore import Restored, checkpoint_config, open_checkpoint, output_folder, restore, restore_networks
 
 __all__ = ["train", "Trainer", "NonFiniteLoss", "NonFiniteState", "NonFiniteCheckpoint", "checkpoint_config",
            "assemble", "build_networks", "parameter_counts",
-           "latest_checkpoint", "list_checkpoints", "load_checkpoint", "Restored", "open_checkpoint", "restore",
-           "restore_networks"]
+           "latest_checkpoint", "list_checkpoints", "load_checkpoint", "Restored", "open_checkpoint", "output_folder",
+           "restore", "restore_networks"]

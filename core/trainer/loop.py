@@ -1,10 +1,12 @@
 """The training loop: one for every paper.
 
-A step is: prepare the batch (strategies' ``ganforge_prepare_batch``), the
-discriminator phase (the recipe's loss, lazy R1 when configured, backward, gradient
-averaging across ranks, optimiser step), the generator phase (the same), the EMA update,
-then the ``ganforge_after_step`` observers. The recipe only computes losses; backward,
-precision, data parallelism, checkpoints and logging are the trainer's.
+A step is: prepare the batch (strategies' ``ganforge_prepare_batch``), the recipe's
+``updates`` in its order — by default the discriminator phase (the recipe's loss, lazy
+R1 when configured, backward, gradient averaging across ranks, optimiser step), then the
+generator phase (the same); SPADE's recipe the other way round, as its official
+trainer — the EMA update, then the ``ganforge_after_step`` observers. The recipe only
+computes losses; backward, precision, data parallelism, checkpoints and logging are the
+trainer's.
 
 Sampling and evaluation run under a forked RNG seeded from the config, so they draw the
 same noise every time and never disturb the training RNG: a run resumed from a
@@ -34,13 +36,14 @@ from ganforge.finite import all_finite, nonfinite, nonfinite_modules
 from ganforge.interfaces import StepResult
 from ganforge.report import write_report
 from ganforge.report import metadata
-from ganforge.report.rows import conditional_rows, save_rows
+from ganforge.report.rows import save_rows
 from ganforge.run import Run
 from ganforge.runhooks import missing_step_result
 from ganforge.weights import load_checked
 
 from . import checkpoint as ckpt
 from .assemble import assemble, parameter_counts
+from .compiling import compile_failure, compile_networks
 from .data import Batches, Position, fixed_batch, to_run_batch
 from .distributed import (World, average_gradients, barrier, broadcast_modules, gather_objects, init_world,
                           mean_over_ranks, shutdown)
@@ -53,6 +56,7 @@ from .penalty import r1_due, r1_penalty
 from .precision import PHASES, amp_dtype, make_scalers, resolve_device
 from .progress import Progress, truncate_log
 from .lock import lock_run_dir
+from .samples import sample_rows
 from .syncbn import sync_batchnorm
 
 LOSS_KEYS = {"discriminator": "d_loss", "generator": "g_loss"}
@@ -114,8 +118,7 @@ class Trainer:
             if role in self.ema:
                 self.ema[role].shadow.load_state_dict(sd)
         self.run.ema = {role: e.shadow for role, e in self.ema.items()}
-        if self.cfg.compile:
-            self.run.models = nn.ModuleDict({r: torch.compile(m) for r, m in self.networks.items()})
+        self.run.models = compile_networks(self.networks, self.cfg.compile)
         recipe_optims = run_optimizers(exp)
         self.optimizers = make_optimizers(self.run, exp, recipe_optims)
         self.phase_optims = phases(recipe_optims, self.kinds, self.optimizers)
@@ -224,8 +227,11 @@ class Trainer:
         an error naming the field that causes it."""
         try:
             return self.train_step(raw)
-        except ValueError as exc:
-            if "Expected more than 1 value per channel" not in str(exc):
+        except Exception as exc:
+            failure = compile_failure(exc, self.cfg.compile) if self.cfg.compile else None
+            if failure is not None:
+                raise failure from None
+            if not isinstance(exc, ValueError) or "Expected more than 1 value per channel" not in str(exc):
                 raise
             raise ConfigError(f"train.batch_size: {self.cfg.batch_size} ({self.batches.per_rank} per process) gives a "
                               "BatchNorm layer one value per channel (a batch of 1 through a 1x1 feature map); "
@@ -359,8 +365,10 @@ class Trainer:
     # -- sampling and evaluation ---------------------------------------------------------
     @contextlib.contextmanager
     def _inference(self) -> Iterator[None]:
-        """Forked RNG with a fixed seed, no autograd, every network in eval mode, ``run.training`` False."""
+        """Forked RNG with a fixed seed, no autograd, every network in eval mode, ``run.training`` False,
+        the uncompiled networks (``train.compile`` is for training steps)."""
         devices = [self.device] if self.device.type == "cuda" else []
+        compiled, self.run.models = self.run.models, self.networks
         modes = [(m, m.training) for m in [*self.networks.values(), *self.run.ema.values()]]
         with torch.random.fork_rng(devices=devices, device_type=self.device.type), torch.no_grad():
             torch.manual_seed(self.cfg.seed)
@@ -371,6 +379,7 @@ class Trainer:
                 yield
             finally:
                 self.run.training = True
+                self.run.models = compiled
                 for m, mode in modes:
                     m.train(mode)
 
@@ -382,11 +391,7 @@ class Trainer:
         run, batch = self.run, dict(self.sample_batch)  # prepare_batch edits in place; the fixed batch stays
         with self._inference():
             self.pm.hook.ganforge_prepare_batch(run=run, batch=batch)
-            images = self.pm.hook.ganforge_sample(run=run, batch=batch)
-            if images is None:
-                with run.autocast():
-                    fake = run.generate(batch["cond"], batch["image"], sampling=True)
-                images = conditional_rows(batch["cond"], fake.float(), batch["image"])
+            images = sample_rows(self.pm.hook, run, batch)
         save_rows(images, self.run_dir / "samples" / f"step_{run.step:08d}.png", columns=batch["image"].shape[0])
         write_report(self.run_dir)
 

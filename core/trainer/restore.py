@@ -14,15 +14,18 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
+import torch
 from torch import nn
 
 from .. import registry as _registry
 from ..config import Experiment, check_components, ensure_plugins, from_dict, missing_plugins_hint, naming, verify
+from ..condition import Condition
 from ..errors import ConfigError, GanforgeError, GanforgeWarning
 from ..interfaces import DataInfo
 from ..run import Run
+from ..scenes import Scene, load_scenes
 from ..weights import load_checked
 from .assemble import Parts, assemble
 from .checkpoint import latest_checkpoint
@@ -51,6 +54,13 @@ def open_checkpoint(run_or_ckpt: str | os.PathLike, recipe: str | None = None,
     return ckpt_path, state, exp
 
 
+def output_folder(checkpoint: Path) -> Path:
+    """The run folder of a checkpoint the trainer wrote (``RUN/checkpoints/step_N.pt``);
+    for any other file (``ganforge import``'s ``model.pt``) the folder holding it."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
+
+
 def checkpoint_config(state: dict[str, Any], path: str | os.PathLike) -> Experiment:
     """The config stored in a checkpoint, read as untrusted data: validated and its
     components checked against the plugins loaded now. Its ``plugins`` list is never
@@ -75,7 +85,8 @@ class Restored:
 
     ``run.models`` hold the trained weights, ``run.ema`` the EMA copies (use `network` to
     get the one applications should use); ``parts`` has the recipe's hooks (``parts.pm``)
-    and the roles' kinds; ``dataset`` is the run's dataset, built from its config."""
+    and the roles' kinds; ``dataset`` is the run's dataset, built from its config when
+    first used; `scenes` gives an application its inputs (dataset indices or files)."""
 
     checkpoint: Path
     state: dict[str, Any]
@@ -83,7 +94,18 @@ class Restored:
     info: DataInfo
     run: Run
     parts: Parts
-    dataset: Any
+    built_dataset: Any = None
+
+    @property
+    def dataset(self) -> Any:
+        if self.built_dataset is None:
+            self.built_dataset = _registry.build("dataset", self.config.data, path="data")
+        return self.built_dataset
+
+    def scenes(self, scenes: Sequence[Scene]) -> tuple[torch.Tensor, Condition]:
+        """Images (B, 3, H, W) and their Condition for ``scenes``: samples of the run's
+        dataset by index, or image and label-map files (`ganforge.scenes`)."""
+        return load_scenes(scenes, self.info, lambda: self.dataset)
 
     @property
     def step(self) -> int:
@@ -91,7 +113,11 @@ class Restored:
 
     @property
     def run_dir(self) -> Path:
-        return self.checkpoint.parent.parent
+        return output_folder(self.checkpoint)
+
+    def output(self, name: str) -> Path:
+        """Where an application writes by default: ``<run folder>/<name>_step_N.png``."""
+        return self.run_dir / f"{name}_step_{self.step:08d}.png"
 
     def network(self, role: str) -> nn.Module:
         """The EMA copy of ``role`` when the run kept one, else the trained network."""
@@ -126,11 +152,14 @@ def _network(models: Any, role: str, source: str) -> nn.Module:
     return models[role]
 
 
-def restore(run_or_ckpt: str | os.PathLike) -> Restored:
-    """Reopen a run folder (its latest checkpoint) or a checkpoint file with its dataset."""
+def restore(run_or_ckpt: str | os.PathLike, dataset: bool = True) -> Restored:
+    """Reopen a run folder (its latest checkpoint) or a checkpoint file with its dataset.
+    ``dataset=False``: the networks are built from the config's description of the data
+    and the dataset only when an application first uses it, so a checkpoint from
+    ``ganforge import`` works on the user's own files without the dataset on disk."""
     ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
     source = f"{ckpt_path} (config)"
-    dataset = _registry.build("dataset", exp.data, path="data")
-    info = verify(exp, dataset.info(), source=source)
+    built = _registry.build("dataset", exp.data, path="data") if dataset else None
+    info = verify(exp, built.info() if dataset else None, source=source)
     run, parts = restore_networks(exp, info, state, str(ckpt_path))
-    return Restored(ckpt_path, state, exp, info, run, parts, dataset)
+    return Restored(ckpt_path, state, exp, info, run, parts, built)

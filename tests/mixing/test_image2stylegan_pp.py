@@ -59,7 +59,8 @@ def test_the_reconstruct_command_writes_the_grid_and_scores(ganforge_registry, t
           "--noise-steps", "20", "--vgg-weights", "none", "--out", str(tmp_path / "rec.png")])
     lines = capsys.readouterr().out.strip().splitlines()
     scores = json.loads(lines[-1])
-    assert lines[0] == str(tmp_path / "rec.png") and (tmp_path / "rec.png").is_file()
+    assert lines[0] == f"wrote {tmp_path / 'rec.png'}" and (tmp_path / "rec.png").is_file()
+    assert lines[1] == "rows, top to bottom: input | W+ embedding | W+ then noise (rec.json)"
     assert scores["vgg_weights"] == "none"
     assert scores["W+ then noise"]["psnr"] >= scores["W+"]["psnr"] > 5
     assert 0 < scores["W+"]["ssim"] <= 1

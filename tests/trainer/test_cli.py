@@ -96,6 +96,26 @@ def test_train_then_sample_from_dataset_and_label_files(registry, cli, write_con
     assert isinstance(result.exception, DataError) and "label id 7 >= 3 (label_nc 3)" in str(result.exception)
 
 
+def test_sample_of_a_recipe_without_a_sample_hook_uses_the_conditioning_path(registry, cli, write_config,
+                                                                          config_tree, tmp_path, monkeypatch):
+    """A recipe that implements no ``ganforge_sample`` gets the trainer's own rows: the label
+    map, the EMA generator's images through `Run.generate`, the real images."""
+    import tiny_plugin
+
+    from ganforge.testing.official import grid_rows
+
+    out = tmp_path / "run"
+    result = invoke(cli, "train", write_config(config_tree), "--out", out, "--set", "train.steps=3", "--no-progress")
+    assert result.exit_code == 0, result.output
+    monkeypatch.delattr(tiny_plugin.TinyRecipe, "ganforge_sample")
+    result = invoke(cli, "sample", out, "--n", "3", "--out", tmp_path / "grid.png")
+    assert result.exit_code == 0, result.output
+    assert "rows, top to bottom: label map, generated, real (grid.json)" in result.output
+    rows = grid_rows(tmp_path / "grid.png")
+    assert rows["generated"].shape == rows["real"].shape == (3, 8, 8, 3)
+    assert not (rows["generated"] == rows["real"]).all()
+
+
 def test_sample_needs_a_checkpoint(registry, cli, tmp_path):
     result = invoke(cli, "sample", tmp_path)
     assert isinstance(result.exception, GanforgeError) and "no checkpoints in" in str(result.exception)

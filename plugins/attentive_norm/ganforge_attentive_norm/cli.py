@@ -20,7 +20,7 @@ import torch
 
 import ganforge
 from ganforge.cli_types import SEED
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 from ganforge.trainer import open_checkpoint, restore
 
 from . import apps
@@ -95,13 +95,14 @@ def add_commands(group: click.Group) -> None:
     @out_opt
     @seed_opt
     def sample(run: str, classes: str | None, per_class: int, out: str | None, seed: int) -> None:
-        """Class-conditional samples: one row per class, one shared z per column."""
+        """Class-conditional samples: one row per class (named), one shared z per column."""
         loaded = load_run(run, BigGANGenerator)
         g = loaded.generator
         ids = _classes(loaded, classes)
         z_dim = g.chunk * (len(g.blocks) + 1)
         images = apps.sample_classes(g, g.params.condition_field, ids, per_class, z_dim, seed)
-        click.echo(f"wrote {save_grid(images, per_class, loaded.output(out, 'sample'))}")
+        rows = dict(zip((f"class {c}" for c in ids), images.split(per_class)))
+        click.echo(saved_message(*save_rows(rows, loaded.output(out, "sample"))))
 
     @attentive_norm.command()
     @run_arg
@@ -127,9 +128,10 @@ def add_commands(group: click.Group) -> None:
         incomplete, completed = apps.inpaint(loaded.generator, image, mask)
         mse = ((completed - image) / 2).pow(2).mean((1, 2, 3)).clamp_min(1e-10)
         psnr = (10 * torch.log10(1 / mse)).tolist()
-        grid = torch.stack([image, incomplete, completed], 1).flatten(0, 1)
-        path = save_grid(grid, 3, loaded.output(out, "inpaint"))
-        click.echo("PSNR " + "  ".join(f"#{i}: {p:.2f} dB" for i, p in zip(indices, psnr)) + f"\nwrote {path}")
+        rows = {f"#{i}: image | incomplete | completed": torch.stack(triple)
+                for i, triple in zip(indices, zip(image, incomplete, completed))}
+        message = saved_message(*save_rows(rows, loaded.output(out, "inpaint")))
+        click.echo("PSNR " + "  ".join(f"#{i}: {p:.2f} dB" for i, p in zip(indices, psnr)) + f"\n{message}")
 
     @attentive_norm.command()
     @run_arg
@@ -155,4 +157,6 @@ def add_commands(group: click.Group) -> None:
                               torch.Generator().manual_seed(seed))
             image = apps.inpaint(g, image, mask)[1]
         grid = apps.layout_pictures(image, apps.last_layout(g, layer), entities)
-        click.echo(f"wrote {save_grid(grid, entities + 2, loaded.output(out, 'layout'))}")
+        names = (f"sample {i}: image | arg-max layout | {entities} attention maps" for i in range(count))
+        rows = dict(zip(names, grid.split(entities + 2)))
+        click.echo(saved_message(*save_rows(rows, loaded.output(out, "layout"))))

@@ -52,8 +52,8 @@ def test_sample_writes_one_row_per_class(an, tmp_path):
     assert result.exit_code == 0, result.output
     path = run / "attentive_norm_sample_step_00000003.png"
     assert path.exists() and f"wrote {path}" in result.output
-    w, h = grid_size(path)
-    assert w > h  # 3 columns, 2 rows
+    assert grid_size(path) == (3 * 34 + 2, 2 * 34 + 2)  # 3 columns, 2 rows
+    assert "rows, top to bottom: class 0, class 2" in result.output
     bad = invoke("sample", run, "--classes", "0,9")
     assert bad.exit_code != 0 and "class ids [9] outside [0, 5)" in bad.output
 
@@ -76,6 +76,8 @@ def test_inpaint_with_a_mask_file_keeps_the_known_pixels(an, tmp_path):
     result = invoke("inpaint", run, "--index", 0, "--index", 1, "--mask", tmp_path / "mask.png", "--out", out)
     assert result.exit_code == 0, result.output
     assert "PSNR #0:" in result.output and "#1:" in result.output and out.exists()
+    assert ("rows, top to bottom: #0: image | incomplete | completed, #1: image | incomplete | completed"
+            in result.output)
     grid = np.asarray(Image.open(out).convert("RGB")).astype(int)
     assert grid.shape[:2] == (2 * 64 + 3 * 2, 3 * 64 + 4 * 2)  # 2 rows of [image, incomplete, completed]
     image, incomplete, completed = (grid[2:66, 2 + 66 * c:66 + 66 * c] for c in range(3))

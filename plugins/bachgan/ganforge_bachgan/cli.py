@@ -21,8 +21,8 @@ import yaml
 import ganforge
 from ganforge.cli_types import SEED
 from ganforge.config import verify
-from ganforge.report import save_grid
-from ganforge.trainer import open_checkpoint, restore_networks
+from ganforge.report import save_rows, saved_message
+from ganforge.trainer import open_checkpoint, output_folder, restore_networks
 from ganforge_spade import semantic
 
 from . import apps
@@ -54,7 +54,7 @@ def load_run(run_or_ckpt: str | Path) -> LoadedRun:
     run, parts = restore_networks(exp, info, state)
     retrieval = next(s for s in parts.strategies if isinstance(s, BackgroundRetrieval))
     return LoadedRun(run.ema.get("generator", run.models["generator"]), retrieval, exp,
-                     semantic.semantic_nc(info, False), int(state["step"]), ckpt.parent.parent)
+                     semantic.semantic_nc(info, False), int(state["step"]), output_folder(ckpt))
 
 
 def dataset_spec(config: str | Path) -> Any:
@@ -104,7 +104,7 @@ def add_commands(group: click.Group) -> None:
                   help="Without --boxes: the boxes of the run dataset's samples 0..n-1.")
     @click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: in the run folder].")
     def synthesize(run: str, box_files: tuple[str, ...], count: int, out: str | None) -> None:
-        """Boxes in, scene out: grid of [box layout | retrieved backgrounds | output] per row."""
+        """Boxes in, scene out: one named row of [box layout | retrieved backgrounds | output] per scene."""
         loaded = load_run(run)
         if box_files:
             rows = [apps.read_boxes(f, loaded.num_labels) for f in box_files]
@@ -115,7 +115,8 @@ def add_commands(group: click.Group) -> None:
             dataset = ganforge.build("dataset", loaded.exp.data, path="data")
             boxes = torch.stack([dataset[i]["boxes"] for i in range(min(count, len(dataset)))])
         retrieved, image = apps.synthesize(loaded.generator, loaded.retrieval, boxes)
-        pictures = apps.grid_rows(boxes, retrieved, image, loaded.num_labels)
+        m = retrieved.shape[1]
+        pictures = apps.grid_rows(boxes, retrieved, image, loaded.num_labels).split(m + 2)
+        names = (f"#{i}: box layout | {m} retrieved backgrounds | output" for i in range(len(pictures)))
         path = Path(out) if out else loaded.folder / f"bachgan_synthesize_step_{loaded.step:08d}.png"
-        save_grid(pictures, retrieved.shape[1] + 2, path)
-        click.echo(f"wrote {path}")
+        click.echo(saved_message(*save_rows(dict(zip(names, pictures)), path)))

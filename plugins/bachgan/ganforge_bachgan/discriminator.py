@@ -1,6 +1,8 @@
 """BachGAN's discriminator: pix2pixHD's multi-scale PatchGAN of ``ganforge_spade``
 conditioned on the box layout S instead of a segmentation map (the official model
-concatenates its input semantics, the box layout, with the image)."""
+concatenates its input semantics, the box layout, with the image). The layout is
+multi-hot (boxes overlap), not one-hot, so SPADE's one-hot lookup for the first conv
+does not apply: its params have no ``lookup``."""
 
 from __future__ import annotations
 
@@ -11,12 +13,12 @@ from pydantic import Field
 
 from ganforge import Condition, DataInfo, DiscriminatorOutput
 from ganforge_spade import semantic
-from ganforge_spade.discriminator import MultiscalePatchDiscriminator, MultiscalePatchParams
+from ganforge_spade.discriminator import MultiscalePatchDiscriminator, PatchParams
 
 from .layout import box_layout
 
 
-class BoxPatchParams(MultiscalePatchParams):
+class BoxPatchParams(PatchParams):
     use_instance: Literal[False] = Field(False, description="boxes have no instance edges")
 
 

@@ -99,6 +99,7 @@ def test_synthesize_boxes_file_and_dataset_boxes(tmp_path):
     assert result.exit_code == 0, result.output
     width, height = Image.open(tmp_path / "scene.png").size
     assert (width // 32, height // 32) == (5, 2)  # [layout | 3 retrieved | output], one row per file
+    assert "rows, top to bottom: #0: box layout | 3 retrieved backgrounds | output, #1: " in result.output
     result = invoke("synthesize", run, "--n", 3)
     assert result.exit_code == 0, result.output
     assert (run / "bachgan_synthesize_step_00000005.png").is_file()

@@ -108,3 +108,10 @@ def test_discriminator_reads_the_box_layout(data):
     assert not torch.allclose(d(image, moved).scores[0], out.scores[0])
     first = d.scales[0].layers[0].conv
     assert first.in_channels == 6 + 3  # label_nc channels of the box layout, then the image
+    assert type(first) is torch.nn.Conv2d  # a multi-hot layout: no one-hot lookup conv
+
+
+def test_the_discriminator_has_no_lookup_option(data):
+    """SPADE's lookup needs a one-hot input; overlapping boxes make the layout multi-hot."""
+    with pytest.raises(ganforge.ConfigError, match="lookup"):
+        ganforge.build("discriminator", {"type": "bachgan_patch", "lookup": True}, data)

@@ -45,7 +45,8 @@ def test_translate_writes_exemplar_warp_result_rows(run_dir):
     assert result.exit_code == 0, result.output
     path = run_dir / "cocosnet_translate_step_00000003.png"
     assert f"wrote {path}" in result.output
-    assert Image.open(path).size[1] > 2 * 64 and Image.open(path).size[0] > 4 * 64  # 2 rows of 4 images
+    assert "rows, top to bottom: label map, exemplar, warped exemplar, generated, image" in result.output
+    assert Image.open(path).size == (2 * 66 + 2, 5 * 66 + 2)  # 5 named rows, one column per exemplar
 
 
 def test_edit_and_a_bad_index_is_a_clear_error(run_dir, tmp_path):

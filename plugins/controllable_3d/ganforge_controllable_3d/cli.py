@@ -1,6 +1,6 @@
 """``ganforge controllable-3d move|rotate|add|remove|camera RUN ... --out seq.png``: the paper's
-3D controls on a trained run (a run folder or a checkpoint). Each writes a grid with one row
-per seed and one column per frame. ``measure RUN`` prints the controls' fidelity as JSON;
+3D controls on a trained run (a run folder or a checkpoint). Each writes a grid with one named
+row per seed and one column per frame. ``measure RUN`` prints the controls' fidelity as JSON;
 ``make-world OUT`` writes the 3D world with ground truth."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ganforge.cli_types import SEED, SEEDS
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 
 from . import apps
 
@@ -25,8 +25,11 @@ view_opt = click.option("--view", type=(float, float), default=(0.0, 0.25), show
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
 
 
-def _write(G, scenes, cams, frames: int, out: str) -> None:
-    click.echo(save_grid(apps.render_sequence(G, scenes, cams), frames, Path(out)))
+def _write(G, scenes, cams, frames: int, out: str, seeds: list[int]) -> None:
+    """One row per seed (``render_sequence`` is seed-major), its frames left to right."""
+    rows = apps.render_sequence(G, scenes, cams).split(frames)
+    names = [f"seed {s}" + (f" (#{i})" if seeds.count(s) > 1 else "") for i, s in enumerate(seeds)]
+    click.echo(saved_message(*save_rows(dict(zip(names, rows)), Path(out))))
 
 
 def _setup(run: str, seeds: list[int], view):
@@ -55,7 +58,7 @@ def add_commands(group: click.Group) -> None:
         measured, expected = apps.move_fidelity(G, scene, obj, delta, cam)
         click.echo(f"object alpha centroid shift (px): measured {measured.mean(0).tolist()} "
                    f"expected {expected.mean(0).tolist()}")
-        _write(G, apps.move(scene, obj, delta, frames), [cam] * frames, frames, out)
+        _write(G, apps.move(scene, obj, delta, frames), [cam] * frames, frames, out, seeds)
 
     @controllable_3d.command("rotate")
     @run_arg
@@ -68,7 +71,7 @@ def add_commands(group: click.Group) -> None:
     def rotate(run, seeds, obj, degrees, frames, view, out) -> None:
         """Rotate one object about the vertical axis."""
         G, scene, cam = _setup(run, seeds, view)
-        _write(G, apps.rotate(scene, obj, degrees, frames), [cam] * frames, frames, out)
+        _write(G, apps.rotate(scene, obj, degrees, frames), [cam] * frames, frames, out, seeds)
 
     @controllable_3d.command("add")
     @run_arg
@@ -84,7 +87,7 @@ def add_commands(group: click.Group) -> None:
         if from_seed is not None:
             donor = apps.scene_of_seeds(G, [from_seed] * scene["t"].shape[0])
             scene = apps.transplant(scene, donor, obj)
-        _write(G, apps.visibility(scene, obj, 0.0, 1.0, frames), [cam] * frames, frames, out)
+        _write(G, apps.visibility(scene, obj, 0.0, 1.0, frames), [cam] * frames, frames, out, seeds)
 
     @controllable_3d.command("remove")
     @run_arg
@@ -96,7 +99,7 @@ def add_commands(group: click.Group) -> None:
     def remove(run, seeds, obj, frames, view, out) -> None:
         """Fade an object out."""
         G, scene, cam = _setup(run, seeds, view)
-        _write(G, apps.visibility(scene, obj, 1.0, 0.0, frames), [cam] * frames, frames, out)
+        _write(G, apps.visibility(scene, obj, 1.0, 0.0, frames), [cam] * frames, frames, out, seeds)
 
     @controllable_3d.command("measure")
     @run_arg
@@ -121,7 +124,7 @@ def add_commands(group: click.Group) -> None:
         """Orbit the camera around the scene."""
         G, scene, _ = _setup(run, seeds, view)
         cams = apps.cameras(view[0], view[1], turns, frames, G.params.cam_radius)
-        _write(G, [scene] * frames, cams, frames, out)
+        _write(G, [scene] * frames, cams, frames, out, seeds)
 
     @controllable_3d.command("make-world")
     @click.argument("out", type=click.Path(file_okay=False))

@@ -39,7 +39,7 @@ def test_control_commands_write_sequences(c3d, tmp_path):
         res = invoke(args[0], run, "--seeds", "0,1", "--frames", "3", *args[1:], "--out", out)
         assert res.exit_code == 0, res.output
         w, h = Image.open(out).size
-        assert w > h  # 3 frames wide, 2 seeds high
+        assert w > h and "rows, top to bottom: seed 0, seed 1" in res.output  # 3 frames wide, 2 seeds high
     assert "alpha centroid shift" in invoke("move", run, "--out", tmp_path / "m.png").output
     measured = json.loads(invoke("measure", run, "--samples", "4").output)
     assert measured["objects_total"] == 8 and {"move_error_px", "camera_error_px", "consistency_3d_30deg"} <= set(measured)

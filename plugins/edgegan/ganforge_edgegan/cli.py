@@ -25,7 +25,7 @@ from PIL import Image
 
 import ganforge
 from ganforge.data.io import read_rgb
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 from ganforge.trainer import restore
 
 from .scene import compose, object_scores
@@ -74,7 +74,6 @@ def compose_cmd(foreground, background, indices, sketch, background_sketch, box_
     generator, encoder = fg.network("generator"), fg.network("encoder")
     size = fg.config.strategy.params.get("size", 64)
     bg_size = tuple(bg.info.resolution)
-    rows = []
     if sketch or background_sketch or box_rows:
         if not (sketch and background_sketch and box_rows):
             raise click.UsageError("--sketch, --background-sketch and at least one --box go together")
@@ -84,13 +83,14 @@ def compose_cmd(foreground, background, indices, sketch, background_sketch, box_
         scenes = [(strokes_from_file(sketch, bg_size), strokes_from_file(background_sketch, bg_size), boxes, None)]
     else:
         scenes = [scene_from_dataset(bg.dataset, bg.info, i) for i in (indices or (0,))]
-    for obj, back, boxes, real in scenes:
+    columns = "scene sketch | G_E edges | objects on the background sketch | image"
+    columns += " | real" if scenes[0][3] is not None else ""
+    rows = {}
+    for i, (obj, back, boxes, real) in enumerate(scenes):
         c = compose(generator, encoder, bg.network("generator"), obj, back, boxes, size, bg_size)
-        rows += [c.scene_sketch, c.edges, c.composite, c.image] + ([real] if real is not None else [])
-    columns = 5 if scenes[0][3] is not None else 4
-    save_grid(torch.cat(rows).clamp(-1, 1), columns, Path(out))
-    click.echo(f"wrote {out}: {len(scenes)} scene(s), columns: scene sketch | G_E edges | objects on the "
-               f"background sketch | image" + (" | real" if columns == 5 else ""))
+        cells = [c.scene_sketch, c.edges, c.composite, c.image] + ([real] if real is not None else [])
+        rows[f"scene {i}: {columns}"] = torch.cat(cells).clamp(-1, 1)
+    click.echo(f"{len(scenes)} scene(s)\n" + saved_message(*save_rows(rows, Path(out))))
 
 
 compose_cmd.name = "compose"

@@ -49,7 +49,7 @@ def test_compose_scenes_of_the_dataset(runs, tmp_path):
     out = tmp_path / "scenes.png"
     result = invoke("compose", *runs, "--index", 0, "--index", 3, "--out", out)
     assert result.exit_code == 0, result.output
-    assert "2 scene(s)" in result.output
+    assert "2 scene(s)" in result.output and "rows, top to bottom: scene 0: scene sketch | G_E edges" in result.output
     w, h = Image.open(out).size
     assert w > 5 * 32 and h > 2 * 32 and w < 6 * 32  # 5 columns (with the real scene), 2 rows
 

@@ -17,7 +17,7 @@ import ganforge
 from ganforge.cli_types import SEED
 from ganforge.data.io import list_images, load_images
 from ganforge.files import atomic_write
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 
 from . import apps
 
@@ -49,7 +49,12 @@ def _cells(images: list[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
                       F.interpolate(x, size=size, mode="bicubic", align_corners=False).clamp(-1, 1) for x in images])
 
 
-def swap_command(checkpoint, images, out, inference_size: int | None = None, seed: int = 0) -> Path:
+def _write(rows: dict[str, torch.Tensor], out) -> str:
+    """The named rows as a grid; returns what the command prints."""
+    return saved_message(*save_rows(rows, Path(out)))
+
+
+def swap_command(checkpoint, images, out, inference_size: int | None = None, seed: int = 0) -> str:
     """Grid: a blank cell, then the images (their styles) along the top; each further row
     an image (its content) followed by it in every style. Every image is translated at its
     own official input size; cells are shown at the first image's size."""
@@ -57,26 +62,27 @@ def swap_command(checkpoint, images, out, inference_size: int | None = None, see
     xs = _official_inputs(nets, images, inference_size, seed)
     size = tuple(xs[0].shape[-2:])
     top = _cells(xs, size)
-    rows = [torch.cat([torch.ones_like(top[:1]), top])]
-    rows += [torch.cat([top[i:i + 1], _cells([row], size)]) for i, row in enumerate(apps.swap_grid(nets, xs))]
-    return save_grid(torch.cat(rows), len(xs) + 1, Path(out))
+    rows = {"styles": torch.cat([torch.ones_like(top[:1]), top])}
+    rows.update({f"image {i} | in each style": torch.cat([top[i:i + 1], _cells([row], size)])
+                 for i, row in enumerate(apps.swap_grid(nets, xs))})
+    return _write(rows, out)
 
 
-def random_command(checkpoint, images, styles, seed, out, inference_size: int | None = None) -> Path:
+def random_command(checkpoint, images, styles, seed, out, inference_size: int | None = None) -> str:
     """Grid: each image followed by it in ``styles`` random styles (the same codes per column)."""
     nets = apps.load_networks(checkpoint)
     xs = _official_inputs(nets, images, inference_size, seed)
     size = tuple(xs[0].shape[-2:])
-    rows = [torch.cat([_cells([x], size),
-                       _cells([apps.random_styles(nets, x, styles, torch.Generator().manual_seed(seed))[0]], size)])
-            for x in xs]  # the same generator seed per image: the same codes per column
-    return save_grid(torch.cat(rows), styles + 1, Path(out))
+    rows = {f"image {i} | random styles": torch.cat([
+        _cells([x], size), _cells([apps.random_styles(nets, x, styles, torch.Generator().manual_seed(seed))[0]], size)])
+        for i, x in enumerate(xs)}  # the same generator seed per image: the same codes per column
+    return _write(rows, out)
 
 
-def enhance_command(checkpoint, images, style, enhancer, out) -> Path:
-    """Grid per image: the input (at 4S), its translation at S upsampled bilinearly to
-    4S, and the enhancement scheme's 4S output, with G_enh from ``enhancer`` (a file of
-    ``train-enhancer``) or else the checkpoint's ``models.enhancer``."""
+def enhance_command(checkpoint, images, style, enhancer, out) -> str:
+    """Grid, one column per image: the input (at 4S), its translation at S upsampled
+    bilinearly to 4S, and the enhancement scheme's 4S output, with G_enh from ``enhancer``
+    (a file of ``train-enhancer``) or else the checkpoint's ``models.enhancer``."""
     nets = apps.load_networks(checkpoint)
     big = apps.FACTOR * nets.size
     if enhancer is None and nets.enhancer is None:
@@ -90,7 +96,7 @@ def enhance_command(checkpoint, images, style, enhancer, out) -> Path:
                                          antialias=True), s)
     plain = F.interpolate(plain, size=(big, big), mode="bilinear", align_corners=False)
     high = apps.enhance_4x(nets, g_enh, x, s)
-    return save_grid(torch.stack([x, plain, high], dim=1).flatten(0, 1), 3, Path(out))
+    return _write({"input": x, "translated, bilinear 4x": plain, "enhanced 4x": high}, out)
 
 
 def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out, width=None) -> Path:

@@ -85,6 +85,7 @@ def test_commands_write_grids(run_dir):
     res = runner.invoke(group, ["hidt", "swap", *args, "--out", str(run_dir / "swap.png")])
     assert res.exit_code == 0, res.output
     assert Image.open(run_dir / "swap.png").size == grid_size(4, 4)
+    assert "rows, top to bottom: styles, image 0 | in each style, image 1 | in each style," in res.output
     res = runner.invoke(group, ["hidt", "random", *args, "--styles", "2", "--out", str(run_dir / "random.png")])
     assert res.exit_code == 0, res.output
     assert Image.open(run_dir / "random.png").size == grid_size(3, 3)
@@ -96,7 +97,8 @@ def test_commands_write_grids(run_dir):
     res = runner.invoke(group, ["hidt", "enhance", str(run_dir / "run"), "--image", images[0], "--style", images[1],
                                 "--enhancer", str(enh), "--out", str(run_dir / "enhance.png")])
     assert res.exit_code == 0, res.output
-    assert Image.open(run_dir / "enhance.png").size == grid_size(3, 1, 4 * RES)
+    assert Image.open(run_dir / "enhance.png").size == grid_size(1, 3, 4 * RES)  # one column per image
+    assert "rows, top to bottom: input, translated, bilinear 4x, enhanced 4x" in res.output
 
 
 def test_swap_eval_against_the_worlds_ground_truth(run_dir):

@@ -109,4 +109,4 @@ def test_enhance_uses_the_imported_enhancer(tmp_path):
         Image.new("RGB", (40, 40), (200, 90, 30) if name == "a" else (20, 40, 160)).save(tmp_path / f"{name}.png")
     main(["hidt", "enhance", str(out), "--image", str(tmp_path / "a.png"), "--style", str(tmp_path / "b.png"),
           "--out", str(tmp_path / "enhance.png")])
-    assert Image.open(tmp_path / "enhance.png").size == (3 * 128 + 4 * 2, 128 + 2 * 2)
+    assert Image.open(tmp_path / "enhance.png").size == (128 + 2 * 2, 3 * 128 + 4 * 2)  # rows: input, 2 outputs

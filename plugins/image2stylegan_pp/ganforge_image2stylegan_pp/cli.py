@@ -19,7 +19,7 @@ import torch
 import ganforge
 from ganforge.cli_types import SEED
 from ganforge.data.io import load_images
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 
 from . import apps
 from .masks import box_mask, load_mask
@@ -85,8 +85,9 @@ def _probe_latents(G):
     return ws, [torch.zeros(1, *s) for s in G.noise_shapes()]
 
 
-def write(images: list[torch.Tensor], out: str) -> None:
-    click.echo(save_grid(torch.cat(images).clamp(-1, 1), len(images), Path(out)))
+def write(images: list[torch.Tensor], out: str, name: str) -> None:
+    """One named row of the images, left to right (``name`` says what each column is)."""
+    click.echo(saved_message(*save_rows({name: torch.cat(images).clamp(-1, 1)}, Path(out))))
 
 
 def add_commands(group: click.Group) -> None:
@@ -113,7 +114,7 @@ def add_commands(group: click.Group) -> None:
         """Input | W+ embedding | W+ then noise; prints PSNR / SSIM of both as JSON."""
         s = Session("reconstruct", checkpoint, [image], **kw)
         r = apps.reconstruct(s.G, s.images[0], s.settings)
-        write([s.images[0], r.w_only, r.full], out)
+        write([s.images[0], r.w_only, r.full], out, "input | W+ embedding | W+ then noise")
         click.echo(json.dumps({**r.scores, "vgg_weights": s.settings.vgg.weights}))
 
     @main.command("crossover")
@@ -128,7 +129,8 @@ def add_commands(group: click.Group) -> None:
         """x | y | one embedding with x inside the mask and y outside."""
         s = Session("crossover", checkpoint, [image_x, image_y], **kw)
         x, y = s.images
-        write([x, y, apps.crossover(s.G, x, y, region(mask_path, box, s.size), s.settings)], out)
+        write([x, y, apps.crossover(s.G, x, y, region(mask_path, box, s.size), s.settings)], out,
+              "x | y | crossover (x inside the mask)")
 
     @main.command("inpaint")
     @checkpoint_arg
@@ -140,7 +142,8 @@ def add_commands(group: click.Group) -> None:
         """Input with the hole greyed | the embedding that fills the hole (mask 1 = missing)."""
         s = Session("inpaint", checkpoint, [image], **kw)
         hole = region(mask_path, box, s.size)
-        write([s.images[0] * (1 - hole), apps.inpaint(s.G, s.images[0], hole, s.settings)], out)
+        write([s.images[0] * (1 - hole), apps.inpaint(s.G, s.images[0], hole, s.settings)], out,
+              "input, hole greyed | inpainted")
 
     @main.command("local-edit")
     @checkpoint_arg
@@ -152,7 +155,7 @@ def add_commands(group: click.Group) -> None:
         """Scribbled input | the edit (the mask marks the scribbled region)."""
         s = Session("local-edit", checkpoint, [scribbled], **kw)
         img = apps.local_edit(s.G, s.images[0], region(mask_path, box, s.size), s.settings)
-        write([s.images[0], img], out)
+        write([s.images[0], img], out, "scribbled input | edit")
 
     @main.command("style-transfer")
     @checkpoint_arg
@@ -166,7 +169,8 @@ def add_commands(group: click.Group) -> None:
         """Content | style | local style transfer inside the mask."""
         s = Session("style-transfer", checkpoint, [content, style], **kw)
         x, y = s.images
-        write([x, y, apps.local_style_transfer(s.G, x, y, region(mask_path, box, s.size), s.settings)], out)
+        write([x, y, apps.local_style_transfer(s.G, x, y, region(mask_path, box, s.size), s.settings)], out,
+              "content | style | local style transfer")
 
     @main.command("feature-transfer")
     @checkpoint_arg
@@ -182,4 +186,4 @@ def add_commands(group: click.Group) -> None:
         s = Session("feature-transfer", checkpoint, [image_x, image_y], **kw)
         x, y = s.images
         edited, recs = apps.feature_transfer(s.G, x, y, region(mask_path, box, s.size), s.settings)
-        write([x, y, recs[:1], recs[1:], edited], out)
+        write([x, y, recs[:1], recs[1:], edited], out, "x | y | embedding of x | embedding of y | feature transfer")

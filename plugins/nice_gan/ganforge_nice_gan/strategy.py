@@ -156,39 +156,56 @@ class NICEGAN(ganforge.Strategy):
             params += self.encoder_parameters(run)
         return [{"params": params}]
 
+    @staticmethod
+    def by_target(streams: list[Stream]) -> list[Stream]:
+        """The directions ordered by the discriminator that judges their fakes, D_x first:
+        the official step calls ``disA(fake_B2A)`` before ``disB(fake_A2B)``."""
+        return sorted(streams, key=lambda s: DOMAINS.index(s.name[1]))
+
     @ganforge.hookimpl
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
+        """In the official order: D_x(x) and D_y(y), both translations, then D_x on the fake
+        x and D_y on the fake y. Each call in train mode advances the discriminator's
+        spectral-norm power iteration once, so the order decides which estimate of sigma
+        each input meets (every discriminator sees its real images before the fakes)."""
+        streams = list(self.streams(batch))
         total, logs = None, dict.fromkeys(("d_real_a", "d_fake_b", "d_real_b", "d_fake_a"), 0.0)
         with run.autocast():
-            for s in self.streams(batch):
-                real = run.models[s.d_src](s.x)  # E_x is trained here, through D_x(x)
-                with torch.no_grad():
-                    fake = self.decode(run, s.g_forward, real.extra["embedding"])
-                d_real = lsgan(outputs(real), real=True)
-                d_fake = lsgan(outputs(run.models[s.d_tgt](fake)), real=False)
+            real = {s.name: run.models[s.d_src](s.x) for s in streams}  # E_x is trained here, through D_x(x)
+            with torch.no_grad():
+                fake = {s.name: self.decode(run, s.g_forward, real[s.name].extra["embedding"]) for s in streams}
+            judged = {s.name: run.models[s.d_tgt](fake[s.name]) for s in self.by_target(streams)}
+            for s in streams:
+                d_real = lsgan(outputs(real[s.name]), real=True)
+                d_fake = lsgan(outputs(judged[s.name]), real=False)
                 total = d_real + d_fake if total is None else total + d_real + d_fake
                 logs.update({f"d_real_{s.name[0]}": d_real.detach(), f"d_fake_{s.name[1]}": d_fake.detach()})
         return self.finish(run, total, ("discriminator_a", "discriminator_b"), logs)
 
-    def generator_losses(self, run: Run, s: Stream) -> dict[str, torch.Tensor]:
-        """L_gan, L_cyc and L_rec of one direction (discriminators frozen by the caller)."""
-        z = run.models[s.d_src].encode(s.x).embedding
-        fake = self.decode(run, s.g_forward, z)
-        judged = run.models[s.d_tgt](fake)
-        cycled = self.decode(run, s.g_back, judged.extra["embedding"])
-        return {"adv": lsgan(outputs(judged), real=True), "cyc": (cycled - s.x).abs().mean(),
-                "rec": (self.decode(run, s.g_back, z) - s.x).abs().mean()}
+    def generator_losses(self, run: Run, streams: list[Stream]) -> dict[str, dict[str, torch.Tensor]]:
+        """Direction -> its L_gan, L_cyc and L_rec (discriminators frozen by the caller),
+        with the networks called as the official step calls them: the whole D_x on x (not
+        only E_x: its heads' spectral norms advance too, four power iterations per step in
+        all, as in NICE.py), the translations, the targets' discriminators, the cycles, then
+        the reconstructions."""
+        real = {s.name: run.models[s.d_src](s.x).extra["embedding"] for s in streams}
+        fake = {s.name: self.decode(run, s.g_forward, real[s.name]) for s in streams}
+        judged = {s.name: run.models[s.d_tgt](fake[s.name]) for s in self.by_target(streams)}
+        cycled = {s.name: self.decode(run, s.g_back, judged[s.name].extra["embedding"])
+                  for s in self.by_target(streams)}
+        return {s.name: {"adv": lsgan(outputs(judged[s.name]), real=True),
+                         "cyc": (cycled[s.name] - s.x).abs().mean(),
+                         "rec": (self.decode(run, s.g_back, real[s.name]) - s.x).abs().mean()} for s in streams}
 
     @ganforge.hookimpl
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         p = self.params
         total, logs = None, {f"g_{k}_{d}": 0.0 for d in ("ab", "ba") for k in ("adv", "cyc", "rec")}
         with frozen_parameters(self.frozen_in_generator_step(run)), run.autocast():
-            for s in self.streams(batch):
-                parts = self.generator_losses(run, s)
+            for name, parts in self.generator_losses(run, list(self.streams(batch))).items():
                 loss = p.adv_weight * parts["adv"] + p.cycle_weight * parts["cyc"] + p.recon_weight * parts["rec"]
                 total = loss if total is None else total + loss
-                logs.update({f"g_{k}_{s.name}": v.detach() for k, v in parts.items()})
+                logs.update({f"g_{k}_{name}": v.detach() for k, v in parts.items()})
             return self.finish(run, total, ("generator_ab", "generator_ba"), logs)
 
     @ganforge.hookimpl

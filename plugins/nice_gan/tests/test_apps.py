@@ -59,8 +59,9 @@ def test_translate_command_writes_a_grid(run_dir, tmp_path):
     args = ["nice-gan", "translate", str(run_dir[0]), "--direction", "ab", "--out", str(out)]
     result = CliRunner().invoke(group, args + [a for p in sources for a in ("--source", str(p))])
     assert result.exit_code == 0, result.output
+    assert "rows, top to bottom: source, translated, cycled, heatmap (grid.json)" in result.output
     with Image.open(out) as im:
-        assert im.size[0] > 3 * 64 and im.size[1] > 4 * 64  # 3 columns, 4 rows
+        assert im.size == (3 * 66 + 2, 4 * 66 + 2)  # 3 columns, 4 rows
 
 
 def test_a_run_of_another_recipe_is_refused(tmp_path, ganforge_registry):

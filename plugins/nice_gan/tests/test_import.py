@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import yaml
+from PIL import Image
 
 import ganforge_nice_gan.plugin
-from ganforge.testing.official import assert_imported, run_import, seeded_networks
+from ganforge import Condition
+from ganforge.testing.official import assert_imported, grid_rows, pixels, run_cli, run_import, seeded_networks
+from ganforge_nice_gan.apps import DIRECTIONS
 from ganforge_nice_gan.convert import ROLES, to_official
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "synthetic.yaml"
@@ -45,6 +49,37 @@ def test_import_round_trips_full_and_light(tmp_path, light):
     torch.save(release(nets), tmp_path / "cat2dog_params_0300000.pt")
     assert run_import("nice_gan", [tmp_path / "cat2dog_params_0300000.pt"], config, tmp_path / "model.pt") == 0
     assert_imported(tmp_path / "model.pt", {role: nets[role] for role in ROLES.values()})
+
+
+def test_translation_both_ways_on_an_imported_release_gives_the_networks_outputs(tmp_path):
+    """Import, then ``ganforge nice-gan translate`` X -> Y and Y -> X on image files, as a user
+    runs them: translation, cycle and heatmap rows are the official-layout networks' own
+    outputs (eval mode: G_{x->y}(E_x(x)) as the official test computes it), pixel for pixel."""
+    nets = seeded_networks(CONFIG)
+    torch.save(release(nets), tmp_path / "params_0300000.pt")
+    assert run_import("nice_gan", [tmp_path / "params_0300000.pt"], CONFIG, tmp_path / "model.pt") == 0
+    rgb = np.random.default_rng(0).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
+    files = []
+    for i, arr in enumerate(rgb):
+        files += ["--source", tmp_path / f"x{i}.png"]
+        Image.fromarray(arr).save(tmp_path / f"x{i}.png")
+    images = torch.from_numpy(rgb.astype(np.float32) / 127.5 - 1).permute(0, 3, 1, 2).contiguous()
+    for direction, (d_src, g_fwd, d_tgt, g_back) in DIRECTIONS.items():
+        out = tmp_path / f"{direction}.png"
+        assert run_cli("nice-gan", "translate", tmp_path / "model.pt", "--direction", direction, *files,
+                       "--out", out) == 0
+        with torch.no_grad():
+            encoded = nets[d_src].eval().encode(images)
+            translated = nets[g_fwd].eval()(Condition(embedding=encoded.embedding))
+            cycled = nets[g_back].eval()(Condition(embedding=nets[d_tgt].eval().encode(translated).embedding))
+        heat = torch.nn.functional.interpolate(encoded.heatmap, size=(64, 64), mode="bilinear", align_corners=False)
+        lo, hi = heat.amin((2, 3), keepdim=True), heat.amax((2, 3), keepdim=True)
+        heat = ((heat - lo) / (hi - lo) * 2 - 1).expand(-1, 3, -1, -1)
+        rows = grid_rows(out)
+        assert list(rows) == ["source", "translated", "cycled", "heatmap"]
+        assert (rows["source"] == pixels(images)).all() and (rows["translated"] == pixels(translated)).all()
+        assert (rows["cycled"] == pixels(cycled)).all() and (rows["heatmap"] == pixels(heat)).all()
+        assert len(np.unique(rows["translated"])) > 20  # not saturated
 
 
 def test_import_rejects_a_damaged_file(tmp_path, capsys):

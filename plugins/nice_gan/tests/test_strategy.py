@@ -136,3 +136,22 @@ def test_coupled_training_lets_the_generator_step_move_the_encoders_only(ganforg
         assert {"encoder.layers.0.1.parametrizations.weight.original", "encoder.cam.lamda",
                 "encoder.cam.eta.parametrizations.weight.original"} <= moved, role  # (fuse waits for lamda != 0)
         assert all(p.requires_grad for p in m[role].parameters())
+
+
+def test_discriminators_are_called_as_in_the_official_step(ganforge_registry):
+    """NICE.py calls disA(real_A), disB(real_B), then disA(fake), disB(fake), in the D step
+    and again in the G step (whole discriminators: each call in train mode advances every
+    spectral norm's power iteration once, four per step)."""
+    run, _ = make_run(TINY_MODELS)
+    batch = batch_of((1, 0))
+    reals = list(batch["image"])
+    calls = []
+    for role in ("discriminator_a", "discriminator_b"):
+        run.models[role].register_forward_hook(lambda m, args, out, role=role: calls.append(
+            (role[-1], "real" if any(torch.equal(args[0][0], x) for x in reals) else "fake")))
+    official = [("a", "real"), ("b", "real"), ("a", "fake"), ("b", "fake")]
+    run.hook.ganforge_discriminator_step(run=run, batch=batch)
+    assert calls == official
+    calls.clear()
+    run.hook.ganforge_generator_step(run=run, batch=batch)
+    assert calls == official

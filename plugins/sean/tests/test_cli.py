@@ -12,6 +12,7 @@ import ganforge
 from ganforge.config import from_dict, verify
 from ganforge.trainer import build_networks
 from ganforge.trainer.checkpoint import checkpoint_name, save
+from ganforge.scenes import Scene
 from ganforge_sean.cli import add_commands, load_run
 
 
@@ -62,24 +63,27 @@ def test_reconstruct_prints_the_papers_scores_and_writes_a_grid(run_dir, tmp_pat
     assert result.exit_code == 0, result.output
     scores = dict(part.split(": ") for part in result.output.splitlines()[0].split("  "))
     assert set(scores) == {"psnr", "ssim", "rmse"} and 0 < float(scores["rmse"]) <= 255
-    assert Image.open(out).size == (2 * 34 + 2, 2 * 34 + 2)  # 2 columns (samples) x 2 rows (real, fake)
+    assert Image.open(out).size == (2 * 34 + 2, 3 * 34 + 2)  # 2 columns (samples) x 3 rows
+    assert "rows, top to bottom: label map, real, reconstruction (rec.json)" in result.output
 
 
 def test_transfer_and_interpolate_write_their_grids(run_dir):
     loaded = load_run(run_dir)
-    _, ref_cond = loaded.item(1)
+    _, ref_cond = loaded.scenes([Scene(index=1)])
     k = int(ref_cond["label"][0, 16, 16])
     result = invoke("transfer", run_dir, "--image", 0, "--reference", 1, "--class", k)
     assert result.exit_code == 0, result.output
-    assert Image.open(run_dir / "sean_transfer_step_00000003.png").size == (4 * 34 + 2, 36)
+    assert Image.open(run_dir / "sean_transfer_step_00000003.png").size == (36, 6 * 34 + 2)  # one column, 6 rows
+    assert ("rows, top to bottom: label map, image, reference label map, reference, reconstruction, transferred"
+            in result.output)
     result = invoke("interpolate", run_dir, "--image", 0, "--other", 1, "--steps", 3)
     assert result.exit_code == 0, result.output
-    assert Image.open(run_dir / "sean_interpolate_step_00000003.png").size == (5 * 34 + 2, 36)
+    assert Image.open(run_dir / "sean_interpolate_step_00000003.png").size == (3 * 34 + 2, 4 * 34 + 2)
 
 
 def test_transfer_from_a_class_the_reference_lacks_is_an_error(run_dir):
     loaded = load_run(run_dir)
-    _, ref_cond = loaded.item(1)
+    _, ref_cond = loaded.scenes([Scene(index=1)])
     absent = [k for k in range(loaded.encoder.num_classes) if not (ref_cond["label"] == k).any()]
     result = invoke("transfer", run_dir, "--image", 0, "--reference", 1, "--class", absent[0])
     assert isinstance(result.exception, ganforge.DataError)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
-from ganforge.testing.official import assert_imported, damage, run_import, seeded_networks
+from ganforge import Condition
+from ganforge.testing.official import (assert_imported, calibrate, damage, grid_rows, pixels, run_cli, run_import,
+                                       seeded_networks, write_scene)
 from ganforge_sean import convert
 from ganforge_spade import convert as spade_convert
 
@@ -35,6 +38,42 @@ def test_import_round_trips_the_official_layout(tmp_path):
     files = [tmp_path / "latest_net_G.pth", tmp_path / "latest_net_D.pth"]
     assert run_import("sean", files, CONFIG, tmp_path / "model.pt") == 0
     assert_imported(tmp_path / "model.pt", nets)
+
+
+def test_style_transfer_on_an_imported_release_gives_the_networks_outputs(tmp_path):
+    """Two commands, as a user runs them: ``ganforge import sean`` of the official files, then
+    ``ganforge sean transfer`` on image and label-map files; the grid's rows are the
+    official-layout networks' own outputs (eval mode, same inputs and noise seed), pixel for pixel."""
+    nets = seeded_networks(CONFIG)
+    G, E = nets["generator"], nets["encoder"].eval()
+    classes = E.num_classes
+    scene, image, label = write_scene(tmp_path, "face", (64, 64), classes, seed=1)
+    ref_scene, ref, ref_label = write_scene(tmp_path, "reference", (64, 64), classes, seed=2)
+    calibrate(G, Condition(label=label, region_style=E(image, Condition(label=label))["region_style"]))
+    torch.save(official_generator(nets), tmp_path / "latest_net_G.pth")
+    torch.save(spade_convert.to_official(nets["discriminator"]), tmp_path / "latest_net_D.pth")
+    assert run_import("sean", [tmp_path / "latest_net_G.pth", tmp_path / "latest_net_D.pth"], CONFIG,
+                      tmp_path / "model.pt") == 0
+    k = int(ref_label[0, 0, 0])
+    out = tmp_path / "transfer.png"
+    assert run_cli("sean", "transfer", tmp_path / "model.pt", "--image", scene, "--reference", ref_scene,
+                   "--class", k, "--out", out) == 0
+
+    with torch.no_grad():
+        codes = E(image, Condition(label=label))["region_style"]
+        moved = codes.clone()
+        moved[:, k] = E(ref, Condition(label=ref_label))["region_style"][:, k]
+        torch.manual_seed(0)  # --seed 0: SEAN's per-layer noise
+        own = G(Condition(label=label, region_style=codes))
+        torch.manual_seed(0)
+        transferred = G(Condition(label=label, region_style=moved))
+    rows = grid_rows(out)
+    assert list(rows) == ["label map", "image", "reference label map", "reference", "reconstruction", "transferred"]
+    assert (rows["image"] == pixels(image)).all() and (rows["reference"] == pixels(ref)).all()
+    assert (rows["reconstruction"] == pixels(own)).all()
+    assert (rows["transferred"] == pixels(transferred)).all()
+    assert len(np.unique(pixels(own))) > 20  # not saturated: the rows compare values, not signs
+    assert not (rows["transferred"] == rows["reconstruction"]).all()  # class k changed
 
 
 def test_import_rejects_a_damaged_file(tmp_path, capsys):

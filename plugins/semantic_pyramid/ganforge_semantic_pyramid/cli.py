@@ -15,7 +15,7 @@ import torch
 import ganforge
 from ganforge.cli_types import SEED
 from ganforge.data.io import load_images
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 
 from . import apps
 from .classifier import LEVELS
@@ -40,6 +40,11 @@ def _open(run: str, images) -> tuple[torch.nn.Module, torch.Tensor]:
     return G, load_images(list(images), restored.info.resolution)
 
 
+def _write(rows: dict[str, torch.Tensor], out) -> str:
+    """The named rows as a grid (one column per image); returns what the command prints."""
+    return saved_message(*save_rows(rows, Path(out)))
+
+
 def _noise(G: torch.nn.Module, batch: int, seed: int) -> torch.Tensor:
     return torch.randn(batch, G.params.z_dim, generator=torch.Generator().manual_seed(seed))
 
@@ -61,10 +66,11 @@ def add_commands(group: click.Group) -> None:
         """Rows: the references, then generations keeping only the given level (deepest first)."""
         G, x = _open(run, images)
         names = [name.strip() for name in levels.split(",") if name.strip()]
-        rows = [x]
+        rows = {"references": x}
         for k in range(samples):
-            rows += apps.from_levels(G, x, names, _noise(G, x.shape[0], seed + k))
-        click.echo(save_grid(torch.cat(rows), x.shape[0], Path(out)))
+            fakes = apps.from_levels(G, x, names, _noise(G, x.shape[0], seed + k))
+            rows.update({f"from {name}, noise {seed + k}": fake for name, fake in zip(names, fakes)})
+        click.echo(_write(rows, out))
 
     @semantic_pyramid.command()
     @run_arg
@@ -78,9 +84,10 @@ def add_commands(group: click.Group) -> None:
         """Rows: the images with the hole greyed, then re-generations of the hole from --level."""
         G, x = _open(run, images)
         hole = apps.box_mask(tuple(x.shape[-2:]), tuple(box), x.shape[0])
-        rows = [x * (1 - hole)]
-        rows += [apps.inpaint(G, x, hole, level, _noise(G, x.shape[0], seed + k)) for k in range(samples)]
-        click.echo(save_grid(torch.cat(rows), x.shape[0], Path(out)))
+        rows = {"hole greyed": x * (1 - hole)}
+        for k in range(samples):
+            rows[f"from {level}, noise {seed + k}"] = apps.inpaint(G, x, hole, level, _noise(G, x.shape[0], seed + k))
+        click.echo(_write(rows, out))
 
     @semantic_pyramid.command()
     @run_arg
@@ -95,7 +102,7 @@ def add_commands(group: click.Group) -> None:
         G, x = _open(run, images)
         pasted = load_images([paste], tuple(x.shape[-2:])).expand(x.shape[0], -1, -1, -1)
         naive, fake = apps.composite(G, x, pasted, tuple(box), level, _noise(G, x.shape[0], seed))
-        click.echo(save_grid(torch.cat([naive, fake]), x.shape[0], Path(out)))
+        click.echo(_write({"naive composite": naive, f"generated from {level}": fake}, out))
 
     @semantic_pyramid.command()
     @run_arg
@@ -109,5 +116,5 @@ def add_commands(group: click.Group) -> None:
         """Rows: the images, then generations from --level with fc8 edited to each new class."""
         G, x = _open(run, images)
         z = _noise(G, x.shape[0], seed)
-        rows = [x] + [apps.relabel(G, x, label, level, z) for label in labels]
-        click.echo(save_grid(torch.cat(rows), x.shape[0], Path(out)))
+        rows = {"images": x, **{f"class {label} from {level}": apps.relabel(G, x, label, level, z) for label in labels}}
+        click.echo(_write(rows, out))

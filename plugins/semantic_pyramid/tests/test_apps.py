@@ -73,4 +73,4 @@ def test_cli_on_a_trained_run(semantic_pyramid, tiny, tmp_path):
         result = runner.invoke(group, [*base, args[0], str(tmp_path / "run"), "--image", str(tmp_path / "a.png"),
                                       *args[1:], "--out", str(out)], catch_exceptions=False)
         assert result.exit_code == 0, result.output
-        assert Image.open(out).size[0] >= 32
+        assert Image.open(out).size[0] >= 32 and "rows, top to bottom: " in result.output

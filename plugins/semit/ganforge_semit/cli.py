@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ganforge.data.io import load_images
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 
 from . import apps
 
@@ -45,17 +45,18 @@ def add_commands(group: click.Group) -> None:
     @click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
     def translate(run, sources, exemplars, alpha, look, shots, out):
         """Few-shot translation: image files into the class of K exemplar files (rows:
-        sources, translations), or, without --source, a grid of the synthetic world
-        (content images, translations into --look, ground truth)."""
+        source, translated), or, without --source, a grid of the synthetic world (rows:
+        content, translated into --look, ground truth)."""
         if bool(sources) != bool(exemplars):
             raise click.UsageError("give both --source and --exemplar (or neither, for the synthetic world)")
         if sources:
             generator, data = apps.load_generator(run)
             grid = apps.translate_files(generator, load_images(sources, data.resolution),
                                         load_images(exemplars, data.resolution), alpha)
-            click.echo(save_grid(grid.float(), len(sources), Path(out)))
-            return
-        models, exp = apps.load_run(run)
-        world = apps.synthetic_world(exp)
-        grid = apps.few_shot_grid(apps.translator(models, world, shots, alpha=alpha), world, look)
-        click.echo(save_grid(grid.float(), grid.shape[0] // 3, Path(out)))
+            rows = dict(zip(("source", "translated"), grid.float().split(len(sources))))
+        else:
+            models, exp = apps.load_run(run)
+            world = apps.synthetic_world(exp)
+            grid = apps.few_shot_grid(apps.translator(models, world, shots, alpha=alpha), world, look)
+            rows = dict(zip(("content", "translated", "ground truth"), grid.float().split(grid.shape[0] // 3)))
+        click.echo(saved_message(*save_rows(rows, Path(out))))

@@ -1,21 +1,24 @@
-"""``ganforge smis ...``: GroupDNet's applications on a trained run.
+"""``ganforge smis ...``: GroupDNet's applications on a trained run or an imported checkpoint.
 
-Each command loads a run folder (its latest checkpoint) or a checkpoint file, takes
-images and label maps from the run's dataset by index (for the synthetic world: the
-training scenes of its seed), and writes a PNG grid or prints numbers::
+Each command loads a run folder (its latest checkpoint) or a checkpoint file (``ganforge
+import smis`` writes one from the official release), takes its scenes as dataset indices
+or as image and label-map files (`ganforge.scenes`), and writes a PNG grid of named rows
+or prints numbers::
 
     ganforge smis resample runs/smis_synthetic --image 0 --class 0 --class 4 --n 5
+    ganforge smis resample smis.pt --image person.jpg:person_label.png --class 3 --n 5
     ganforge smis mix runs/smis_synthetic --image 0 --other 7 --class 0
     ganforge smis manipulate runs/smis_synthetic --image 0 --from 1 --to 0
     ganforge smis morph runs/smis_synthetic --image 0 --other 7 --class 3 --steps 5
     ganforge smis diversity runs/smis_synthetic --images 16 --n 4
+
+Label map -> image with codes drawn from the prior is ``ganforge sample RUN --labels PNG``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 import torch
@@ -23,8 +26,9 @@ import torch
 import ganforge
 from ganforge import Condition
 from ganforge.cli_types import SEED
-from ganforge.report import save_grid
-from ganforge.trainer import restore
+from ganforge.report import pad_row, save_rows, saved_message
+from ganforge.scenes import SCENE, SCENE_HELP, Scene
+from ganforge.trainer import Restored, restore
 
 from . import apps
 from .encoder import GroupDNetEncoder
@@ -34,43 +38,39 @@ from .metrics import MCSD, MOCD
 
 @dataclass
 class LoadedRun:
-    """A trained run's generator (its EMA copy when there is one), code encoder and data."""
+    """A trained run's generator (its EMA copy when there is one), code encoder and scenes."""
 
     generator: torch.nn.Module
     encoder: torch.nn.Module
-    dataset: Any
-    fields: frozenset[str]
-    step: int
-    folder: Path
+    restored: Restored
 
-    def items(self, indices: list[int]) -> tuple[torch.Tensor, Condition]:
-        """(B, C, H, W) images and their condition for dataset samples ``indices``."""
-        bad = [i for i in indices if not 0 <= i < len(self.dataset)]
-        if bad:
-            raise ganforge.ConfigError(f"sample indices {bad} outside [0, {len(self.dataset)})")
-        samples = [self.dataset[i] for i in indices]
-        return (torch.stack([s["image"] for s in samples]),
-                Condition({k: torch.stack([s[k] for s in samples]) for k in self.fields if k in samples[0]}))
+    @property
+    def step(self) -> int:
+        return self.restored.step
+
+    def scenes(self, scenes: list[Scene]) -> tuple[torch.Tensor, Condition]:
+        """Images and their condition (without codes: the encoder gives them)."""
+        image, cond = self.restored.scenes(scenes)
+        return image, Condition({k: v for k, v in cond.items() if k != "region_style"})
 
     def codes(self, image: torch.Tensor, cond: Condition) -> torch.Tensor:
         return apps.encode(self.encoder, image, cond)
 
+    def write(self, rows: dict[str, torch.Tensor], out: str | None, name: str) -> str:
+        path, names = save_rows(rows, Path(out) if out else self.restored.output(f"smis_{name}"))
+        return saved_message(path, names)
+
 
 def load_run(run_or_ckpt: str | Path) -> LoadedRun:
     """Reopen a run from its checkpoint (`ganforge.trainer.restore`); it must have GroupDNet's encoder."""
-    restored = restore(run_or_ckpt)
+    restored = restore(run_or_ckpt, dataset=False)
     nets, kinds = dict(restored.run.models.items()), restored.parts.kinds
     encoders = [r for r, k in kinds.items() if k == "encoder" and isinstance(nets.get(r), GroupDNetEncoder)]
     if not isinstance(nets.get("generator"), GroupDNet) or not encoders:
         raise ganforge.ConfigError(f"{restored.checkpoint} (config): SMIS's applications need generator "
                                    f"'groupdnet' and encoder 'groupdnet'; this run has "
                                    f"{', '.join(nets) or 'no networks'}")
-    return LoadedRun(restored.network("generator"), restored.network(encoders[0]), restored.dataset,
-                     frozenset(restored.info.fields) - {"region_style"}, restored.step, restored.run_dir)
-
-
-def _output(run: LoadedRun, out: str | None, name: str) -> Path:
-    return Path(out) if out else run.folder / f"smis_{name}_step_{run.step:08d}.png"
+    return LoadedRun(restored.network("generator"), restored.network(encoders[0]), restored)
 
 
 def add_commands(group: click.Group) -> None:
@@ -81,9 +81,9 @@ def add_commands(group: click.Group) -> None:
         """GroupDNet's applications: resample one class, mix appearances, edit layouts, morph, mCSD/mOCD."""
 
     run_arg = click.argument("run", type=click.Path(exists=True))
-    image_opt = click.option("--image", "target", required=True, type=int, help="Dataset index of the image.")
-    other_opt = click.option("--other", required=True, type=int, help="Dataset index of the other image.")
-    out_opt = click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: in the run folder].")
+    image_opt = click.option("--image", "target", required=True, type=SCENE, help=f"The scene: {SCENE_HELP}.")
+    other_opt = click.option("--other", required=True, type=SCENE, help="The other scene (index or files).")
+    out_opt = click.option("--out", type=click.Path(dir_okay=False), help="PNG grid [default: beside the checkpoint].")
     seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the drawn codes.")
 
     @smis.command()
@@ -94,17 +94,19 @@ def add_commands(group: click.Group) -> None:
     @click.option("--n", "count", default=5, show_default=True, type=click.IntRange(1), help="Draws per class.")
     @out_opt
     @seed_opt
-    def resample(run: str, target: int, classes: tuple[int, ...], count: int, out: str | None, seed: int) -> None:
-        """Semantic-level multi-modality: one row per class of [image, reconstruction, n draws of that
-        class's code with every other code fixed]."""
+    def resample(run: str, target: Scene, classes: tuple[int, ...], count: int, out: str | None, seed: int) -> None:
+        """Semantic-level multi-modality. Rows: label map, image, reconstruction (its own codes),
+        then one row per class of n draws of that class's code with every other code fixed."""
         loaded = load_run(run)
-        image, cond = loaded.items([target])
+        image, cond = loaded.scenes([target])
         codes = loaded.codes(image, cond)
-        own = loaded.generator(cond.replace(region_style=codes))
-        rows = [torch.cat([image, own, apps.resample_class(loaded.generator, cond, codes, k, count, seed)[:, 0]])
-                for k in classes]
-        path = save_grid(torch.cat(rows), count + 2, _output(loaded, out, "resample"))
-        click.echo(f"wrote {path}")
+        with torch.no_grad():
+            own = loaded.generator(cond.replace(region_style=codes))
+        rows = {"label map": pad_row(cond["label"], count), "image": pad_row(image, count),
+                "reconstruction": pad_row(own, count)}
+        for k in classes:
+            rows[f"class {k} resampled"] = apps.resample_class(loaded.generator, cond, codes, k, count, seed)[:, 0]
+        click.echo(loaded.write(rows, out, "resample"))
 
     @smis.command()
     @run_arg
@@ -113,17 +115,18 @@ def add_commands(group: click.Group) -> None:
     @click.option("--class", "classes", required=True, multiple=True, type=int,
                   help="Class whose appearance comes from the other image (repeatable).")
     @out_opt
-    def mix(run: str, target: int, other: int, classes: tuple[int, ...], out: str | None) -> None:
-        """Appearance mixture: grid of [image, other, reconstruction, result]."""
+    def mix(run: str, target: Scene, other: Scene, classes: tuple[int, ...], out: str | None) -> None:
+        """Appearance mixture. Rows: label map, image, other, reconstruction, mixed."""
         loaded = load_run(run)
-        image, cond = loaded.items([target])
-        other_image, other_cond = loaded.items([other])
+        image, cond = loaded.scenes([target])
+        other_image, other_cond = loaded.scenes([other])
         codes, other_codes = loaded.codes(image, cond), loaded.codes(other_image, other_cond)
         with torch.no_grad():
             own = loaded.generator(cond.replace(region_style=codes))
         mixed = apps.mix_appearance(loaded.generator, cond, codes, other_codes, classes)
-        path = save_grid(torch.cat([image, other_image, own, mixed]), 4, _output(loaded, out, "mix"))
-        click.echo(f"wrote {path}")
+        rows = {"label map": cond["label"], "image": image, "other": other_image, "reconstruction": own,
+                "mixed": mixed}
+        click.echo(loaded.write(rows, out, "mix"))
 
     @smis.command()
     @run_arg
@@ -131,16 +134,17 @@ def add_commands(group: click.Group) -> None:
     @click.option("--from", "source", required=True, type=int, help="Class whose pixels are relabelled.")
     @click.option("--to", "dest", required=True, type=int, help="Their new class.")
     @out_opt
-    def manipulate(run: str, target: int, source: int, dest: int, out: str | None) -> None:
+    def manipulate(run: str, target: Scene, source: int, dest: int, out: str | None) -> None:
         """Semantic manipulation: relabel a class in the layout and synthesise both with the same
-        codes; grid of [image, reconstruction, edited]."""
+        codes. Rows: label map, edited label map, image, reconstruction, edited."""
         loaded = load_run(run)
-        image, cond = loaded.items([target])
+        image, cond = loaded.scenes([target])
         codes = loaded.codes(image, cond)
         edited = apps.relabel(cond, cond["label"] == source, dest)
         own, changed = apps.manipulate(loaded.generator, cond, codes, edited)
-        path = save_grid(torch.cat([image, own, changed]), 3, _output(loaded, out, "manipulate"))
-        click.echo(f"wrote {path}")
+        rows = {"label map": cond["label"], "edited label map": edited["label"], "image": image,
+                "reconstruction": own, "edited": changed}
+        click.echo(loaded.write(rows, out, "manipulate"))
 
     @smis.command()
     @run_arg
@@ -149,15 +153,17 @@ def add_commands(group: click.Group) -> None:
     @click.option("--class", "classes", multiple=True, type=int, help="Classes to morph [default: all].")
     @click.option("--steps", default=5, show_default=True, type=click.IntRange(2), help="Frames from t=0 to t=1.")
     @out_opt
-    def morph(run: str, target: int, other: int, classes: tuple[int, ...], steps: int, out: str | None) -> None:
-        """Style morphing: one row from the image's codes to the other's on the chosen classes."""
+    def morph(run: str, target: Scene, other: Scene, classes: tuple[int, ...], steps: int, out: str | None) -> None:
+        """Style morphing from the image's codes to the other's on the chosen classes.
+        Rows: label map, image, other, frames t = 0 ... 1."""
         loaded = load_run(run)
-        image, cond = loaded.items([target])
-        other_image, other_cond = loaded.items([other])
+        image, cond = loaded.scenes([target])
+        other_image, other_cond = loaded.scenes([other])
         frames = apps.morph(loaded.generator, cond, loaded.codes(image, cond), loaded.codes(other_image, other_cond),
                             list(classes) or None, steps)
-        path = save_grid(torch.cat([image, *frames, other_image]), steps + 2, _output(loaded, out, "morph"))
-        click.echo(f"wrote {path}")
+        rows = {"label map": pad_row(cond["label"], steps), "image": pad_row(image, steps),
+                "other": pad_row(other_image, steps), "morph, t = 0 ... 1": frames[:, 0]}
+        click.echo(loaded.write(rows, out, "morph"))
 
     @smis.command()
     @run_arg
@@ -171,7 +177,7 @@ def add_commands(group: click.Group) -> None:
                   seed: int) -> None:
         """mCSD (higher is better) and mOCD (lower is better) over every class of the first images."""
         loaded = load_run(run)
-        _, cond = loaded.items(list(range(min(images, len(loaded.dataset)))))
+        _, cond = loaded.scenes([Scene(index=i) for i in range(min(images, len(loaded.restored.dataset)))])
         params = MCSD.Params(net=net, backbone_weights=backbone_weights, lin_weights=lin_weights)
         metrics = [MCSD(params, loaded.generator.data), MOCD(params, loaded.generator.data)]
         for fake, group in apps.semantic_diversity(loaded.generator, cond, loaded.generator.num_classes, count, seed):

@@ -14,6 +14,7 @@ import ganforge
 from ganforge.config import from_dict, verify
 from ganforge.trainer import build_networks
 from ganforge.trainer.checkpoint import checkpoint_name, save
+from ganforge.scenes import Scene
 from ganforge_smis.cli import add_commands, load_run
 
 
@@ -54,16 +55,16 @@ def grid_size(path):
 
 
 @pytest.mark.parametrize("args, name, columns, rows", [
-    (["resample", "--image", 0, "--class", 0, "--class", 2, "--n", 3], "resample", 5, 2),
-    (["mix", "--image", 0, "--other", 1, "--class", 1], "mix", 4, 1),
-    (["manipulate", "--image", 0, "--from", 2, "--to", 3], "manipulate", 3, 1),
-    (["morph", "--image", 0, "--other", 1, "--class", 0, "--steps", 3], "morph", 5, 1),
+    (["resample", "--image", 0, "--class", 0, "--class", 2, "--n", 3], "resample", 3, 5),
+    (["mix", "--image", 0, "--other", 1, "--class", 1], "mix", 1, 5),
+    (["manipulate", "--image", 0, "--from", 2, "--to", 3], "manipulate", 1, 5),
+    (["morph", "--image", 0, "--other", 1, "--class", 0, "--steps", 3], "morph", 3, 4),
 ])
 def test_applications_write_their_grids(run_dir, args, name, columns, rows):
     result = invoke(args[0], run_dir, *args[1:])
     assert result.exit_code == 0, result.output
     path = run_dir / f"smis_{name}_step_00000003.png"
-    assert f"wrote {path}" in result.output
+    assert f"wrote {path}" in result.output and "\nrows, top to bottom: label map, " in result.output
     width, height = grid_size(path)
     assert (width, height) == (34 * columns + 2, 34 * rows + 2)  # 32x32 cells with 2-pixel padding
 
@@ -78,7 +79,7 @@ def test_diversity_prints_mcsd_and_mocd(run_dir):
 
 def test_resampling_changes_the_class_and_keeps_its_reconstruction(run_dir):
     loaded = load_run(run_dir)
-    image, cond = loaded.items([0, 1])
+    image, cond = loaded.scenes([Scene(index=0), Scene(index=1)])
     assert image.shape == (2, 3, 32, 32) and cond["label"].shape == (2, 32, 32)
     codes = loaded.codes(image, cond)
     assert torch.equal(codes, loaded.codes(image, cond))  # posterior means: deterministic
@@ -90,5 +91,5 @@ def test_runs_without_groupdnet_are_refused(registry, tiny, tmp_path):
     result = invoke("resample", folder, "--image", 0, "--class", 0)
     assert result.exit_code != 0
     assert "need generator 'groupdnet' and encoder 'groupdnet'" in str(result.exception)
-    with pytest.raises(ganforge.ConfigError, match=r"sample indices \[99\]"):
-        load_run(write_run(tmp_path / "ok", tiny_config(tiny))).items([99])
+    with pytest.raises(ganforge.ConfigError, match=r"sample index 99 outside \[0, "):
+        load_run(write_run(tmp_path / "ok", tiny_config(tiny))).scenes([Scene(index=99)])

@@ -24,7 +24,9 @@ from .layers import ConvNormAct, InitParams, NormType
 KERNEL, PADDING = 4, 2  # pix2pixHD: kw = 4, padw = ceil((kw - 1) / 2)
 
 
-class MultiscalePatchParams(InitParams):
+class PatchParams(InitParams):
+    """The multi-scale PatchGAN's shape, whatever map conditions it."""
+
     ndf: int = Field(64, ge=1, description="channels of the first conv of each discriminator")
     n_layers: int = Field(4, ge=1, description="conv layers before the score layer (SPADE's --n_layers_D)")
     num_D: int = Field(2, ge=1, description="number of scales")
@@ -34,6 +36,9 @@ class MultiscalePatchParams(InitParams):
     last_stride: int = Field(1, ge=1, le=2, description="stride of the last hidden conv: 1 in SPADE, 2 in SEAN's "
                                                         "official discriminator (stride 2 in every hidden conv)")
     use_instance: bool | None = semantic.use_instance_field()
+
+
+class MultiscalePatchParams(PatchParams):
     lookup: bool = Field(True, description="compute the first conv at full scale over the one-hot label map as an "
                                            "exact lookup (same weights, faster); false: a dense conv")
 
@@ -43,7 +48,7 @@ class NLayerDiscriminator(nn.Module):
     ``last_stride``, 1 in SPADE), then a 1-channel score conv; 70x70 receptive field at
     n_layers = 3."""
 
-    def __init__(self, in_ch: int, params: MultiscalePatchParams, onehot_classes: int = 0):
+    def __init__(self, in_ch: int, params: PatchParams, onehot_classes: int = 0):
         super().__init__()
         nf = params.ndf
         layers = [ConvNormAct(in_ch, nf, KERNEL, 2, PADDING, norm="none", spectral=False, activation=True,
@@ -77,7 +82,8 @@ class MultiscalePatchDiscriminator(ganforge.Discriminator):
     def __init__(self, params: MultiscalePatchParams, data: DataInfo):
         super().__init__(params, data)
         in_ch = semantic.semantic_nc(data, params.use_instance) + data.image_channels
-        classes = semantic.onehot_classes(data)
+        # the first conv can be a lookup when its input leads with a one-hot label map
+        classes = semantic.onehot_classes(data) if isinstance(params, MultiscalePatchParams) else 0
         self.scales = nn.ModuleList(NLayerDiscriminator(in_ch, params, classes) for _ in range(params.num_D))
 
     @classmethod

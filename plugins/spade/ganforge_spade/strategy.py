@@ -3,9 +3,12 @@ conditional objective with the hinge loss):
 
     D: L_GAN(D(s, x), real) + L_GAN(D(s, G(s)), fake)
     G: L_GAN(D(s, G(s)), real) + lambda_feat L_FM + lambda_vgg L_VGG [+ lambda_kld KL(E(x))]
+       [+ lambda_l1 |G(s) - x|_1, pix2pix's pixel loss: off in SPADE, a VGG-free option]
 
 Real and fake go through D in one batch (so batch-normalised Ds see joint statistics).
-The trainer owns backward, the optimisers (TTUR: G 1e-4, D 4e-4, Adam betas (0, 0.9)),
+A step updates G first, then D, as SPADE's train.py (and SEAN's, SMIS's, BachGAN's) calls
+``run_generator_one_step`` before ``run_discriminator_one_step``: the D step then judges
+the just-updated G. The trainer owns backward, the optimisers (TTUR: G 1e-4, D 4e-4, Adam betas (0, 0.9)),
 EMA and AMP; this recipe only computes the losses.
 """
 
@@ -30,6 +33,8 @@ class PairedConditionalParams(ganforge.Params):
     lambda_vgg: float = Field(10.0, ge=0, description="weight of the perceptual loss")
     kld: ComponentSpec = ganforge.slot("loss", "kl", "KL of a VAE encoder's posterior (used when it returns mu)")
     lambda_kld: float = Field(0.05, ge=0, description="weight of the KL term")
+    lambda_l1: float = Field(0.0, ge=0, description="weight of a pixel L1 to the real image (pix2pix's "
+                                                    "lambda_L1, 100 there; 0 = off, as in SPADE)")
 
 
 class PairedConditional(ganforge.Strategy):
@@ -40,6 +45,7 @@ class PairedConditional(ganforge.Strategy):
     optional_networks = frozenset({"encoder"})
     optimizers = {"generator": ("generator", "encoder"), "discriminator": ("discriminator",)}
     conditioners = {"encoder": "real"}
+    updates = (("generator", ""), ("discriminator", ""))  # the official order: G, then D
 
     @classmethod
     def network_needs(cls, params: PairedConditionalParams) -> dict[str, frozenset[str]]:
@@ -106,6 +112,9 @@ class PairedConditional(ganforge.Strategy):
             if self.vgg is not None:
                 logs["g_vgg"] = self.vgg(fake, real)
                 weighted.append(p.lambda_vgg * logs["g_vgg"])
+            if p.lambda_l1 > 0:
+                logs["g_l1"] = torch.nn.functional.l1_loss(fake.float(), real.float())
+                weighted.append(p.lambda_l1 * logs["g_l1"])
             if "mu" in encoded:  # a VAE encoder (SPADE's); SEAN's style encoder has no posterior
                 logs["kld"] = self.kld(encoded["mu"], encoded["logvar"])
                 weighted.append(p.lambda_kld * logs["kld"])

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from ganforge.testing.official import assert_imported, damage, run_import, seeded_networks
+from ganforge import Condition
+from ganforge.testing.official import (assert_imported, calibrate, damage, grid_rows, pixels, run_cli, run_import,
+                                       seeded_networks, write_scene)
 from ganforge_spade import convert
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "synthetic.yaml"
@@ -37,6 +41,26 @@ def test_import_rejects_a_damaged_file(tmp_path, capsys):
     assert err.startswith(f"error: {path} does not fit") and f"missing: {dropped}" in err
     assert f"{reshaped}: " in err and "in the file" in err
     assert not (tmp_path / "model.pt").exists()
+
+
+def test_label_map_to_image_on_an_imported_release_gives_the_generators_output(tmp_path):
+    """Import, then ``ganforge sample --labels --instances`` as a user runs it: the generated
+    row is the official-layout generator's own output (eval mode, same maps), pixel for pixel."""
+    nets = seeded_networks(CONFIG)
+    scene, _, label = write_scene(tmp_path, "street", (64, 64), 9, seed=6)
+    instance = label * 3 + (torch.arange(64) >= 32).long()  # instance boundaries inside classes too
+    Image.fromarray(instance[0].numpy().astype("uint16")).save(tmp_path / "instances.png")
+    cond = Condition(label=label, instance=instance)
+    G = calibrate(nets["generator"], cond)
+    torch.save(convert.to_official(G), tmp_path / "latest_net_G.pth")
+    assert run_import("spade", [tmp_path / "latest_net_G.pth"], CONFIG, tmp_path / "model.pt") == 0
+    assert run_cli("sample", tmp_path / "model.pt", "--labels", scene.split(":")[1], "--instances",
+                   tmp_path / "instances.png", "--out", tmp_path / "street_out.png") == 0
+    with torch.no_grad():
+        fake = G(cond)
+    rows = grid_rows(tmp_path / "street_out.png")
+    assert list(rows) == ["label map", "generated"] and (rows["generated"] == pixels(fake)).all()
+    assert len(np.unique(rows["generated"])) > 20  # not saturated
 
 
 def test_imported_checkpoint_samples_and_fine_tunes(tmp_path):

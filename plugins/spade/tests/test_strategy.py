@@ -54,7 +54,7 @@ def test_declared_networks_and_optimisers(spade):
     p = record.params()
     assert (p.gan_loss.type, p.feat.type, p.vgg.type, p.kld.type) == ("hinge", "feature_matching",
                                                                       "vgg19_perceptual", "kl")
-    assert (p.lambda_feat, p.lambda_vgg, p.lambda_kld) == (10.0, 10.0, 0.05)
+    assert (p.lambda_feat, p.lambda_vgg, p.lambda_kld, p.lambda_l1) == (10.0, 10.0, 0.05, 0.0)  # no L1 in SPADE
 
 
 def test_generator_step_is_the_weighted_sum_and_spares_d(spade, data, make_run, make_batch):
@@ -70,6 +70,20 @@ def test_generator_step_is_the_weighted_sum_and_spares_d(spade, data, make_run, 
     assert all(p.requires_grad for p in run.models["discriminator"].parameters())  # unfrozen afterwards
     assert all(p.grad is not None for p in run.models["generator"].parameters())
     assert all(p.grad is not None for p in run.models["encoder"].parameters())
+
+
+def test_pixel_l1_is_opt_in_and_weighted(spade, data, make_run, make_batch):
+    """lambda_l1 > 0 adds pix2pix's mean |G(s) - x| to G's loss; 0 (SPADE's) computes nothing."""
+    run, batch = make_run(data), make_batch(data)
+    off = hooks(ganforge.build("strategy", NO_VGG, data)).ganforge_generator_step(run=run, batch=batch)
+    assert "g_l1" not in off.logs
+    strategy = ganforge.build("strategy", {**NO_VGG, "lambda_l1": 20.0}, data)
+    result = hooks(strategy).ganforge_generator_step(run=run, batch=batch)
+    with torch.no_grad():
+        fake = run.models["generator"](batch["cond"])
+    torch.testing.assert_close(result.logs["g_l1"], (fake - batch["image"]).abs().mean(), atol=1e-3, rtol=0)
+    logs = result.logs  # (G's spectral norms step their power iteration per call: compare within one call)
+    torch.testing.assert_close(result.loss.detach(), logs["g_gan"] + 10 * logs["g_feat"] + 20 * logs["g_l1"])
 
 
 def test_discriminator_step_spares_g_and_e(spade, data, make_run, make_batch):

@@ -120,10 +120,3 @@ def interpolate(nets: Networks, source: torch.Tensor, s_from: torch.Tensor, s_to
     b = source.shape[0]
     return [nets.generator(nets.condition(source, torch.lerp(s_from, s_to, float(a)).expand(b, -1)))
             for a in torch.linspace(0, 1, steps)]
-
-
-# -- images -----------------------------------------------------------------------------
-
-def grid(rows: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Rows of equal batch size stacked for ``ganforge.report.save_grid`` (one row each)."""
-    return torch.cat([r.clamp(-1, 1) for r in rows])

@@ -15,7 +15,7 @@ import torch
 
 import ganforge
 from ganforge.cli_types import SEED
-from ganforge.report import save_grid
+from ganforge.report import save_rows, saved_message
 from ganforge.data.io import load_images
 
 from . import apps, evaluate
@@ -53,30 +53,40 @@ def _references(nets: apps.Networks, references) -> tuple[torch.Tensor, torch.Te
     return images, torch.tensor([d for _, d in pairs])
 
 
-def latent_command(checkpoint, sources, domains, styles, psi, seed, out) -> Path:
+def _write(rows: dict[str, torch.Tensor], out) -> str:
+    """The named rows (clamped to [-1, 1]) as a grid; returns what the command prints."""
+    return saved_message(*save_rows({name: row.clamp(-1, 1) for name, row in rows.items()}, Path(out)))
+
+
+def latent_command(checkpoint, sources, domains, styles, psi, seed, out) -> str:
+    """Rows: source, then one per (target domain, latent code)."""
     nets = apps.load_networks(checkpoint)
     domains = list(domains) or list(range(nets.data.num_domains))
     _check_domains(nets, domains)
     source = _sources(nets, sources)
     torch.manual_seed(seed)
     z = torch.randn(styles, nets.latent_dim)
-    rows = [source, *apps.latent_guided(nets, source, domains, z, psi)]
-    return save_grid(apps.grid(rows), source.shape[0], Path(out))
+    fakes = iter(apps.latent_guided(nets, source, domains, z, psi))
+    rows = {"source": source}
+    rows.update({f"domain {d}, z {k + 1}": next(fakes)  # named as the recipe's sample rows
+                 for d in domains for k in range(styles)})
+    return _write(rows, out)
 
 
-def reference_command(checkpoint, sources, references, out) -> Path:
+def reference_command(checkpoint, sources, references, out) -> str:
     """Official layout: the first row holds the sources after a blank cell, each further
     row a reference followed by the sources in its style."""
     nets = apps.load_networks(checkpoint)
     source = _sources(nets, sources)
     reference, domain = _references(nets, references)
-    rows = [torch.cat([torch.ones_like(source[:1]), source])]
-    for ref, fake in zip(reference, apps.reference_guided(nets, source, reference, domain)):
-        rows.append(torch.cat([ref[None], fake]))
-    return save_grid(apps.grid(rows), source.shape[0] + 1, Path(out))
+    rows = {"source": torch.cat([torch.ones_like(source[:1]), source])}
+    fakes = apps.reference_guided(nets, source, reference, domain)
+    for j, (ref, d, fake) in enumerate(zip(reference, domain.tolist(), fakes)):
+        rows[f"reference {j} (domain {d}) | its style"] = torch.cat([ref[None], fake])
+    return _write(rows, out)
 
 
-def interpolate_command(checkpoint, sources, references, domain, steps, seed, out) -> Path:
+def interpolate_command(checkpoint, sources, references, domain, steps, seed, out) -> str:
     """Between the styles of two references, or of two random z in ``domain``."""
     nets = apps.load_networks(checkpoint)
     source = _sources(nets, sources)
@@ -93,8 +103,9 @@ def interpolate_command(checkpoint, sources, references, domain, steps, seed, ou
         z = torch.randn(2, nets.latent_dim)
         with torch.no_grad():
             s = nets.mapping(None, ganforge.Condition(z=z, domain=torch.tensor([domain, domain])))["style"]
-    rows = [source, *apps.interpolate(nets, source, s[:1], s[1:], steps)]
-    return save_grid(apps.grid(rows), source.shape[0], Path(out))
+    frames = apps.interpolate(nets, source, s[:1], s[1:], steps)
+    ts = torch.linspace(0, 1, steps).tolist()
+    return _write({"source": source, **{f"t = {t:.2f}": frame for t, frame in zip(ts, frames)}}, out)
 
 
 def evaluate_command(checkpoint, mode, val_set, real_set, num_val, num_real, outputs, batch_size, seed,

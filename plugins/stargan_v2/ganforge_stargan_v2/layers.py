@@ -95,6 +95,8 @@ def select_domain(per_domain: torch.Tensor, domain: torch.Tensor, component: str
     if domain.dim() != 1 or domain.shape[0] != per_domain.shape[0]:
         raise ValueError(f"{component}: cond['domain'] must have shape (B,) = ({per_domain.shape[0]},), "
                          f"got {tuple(domain.shape)}")
-    if domain.numel() and (int(domain.min()) < 0 or int(domain.max()) >= n):
+    # checked eagerly (a host sync); under torch.compile the check would break the graph, and
+    # the compiled indexing asserts its bounds itself
+    if domain.numel() and not torch.compiler.is_compiling() and (int(domain.min()) < 0 or int(domain.max()) >= n):
         raise ValueError(f"{component}: domain ids must lie in [0, {n}), got [{int(domain.min())}, {int(domain.max())}]")
     return per_domain[torch.arange(domain.shape[0], device=domain.device), domain.long()]

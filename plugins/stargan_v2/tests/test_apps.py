@@ -80,21 +80,25 @@ def test_latent_reference_and_interpolation(run_dir, images):
         apps.interpolate(nets, source, s[:1], s[1:], 1)
 
 
-def test_commands_write_grids(run_dir, images, tmp_path):
+def test_commands_write_grids(run_dir, images, tmp_path, capsys):
     from ganforge.cli import main
 
     out = tmp_path / "latent.png"
     main(["stargan-v2", "latent", str(run_dir[0]), "--source", images[0], "--source", images[1],
           "--styles", "2", "--out", str(out)])
     assert Image.open(out).size == grid_size(2, 1 + 2 * 2)  # sources + 2 domains x 2 styles
+    assert "rows, top to bottom: source, domain 0, z 1, domain 0, z 2, domain 1, z 1, domain 1, z 2" in \
+        capsys.readouterr().out
     out = tmp_path / "reference.png"
     main(["stargan-v2", "reference", str(run_dir[0]), "--source", images[0], "--source", images[1],
           "--reference", f"{images[2]}:1", "--out", str(out)])
     assert Image.open(out).size == grid_size(3, 2)  # (blank + sources), (reference + translations)
+    assert "rows, top to bottom: source, reference 0 (domain 1) | its style" in capsys.readouterr().out
     out = tmp_path / "interp.png"
     main(["stargan-v2", "interpolate", str(run_dir[0]), "--source", images[0], "--domain", "1", "--steps", "4",
           "--out", str(out)])
     assert Image.open(out).size == grid_size(1, 5)
+    assert "rows, top to bottom: source, t = 0.00, t = 0.33, t = 0.67, t = 1.00" in capsys.readouterr().out
 
 
 def test_command_errors_name_the_problem(run_dir, images, capsys):

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ganforge.cli_types import SEED, SEEDS
-from ganforge.report import save_grid
+from ganforge.report import pad_row, save_rows, saved_message
 
 from . import apps
 
@@ -43,7 +43,10 @@ def add_commands(group: click.Group) -> None:
         """Images of the seeds' latents with the truncation trick."""
         G = apps.load_generator(checkpoint)
         images = apps.generate(G, seeds, psi, noise_seed, noise)
-        click.echo(save_grid(images, min(columns, images.shape[0]), Path(out)))
+        width = max(1, min(columns, len(seeds)))
+        rows = {"seeds " + " ".join(map(str, seeds[i:i + width])): pad_row(images[i:i + width], width)
+                for i in range(0, len(seeds), width)}
+        click.echo(saved_message(*save_rows(rows, Path(out))))
 
     @stylegan2.command("style-mix")
     @checkpoint_arg
@@ -58,6 +61,6 @@ def add_commands(group: click.Group) -> None:
     def style_mix(checkpoint, row_seeds, col_seeds, cutoff, psi, noise_seed, noise, out) -> None:
         """Style-mixing grid: coarse styles of the rows, the rest of the columns."""
         G = apps.load_generator(checkpoint)
-        cols = col_seeds
-        grid = apps.style_mix_grid(G, row_seeds, cols, cutoff, psi, noise_seed, noise)
-        click.echo(save_grid(grid, len(cols) + 1, Path(out)))
+        grid = apps.style_mix_grid(G, row_seeds, col_seeds, cutoff, psi, noise_seed, noise).split(len(col_seeds) + 1)
+        names = ["column seeds " + " ".join(map(str, col_seeds))] + [f"row seed {r} | mixed" for r in row_seeds]
+        click.echo(saved_message(*save_rows(dict(zip(names, grid)), Path(out))))

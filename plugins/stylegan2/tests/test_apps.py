@@ -65,7 +65,8 @@ def test_generate_writes_one_image_per_seed_independent_of_the_others(converted,
     out = tmp_path / "grid.png"
     result = invoke("generate", converted, "--seeds", "0-2,7", "--truncation-psi", 0.7, "--out", out)
     assert result.exit_code == 0, result.output
-    assert Image.open(out).size[0] > 4 * 8
+    assert Image.open(out).size == (4 * 10 + 2, 10 + 2)
+    assert "rows, top to bottom: seeds 0 1 2 7" in result.output
     batch = apps.generate(G, [0, 1, 2, 7], 0.7)
     assert batch.shape == (4, 3, 8, 8) and batch.abs().max() <= 1
     assert torch.equal(apps.generate(G, [0, 1, 2, 7], 0.7), batch)  # seeds (and noise seed) fix the images
@@ -86,7 +87,8 @@ def test_style_mix_grid_cells_take_coarse_styles_from_rows(converted, G, tmp_pat
     out = tmp_path / "mix.png"
     result = invoke("style-mix", converted, "--row-seeds", "1,2", "--col-seeds", "3-5", "--cutoff", 2, "--out", out)
     assert result.exit_code == 0, result.output
-    assert np.asarray(Image.open(out)).shape[2] == 3
+    assert np.asarray(Image.open(out)).shape == (3 * 10 + 2, 4 * 10 + 2, 3)
+    assert "rows, top to bottom: column seeds 3 4 5, row seed 1 | mixed, row seed 2 | mixed" in result.output
     bad = invoke("style-mix", converted, "--row-seeds", "1", "--col-seeds", "2", "--cutoff", 4, "--out", out)
     assert bad.exit_code != 0 and "--cutoff 4: must lie in [1, 3] (4 style inputs)" in str(bad.exception or bad.output)
 

@@ -5,6 +5,8 @@
     python benchmarks/vs_official.py spade --official ... --set lookup=false            # dense one-hot convs
     python benchmarks/vs_official.py sean --official /path/to/ZPdesu/SEAN                # CelebAMask-HQ
     python benchmarks/vs_official.py cocosnet --official /path/to/microsoft/CoCosNet     # ADE20K
+    python benchmarks/vs_official.py stargan_v2 --official /path/to/clovaai/stargan-v2 --batch 2   # AFHQ
+    python benchmarks/vs_official.py nice_gan --official /path/to/alpc91/NICE-GAN-pytorch   # horse2zebra
 
 The official repository is a local checkout given by path (never vendored, never
 modified: what it lacks on a CPU without datasets -- its ``sync_batchnorm`` submodule,
@@ -25,7 +27,9 @@ optimiser, as each trainer does them). Reported: per-iteration CPU and wall time
 sides' losses of the first iteration.
 
 A paper is one small adapter (`Paper`): its official options and how its official model
-takes a batch; everything else is shared.
+takes a batch; everything else is shared. StarGAN v2 and NICE-GAN, whose official code
+has no pix2pix-style trainer, are modules of ``official_adapters/`` (`ModuleAdapter`);
+their named probe outputs are compared after the first (warm-up) iteration.
 """
 
 from __future__ import annotations
@@ -167,6 +171,7 @@ class Paper:
     trained_roles: tuple[str, ...] = ()
     batch_size = 1
     files: dict[str, str] = {}  # image / label -> the dataset layout's path pattern (for the loader's checks)
+    compare_after_step = False  # outputs compared before any step (the same weights on both sides)
 
     def official_argv(self, args) -> list[str]:
         raise NotImplementedError
@@ -425,7 +430,40 @@ class CoCosNet(Paper):
         return Side(step, output)
 
 
-PAPERS: dict[str, Paper] = {p.name: p for p in (Spade(), Sean(), CoCosNet())}
+class ModuleAdapter(Paper):
+    """A paper whose adapter is a module of ``benchmarks/official_adapters/`` (StarGAN v2,
+    NICE-GAN): ``setup(workdir, vgg)`` and ``side(side, workdir, vgg, overrides)`` ->
+    ``(step, forward)``, ``forward`` giving named probe outputs. Their outputs are
+    compared after the first (warm-up) iteration, where both trainers have stepped."""
+
+    compare_after_step = True
+
+    def __init__(self, name: str, module) -> None:
+        self.name, self.module = name, module
+
+    def setup(self, workdir: Path, args) -> None:
+        self.module.setup(workdir, args.vgg)
+
+    def side(self, side: str, workdir: Path, args) -> Side:
+        step, forward = self.module.side(side, workdir, args.vgg, args.overrides)
+        return Side(lambda: step() or {}, forward)
+
+
+def _module_adapters() -> list[Paper]:
+    sys.path.insert(0, str(HERE.parent))
+    from official_adapters import PAPERS as MODULES
+
+    return [ModuleAdapter(name, module) for name, module in MODULES.items()]
+
+
+PAPERS: dict[str, Paper] = {p.name: p for p in (Spade(), Sean(), CoCosNet(), *_module_adapters())}
+
+
+def max_difference(a, b) -> float:
+    """Largest |a - b| over a tensor or a dict of named tensors."""
+    if isinstance(a, dict):
+        return max(max_difference(a[k], b[k]) for k in a)
+    return float((a - b).abs().max())
 
 
 # ---------------------------------------------------------------------------- driver
@@ -437,13 +475,21 @@ def worker(args) -> None:
         PAPERS[args.paper].setup(workdir, args)
         return print("RESULT {}")
     torch.manual_seed(0)
-    side = PAPERS[args.paper].side(args.side, workdir, args)
-    with torch.no_grad():
-        torch.save(side.output(), workdir / f"out-{args.side}.pt")
+    paper = PAPERS[args.paper]
+    side = paper.side(args.side, workdir, args)
+
+    def save_output() -> None:
+        with torch.no_grad():
+            torch.save(side.output(), workdir / f"out-{args.side}.pt")
+
+    if not paper.compare_after_step:
+        save_output()
     losses = None
-    for _ in range(args.warmup):
+    for i in range(args.warmup):
         logs = side.step()
         losses = losses or logs
+        if i == 0 and paper.compare_after_step:
+            save_output()
     cpu, wall = [], []
     for _ in range(args.steps):
         c0, w0 = time.process_time(), time.perf_counter()
@@ -479,15 +525,19 @@ def main() -> None:
     parser.add_argument("--tol", type=float, default=1e-4, help="largest output difference accepted as equal")
     parser.add_argument("--set", action="append", default=[], help="ganforge override KEY=JSON (lookup=false)")
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument("--batch", type=int, default=2, help="StarGAN v2: batch size (official AFHQ: 8)")
     parser.add_argument("--side", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.json = args.json.resolve() if args.json else None
     args.overrides = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     os.environ["VS_OFFICIAL"] = str(args.official.resolve())
+    os.environ["VS_BATCH"] = str(args.batch)
     if args.side:
         return worker(args)
 
+    if PAPERS[args.paper].compare_after_step and args.warmup < 1:
+        sys.exit(f"error: --warmup must be at least 1 for {args.paper} (its outputs are compared after it)")
     torch.set_num_threads(1)
     results: dict[str, list] = {"official": [], "ganforge": []}
     diffs = []
@@ -502,9 +552,9 @@ def main() -> None:
                 print(f"round {r} {side:<9} cpu {res['cpu']:.2f} s/it  wall {res['wall']:.2f} s/it  "
                       f"peak RSS {res['rss_gib']:.2f} GiB  first losses {fmt(res['first_losses'])}", flush=True)
             outs = [torch.load(workdir / f"out-{s}.pt", weights_only=True) for s in ("official", "ganforge")]
-            diffs.append(float((outs[0] - outs[1]).abs().max()))
-            print(f"round {r} max |G_official - G_ganforge| = {diffs[-1]:.2e} "
-                  f"(outputs in [{float(outs[0].min()):.2f}, {float(outs[0].max()):.2f}])", flush=True)
+            diffs.append(max_difference(*outs))
+            print(f"round {r} max |official - ganforge| of the outputs = {diffs[-1]:.2e}"
+                  f"{' (after one iteration)' if PAPERS[args.paper].compare_after_step else ''}", flush=True)
     med = {s: {k: statistics.median(x[k] for x in v) for k in ("cpu", "wall", "rss_gib")} for s, v in results.items()}
     ratios = [g["cpu"] / o["cpu"] for g, o in zip(results["ganforge"], results["official"])]
     summary = {"paper": args.paper, "vgg": args.vgg, "set": args.set, "rounds": args.rounds, "steps": args.steps,

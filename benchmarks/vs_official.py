@@ -438,14 +438,14 @@ class ModuleAdapter(Paper):
 
     compare_after_step = True
 
-    def __init__(self, name: str, module) -> None:
-        self.name, self.module = name, module
+    def __init__(self, name: str, setup: Callable, side: Callable) -> None:
+        self.name, self.module_setup, self.module_side = name, setup, side
 
     def setup(self, workdir: Path, args) -> None:
-        self.module.setup(workdir, args.vgg)
+        self.module_setup(workdir, args.vgg)
 
     def side(self, side: str, workdir: Path, args) -> Side:
-        step, forward = self.module.side(side, workdir, args.vgg, args.overrides)
+        step, forward = self.module_side(side, workdir, args.vgg, args.overrides)
         return Side(lambda: step() or {}, forward)
 
 
@@ -453,7 +453,7 @@ def _module_adapters() -> list[Paper]:
     sys.path.insert(0, str(HERE.parent))
     from official_adapters import PAPERS as MODULES
 
-    return [ModuleAdapter(name, module) for name, module in MODULES.items()]
+    return [ModuleAdapter(name, *functions) for name, functions in MODULES.items()]
 
 
 PAPERS: dict[str, Paper] = {p.name: p for p in (Spade(), Sean(), CoCosNet(), *_module_adapters())}

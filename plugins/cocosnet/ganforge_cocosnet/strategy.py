@@ -6,6 +6,10 @@ ADE20K command: ``--weight_mask 100``, defaults otherwise):
        + lambda_perc L_perc + lambda_context L_context(exemplar) + lambda_domain L_domain
        + lambda_mask L_warp-mask + lambda_cycle L_reg
 
+Each step runs G first and then D on the fake G just made, as the official trainer does
+(``run_generator_one_step`` returns the fake, ``run_discriminator_one_step`` reuses it):
+one translation per step, not a second one for D.
+
 The correspondence network (role ``correspondence``, any encoder providing
 ``warped_exemplar``) and the translation network share the generator's optimiser, as the
 official netCorr and netG do (TTUR: 1e-4 with Adam eps 1e-3 for both, 4e-4 for D,
@@ -28,6 +32,7 @@ from . import losses
 from .pairing import SELF_REF
 
 PERCEPTUAL_LAYER = {"4_2": 3, "5_2": 4}
+FAKE = "cocosnet_fake"  # batch key: the G step's output, detached, for the D step after it
 
 
 class CoCosNetParams(ganforge.Params):
@@ -59,6 +64,7 @@ class CoCosNet(ganforge.Strategy):
     requires = frozenset({"label", "exemplar"})
     conditioners = {"correspondence": "real"}  # reads the real image only for domain alignment
     reads = {"correspondence": frozenset({"warped_exemplar"})}
+    updates = (("generator", ""), ("discriminator", ""))  # the official order: D trains on G's fake
 
     @classmethod
     def network_needs(cls, params: CoCosNetParams) -> dict[str, frozenset[str]]:
@@ -135,8 +141,10 @@ class CoCosNet(ganforge.Strategy):
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         real, cond = batch["image"], batch["cond"]
         with run.autocast():
-            with torch.no_grad():
-                fake, _ = self.translate(run, real, cond)
+            fake = batch.pop(FAKE, None)
+            if fake is None:  # a D step without the G step before it
+                with torch.no_grad():
+                    fake, _ = self.translate(run, real, cond)
             pred_fake, pred_real = self.discriminate(run, fake.detach(), real, cond)
             d_fake = self.gan_loss(pred_fake.scores, real=False, for_discriminator=True)
             d_real = self.gan_loss(pred_real.scores, real=True, for_discriminator=True)
@@ -149,6 +157,7 @@ class CoCosNet(ganforge.Strategy):
         self_ref = batch.get(SELF_REF, torch.zeros(real.shape[0], device=real.device))
         with run.frozen("discriminator"), run.autocast():
             fake, corr = self.translate(run, real, cond)
+            batch[FAKE] = fake.detach()
             pred_fake, pred_real = self.discriminate(run, fake, real, cond)
             logs = {"g_gan": self.gan_loss(pred_fake.scores, real=True, for_discriminator=False)}
             if self.feat is not None:

@@ -48,3 +48,27 @@ def test_cycle_weight_needs_the_cycle_warp(registry, tmp_path):
     config["models"] = {**TINY_RUN["models"], "correspondence": {**TINY_RUN["models"]["correspondence"],
                                                                   "cycle": True}}
     assert "g_cycle" in short_run(config, tmp_path / "cycle", steps=1)[-1]
+
+
+def test_d_trains_on_the_fake_of_the_g_step_without_a_second_translation(registry, tmp_path, monkeypatch):
+    """The official order: G step first, its fake (not a new translation) feeds the D step."""
+    from ganforge_cocosnet.strategy import CoCosNet
+
+    made, judged = [], []
+    translate, discriminate = CoCosNet.translate, CoCosNet.discriminate
+
+    def counting_translate(*args, **kwargs):
+        out = translate(*args, **kwargs)
+        made.append(out[0].detach().clone())
+        return out
+
+    def recording_discriminate(run, fake, real, cond):
+        judged.append(fake.detach().clone())
+        return discriminate(run, fake, real, cond)
+
+    monkeypatch.setattr(CoCosNet, "translate", staticmethod(counting_translate))
+    monkeypatch.setattr(CoCosNet, "discriminate", staticmethod(recording_discriminate))
+    logs = short_run(TINY_RUN, tmp_path, steps=2)
+    assert len(made) == 2 and len(judged) == 4  # per step: one translation, D on it in G's and D's phase
+    assert torch.equal(judged[1], made[0]) and torch.equal(judged[3], made[1])
+    assert {"d_fake", "d_real", "g_gan"} <= set(logs[-1])

@@ -21,7 +21,6 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
 from ganforge.testing.parity import in_float64, mismatches, seeded_batch, seeded_state, train_from_official
 from ganforge_spade.convert import to_official

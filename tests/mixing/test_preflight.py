@@ -87,15 +87,35 @@ def test_conditioner_routes_are_checked(ganforge_registry):
         verify(from_dict(tree))
 
 
+def _stargan_v2_latent_step(trainer, run, batch):
+    """The latent step: the drawn target style and domain as overrides."""
+    t, recipe = batch["stargan_v2_targets"], trainer.strategies[0]
+    style = recipe.latent_style(run.models["mapping"], t.z, t.domain, batch["cond"])
+    return recipe.translate(run, batch["cond"], style, t.domain)
+
+
+# recipe -> the generator call of its training step, on a prepared batch
+TRAINING_STEP_IMAGE = {
+    "paired_conditional": lambda trainer, run, batch: trainer.strategies[0].generate(run, batch)[0],
+    "stargan_v2": _stargan_v2_latent_step,
+    "cocosnet": lambda trainer, run, batch: trainer.strategies[0].translate(run, batch["image"], batch["cond"])[0],
+    "an_inpainting": lambda trainer, run, batch: trainer.strategies[0].complete(run, batch["cond"], batch["image"])[1],
+}
+
+
 @pytest.mark.parametrize("config, overrides", [
     (SPADE, ["models.generator.use_vae=true", "models.generator.z_dim=8", "models.encoder={type: spade_vae, ndf: 4, "
-             "z_dim: 8}", "models.generator.ngf=4", "models.discriminator.ndf=4", "strategy.vgg=null"]),
-    (ROOT / "docs" / "mixing" / "sean_norm_in_stargan_v2.yaml", []),
-], ids=["spade_vae", "sean_norm_in_stargan_v2"])
+             "z_dim: 8}", "models.generator.ngf=4", "models.discriminator.ndf=4", "strategy.vgg=null",
+             "data.resolution=32"]),
+    (ROOT / "docs" / "mixing" / "sean_norm_in_stargan_v2.yaml", ["data.resolution=32"]),
+    (ROOT / "plugins" / "cocosnet" / "configs" / "synthetic.yaml", []),
+    (ROOT / "docs" / "mixing" / "cocosnet_exemplar_in_spade.yaml", []),
+    (ROOT / "plugins" / "attentive_norm" / "configs" / "synthetic_inpainting.yaml", []),
+], ids=["spade_vae", "sean_norm_in_stargan_v2", "cocosnet", "cocosnet_exemplar_in_spade", "an_inpainting"])
 def test_evaluation_conditions_the_generator_as_the_training_step(ganforge_registry, tmp_path, config, overrides):
     """Same batch, same weights: the image the training step's conditioning path gives G
     equals what evaluation and sampling (``run.generate``) give it."""
-    exp = load_config(config, overrides + ["train.batch_size=2", "train.ema.enabled=false", "data.resolution=32"])
+    exp = load_config(config, overrides + ["train.batch_size=2", "train.ema.enabled=false"])
     trainer = Trainer(exp, tmp_path / "run", show_progress=False)
     run = trainer.run
     batch = {k: v for k, v in trainer.sample_batch.items()}
@@ -106,11 +126,5 @@ def test_evaluation_conditions_the_generator_as_the_training_step(ganforge_regis
         torch.manual_seed(1)  # the same reparameterisation noise for a VAE encoder
         evaluated = run.generate(batch["cond"], batch["image"], sampling=True)
         torch.manual_seed(1)
-        if "stargan_v2_targets" in batch:  # the latent step: the drawn target style and domain as overrides
-            t = batch["stargan_v2_targets"]
-            recipe = trainer.strategies[0]
-            style = recipe.latent_style(run.models["mapping"], t.z, t.domain, batch["cond"])
-            trained = recipe.translate(run, batch["cond"], style, t.domain)
-        else:
-            trained, _ = trainer.strategies[0].generate(run, batch)
+        trained = TRAINING_STEP_IMAGE[exp.strategy.type](trainer, run, batch)
     torch.testing.assert_close(trained, evaluated)

@@ -101,17 +101,23 @@ def optimised(trainer: Trainer, name: str) -> set[int]:
     return {id(p) for g in trainer.optimizers[name].param_groups for p in g["params"]}
 
 
+@pytest.mark.parametrize("mix", ["reuse_in_stargan_v2.yaml", "reuse_in_hidt.yaml"])
 @pytest.mark.parametrize("decoupled", [True, False])
-def test_the_shared_layers_go_to_the_optimisers_the_training_mode_says(decoupled, ganforge_registry, tmp_path):
-    exp = load_config(MIX / "reuse_in_stargan_v2.yaml", [f"strategies.0.decoupled={str(decoupled).lower()}"])
+def test_the_shared_layers_go_to_the_optimisers_the_training_mode_says(decoupled, mix, ganforge_registry, tmp_path):
+    exp = load_config(MIX / mix, [f"strategies.0.decoupled={str(decoupled).lower()}", "train.steps=1"])
     trainer = Trainer(exp, tmp_path / "run", show_progress=False)
     G, D = trainer.run.models["generator"], trainer.run.models["discriminator"]
-    assert isinstance(G.shared, SharedEncoder)
-    shared = {id(p) for p in G.shared.parameters()}
+    (encoder,) = [m for m in G.modules() if isinstance(m, SharedEncoder)]  # StarGAN v2: G.shared; HiDT: in E_c
+    shared = {id(p) for p in encoder.parameters()}
     assert shared and shared <= {id(p) for p in D.parameters()}
     assert shared <= optimised(trainer, "discriminator")
     assert bool(shared & optimised(trainer, "generator")) is not decoupled
     assert bool(shared & trainer.run.keep_trainable) is not decoupled
+    before = [p.detach().clone() for p in encoder.parameters()]
+    trainer.fit()  # one training step in this mode: the shared layers learn (from D's loss at least)
+    after = list(encoder.parameters())
+    assert all(torch.isfinite(p).all() for p in after)
+    assert any(not torch.equal(b, a) for b, a in zip(before, after))
 
 
 def error_of(capsys, *args) -> str:

@@ -110,3 +110,39 @@ def test_enhance_uses_the_imported_enhancer(tmp_path):
     main(["hidt", "enhance", str(out), "--image", str(tmp_path / "a.png"), "--style", str(tmp_path / "b.png"),
           "--out", str(tmp_path / "enhance.png")])
     assert Image.open(tmp_path / "enhance.png").size == (128 + 2 * 2, 3 * 128 + 4 * 2)  # rows: input, 2 outputs
+
+
+def test_style_swap_on_an_imported_release_gives_the_networks_outputs(tmp_path):
+    """Import the released generator file, then ``ganforge hidt swap`` on image files, as a
+    user runs it: row i, column j is G(E_c(x_i), E_s(x_j)) of the official-layout networks
+    in eval mode, on the inputs as the official StyleTransformer prepares them, pixel for pixel."""
+    import numpy as np
+    from PIL import Image
+
+    from ganforge import Condition
+    from ganforge.testing.official import grid_rows, pixels, run_cli
+    from ganforge_hidt.apps import official_input
+
+    release = official_state(FACTS["daytime_keys"])
+    torch.save(release, tmp_path / "daytime.pt")
+    assert run_import("hidt", [tmp_path / "daytime.pt"], CONFIG, tmp_path / "model.pt") == 0
+    nets = seeded_networks(CONFIG)
+    convert.load_official(tmp_path / "daytime.pt", nets["generator"], nets["style_encoder"])
+    G, E_s = nets["generator"].eval(), nets["style_encoder"].eval()
+    paths = []
+    for i, arr in enumerate(np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)):
+        paths.append(tmp_path / f"x{i}.png")
+        Image.fromarray(arr).save(paths[-1])
+    out = tmp_path / "swap.png"
+    assert run_cli("hidt", "swap", tmp_path / "model.pt", "--image", paths[0], "--image", paths[1],
+                   "--inference-size", 32, "--seed", 3, "--out", out) == 0
+    gen = torch.Generator().manual_seed(3)
+    xs = [official_input(p, 32, gen) for p in paths]  # its resize rule is tested in test_apps
+    with torch.no_grad():
+        styles = torch.cat([E_s(x, Condition())["style"] for x in xs])
+        swapped = [G.decode(G.encode_content(x.expand(2, -1, -1, -1)), Condition(style=styles))[0] for x in xs]
+    rows = grid_rows(out)
+    assert list(rows) == ["styles", "image 0 | in each style", "image 1 | in each style"]
+    for i, x in enumerate(xs):
+        assert (rows[f"image {i} | in each style"] == pixels(torch.cat([x, swapped[i]]))).all()
+    assert len(np.unique(rows["image 0 | in each style"][1:])) > 20  # not saturated

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 import ganforge
-from ganforge.cli import main
 from ganforge.config import from_dict, load_config, verify
+from ganforge.testing import error_line
 from ganforge.trainer import Trainer
 
 ROOT = Path(__file__).parents[2]
@@ -23,28 +23,19 @@ SEAN_IN_STARGAN = ["models.generator.norm={type: sean, param_free_norm: instance
                    "models.style_encoder={type: sean_style}", "data.fields=[domain,label]"]
 
 
-def error_of(capsys, *args: str) -> str:
-    with pytest.raises(SystemExit) as exit_:
-        main([str(a) for a in args])
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    errors = [line for line in err if line.startswith("error:")]
-    assert len(errors) == 1 and "Traceback" not in "\n".join(err), err
-    return errors[0]
-
 
 def test_readme_example_missing_field_is_named_with_its_supplier(capsys, tmp_path):
     """The README's old lead example: SEAN's normalizer needs region_style; the style
     encoder that provides it is the recipe's own, whose output never reaches G."""
     sets = [a for s in SEAN_IN_STARGAN for a in ("--set", s)]
-    line = error_of(capsys, "train", STARGAN, *sets, "--out", tmp_path / "run")
+    line = error_line(capsys, "train", STARGAN, *sets, "--out", tmp_path / "run")
     assert "models.generator.norm: normalizer 'sean' needs condition field 'region_style'" in line
     assert "models.style_encoder (sean_style) provides it" in line and "condition: {NAME: real}" in line
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 def test_feature_matching_needs_a_discriminator_returning_features(capsys, tmp_path):
-    line = error_of(capsys, "train", SPADE, "--set", "models.discriminator={type: stylegan2}",
+    line = error_line(capsys, "train", SPADE, "--set", "models.discriminator={type: stylegan2}",
                     "--out", tmp_path / "run")
     assert "models.discriminator: strategy 'paired_conditional' needs a discriminator with the 'features'" in line
     assert "'stylegan2' lacks it" in line and "multiscale_patch" in line

@@ -14,9 +14,9 @@ import torch
 
 import ganforge
 from ganforge import Condition
-from ganforge.cli import main
 from ganforge.config import load_config
 from ganforge.reuse import Embedding, SharedEncoder, shared_encoder
+from ganforge.testing import error_line
 from ganforge.trainer import Trainer
 
 ROOT = Path(__file__).parents[2]
@@ -120,18 +120,9 @@ def test_the_shared_layers_go_to_the_optimisers_the_training_mode_says(decoupled
     assert any(not torch.equal(b, a) for b, a in zip(before, after))
 
 
-def error_of(capsys, *args) -> str:
-    with pytest.raises(SystemExit) as exit_:
-        main([str(a) for a in args])
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    errors = [line for line in err if line.startswith("error:")]
-    assert len(errors) == 1 and "Traceback" not in "\n".join(err), err
-    return errors[0]
-
 
 def test_reuse_on_a_discriminator_without_the_capability_is_one_error(capsys, tmp_path):
-    line = error_of(capsys, "train", MIX / "reuse_in_hidt.yaml", "--set",
+    line = error_line(capsys, "train", MIX / "reuse_in_hidt.yaml", "--set",
                     "models.discriminator={type: edgegan_critic, ndf: 8, size: [32, 32]}", "--out", tmp_path / "run")
     assert "models.discriminator: strategies.0 'discriminator_reuse' needs a discriminator with the 'reuse'" in line
     assert "'edgegan_critic' lacks it" in line and "hidt, multiscale_patch, nice_gan, stargan_v2, stylegan2" in line
@@ -139,7 +130,7 @@ def test_reuse_on_a_discriminator_without_the_capability_is_one_error(capsys, tm
 
 
 def test_reuse_on_a_generator_without_a_swappable_encoder_is_one_error(capsys, tmp_path):
-    line = error_of(capsys, "train", ROOT / "plugins" / "spade" / "configs" / "synthetic.yaml", "--set",
+    line = error_line(capsys, "train", ROOT / "plugins" / "spade" / "configs" / "synthetic.yaml", "--set",
                     "strategies=[{type: discriminator_reuse}]", "--out", tmp_path / "run")
     assert "models.generator: strategies.0 'discriminator_reuse' needs a generator with the 'swappable_encoder'" in line
     assert "'spade' lacks it; generators with it: hidt, stargan_v2" in line
@@ -147,7 +138,7 @@ def test_reuse_on_a_generator_without_a_swappable_encoder_is_one_error(capsys, t
 
 def test_embeddings_that_do_not_meet_are_one_error_before_step_1(capsys, tmp_path):
     """HiDT's D at its own synthetic width (12) has 24 channels at stride 4; E_c makes 48."""
-    line = error_of(capsys, "train", MIX / "reuse_in_hidt.yaml", "--set", "models.discriminator.dim=12",
+    line = error_line(capsys, "train", MIX / "reuse_in_hidt.yaml", "--set", "models.discriminator.dim=12",
                     "--out", tmp_path / "run")
     assert ("models.generator with models.discriminator: the generator's encoder produces 48 channels at stride 4, "
             "but the discriminator's early layers offer 12 channels at stride 2; 24 channels at stride 4") in line
@@ -155,7 +146,7 @@ def test_embeddings_that_do_not_meet_are_one_error_before_step_1(capsys, tmp_pat
 
 
 def test_edgegans_classifier_role_needs_class_logits(capsys, tmp_path):
-    line = error_of(capsys, "train", ROOT / "plugins" / "edgegan" / "configs" / "synthetic.yaml", "--set",
+    line = error_line(capsys, "train", ROOT / "plugins" / "edgegan" / "configs" / "synthetic.yaml", "--set",
                     "models.classifier={type: edgegan_critic, ndf: 8, size: [32, 32]}", "--out", tmp_path / "run")
     assert "models.classifier: strategy 'edgegan' needs a discriminator with the 'classes' capability" in line
     assert "'edgegan_critic' lacks it; discriminators with it: edgegan_classifier" in line

@@ -26,6 +26,11 @@ optimiser, as each trainer does them). Reported: per-iteration CPU and wall time
 (median over rounds), their ratios ganforge/official, each process's peak RSS, and both
 sides' losses of the first iteration.
 
+Host memory: the ganforge side runs with the trainer's ``train.host_memory`` (default
+``keep``: glibc keeps freed memory for reuse; ``--host-memory release`` for glibc's
+default); the official side as shipped, or with ``--official-host-memory keep`` under the
+same allocator settings, for a comparison of the code alone.
+
 A paper is one small adapter (`Paper`): its official options and how its official model
 takes a batch; everything else is shared. StarGAN v2 and NICE-GAN, whose official code
 has no pix2pix-style trainer, are modules of ``official_adapters/`` (`ModuleAdapter`);
@@ -125,6 +130,8 @@ def ganforge_side(paper: "Paper", workdir: Path, args) -> Side:
     cfg = resolve_tree(ROOT / paper.config)
     cfg["train"] = {"steps": 10, "batch_size": paper.batch_size, "device": "cpu", "sample_every": 0,
                     "checkpoint_every": 0, "precision": "fp32", "num_workers": 0}
+    if args.host_memory:
+        cfg["train"]["host_memory"] = args.host_memory
     cfg["schedule"] = {"type": "constant"}
     cfg.setdefault("data", {})["root"] = str(workdir / "data")
     paper.ganforge_config(cfg, args)
@@ -475,6 +482,11 @@ def worker(args) -> None:
         PAPERS[args.paper].setup(workdir, args)
         return print("RESULT {}")
     torch.manual_seed(0)
+    if args.side == "official" and args.official_host_memory == "keep":  # as the ganforge trainer can
+        from ganforge.trainer.host_memory import set_host_memory
+        note = set_host_memory("keep")
+        if note:
+            sys.exit(f"error: {note}")
     paper = PAPERS[args.paper]
     side = paper.side(args.side, workdir, args)
 
@@ -506,6 +518,8 @@ def run_side(args, side: str, workdir: Path) -> dict:
     cmd = [sys.executable, str(HERE), args.paper, "--official", str(args.official), "--side", side,
            "--workdir", str(workdir), "--steps", str(args.steps), "--warmup", str(args.warmup)]
     cmd += sum((["--set", kv] for kv in args.set), []) + ([] if args.vgg else ["--no-vgg"])
+    cmd += ["--official-host-memory", args.official_host_memory] + (["--host-memory", args.host_memory]
+                                                                      if args.host_memory else [])
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -526,6 +540,11 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="ganforge override KEY=JSON (lookup=false)")
     parser.add_argument("--json", type=Path, help="write the results here too")
     parser.add_argument("--batch", type=int, default=2, help="StarGAN v2: batch size (official AFHQ: 8)")
+    parser.add_argument("--host-memory", choices=("keep", "release"),
+                        help="ganforge side: train.host_memory (default: the trainer's default)")
+    parser.add_argument("--official-host-memory", choices=("keep", "release"), default="release",
+                        help="official side: release = as shipped (glibc's default); keep = the same mallopt "
+                             "settings as ganforge's train.host_memory keep")
     parser.add_argument("--side", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -539,6 +558,7 @@ def main() -> None:
     if PAPERS[args.paper].compare_after_step and args.warmup < 1:
         sys.exit(f"error: --warmup must be at least 1 for {args.paper} (its outputs are compared after it)")
     torch.set_num_threads(1)
+    load_before = os.getloadavg()
     results: dict[str, list] = {"official": [], "ganforge": []}
     diffs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -558,7 +578,9 @@ def main() -> None:
     med = {s: {k: statistics.median(x[k] for x in v) for k in ("cpu", "wall", "rss_gib")} for s, v in results.items()}
     ratios = [g["cpu"] / o["cpu"] for g, o in zip(results["ganforge"], results["official"])]
     summary = {"paper": args.paper, "vgg": args.vgg, "set": args.set, "rounds": args.rounds, "steps": args.steps,
-               "warmup": args.warmup, "max_output_diff": max(diffs), "output_diff_per_round": diffs,
+               "warmup": args.warmup, "host_memory": {"official": args.official_host_memory,
+                                                       "ganforge": args.host_memory or train_default("host_memory")},
+               "load_before": load_before, "max_output_diff": max(diffs), "output_diff_per_round": diffs,
                "equal_outputs": max(diffs) <= args.tol, "median": med,
                "cpu_ratio": med["ganforge"]["cpu"] / med["official"]["cpu"], "cpu_ratio_per_round": ratios,
                "wall_ratio": med["ganforge"]["wall"] / med["official"]["wall"], "per_round": results,
@@ -568,6 +590,11 @@ def main() -> None:
         args.json.write_text(json.dumps(summary, indent=1) + "\n")
     if not summary["equal_outputs"]:
         sys.exit(f"error: the outputs differ by {max(diffs):.2e} > --tol {args.tol}")
+
+
+def train_default(field: str):
+    from ganforge.config import Train
+    return Train.model_fields[field].default
 
 
 def fmt(losses: dict[str, float] | None) -> str:

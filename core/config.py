@@ -119,6 +119,10 @@ class Train(Params):
     log_every: int = Field(10, ge=1)
     eval_every: int = Field(0, ge=0, description="0 = only at the end (if metrics are configured)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    host_memory: Literal["keep", "release"] = Field(
+        "keep", description="keep: freed host memory stays in the process and is reused (glibc: no mmap/munmap "
+                            "and page faults per step; RSS stays near its peak); release: glibc's default "
+                            "(see docs/trainer.md)")
     sync_batchnorm: bool = Field(True, description="BatchNorm statistics over all processes (torch SyncBatchNorm on CUDA, gloo all-reduce on CPU)")
 
 

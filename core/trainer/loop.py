@@ -50,6 +50,7 @@ from .distributed import (World, average_gradients, barrier, broadcast_modules, 
 from .ema import EMA
 from .evaluation import metric_values
 from .guard import DivergenceWatch, check_finite, nonfinite_state
+from .host_memory import set_host_memory
 from .interrupt import StopRequest, TrainingInterrupted, stop_on_signals
 from .optim import lr_factor, make_optimizers, phases, set_learning_rates
 from .penalty import r1_due, r1_penalty
@@ -84,6 +85,7 @@ class Trainer:
         self.world: World = init_world("cuda" if wants_cuda else "cpu")
         self.device = resolve_device(self.cfg.device, self.world.local_rank)
         self.amp_dtype = amp_dtype(self.cfg.precision, self.device)
+        self.host_memory_note = set_host_memory(self.cfg.host_memory)  # before the networks are allocated
 
         self.lock = lock_run_dir(self.run_dir) if self.world.is_main else None
         try:
@@ -151,6 +153,8 @@ class Trainer:
         self.progress.message(f"{'resumed at step ' + str(self.run.step) if self.resumed else 'started'}: "
                               f"{self.cfg.steps} steps on {self.device} ({self.world.size} process"
                               f"{'es' if self.world.size > 1 else ''}), run folder {self.run_dir}")
+        if self.host_memory_note:
+            self.progress.message(self.host_memory_note)
         for c in self.changes:
             self.progress.message(f"changed on resume at step {c['step']}: {c['field']} {c['old']} -> {c['new']} "
                                   "(recorded in changes.jsonl)")

@@ -575,21 +575,32 @@ def main() -> None:
             diffs.append(max_difference(*outs))
             print(f"round {r} max |official - ganforge| of the outputs = {diffs[-1]:.2e}"
                   f"{' (after one iteration)' if PAPERS[args.paper].compare_after_step else ''}", flush=True)
+            summarize(args, results, diffs, load_before)
+    summary = summarize(args, results, diffs, load_before)
+    print(json.dumps({k: v for k, v in summary.items() if k != "per_round"}, indent=1))
+    if not summary["equal_outputs"]:
+        sys.exit(f"error: the outputs differ by {max(diffs):.2e} > --tol {args.tol}")
+
+
+def summarize(args, results: dict[str, list], diffs: list[float], load_before) -> dict:
+    """Medians and ratios over the rounds done so far; written to ``--json`` after every
+    round, so that a run stopped early keeps its finished rounds (``rounds_done``)."""
     med = {s: {k: statistics.median(x[k] for x in v) for k in ("cpu", "wall", "rss_gib")} for s, v in results.items()}
     ratios = [g["cpu"] / o["cpu"] for g, o in zip(results["ganforge"], results["official"])]
-    summary = {"paper": args.paper, "vgg": args.vgg, "set": args.set, "rounds": args.rounds, "steps": args.steps,
-               "warmup": args.warmup, "host_memory": {"official": args.official_host_memory,
-                                                       "ganforge": args.host_memory or train_default("host_memory")},
+    summary = {"paper": args.paper, "vgg": args.vgg, "set": args.set, "rounds": args.rounds,
+               "rounds_done": len(diffs), "steps": args.steps, "warmup": args.warmup,
+               "host_memory": {"official": args.official_host_memory,
+                               "ganforge": args.host_memory or train_default("host_memory")},
                "load_before": load_before, "max_output_diff": max(diffs), "output_diff_per_round": diffs,
                "equal_outputs": max(diffs) <= args.tol, "median": med,
                "cpu_ratio": med["ganforge"]["cpu"] / med["official"]["cpu"], "cpu_ratio_per_round": ratios,
                "wall_ratio": med["ganforge"]["wall"] / med["official"]["wall"], "per_round": results,
                "torch": torch.__version__, "cpu_model": cpu_model(), "load_after": os.getloadavg()}
-    print(json.dumps({k: v for k, v in summary.items() if k != "per_round"}, indent=1))
     if args.json:
-        args.json.write_text(json.dumps(summary, indent=1) + "\n")
-    if not summary["equal_outputs"]:
-        sys.exit(f"error: the outputs differ by {max(diffs):.2e} > --tol {args.tol}")
+        tmp = args.json.with_name(args.json.name + ".tmp")
+        tmp.write_text(json.dumps(summary, indent=1) + "\n")
+        tmp.replace(args.json)
+    return summary
 
 
 def train_default(field: str):

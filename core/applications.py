@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Sequence, TypeVar
 
 import torch
 from torch import nn
@@ -26,6 +26,9 @@ from torch import nn
 from .condition import Condition
 from .errors import ConfigError
 from .scenes import Scene
+
+if TYPE_CHECKING:  # the trainer is imported when a run is opened, not with this module
+    from .trainer.restore import Restored
 
 T = TypeVar("T")
 
@@ -39,7 +42,7 @@ class AppRun:
     ``restored`` is the whole run (`ganforge.trainer.Restored`: config, data, networks,
     strategies, dataset); ``paper`` prefixes the default file names."""
 
-    restored: Any
+    restored: Restored
     paper: str
     generator: nn.Module
     encoder: nn.Module | None = None

@@ -19,6 +19,7 @@ from ganforge.trainer import Trainer
 ROOT = Path(__file__).parents[2]
 STARGAN = ROOT / "plugins" / "stargan_v2" / "configs" / "synthetic.yaml"
 SPADE = ROOT / "plugins" / "spade" / "configs" / "synthetic.yaml"
+AN_CLASS_CONDITIONAL = ROOT / "plugins" / "attentive_norm" / "configs" / "synthetic.yaml"
 SEAN_IN_STARGAN = ["models.generator.norm={type: sean, param_free_norm: instance}",
                    "models.style_encoder={type: sean_style}", "data.fields=[domain,label]"]
 
@@ -39,6 +40,15 @@ def test_feature_matching_needs_a_discriminator_returning_features(capsys, tmp_p
                     "--out", tmp_path / "run")
     assert "models.discriminator: strategy 'paired_conditional' needs a discriminator with the 'features'" in line
     assert "'stylegan2' lacks it" in line and "multiscale_patch" in line
+
+
+def test_a_generator_of_another_z_width_is_named_before_step_1(capsys, tmp_path):
+    """AN's class-conditional recipe draws z of strategy.z_dim for whatever generator it trains."""
+    line = error_line(capsys, "train", AN_CLASS_CONDITIONAL, "--set", "models.generator={type: stylegan2, "
+                      "channel_max: 16}", "--out", tmp_path / "run")
+    assert ("strategy.z_dim is 120 but models.generator (StyleGAN2Generator) takes z of width 512; set "
+            "strategy.z_dim=512") in line
+    assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 def test_a_strategy_states_the_capability_it_rewires(ganforge_registry):
@@ -125,7 +135,7 @@ def _spied(generator: torch.nn.Module, method: str, call) -> tuple[ganforge.Cond
     (ROOT / "plugins" / "cocosnet" / "configs" / "synthetic.yaml", []),
     (ROOT / "docs" / "mixing" / "cocosnet_exemplar_in_spade.yaml", []),
     (ROOT / "plugins" / "attentive_norm" / "configs" / "synthetic_inpainting.yaml", []),
-    (ROOT / "plugins" / "attentive_norm" / "configs" / "synthetic.yaml", []),
+    (AN_CLASS_CONDITIONAL, []),
     (ROOT / "plugins" / "semantic_pyramid" / "configs" / "synthetic.yaml", ["data.resolution=32",
                                                                            "models.generator.channels=[16,16,8,8,4]"]),
     (ROOT / "plugins" / "hidt" / "configs" / "synthetic.yaml", []),

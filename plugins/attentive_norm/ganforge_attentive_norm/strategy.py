@@ -48,6 +48,17 @@ class ClassConditional(ganforge.Strategy):
         return cond.replace(z=torch.randn(cond.batch_size, self.params.z_dim, device=ref.device))
 
     @ganforge.hookimpl
+    def ganforge_setup(self, run: Run) -> None:
+        """The z this recipe draws must fit a generator that states its width (``z_dim``:
+        StyleGAN2's, 3D controllable synthesis'); BigGAN's takes the chunks it needs of any z."""
+        G = run.models["generator"]
+        width = getattr(G, "z_dim", None)
+        if isinstance(width, int) and width != self.params.z_dim:
+            raise ganforge.ConfigError(f"strategy 'an_class_conditional': strategy.z_dim is {self.params.z_dim} but "
+                                       f"models.generator ({type(G).__name__}) takes z of width {width}; set "
+                                       f"strategy.z_dim={width}")
+
+    @ganforge.hookimpl
     def ganforge_prepare_batch(self, run: Run, batch: dict[str, Any]) -> None:
         """The batch's z, which the generator step and evaluation use: G is evaluated on
         the recipe's z, as it is trained, not on a z it draws itself. The discriminator step

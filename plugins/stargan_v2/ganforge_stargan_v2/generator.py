@@ -82,9 +82,11 @@ class AdaINResBlock(nn.Module):
         self.skip = conv(dim_in, dim_out, 1, bias=False) if shortcut and dim_in != dim_out else None
 
     def shortcut(self, x: torch.Tensor) -> torch.Tensor:
-        if self.upsample:
-            x = F.interpolate(x, scale_factor=2, mode="nearest")
-        return self.skip(x) if self.skip is not None else x
+        # the bias-free 1x1 conv, then the nearest upsampling: the official order reversed,
+        # the same values (every output pixel is the same dot product) at a quarter of the cost
+        if self.skip is not None:
+            x = self.skip(x)
+        return F.interpolate(x, scale_factor=2, mode="nearest") if self.upsample else x
 
     def residual(self, x: torch.Tensor, cond: Condition) -> torch.Tensor:
         x = F.leaky_relu(self.norm1(x, cond), 0.2)

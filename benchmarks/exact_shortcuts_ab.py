@@ -6,8 +6,9 @@ training iteration, "before" (the official op order patched back in) against "af
     OMP_NUM_THREADS=1 python benchmarks/exact_shortcuts_ab.py nice_gan --size 128 --reps 3   # light generator
 
 stargan_v2 (plugins/stargan_v2/configs/afhq.yaml): "before" = the residual blocks' 1x1
-skip conv then pool, conv1 then pool, upsample then 1x1 skip conv; "after" = the pooled
-skip, `ganforge.pooled_conv` and the 1x1 skip before the upsampling. nice_gan
+skip conv then pool, conv1 then pool, upsample then 1x1 skip conv, upsample then conv1;
+"after" = the pooled skip, the 1x1 skip before the upsampling and the strided forms of
+`ganforge.resample_conv`. nice_gan
 (horse2zebra.yaml, light generator, one image per domain): "before" = ILN / AdaILN as
 the official code computes them (whole IN and LN tensors, then mixed); "after" = the mix
 as one per-channel affine map. One process, one thread, the two interleaved (ABBA...),
@@ -38,7 +39,7 @@ def stargan_v2_official_order():
     from ganforge_stargan_v2.generator import AdaINResBlock
     from ganforge_stargan_v2.layers import ResBlock
 
-    saved = (ResBlock.shortcut, ResBlock.residual, AdaINResBlock.shortcut)
+    saved = (ResBlock.shortcut, ResBlock.residual, AdaINResBlock.shortcut, AdaINResBlock.residual)
 
     def shortcut(self, x):
         if self.skip is not None:
@@ -60,10 +61,18 @@ def stargan_v2_official_order():
             x = F.interpolate(x, scale_factor=2, mode="nearest")
         return self.skip(x) if self.skip is not None else x
 
-    ResBlock.shortcut, ResBlock.residual, AdaINResBlock.shortcut = shortcut, residual, up_shortcut
+    def up_residual(self, x, cond):
+        x = F.leaky_relu(self.norm1(x, cond), 0.2)
+        if self.upsample:
+            x = F.interpolate(x, scale_factor=2, mode="nearest")
+        x = self.conv1(x)
+        return self.conv2(F.leaky_relu(self.norm2(x, cond), 0.2))
+
+    ResBlock.shortcut, ResBlock.residual = shortcut, residual
+    AdaINResBlock.shortcut, AdaINResBlock.residual = up_shortcut, up_residual
 
     def undo():
-        ResBlock.shortcut, ResBlock.residual, AdaINResBlock.shortcut = saved
+        ResBlock.shortcut, ResBlock.residual, AdaINResBlock.shortcut, AdaINResBlock.residual = saved
     return undo
 
 

@@ -16,7 +16,7 @@ from torch import nn
 
 import ganforge
 from ganforge import DataInfo
-from ganforge.pooled_conv import conv_avg_pool
+from ganforge.resample_conv import conv_avg_pool
 
 
 def he_init(layer: nn.Conv2d | nn.Linear) -> nn.Module:
@@ -60,7 +60,7 @@ class ResBlock(nn.Module):
         if self.normalize:
             x = self.norm1(x)
         x = F.leaky_relu(x, 0.2)
-        # conv then pool, as one stride-2 conv where that is faster (ganforge.pooled_conv)
+        # conv then pool, as one stride-2 conv where that is faster (ganforge.resample_conv)
         x = conv_avg_pool(self.conv1, x) if self.downsample else self.conv1(x)
         if self.normalize:
             x = self.norm2(x)

@@ -147,40 +147,48 @@ def test_generator_keeps_resolution_and_reads_only_its_fields():
 
 
 def test_resblocks_reordered_and_strided_forms_equal_the_official_order():
-    """The downsampling block's pooled 1x1 skip and stride-2 conv1, and the decoder's
-    1x1 skip before the upsampling, give the official order's values and gradients."""
+    """The downsampling block (pooled 1x1 skip, conv1 + pool as one stride-2 conv) and the
+    upsampling block (1x1 skip before the upsampling, upsample + conv1 as one transposed
+    conv) are as close to a float64 evaluation of the official order as the official
+    order in fp32 is: outputs and every gradient."""
     import copy
     import math
 
     import torch.nn.functional as F
 
-    from ganforge.pooled_conv import MIN_SIDE
+    from ganforge.resample_conv import MIN_SIDE_POOL
     from ganforge_stargan_v2.generator import AdaINResBlock
     from ganforge_stargan_v2.layers import ResBlock
 
-    torch.manual_seed(0)
-    block = ResBlock(4, 8, normalize=True, downsample=True)
-    x = torch.randn(2, 4, MIN_SIDE, MIN_SIDE, requires_grad=True)
-
-    def official(block, x):  # clovaai/stargan-v2 ResBlk: conv1x1 then pool; conv1 then pool
+    def official_down(block, x, cond):  # clovaai/stargan-v2 ResBlk: conv1x1 then pool; conv1 then pool
         sc = F.avg_pool2d(block.skip(x), 2)
         r = F.avg_pool2d(block.conv1(F.leaky_relu(block.norm1(x), 0.2)), 2)
         r = block.conv2(F.leaky_relu(block.norm2(r), 0.2))
         return (sc + r) / math.sqrt(2)
 
-    def values(fn, block, x):
-        out = fn(block, x)
-        return [out, *torch.autograd.grad(out, [x, *block.parameters()], g.to(out.dtype))]
+    def official_up(block, x, cond):  # AdainResBlk: upsample then conv1x1; upsample then conv1
+        up = lambda t: F.interpolate(t, scale_factor=2, mode="nearest")  # noqa: E731
+        r = block.conv1(up(F.leaky_relu(block.norm1(x, cond), 0.2)))
+        r = block.conv2(F.leaky_relu(block.norm2(r, cond), 0.2))
+        return (r + block.skip(up(x))) / math.sqrt(2)
 
-    g = torch.randn(2, 8, MIN_SIDE // 2, MIN_SIDE // 2)
-    exact = copy.deepcopy(block).double()  # the official order in float64: the reference
-    ref = values(official, exact, x.detach().double().requires_grad_())
-    ours = values(lambda b, x: b(x), block, x)
-    theirs = values(official, block, x)
-    for o, t, r in zip(ours, theirs, ref):  # both fp32 orders are as far from float64 (summation noise)
-        err_ours, err_theirs = float((o.detach() - r).abs().max()), float((t.detach() - r).abs().max())
-        assert err_ours <= 10 * err_theirs + 1e-6 * float(r.detach().abs().max()), (err_ours, err_theirs)
-
+    torch.manual_seed(0)
+    down = ResBlock(4, 8, normalize=True, downsample=True)
     up = AdaINResBlock(8, 4, {"type": "adain", "style_dim": 3}, data_info(), upsample=True, shortcut=True)
-    h = torch.randn(2, 8, 8, 8)
-    assert torch.equal(up.shortcut(h), up.skip(F.interpolate(h, scale_factor=2, mode="nearest")))
+    style = torch.randn(2, 3)
+    for block, official, x in ((down, official_down, torch.randn(2, 4, MIN_SIDE_POOL, MIN_SIDE_POOL)),
+                               (up, official_up, torch.randn(2, 8, 16, 16))):
+        g = torch.randn_like(official(block, x, ganforge.Condition(style=style)))
+
+        def values(fn, block, x, style):
+            x, style = x.clone().requires_grad_(), style.clone()
+            out = fn(block, x, ganforge.Condition(style=style))
+            return [out, *torch.autograd.grad(out, [x, *block.parameters()], g.to(out.dtype))]
+
+        exact = copy.deepcopy(block).double()  # the official order in float64: the reference
+        ref = values(official, exact, x.double(), style.double())
+        ours = values(lambda b, x, c: b(x, c) if isinstance(b, AdaINResBlock) else b(x), block, x, style)
+        theirs = values(official, block, x, style)
+        for o, t, r in zip(ours, theirs, ref):  # both fp32 forms are as far from float64 (summation noise)
+            err_ours, err_theirs = float((o.detach() - r).abs().max()), float((t.detach() - r).abs().max())
+            assert err_ours <= 10 * err_theirs + 1e-6 * float(r.detach().abs().max()), (err_ours, err_theirs)

@@ -621,20 +621,23 @@ def profile_main(args) -> None:
 
 
 def profile_table(official: dict, ganforge: dict, top: int) -> str:
-    """Markdown: op | official self ms, calls | ganforge self ms, calls | difference (ms)."""
+    """Markdown: op | official self ms, share, calls | ganforge self ms, share, calls |
+    difference (ms). The profiler's times are the thread's wall clock: on a loaded machine
+    they exceed the process's CPU time, so read shares and call counts."""
     o, g = official["ops"], ganforge["ops"]
     none = {"self_ms": 0.0, "count": 0}
     keys = sorted(set(o) | set(g), key=lambda k: -max(o.get(k, none)["self_ms"], g.get(k, none)["self_ms"]))
+    so, sg = sum(v["self_ms"] for v in o.values()), sum(v["self_ms"] for v in g.values())
     lines = [f"profiled iteration, CPU s: official {official['cpu']:.2f}, ganforge {ganforge['cpu']:.2f} "
              f"(ratio {ganforge['cpu'] / official['cpu']:.2f}; profiler overhead included)",
-             "| op | official self ms | calls | ganforge self ms | calls | ganforge - official ms |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "| op | official self ms | share | calls | ganforge self ms | share | calls | ganforge - official ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for k in keys[:top]:
         a, b = o.get(k, none), g.get(k, none)
-        lines.append(f"| {k} | {a['self_ms']:.1f} | {a['count']} | {b['self_ms']:.1f} | {b['count']} | "
+        lines.append(f"| {k} | {a['self_ms']:.1f} | {100 * a['self_ms'] / so:.1f}% | {a['count']} | "
+                     f"{b['self_ms']:.1f} | {100 * b['self_ms'] / sg:.1f}% | {b['count']} | "
                      f"{b['self_ms'] - a['self_ms']:+.1f} |")
-    so, sg = sum(v["self_ms"] for v in o.values()), sum(v["self_ms"] for v in g.values())
-    lines.append(f"| all ops | {so:.1f} | {sum(v['count'] for v in o.values())} | {sg:.1f} | "
+    lines.append(f"| all ops | {so:.1f} | 100% | {sum(v['count'] for v in o.values())} | {sg:.1f} | 100% | "
                  f"{sum(v['count'] for v in g.values())} | {sg - so:+.1f} |")
     return "\n".join(lines)
 

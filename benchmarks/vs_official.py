@@ -606,17 +606,21 @@ def main() -> None:
 
 def profile_main(args) -> None:
     """Setup, then each side once under the profiler (official first); the table of self
-    CPU time per op, both sides, sorted by the larger of the two."""
+    CPU time per op, both sides, sorted by the larger of the two, and the output check."""
     if args.warmup < 1:
         sys.exit("error: --profile needs --warmup 1 or more (the first iteration allocates and caches)")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         run_side(args, "setup", workdir)
         res = {side: run_side(args, side, workdir) for side in ("official", "ganforge")}
+        diff = max_difference(*(torch.load(workdir / f"out-{s}.pt", weights_only=True) for s in ("official", "ganforge")))
     print(profile_table(res["official"], res["ganforge"], args.top))
+    print(f"max |official - ganforge| of the outputs = {diff:.2e}"
+          f"{' (after one iteration)' if PAPERS[args.paper].compare_after_step else ''}")
     if args.json:
         summary = {"paper": args.paper, "vgg": args.vgg, "set": args.set, "batch": args.batch, "size": args.size,
-                   "torch": torch.__version__, "cpu_model": cpu_model(), "load_after": os.getloadavg(), **res}
+                   "max_output_diff": diff, "torch": torch.__version__, "cpu_model": cpu_model(),
+                   "load_after": os.getloadavg(), **res}
         args.json.write_text(json.dumps(summary, indent=1) + "\n")
 
 

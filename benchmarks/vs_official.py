@@ -7,6 +7,7 @@
     python benchmarks/vs_official.py cocosnet --official /path/to/microsoft/CoCosNet     # ADE20K
     python benchmarks/vs_official.py stargan_v2 --official /path/to/clovaai/stargan-v2 --batch 2   # AFHQ
     python benchmarks/vs_official.py nice_gan --official /path/to/alpc91/NICE-GAN-pytorch   # horse2zebra
+    python benchmarks/vs_official.py stargan_v2 --official ... --profile --batch 1 --size 128   # where the time goes
 
 The official repository is a local checkout given by path (never vendored, never
 modified: what it lacks on a CPU without datasets -- its ``sync_batchnorm`` submodule,
@@ -35,6 +36,12 @@ A paper is one small adapter (`Paper`): its official options and how its officia
 takes a batch; everything else is shared. StarGAN v2 and NICE-GAN, whose official code
 has no pix2pix-style trainer, are modules of ``official_adapters/`` (`ModuleAdapter`);
 their named probe outputs are compared after the first (warm-up) iteration.
+
+``--profile`` runs, instead of timed rounds, one warm-up and one iteration of each side
+under ``torch.profiler`` (CPU, shapes recorded), one side after the other, and prints
+their self CPU time and call count per op side by side (``--json``: the tables, plus the
+top ops grouped by input shapes). ``--size`` (StarGAN v2, NICE-GAN) shrinks the images
+to keep a profile's memory low: op counts and shares, not the papers' timings.
 """
 
 from __future__ import annotations
@@ -475,6 +482,23 @@ def max_difference(a, b) -> float:
 
 # ---------------------------------------------------------------------------- driver
 
+def profiled(step: Callable[[], Any]) -> dict:
+    """One call of ``step`` under the CPU profiler: per op (``key``) its self and total CPU
+    time (ms) and calls, the top op/input-shape pairs, and the step's CPU time."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        c0 = time.process_time()
+        step()
+        cpu = time.process_time() - c0
+    ops = {e.key: {"self_ms": e.self_cpu_time_total / 1e3, "total_ms": e.cpu_time_total / 1e3, "count": e.count}
+           for e in prof.key_averages()}
+    by_shape = sorted(prof.key_averages(group_by_input_shape=True), key=lambda e: -e.self_cpu_time_total)[:60]
+    shapes = [{"op": e.key, "shapes": str(e.input_shapes), "self_ms": e.self_cpu_time_total / 1e3, "count": e.count}
+              for e in by_shape]
+    return {"cpu": cpu, "ops": ops, "by_shape": shapes}
+
+
 def worker(args) -> None:
     torch.set_num_threads(1)
     workdir = Path(args.workdir)
@@ -502,6 +526,8 @@ def worker(args) -> None:
         losses = losses or logs
         if i == 0 and paper.compare_after_step:
             save_output()
+    if args.profile:
+        return print("RESULT " + json.dumps(profiled(side.step)))
     cpu, wall = [], []
     for _ in range(args.steps):
         c0, w0 = time.process_time(), time.perf_counter()
@@ -516,10 +542,12 @@ def worker(args) -> None:
 
 def run_side(args, side: str, workdir: Path) -> dict:
     cmd = [sys.executable, str(HERE), args.paper, "--official", str(args.official), "--side", side,
-           "--workdir", str(workdir), "--steps", str(args.steps), "--warmup", str(args.warmup)]
+           "--workdir", str(workdir), "--steps", str(args.steps), "--warmup", str(args.warmup),
+           "--batch", str(args.batch), "--size", str(args.size)]
     cmd += sum((["--set", kv] for kv in args.set), []) + ([] if args.vgg else ["--no-vgg"])
     cmd += ["--official-host-memory", args.official_host_memory] + (["--host-memory", args.host_memory]
                                                                       if args.host_memory else [])
+    cmd += ["--profile"] if args.profile and side != "setup" else []
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -545,6 +573,9 @@ def main() -> None:
     parser.add_argument("--official-host-memory", choices=("keep", "release"), default="release",
                         help="official side: release = as shipped (glibc's default); keep = the same mallopt "
                              "settings as ganforge's train.host_memory keep")
+    parser.add_argument("--size", type=int, default=256, help="StarGAN v2, NICE-GAN: image side (profiles)")
+    parser.add_argument("--profile", action="store_true", help="profile one iteration per side (after --warmup)")
+    parser.add_argument("--top", type=int, default=40, help="--profile: ops shown")
     parser.add_argument("--side", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -552,8 +583,11 @@ def main() -> None:
     args.overrides = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     os.environ["VS_OFFICIAL"] = str(args.official.resolve())
     os.environ["VS_BATCH"] = str(args.batch)
+    os.environ["VS_SIZE"] = str(args.size)
     if args.side:
         return worker(args)
+    if args.profile:
+        return profile_main(args)
 
     if PAPERS[args.paper].compare_after_step and args.warmup < 1:
         sys.exit(f"error: --warmup must be at least 1 for {args.paper} (its outputs are compared after it)")
@@ -606,6 +640,48 @@ def summarize(args, results: dict[str, list], diffs: list[float], load_before) -
 def train_default(field: str):
     from ganforge.config import Train
     return Train.model_fields[field].default
+
+
+def profile_main(args) -> None:
+    """Setup, then each side once under the profiler (official first); the table of self
+    CPU time per op, both sides, sorted by the larger of the two, and the output check."""
+    if args.warmup < 1:
+        sys.exit("error: --profile needs --warmup 1 or more (the first iteration allocates and caches)")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        run_side(args, "setup", workdir)
+        res = {side: run_side(args, side, workdir) for side in ("official", "ganforge")}
+        diff = max_difference(*(torch.load(workdir / f"out-{s}.pt", weights_only=True) for s in ("official", "ganforge")))
+    print(profile_table(res["official"], res["ganforge"], args.top))
+    print(f"max |official - ganforge| of the outputs = {diff:.2e}"
+          f"{' (after one iteration)' if PAPERS[args.paper].compare_after_step else ''}")
+    if args.json:
+        summary = {"paper": args.paper, "vgg": args.vgg, "set": args.set, "batch": args.batch, "size": args.size,
+                   "max_output_diff": diff, "torch": torch.__version__, "cpu_model": cpu_model(),
+                   "load_after": os.getloadavg(), **res}
+        args.json.write_text(json.dumps(summary, indent=1) + "\n")
+
+
+def profile_table(official: dict, ganforge: dict, top: int) -> str:
+    """Markdown: op | official self ms, share, calls | ganforge self ms, share, calls |
+    difference (ms). The profiler's times are the thread's wall clock: on a loaded machine
+    they exceed the process's CPU time, so read shares and call counts."""
+    o, g = official["ops"], ganforge["ops"]
+    none = {"self_ms": 0.0, "count": 0}
+    keys = sorted(set(o) | set(g), key=lambda k: -max(o.get(k, none)["self_ms"], g.get(k, none)["self_ms"]))
+    so, sg = sum(v["self_ms"] for v in o.values()), sum(v["self_ms"] for v in g.values())
+    lines = [f"profiled iteration, CPU s: official {official['cpu']:.2f}, ganforge {ganforge['cpu']:.2f} "
+             f"(ratio {ganforge['cpu'] / official['cpu']:.2f}; profiler overhead included)",
+             "| op | official self ms | share | calls | ganforge self ms | share | calls | ganforge - official ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for k in keys[:top]:
+        a, b = o.get(k, none), g.get(k, none)
+        lines.append(f"| {k} | {a['self_ms']:.1f} | {100 * a['self_ms'] / so:.1f}% | {a['count']} | "
+                     f"{b['self_ms']:.1f} | {100 * b['self_ms'] / sg:.1f}% | {b['count']} | "
+                     f"{b['self_ms'] - a['self_ms']:+.1f} |")
+    lines.append(f"| all ops | {so:.1f} | 100% | {sum(v['count'] for v in o.values())} | {sg:.1f} | 100% | "
+                 f"{sum(v['count'] for v in g.values())} | {sg - so:+.1f} |")
+    return "\n".join(lines)
 
 
 def fmt(losses: dict[str, float] | None) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -54,12 +55,20 @@ class Layout:
     one (spectral-norm suffixes are then given the old hook's names); ``hint``: the config
     fields that usually explain a mismatch; ``unused``: ``model`` -> the tensors an official
     network holds but never reads (name -> the value it is created with), written by
-    `to_official` and dropped by `from_official` so that only they are forgiven."""
+    `to_official` and dropped by `from_official` so that only they are forgiven; ``skip``:
+    the official keys of whole layers that the official forward never calls and that we do
+    not build (BachGAN's abandoned FCN, CoCosNet's discriminator decoder), matched from the
+    key's start: dropped by `from_official` whatever their shape, absent from `to_official`."""
 
     paper: str
     renames: Mapping[type, Callable[[Any, str], str]]
     hint: str
     unused: Callable[[nn.Module], dict[str, torch.Tensor]] = lambda model: {}
+    skip: re.Pattern | None = None
+
+    def skipped(self, state_dict: Mapping[str, torch.Tensor]) -> list[str]:
+        """The keys of ``state_dict`` that `from_official` drops as ``skip`` layers."""
+        return [k for k in state_dict if self.skip is not None and self.skip.match(k)]
 
     def official_names(self, model: nn.Module) -> dict[str, str]:
         """``model``'s state_dict key -> the official key of the same tensor (TypeError: the
@@ -79,14 +88,15 @@ class Layout:
         """An official state_dict renamed for ``model``; a key or shape that does not fit is
         a ConfigError naming ``source``, the keys and the shapes."""
         names = self.official_names(model)
-        unused = set(self.unused(model))
-        kept = {k: v for k, v in state_dict.items() if k not in unused}
+        state_dict = {k.removeprefix("module."): v for k, v in state_dict.items()}  # DataParallel's prefix
+        dropped = set(self.unused(model)) | set(self.skipped(state_dict))
+        kept = {k: v for k, v in state_dict.items() if k not in dropped}
         return rename_checked(model, kept, names, source, self.hint)
 
     def load_official(self, model: nn.Module, path: str | os.PathLike, download: str) -> nn.Module:
         """Load one released file into ``model`` (in place) and return it; ``download`` tells
         where the files come from (said when the file is missing or unreadable)."""
-        state = load_state_dict(path, f"a checkpoint of {self.paper}", download)
+        state = load_state_dict(path, f"a {self.paper} checkpoint", download)
         model.load_state_dict(self.from_official(model, state, source=str(path)))
         return model
 

@@ -23,6 +23,18 @@ def official_path() -> Path:
     return path
 
 
+def image_size() -> int:
+    """The image side (``--size``; the driver exports it): 256, the papers' setting, unless
+    a profile runs smaller to save memory."""
+    return int(os.environ.get("VS_SIZE", "256"))
+
+
+def size_settings() -> list[str]:
+    """The ganforge data settings for ``image_size()`` (none at the configs' 256)."""
+    n = image_size()
+    return [] if n == 256 else [f"data.load_size={n}", f"data.crop_size={n}"]
+
+
 def stand_in(name: str, **attrs) -> None:
     """A module the official code imports at the top but never calls in a training step
     (when it is not installed): an empty module with ``attrs``."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .common import HERE, ganforge_trainer, official_path, seeded, write_class_folders
+from .common import HERE, ganforge_trainer, image_size, official_path, seeded, size_settings, write_class_folders
 
 CONFIG = HERE.parents[2] / "plugins/nice_gan/configs/horse2zebra.yaml"
 ROLES = {"gen2B": "generator_ab", "gen2A": "generator_ba", "disA": "discriminator_a", "disB": "discriminator_b"}
@@ -37,17 +37,18 @@ def official_networks() -> dict[str, nn.Module]:
     official_path()
     from networks import Discriminator, ResnetGenerator
 
-    gen = dict(input_nc=3, output_nc=3, ngf=64, n_blocks=6, img_size=256, light=light())
+    gen = dict(input_nc=3, output_nc=3, ngf=64, n_blocks=6, img_size=image_size(), light=light())
     return {"gen2B": ResnetGenerator(**gen), "gen2A": ResnetGenerator(**gen),
             "disA": Discriminator(input_nc=3, ndf=64, n_layers=7), "disB": Discriminator(input_nc=3, ndf=64, n_layers=7)}
 
 
 def images() -> tuple[torch.Tensor, torch.Tensor]:
-    return seeded((1, 3, 256, 256), 1), seeded((1, 3, 256, 256), 2)
+    n = image_size()
+    return seeded((1, 3, n, n), 1), seeded((1, 3, n, n), 2)
 
 
 def setup(workdir: Path, vgg: bool) -> None:
-    write_class_folders(workdir / "data", ["A", "B"])
+    write_class_folders(workdir / "data", ["A", "B"], image_size())
     torch.manual_seed(0)
     torch.save({k: m.state_dict() for k, m in official_networks().items()}, workdir / "weights.pt")
 
@@ -134,7 +135,7 @@ def ganforge(workdir: Path, state, overrides):
     from ganforge import Condition
     from ganforge_nice_gan.convert import from_official
 
-    sets = [f"{k}={v}" for k, v in overrides.items()]
+    sets = [*size_settings(), *(f"{k}={v}" for k, v in overrides.items())]
     if light():
         sets += ["models.generator_ab.light=true", "models.generator_ba.light=true"]
     trainer = ganforge_trainer(CONFIG, workdir, 2, sets)

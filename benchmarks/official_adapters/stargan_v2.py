@@ -20,7 +20,8 @@ from pathlib import Path
 
 import torch
 
-from .common import AttrDict, HERE, ganforge_trainer, official_path, seeded, stand_in, write_class_folders
+from .common import (AttrDict, HERE, ganforge_trainer, image_size, official_path, seeded, size_settings, stand_in,
+                     write_class_folders)
 
 CONFIG = HERE.parents[2] / "plugins/stargan_v2/configs/afhq.yaml"
 DOMAINS = ["cat", "dog", "wild"]
@@ -36,7 +37,7 @@ def official_args(workdir: Path) -> argparse.Namespace:
     """main.py's defaults with the AFHQ training command's settings
     (``--num_domains 3 --w_hpf 0 --lambda_reg 1 --lambda_sty 1 --lambda_ds 2 --lambda_cyc 1``)."""
     return argparse.Namespace(
-        img_size=256, num_domains=3, latent_dim=16, hidden_dim=512, style_dim=64, lambda_reg=1.0,
+        img_size=image_size(), num_domains=3, latent_dim=16, hidden_dim=512, style_dim=64, lambda_reg=1.0,
         lambda_cyc=1.0, lambda_sty=1.0, lambda_ds=2.0, ds_iter=100000, w_hpf=0.0, randcrop_prob=0.5,
         total_iters=100000, resume_iter=0, batch_size=batch_size(), val_batch_size=32, lr=1e-4, f_lr=1e-6,
         beta1=0.0, beta2=0.99, weight_decay=1e-4, num_outs_per_domain=10, mode="train", num_workers=0, seed=777,
@@ -59,21 +60,22 @@ def official_solver(workdir: Path):
 
 def the_batch() -> dict[str, torch.Tensor]:
     """Sources x, their domains y, targets y~, latent codes z1, z2, references x1, x2 (of y~)."""
-    b = batch_size()
+    b, n = batch_size(), image_size()
     g = torch.Generator().manual_seed(3)
-    return {"x_real": seeded((b, 3, 256, 256), 1), "y_org": torch.arange(b) % 3,
+    return {"x_real": seeded((b, 3, n, n), 1), "y_org": torch.arange(b) % 3,
             "y_trg": (torch.arange(b) + 1) % 3, "z_trg": torch.randn(b, 16, generator=g),
-            "z_trg2": torch.randn(b, 16, generator=g), "x_ref": seeded((b, 3, 256, 256), 4),
-            "x_ref2": seeded((b, 3, 256, 256), 5)}
+            "z_trg2": torch.randn(b, 16, generator=g), "x_ref": seeded((b, 3, n, n), 4),
+            "x_ref2": seeded((b, 3, n, n), 5)}
 
 
 def probe_inputs() -> dict[str, torch.Tensor]:
-    return {"x": seeded((1, 3, 256, 256), 7), "y": torch.tensor([1]),
+    n = image_size()
+    return {"x": seeded((1, 3, n, n), 7), "y": torch.tensor([1]),
             "z": torch.randn(1, 16, generator=torch.Generator().manual_seed(8))}
 
 
 def setup(workdir: Path, vgg: bool) -> None:
-    write_class_folders(workdir / "data", DOMAINS)
+    write_class_folders(workdir / "data", DOMAINS, image_size())
     torch.manual_seed(0)
     _, s = official_solver(workdir)
     state = {"nets": {e: s.nets[e].module.state_dict() for e in ENTRIES},
@@ -138,7 +140,8 @@ def ganforge(workdir: Path, state, batch, probe, overrides):
     import ganforge_stargan_v2.strategy as recipe
     from ganforge_stargan_v2.convert import ROLES, load_entry
 
-    trainer = ganforge_trainer(CONFIG, workdir, batch_size(), [f"{k}={v}" for k, v in overrides.items()])
+    trainer = ganforge_trainer(CONFIG, workdir, batch_size(),
+                               [*size_settings(), *(f"{k}={v}" for k, v in overrides.items())])
     run = trainer.run
     for e in ENTRIES:
         load_entry(run.models[ROLES[e]], e, state["nets"][e], "official weights")

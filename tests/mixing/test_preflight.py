@@ -19,6 +19,7 @@ from ganforge.trainer import Trainer
 ROOT = Path(__file__).parents[2]
 STARGAN = ROOT / "plugins" / "stargan_v2" / "configs" / "synthetic.yaml"
 SPADE = ROOT / "plugins" / "spade" / "configs" / "synthetic.yaml"
+AN_CLASS_CONDITIONAL = ROOT / "plugins" / "attentive_norm" / "configs" / "synthetic.yaml"
 SEAN_IN_STARGAN = ["models.generator.norm={type: sean, param_free_norm: instance}",
                    "models.style_encoder={type: sean_style}", "data.fields=[domain,label]"]
 
@@ -39,6 +40,15 @@ def test_feature_matching_needs_a_discriminator_returning_features(capsys, tmp_p
                     "--out", tmp_path / "run")
     assert "models.discriminator: strategy 'paired_conditional' needs a discriminator with the 'features'" in line
     assert "'stylegan2' lacks it" in line and "multiscale_patch" in line
+
+
+def test_a_generator_of_another_z_width_is_named_before_step_1(capsys, tmp_path):
+    """AN's class-conditional recipe draws z of strategy.z_dim for whatever generator it trains."""
+    line = error_line(capsys, "train", AN_CLASS_CONDITIONAL, "--set", "models.generator={type: stylegan2, "
+                      "channel_max: 16}", "--out", tmp_path / "run")
+    assert ("strategy.z_dim is 120 but models.generator (StyleGAN2Generator) takes z of width 512; set "
+            "strategy.z_dim=512") in line
+    assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 def test_a_strategy_states_the_capability_it_rewires(ganforge_registry):
@@ -92,6 +102,29 @@ TRAINING_STEP_IMAGE = {
     "cocosnet": lambda trainer, run, batch: trainer.strategies[0].translate(run, batch["image"], batch["cond"])[0],
     "an_inpainting": lambda trainer, run, batch: trainer.strategies[0].complete(run, batch["cond"], batch["image"])[1],
 }
+# recipe -> the generator method its generator step calls first; the step itself runs, spied.
+# HiDT's first call is the autoencoding branch x~ = G(c, h, s) with s = E_s(x): by design,
+# evaluation and `ganforge sample` give the reconstruction (the batch holds the source and
+# its style; the swap and random-style branches have no real image to compare with).
+SPIED_STEP = {"semantic_pyramid": "forward", "an_class_conditional": "forward", "edgegan_background": "forward",
+              "hidt": "decode"}
+
+
+def _spied(generator: torch.nn.Module, method: str, call) -> tuple[ganforge.Condition, torch.Tensor]:
+    """(condition, image) of the first call of ``generator.<method>`` while ``call()`` runs."""
+    original, seen = getattr(generator, method), []
+
+    def spy(*args, **kwargs):
+        out = original(*args, **kwargs)
+        seen.append((args[-1] if method == "decode" else args[0], out[0] if method == "decode" else out))
+        return out
+
+    setattr(generator, method, spy)
+    try:
+        call()
+    finally:
+        delattr(generator, method)
+    return seen[0]
 
 
 @pytest.mark.parametrize("config, overrides", [
@@ -102,10 +135,18 @@ TRAINING_STEP_IMAGE = {
     (ROOT / "plugins" / "cocosnet" / "configs" / "synthetic.yaml", []),
     (ROOT / "docs" / "mixing" / "cocosnet_exemplar_in_spade.yaml", []),
     (ROOT / "plugins" / "attentive_norm" / "configs" / "synthetic_inpainting.yaml", []),
-], ids=["spade_vae", "sean_norm_in_stargan_v2", "cocosnet", "cocosnet_exemplar_in_spade", "an_inpainting"])
+    (AN_CLASS_CONDITIONAL, []),
+    (ROOT / "plugins" / "semantic_pyramid" / "configs" / "synthetic.yaml", ["data.resolution=32",
+                                                                           "models.generator.channels=[16,16,8,8,4]"]),
+    (ROOT / "plugins" / "hidt" / "configs" / "synthetic.yaml", []),
+    (ROOT / "plugins" / "edgegan" / "configs" / "synthetic_background.yaml", ["data.resolution=32",
+                                                                             "models.generator.num_downs=5"]),
+], ids=["spade_vae", "sean_norm_in_stargan_v2", "cocosnet", "cocosnet_exemplar_in_spade", "an_inpainting",
+        "an_class_conditional", "semantic_pyramid", "hidt", "edgegan_background"])
 def test_evaluation_conditions_the_generator_as_the_training_step(ganforge_registry, tmp_path, config, overrides):
     """Same batch, same weights: the image the training step's conditioning path gives G
-    equals what evaluation and sampling (``run.generate``) give it."""
+    equals what evaluation and sampling (``run.generate``) give it; where the step itself
+    is spied, so is the condition G receives, field by field."""
     exp = load_config(config, overrides + ["train.batch_size=2", "train.ema.enabled=false"])
     trainer = Trainer(exp, tmp_path / "run", show_progress=False)
     run = trainer.run
@@ -113,9 +154,20 @@ def test_evaluation_conditions_the_generator_as_the_training_step(ganforge_regis
     run.models.eval()
     torch.manual_seed(0)
     run.hook.ganforge_prepare_batch(run=run, batch=batch)
+    recipe = exp.strategy.type
     with torch.no_grad():
-        torch.manual_seed(1)  # the same reparameterisation noise for a VAE encoder
-        evaluated = run.generate(batch["cond"], batch["image"], sampling=True)
-        torch.manual_seed(1)
-        trained = TRAINING_STEP_IMAGE[exp.strategy.type](trainer, run, batch)
+        if recipe in SPIED_STEP:
+            G, method = run.models["generator"], SPIED_STEP[recipe]
+            torch.manual_seed(1)
+            cond, evaluated = _spied(G, method, lambda: run.generate(batch["cond"], batch["image"], sampling=True))
+            torch.manual_seed(1)
+            step_cond, trained = _spied(G, method, lambda: run.hook.ganforge_generator_step(run=run, batch=batch))
+            assert sorted(step_cond) == sorted(cond)
+            for name in cond:
+                torch.testing.assert_close(step_cond[name], cond[name], msg=f"condition field {name!r}")
+        else:
+            torch.manual_seed(1)  # the same reparameterisation noise for a VAE encoder
+            evaluated = run.generate(batch["cond"], batch["image"], sampling=True)
+            torch.manual_seed(1)
+            trained = TRAINING_STEP_IMAGE[recipe](trainer, run, batch)
     torch.testing.assert_close(trained, evaluated)

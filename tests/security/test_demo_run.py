@@ -22,8 +22,8 @@ TINY = ["--set", "data.resolution=32", "--set", "train.batch_size=2", "--set", "
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     """`ganforge demo` for three steps at 32 px: SPADE with instance maps, as the quickstart trains it
-    (after one step, G updated first against an untrained D, the edge channel moves the
-    8-bit output by less than one level)."""
+    (three steps: with SPADE's own init, after one step, G updated first against an
+    untrained D, the edge channel moved the 8-bit output by less than one level)."""
     out = tmp_path_factory.mktemp("demo") / "run"
     previous = registry._current
     try:

@@ -10,18 +10,15 @@ checkpoint file and writes a PNG grid into the run folder (or --out).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 import numpy as np
 import torch
 
 import ganforge
+from ganforge.applications import AppRun, open_app
 from ganforge.cli_types import SEED
-from ganforge.report import save_rows, saved_message
-from ganforge.trainer import open_checkpoint, restore
 
 from . import apps
 from .biggan import BigGANGenerator
@@ -29,27 +26,17 @@ from .inpainting import InpaintingGenerator
 from .masks import MaskParams, make_masks
 
 
-@dataclass
-class LoadedRun:
-    generator: torch.nn.Module
-    dataset: Any
-    strategy: dict
-    step: int
-    folder: Path
-
-    def output(self, out: str | None, name: str) -> Path:
-        return Path(out) if out else self.folder / f"attentive_norm_{name}_step_{self.step:08d}.png"
+def load_run(run_or_ckpt: str | Path, want: type | tuple[type, ...]) -> AppRun:
+    """Reopen a run with its dataset (`ganforge.applications.open_app`); its generator (the
+    EMA copy when there is one) must be a ``want``."""
+    names = " or ".join(w.__name__ for w in (want if isinstance(want, tuple) else (want,)))
+    return open_app(run_or_ckpt, "attentive_norm", f"this command needs a generator of type {names}",
+                    generator=want, dataset=True)
 
 
-def load_run(run_or_ckpt: str | Path, want: type) -> LoadedRun:
-    """Reopen a run (`ganforge.trainer.restore`); its generator must be a ``want``."""
-    restored = restore(run_or_ckpt)
-    generator = restored.network("generator")
-    if not isinstance(generator, want):
-        raise ganforge.ConfigError(f"{restored.checkpoint} (config): this command needs a generator of type "
-                                   f"{want.__name__}; the run has {type(generator).__name__}")
-    return LoadedRun(generator, restored.dataset, restored.config.strategy.params, restored.step,
-                     restored.run_dir)
+def _masks(loaded: AppRun) -> MaskParams:
+    """How the run's inpainting recipe draws its holes."""
+    return MaskParams(**loaded.config.strategy.params.get("masks", {}))
 
 
 def read_mask(path: str, size: tuple[int, int]) -> torch.Tensor:
@@ -63,7 +50,7 @@ def read_mask(path: str, size: tuple[int, int]) -> torch.Tensor:
     return torch.from_numpy((np.asarray(img) > 127).astype(np.float32))[None, None]
 
 
-def _classes(loaded: LoadedRun, text: str | None) -> list[int]:
+def _classes(loaded: AppRun, text: str | None) -> list[int]:
     g = loaded.generator
     if not text:
         return list(range(g.num_classes))
@@ -102,7 +89,7 @@ def add_commands(group: click.Group) -> None:
         z_dim = g.chunk * (len(g.blocks) + 1)
         images = apps.sample_classes(g, g.params.condition_field, ids, per_class, z_dim, seed)
         rows = dict(zip((f"class {c}" for c in ids), images.split(per_class)))
-        click.echo(saved_message(*save_rows(rows, loaded.output(out, "sample"))))
+        click.echo(loaded.write(rows, out, "sample"))
 
     @attentive_norm.command()
     @run_arg
@@ -123,14 +110,13 @@ def add_commands(group: click.Group) -> None:
         if mask_path:
             mask = read_mask(mask_path, size).expand(len(indices), -1, -1, -1)
         else:
-            params = MaskParams(**loaded.strategy.get("masks", {}))
-            mask = make_masks(params, len(indices), size, torch.Generator().manual_seed(seed))
+            mask = make_masks(_masks(loaded), len(indices), size, torch.Generator().manual_seed(seed))
         incomplete, completed = apps.inpaint(loaded.generator, image, mask)
         mse = ((completed - image) / 2).pow(2).mean((1, 2, 3)).clamp_min(1e-10)
         psnr = (10 * torch.log10(1 / mse)).tolist()
         rows = {f"#{i}: image | incomplete | completed": torch.stack(triple)
                 for i, triple in zip(indices, zip(image, incomplete, completed))}
-        message = saved_message(*save_rows(rows, loaded.output(out, "inpaint")))
+        message = loaded.write(rows, out, "inpaint")
         click.echo("PSNR " + "  ".join(f"#{i}: {p:.2f} dB" for i, p in zip(indices, psnr)) + f"\n{message}")
 
     @attentive_norm.command()
@@ -144,19 +130,16 @@ def add_commands(group: click.Group) -> None:
     @seed_opt
     def layout(run: str, count: int, entities: int, layer: int, out: str | None, seed: int) -> None:
         """The learned soft layout: image, arg-max layout, then one attention map per entity."""
-        want = InpaintingGenerator if open_checkpoint(run)[2].models["generator"].type == "an_inpainting" \
-            else BigGANGenerator
-        loaded = load_run(run, want)
+        loaded = load_run(run, (BigGANGenerator, InpaintingGenerator))
         g = loaded.generator
-        if want is BigGANGenerator:
+        if isinstance(g, BigGANGenerator):
             classes = [i % g.num_classes for i in range(count)]
             image = apps.sample_classes(g, g.params.condition_field, classes, 1, g.chunk * (len(g.blocks) + 1), seed)
         else:
             image = torch.stack([loaded.dataset[i]["image"] for i in range(count)])
-            mask = make_masks(MaskParams(**loaded.strategy.get("masks", {})), count, tuple(image.shape[-2:]),
-                              torch.Generator().manual_seed(seed))
+            mask = make_masks(_masks(loaded), count, tuple(image.shape[-2:]), torch.Generator().manual_seed(seed))
             image = apps.inpaint(g, image, mask)[1]
         grid = apps.layout_pictures(image, apps.last_layout(g, layer), entities)
         names = (f"sample {i}: image | arg-max layout | {entities} attention maps" for i in range(count))
         rows = dict(zip(names, grid.split(entities + 2)))
-        click.echo(saved_message(*save_rows(rows, loaded.output(out, "layout"))))
+        click.echo(loaded.write(rows, out, "layout"))

@@ -36,15 +36,34 @@ class ClassConditional(ganforge.Strategy):
     Params: ClassVar = ClassConditionalParams
     networks = {"generator": "generator", "discriminator": "discriminator"}
     optimizers = {"generator": ("generator",), "discriminator": ("discriminator",)}
+    provides = frozenset({"z"})  # the generator's latent for the batch, drawn in ganforge_prepare_batch
 
     def __init__(self, params: ClassConditionalParams, data: DataInfo):
         super().__init__(params, data)
         self.gan_loss = ganforge.build("loss", params.gan_loss, data, path="strategy.gan_loss", expect=AdversarialLoss)
 
     def fake_condition(self, cond: Condition) -> Condition:
-        """The batch's classes with fresh latents z ~ N(0, I)."""
+        """The batch's classes with fresh latents z ~ N(0, I) of the recipe's ``z_dim``."""
         ref = next(iter(cond.values()))
         return cond.replace(z=torch.randn(cond.batch_size, self.params.z_dim, device=ref.device))
+
+    @ganforge.hookimpl
+    def ganforge_setup(self, run: Run) -> None:
+        """The z this recipe draws must fit a generator that states its width (``z_dim``:
+        StyleGAN2's, 3D controllable synthesis'); BigGAN's takes the chunks it needs of any z."""
+        G = run.models["generator"]
+        width = getattr(G, "z_dim", None)
+        if isinstance(width, int) and width != self.params.z_dim:
+            raise ganforge.ConfigError(f"strategy 'an_class_conditional': strategy.z_dim is {self.params.z_dim} but "
+                                       f"models.generator ({type(G).__name__}) takes z of width {width}; set "
+                                       f"strategy.z_dim={width}")
+
+    @ganforge.hookimpl
+    def ganforge_prepare_batch(self, run: Run, batch: dict[str, Any]) -> None:
+        """The batch's z, which the generator step and evaluation use: G is evaluated on
+        the recipe's z, as it is trained, not on a z it draws itself. The discriminator step
+        draws another (BigGAN draws z anew for each D and each G step)."""
+        batch["cond"] = self.fake_condition(batch["cond"])
 
     @ganforge.hookimpl
     def ganforge_discriminator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
@@ -62,7 +81,7 @@ class ClassConditional(ganforge.Strategy):
     def ganforge_generator_step(self, run: Run, batch: dict[str, Any]) -> StepResult:
         cond = batch["cond"]
         with run.frozen("discriminator"), run.autocast():
-            fake = run.generate(self.fake_condition(cond), batch["image"])
+            fake = run.generate(cond, batch["image"])
             g_gan = self.gan_loss(run.models["discriminator"](fake, cond).scores, real=True, for_discriminator=False)
             orth = semantic_regularization(run.models["generator"]).to(g_gan.device)
         return StepResult(g_gan + self.params.lambda_orth * orth, {"g_gan": g_gan.detach(), "an_orth": orth.detach()})

@@ -93,4 +93,5 @@ def test_commands_refuse_the_other_kind_of_run(an, tmp_path):
     run = write_run(tmp_path / "run", HOLES)
     result = invoke("sample", run)
     assert result.exit_code != 0
-    assert "needs a generator of type BigGANGenerator; the run has InpaintingGenerator" in str(result.exception)
+    assert "needs a generator of type BigGANGenerator; this run has models.generator: an_inpainting" in str(
+        result.exception)

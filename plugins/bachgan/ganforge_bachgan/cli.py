@@ -10,7 +10,6 @@ backgrounds, the generated image.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,42 +18,20 @@ import torch
 import yaml
 
 import ganforge
+from ganforge.applications import AppRun, open_app
 from ganforge.cli_types import SEED
-from ganforge.config import verify
-from ganforge.report import save_rows, saved_message
-from ganforge.trainer import open_checkpoint, output_folder, restore_networks
 from ganforge_spade import semantic
 
 from . import apps
 from .retrieval import BackgroundRetrieval, build_pool
 
 
-@dataclass
-class LoadedRun:
-    """A trained run's generator (its EMA copy when there is one), its retrieval and data."""
-
-    generator: torch.nn.Module
-    retrieval: BackgroundRetrieval
-    exp: Any
-    num_labels: int
-    step: int
-    folder: Path
-
-
-def load_run(run_or_ckpt: str | Path) -> LoadedRun:
-    """Reopen a BachGAN run from its checkpoint; its config must retrieve backgrounds.
-
-    Not `restore`: that builds the run's dataset, which synthesizing from ``--boxes`` files
-    does not need (the networks are built against the data the config describes)."""
-    ckpt, state, exp = open_checkpoint(run_or_ckpt)
-    source = f"{ckpt} (config)"
-    info = verify(exp, source=source)
-    if not any(s.type.split("/")[-1] == "background_retrieval" for s in exp.strategies):
-        raise ganforge.ConfigError(f"{source}: not a BachGAN run (no 'background_retrieval' in strategies)")
-    run, parts = restore_networks(exp, info, state)
-    retrieval = next(s for s in parts.strategies if isinstance(s, BackgroundRetrieval))
-    return LoadedRun(run.ema.get("generator", run.models["generator"]), retrieval, exp,
-                     semantic.semantic_nc(info, False), int(state["step"]), output_folder(ckpt))
+def load_run(run_or_ckpt: str | Path) -> AppRun:
+    """Reopen a BachGAN run from its checkpoint (`ganforge.applications.open_app`); its
+    config must retrieve backgrounds. The dataset is built only when no ``--boxes`` files
+    are given (the networks are built against the data the config describes)."""
+    return open_app(run_or_ckpt, "bachgan", "BachGAN's synthesis needs a BachGAN run (strategy "
+                    "'background_retrieval' among its strategies)", strategy=BackgroundRetrieval)
 
 
 def dataset_spec(config: str | Path) -> Any:
@@ -106,17 +83,17 @@ def add_commands(group: click.Group) -> None:
     def synthesize(run: str, box_files: tuple[str, ...], count: int, out: str | None) -> None:
         """Boxes in, scene out: one named row of [box layout | retrieved backgrounds | output] per scene."""
         loaded = load_run(run)
+        retrieval, num_labels = loaded.strategy(BackgroundRetrieval), semantic.semantic_nc(loaded.restored.info, False)
         if box_files:
-            rows = [apps.read_boxes(f, loaded.num_labels) for f in box_files]
+            rows = [apps.read_boxes(f, num_labels) for f in box_files]
             width = max(r.shape[1] for r in rows)
             pad = torch.tensor([-1.0, 0, 0, 0, 0])
             boxes = torch.cat([torch.cat([r, pad.expand(1, width - r.shape[1], 5)], 1) for r in rows])
         else:
-            dataset = ganforge.build("dataset", loaded.exp.data, path="data")
+            dataset = loaded.dataset
             boxes = torch.stack([dataset[i]["boxes"] for i in range(min(count, len(dataset)))])
-        retrieved, image = apps.synthesize(loaded.generator, loaded.retrieval, boxes)
+        retrieved, image = apps.synthesize(loaded.generator, retrieval, boxes)
         m = retrieved.shape[1]
-        pictures = apps.grid_rows(boxes, retrieved, image, loaded.num_labels).split(m + 2)
+        pictures = apps.grid_rows(boxes, retrieved, image, num_labels).split(m + 2)
         names = (f"#{i}: box layout | {m} retrieved backgrounds | output" for i in range(len(pictures)))
-        path = Path(out) if out else loaded.folder / f"bachgan_synthesize_step_{loaded.step:08d}.png"
-        click.echo(saved_message(*save_rows(dict(zip(names, pictures)), path)))
+        click.echo(loaded.write(dict(zip(names, pictures)), out, "synthesize"))

@@ -19,58 +19,36 @@ discriminator is SPADE's on the box layout: `ganforge_spade.convert` maps it dir
 from __future__ import annotations
 
 import os
+import re
 
-import torch
 from torch import nn
 
-from ganforge.weights import load_state_dict
+from ganforge.official import Layout
 from ganforge_spade import convert as spade_convert
+from ganforge_spade.generator import SPADEGenerator
 
 from .generator import BachGANGenerator
 
-FUSION = ("encode_shared.", "memory_shared.")
-UNUSED = ("conv1_1.", "conv1_1_memory.", "conv1_2.", "conv2_1.", "conv2_2.", "upscore.", "conv_seg.")
+# the official keys of the layers that never reach the output (skipped on import)
+UNUSED = re.compile(r"(conv1_1|conv1_1_memory|conv1_2|conv2_1|conv2_2|upscore|conv_seg)\.")
 
 
-def unused_keys(state_dict: dict[str, torch.Tensor]) -> list[str]:
-    """The official keys of layers that never reach the output (skipped on import)."""
-    return [k for k in state_dict if k.startswith(UNUSED)]
+def _generator_key(model: BachGANGenerator, key: str) -> str:
+    """SPADE's generator key, the fusion convs at the top level."""
+    return spade_convert.LAYOUT.renames[SPADEGenerator](model, key).removeprefix("fusion.")
 
 
-def official_names(model: nn.Module) -> dict[str, str]:
-    """This model's state_dict key -> the key of the same tensor in BachGAN's checkpoints."""
-    names = spade_convert.official_names(model)
-    if isinstance(model, BachGANGenerator):
-        names = {k: v.removeprefix("fusion.") for k, v in names.items()}
-    return names
-
-
-def to_official(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The model's state_dict under BachGAN's key names (without the unused layers)."""
-    names = official_names(model)
-    return {names[k]: v for k, v in model.state_dict().items()}
-
-
-def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source: str = "the checkpoint"
-                  ) -> dict[str, torch.Tensor]:
-    """BachGAN's ``state_dict`` renamed for ``model``, the unused layers dropped; a key or
-    shape that does not fit is a `ConfigError` naming it."""
-    if isinstance(model, BachGANGenerator):
-        state_dict = {("fusion." + k if k.startswith(FUSION) else k): v for k, v in state_dict.items()
-                      if not k.startswith(UNUSED)}
-    return spade_convert.from_official(model, state_dict, source)
+LAYOUT = Layout("BachGAN", {BachGANGenerator: _generator_key, **spade_convert.LAYOUT.renames},
+                hint=spade_convert.LAYOUT.hint, skip=UNUSED)
+# ours -> official key; the state_dict as BachGAN saves it; BachGAN's state_dict renamed for a model (checked)
+official_names, to_official, from_official = LAYOUT.official_names, LAYOUT.to_official, LAYOUT.from_official
+unused_keys = LAYOUT.skipped  # the official keys of layers that never reach the output
 
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released BachGAN checkpoint file into ``model`` (in place) and return it."""
-    state = load_state_dict(path, "a BachGAN checkpoint", "download BachGan.zip from the link in "
-                            "Cold-Winter/BachGAN's README and point to city_model/60_net_G.pth or ade_model/150_net_G.pth")
-    model.load_state_dict(from_official(model, state, source=str(path)))
-    return model
+    return LAYOUT.load_official(model, path, "download BachGan.zip from the link in Cold-Winter/BachGAN's README "
+                                "and point to city_model/60_net_G.pth or ade_model/150_net_G.pth")
 
 
-def import_files(files, models) -> "ganforge.official.Imported":
-    """``ganforge import bachgan``: each released file into the network of its layout."""
-    from ganforge.official import by_layout
-
-    return by_layout(files, models, official_names, from_official)
+import_files = LAYOUT.import_files  # ``ganforge import bachgan``: each released file into the network of its layout

@@ -12,55 +12,30 @@ writes a PNG grid of named rows, one column per exemplar::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import torch
 
-import ganforge
 from ganforge import Condition
-from ganforge.report import save_rows, saved_message
+from ganforge.applications import AppRun, open_app
 from ganforge.scenes import SCENE, SCENE_HELP, Scene
-from ganforge.trainer import Restored, restore
 
 from . import apps
 
 
-@dataclass
-class LoadedRun:
-    """A trained run's correspondence and translation networks (EMA copies when there are any) and scenes."""
-
-    correspondence: torch.nn.Module
-    generator: torch.nn.Module
-    restored: Restored
-
-    @property
-    def step(self) -> int:
-        return self.restored.step
-
-    def pair(self, scene: Scene, exemplar: Scene) -> tuple[torch.Tensor, torch.Tensor, Condition]:
-        """(image, exemplar, condition with the image's label map and the exemplar with its own)."""
-        image, cond = self.restored.scenes([scene])
-        ex, ex_cond = self.restored.scenes([exemplar])
-        return image, ex, cond.replace(exemplar=ex, exemplar_label=ex_cond["label"])
-
-    def write(self, rows: dict[str, torch.Tensor], out: str | None, name: str) -> str:
-        path, names = save_rows(rows, Path(out) if out else self.restored.output(f"cocosnet_{name}"))
-        return saved_message(path, names)
+def load_run(run_or_ckpt: str | Path) -> AppRun:
+    """Reopen a run from its checkpoint (`ganforge.applications.open_app`): the translation
+    network and, as its encoder, the correspondence network (EMA copies when there are any)."""
+    return open_app(run_or_ckpt, "cocosnet", "CoCosNet's applications need an encoder providing 'warped_exemplar' "
+                    "(cocosnet_correspondence)", encoder="warped_exemplar")
 
 
-def load_run(run_or_ckpt: str | Path) -> LoadedRun:
-    """Reopen a run from its checkpoint (`ganforge.trainer.restore`); it must be a CoCosNet-style run."""
-    restored = restore(run_or_ckpt, dataset=False)
-    models, kinds = restored.run.models, restored.parts.kinds
-    corr = [r for r, k in kinds.items() if k == "encoder" and r in models
-            and "warped_exemplar" in type(models[r]).provides]
-    if not corr:
-        raise ganforge.ConfigError(f"{restored.checkpoint} (config): CoCosNet's applications need an encoder "
-                                   f"providing 'warped_exemplar' (cocosnet_correspondence); this run has "
-                                   f"{', '.join(models) or 'no networks'}")
-    return LoadedRun(restored.network(corr[0]), restored.network("generator"), restored)
+def pair(loaded: AppRun, scene: Scene, exemplar: Scene) -> tuple[torch.Tensor, torch.Tensor, Condition]:
+    """(image, exemplar, condition with the image's label map and the exemplar with its own)."""
+    image, cond = loaded.scenes([scene])
+    ex, ex_cond = loaded.scenes([exemplar])
+    return image, ex, cond.replace(exemplar=ex, exemplar_label=ex_cond["label"])
 
 
 def add_commands(group: click.Group) -> None:
@@ -87,8 +62,8 @@ def add_commands(group: click.Group) -> None:
         loaded = load_run(run)
         cols = []
         for ex_scene in exemplar:
-            image, ex, cond = loaded.pair(target, ex_scene)
-            warped, fake = apps.translate(loaded.correspondence, loaded.generator, cond)
+            image, ex, cond = pair(loaded, target, ex_scene)
+            warped, fake = apps.translate(loaded.encoder, loaded.generator, cond)
             cols.append({"label map": cond["label"], "exemplar": ex, "warped exemplar": warped, "generated": fake,
                          "image": image})
         click.echo(loaded.write({k: torch.cat([c[k] for c in cols]) for k in cols[0]}, out, "translate"))
@@ -105,8 +80,8 @@ def add_commands(group: click.Group) -> None:
         loaded = load_run(run)
         cols = []
         for ex_scene in exemplar:
-            image, ex, cond = loaded.pair(target, ex_scene)
-            warped, fake = apps.edit_regions(loaded.correspondence, loaded.generator, image, cond, classes)
+            image, ex, cond = pair(loaded, target, ex_scene)
+            warped, fake = apps.edit_regions(loaded.encoder, loaded.generator, image, cond, classes)
             cols.append({"image": image, "label map": cond["label"], "exemplar": ex, "edited warp": warped,
                          "generated": fake})
         click.echo(loaded.write({k: torch.cat([c[k] for c in cols]) for k in cols[0]}, out, "edit"))

@@ -17,11 +17,9 @@ from __future__ import annotations
 import os
 import re
 
-import torch
 from torch import nn
 
-from ganforge.weights import load_state_dict, rename_checked
-from ganforge.official import hook_spectral_name
+from ganforge.official import Layout
 
 from .correspondence import CorrespondenceNetwork
 from .discriminator import CoCosNetDiscriminator
@@ -30,40 +28,17 @@ from .generator import CoCosNetGenerator
 UNUSED = re.compile(r"discriminator_\d+\.dec\.")  # the official D's never-called decoder
 RELEASE = {CoCosNetGenerator: "net_G", CorrespondenceNetwork: "net_Corr", CoCosNetDiscriminator: "net_D"}
 
-
-def official_names(model: nn.Module) -> dict[str, str]:
-    """This model's state_dict key -> the key of the same tensor in CoCosNet's checkpoints."""
-    if not isinstance(model, tuple(RELEASE)):
-        raise TypeError(f"no CoCosNet checkpoint layout for {type(model).__name__}")
-    return {key: hook_spectral_name(key) for key in model.state_dict()}
-
-
-def to_official(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The model's state_dict under CoCosNet's key names."""
-    names = official_names(model)
-    return {names[k]: v for k, v in model.state_dict().items()}
-
-
-def from_official(model: nn.Module, state_dict: dict[str, torch.Tensor], source: str = "the checkpoint"
-                  ) -> dict[str, torch.Tensor]:
-    """CoCosNet's ``state_dict`` renamed for ``model``; a key or shape that does not fit is
-    an error naming it (usually a config that differs from the checkpoint's)."""
-    state_dict = {k.removeprefix("module."): v for k, v in state_dict.items() if not UNUSED.match(k)}
-    return rename_checked(model, state_dict, official_names(model), source,
-                          "label_nc, contain_dontcare_label, ngf/ndf, maskmix, adaptor_kernel, use_attention")
+LAYOUT = Layout("CoCosNet", {cls: lambda model, key: key for cls in RELEASE},  # the official module names
+                hint="label_nc, contain_dontcare_label, ngf/ndf, maskmix, adaptor_kernel, use_attention", skip=UNUSED)
+# ours -> official key; the state_dict as CoCosNet saves it; CoCosNet's state_dict renamed for a model (checked)
+official_names, to_official, from_official = LAYOUT.official_names, LAYOUT.to_official, LAYOUT.from_official
 
 
 def load_official(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Load a released CoCosNet checkpoint file into ``model`` (in place) and return it."""
     what = RELEASE.get(type(model), "net_G / net_Corr / net_D")
-    state = load_state_dict(path, "a CoCosNet checkpoint", "download the pretrained models linked from "
-                            f"microsoft/CoCosNet's README and point to latest_{what}.pth")
-    model.load_state_dict(from_official(model, state, source=str(path)))
-    return model
+    return LAYOUT.load_official(model, path, "download the pretrained models linked from microsoft/CoCosNet's "
+                                f"README and point to latest_{what}.pth")
 
 
-def import_files(files, models) -> "ganforge.official.Imported":
-    """``ganforge import cocosnet``: each released file into the network of its layout."""
-    from ganforge.official import by_layout
-
-    return by_layout(files, models, official_names, from_official)
+import_files = LAYOUT.import_files  # ``ganforge import cocosnet``: each released file into the network of its layout

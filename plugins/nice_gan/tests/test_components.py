@@ -87,3 +87,33 @@ def test_too_small_images_are_a_config_error(ganforge_registry):
         ganforge.build("discriminator", {"type": "nice_gan", "ch": 4}, data_info(64))
     out = ganforge.build("discriminator", {"type": "nice_gan", "ch": 2}, data_info(96))(torch.zeros(1, 3, 96, 96))
     assert [s.shape[-1] for s in out.scores] == [10, 1]
+
+
+def test_iln_mix_as_one_affine_map_equals_the_official_form():
+    """ILN / AdaILN's mix of IN and LN, computed as one per-channel affine map of x, is as
+    close to a float64 evaluation of the official form (NICE-GAN networks.py) as the
+    official form in fp32 is, output and every gradient."""
+    from ganforge_nice_gan.layers import mix_instance_layer
+
+    def official(x, rho, eps, gamma, beta):
+        in_mean, in_var = torch.mean(x, dim=[2, 3], keepdim=True), torch.var(x, dim=[2, 3], keepdim=True)
+        out_in = (x - in_mean) / torch.sqrt(in_var + eps)
+        ln_mean, ln_var = torch.mean(x, dim=[1, 2, 3], keepdim=True), torch.var(x, dim=[1, 2, 3], keepdim=True)
+        out_ln = (x - ln_mean) / torch.sqrt(ln_var + eps)
+        r = torch.softmax(rho, 2)
+        return (r[:, :, 0, None, None] * out_in + r[:, :, 1, None, None] * out_ln) * gamma + beta
+
+    torch.manual_seed(0)
+    x = torch.randn(2, 6, 9, 7) * 3 + 1.5  # off-centre channels: the layer mean differs from each channel's
+    inputs = [x, torch.randn(1, 6, 2), torch.randn(2, 6, 1, 1), torch.randn(2, 6, 1, 1)]
+    g = torch.randn(2, 6, 9, 7)
+
+    def values(fn, tensors):
+        tensors = [t.clone().requires_grad_() for t in tensors]
+        out = fn(tensors[0], tensors[1], 1e-5, tensors[2], tensors[3])
+        return [out, *torch.autograd.grad(out, tensors, g.to(out.dtype))]
+
+    ref = values(official, [t.double() for t in inputs])
+    for ours, theirs, r in zip(values(mix_instance_layer, inputs), values(official, inputs), ref):
+        err_ours, err_theirs = float((ours.detach() - r).abs().max()), float((theirs.detach() - r).abs().max())
+        assert err_ours <= 10 * err_theirs + 1e-6 * float(r.detach().abs().max()), (err_ours, err_theirs)

@@ -12,55 +12,25 @@ or as image and label-map files (`ganforge.scenes`), and writes a PNG grid of na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import torch
 
-import ganforge
-from ganforge import Condition
+from ganforge.applications import AppRun, open_app
 from ganforge.cli_types import SEED
-from ganforge.report import pad_row, save_rows, saved_message
+from ganforge.report import pad_row
 from ganforge.scenes import SCENE, SCENE_HELP, Scene
-from ganforge.trainer import Restored, restore
 
 from . import apps
 
 
-@dataclass
-class LoadedRun:
-    """A trained run's generator (its EMA copy when there is one), style encoder and scenes."""
-
-    generator: torch.nn.Module
-    encoder: torch.nn.Module
-    restored: Restored
-
-    @property
-    def step(self) -> int:
-        return self.restored.step
-
-    def scenes(self, scenes: list[Scene]) -> tuple[torch.Tensor, Condition]:
-        """Images and their condition (without a style: the encoder gives it)."""
-        image, cond = self.restored.scenes(scenes)
-        return image, Condition({k: v for k, v in cond.items() if k != "region_style"})
-
-    def write(self, rows: dict[str, torch.Tensor], out: str | None, name: str) -> str:
-        path, names = save_rows(rows, Path(out) if out else self.restored.output(f"sean_{name}"))
-        return saved_message(path, names)
-
-
-def load_run(run_or_ckpt: str | Path) -> LoadedRun:
-    """Reopen a run from its checkpoint (`ganforge.trainer.restore`); it must have a style encoder."""
-    restored = restore(run_or_ckpt, dataset=False)
-    models, kinds = restored.run.models, restored.parts.kinds
-    encoders = [r for r, k in kinds.items() if k == "encoder" and r in models
-                and "region_style" in type(models[r]).provides]
-    if not encoders:
-        raise ganforge.ConfigError(f"{restored.checkpoint} (config): SEAN's applications need a style encoder "
-                                   f"providing 'region_style' (models.encoder: sean_style); this run has "
-                                   f"{', '.join(models) or 'no networks'}")
-    return LoadedRun(restored.network("generator"), restored.network(encoders[0]), restored)
+def load_run(run_or_ckpt: str | Path) -> AppRun:
+    """Reopen a run from its checkpoint (`ganforge.applications.open_app`): its generator
+    (EMA copy when there is one) and a style encoder; scenes come without a style (the
+    encoder gives it)."""
+    return open_app(run_or_ckpt, "sean", "SEAN's applications need a style encoder providing 'region_style' "
+                    "(models.encoder: sean_style)", encoder="region_style")
 
 
 def add_commands(group: click.Group) -> None:
@@ -86,7 +56,7 @@ def add_commands(group: click.Group) -> None:
 
         Rows: label map, real, reconstruction."""
         loaded = load_run(run)
-        scenes = list(images) or [Scene(index=i) for i in range(min(count, len(loaded.restored.dataset)))]
+        scenes = list(images) or [Scene(index=i) for i in range(min(count, len(loaded.dataset)))]
         image, cond = loaded.scenes(scenes)
         torch.manual_seed(seed)
         fake, scores = apps.reconstruct(loaded.generator, loaded.encoder, image, cond)

@@ -17,18 +17,15 @@ Label map -> image with codes drawn from the prior is ``ganforge sample RUN --la
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import torch
 
-import ganforge
-from ganforge import Condition
+from ganforge.applications import AppRun, open_app
 from ganforge.cli_types import SEED
-from ganforge.report import pad_row, save_rows, saved_message
+from ganforge.report import pad_row
 from ganforge.scenes import SCENE, SCENE_HELP, Scene
-from ganforge.trainer import Restored, restore
 
 from . import apps
 from .encoder import GroupDNetEncoder
@@ -36,41 +33,12 @@ from .generator import GroupDNet
 from .metrics import MCSD, MOCD
 
 
-@dataclass
-class LoadedRun:
-    """A trained run's generator (its EMA copy when there is one), code encoder and scenes."""
-
-    generator: torch.nn.Module
-    encoder: torch.nn.Module
-    restored: Restored
-
-    @property
-    def step(self) -> int:
-        return self.restored.step
-
-    def scenes(self, scenes: list[Scene]) -> tuple[torch.Tensor, Condition]:
-        """Images and their condition (without codes: the encoder gives them)."""
-        image, cond = self.restored.scenes(scenes)
-        return image, Condition({k: v for k, v in cond.items() if k != "region_style"})
-
-    def codes(self, image: torch.Tensor, cond: Condition) -> torch.Tensor:
-        return apps.encode(self.encoder, image, cond)
-
-    def write(self, rows: dict[str, torch.Tensor], out: str | None, name: str) -> str:
-        path, names = save_rows(rows, Path(out) if out else self.restored.output(f"smis_{name}"))
-        return saved_message(path, names)
-
-
-def load_run(run_or_ckpt: str | Path) -> LoadedRun:
-    """Reopen a run from its checkpoint (`ganforge.trainer.restore`); it must have GroupDNet's encoder."""
-    restored = restore(run_or_ckpt, dataset=False)
-    nets, kinds = dict(restored.run.models.items()), restored.parts.kinds
-    encoders = [r for r, k in kinds.items() if k == "encoder" and isinstance(nets.get(r), GroupDNetEncoder)]
-    if not isinstance(nets.get("generator"), GroupDNet) or not encoders:
-        raise ganforge.ConfigError(f"{restored.checkpoint} (config): SMIS's applications need generator "
-                                   f"'groupdnet' and encoder 'groupdnet'; this run has "
-                                   f"{', '.join(nets) or 'no networks'}")
-    return LoadedRun(restored.network("generator"), restored.network(encoders[0]), restored)
+def load_run(run_or_ckpt: str | Path) -> AppRun:
+    """Reopen a run from its checkpoint (`ganforge.applications.open_app`): GroupDNet and
+    its encoder (EMA copies when there are any); scenes come without codes (the encoder
+    gives them, `apps.encode`)."""
+    return open_app(run_or_ckpt, "smis", "SMIS's applications need generator 'groupdnet' and encoder 'groupdnet'",
+                    generator=GroupDNet, encoder=GroupDNetEncoder)
 
 
 def add_commands(group: click.Group) -> None:
@@ -99,7 +67,7 @@ def add_commands(group: click.Group) -> None:
         then one row per class of n draws of that class's code with every other code fixed."""
         loaded = load_run(run)
         image, cond = loaded.scenes([target])
-        codes = loaded.codes(image, cond)
+        codes = apps.encode(loaded.encoder, image, cond)
         with torch.no_grad():
             own = loaded.generator(cond.replace(region_style=codes))
         rows = {"label map": pad_row(cond["label"], count), "image": pad_row(image, count),
@@ -120,7 +88,8 @@ def add_commands(group: click.Group) -> None:
         loaded = load_run(run)
         image, cond = loaded.scenes([target])
         other_image, other_cond = loaded.scenes([other])
-        codes, other_codes = loaded.codes(image, cond), loaded.codes(other_image, other_cond)
+        codes = apps.encode(loaded.encoder, image, cond)
+        other_codes = apps.encode(loaded.encoder, other_image, other_cond)
         with torch.no_grad():
             own = loaded.generator(cond.replace(region_style=codes))
         mixed = apps.mix_appearance(loaded.generator, cond, codes, other_codes, classes)
@@ -139,7 +108,7 @@ def add_commands(group: click.Group) -> None:
         codes. Rows: label map, edited label map, image, reconstruction, edited."""
         loaded = load_run(run)
         image, cond = loaded.scenes([target])
-        codes = loaded.codes(image, cond)
+        codes = apps.encode(loaded.encoder, image, cond)
         edited = apps.relabel(cond, cond["label"] == source, dest)
         own, changed = apps.manipulate(loaded.generator, cond, codes, edited)
         rows = {"label map": cond["label"], "edited label map": edited["label"], "image": image,
@@ -159,8 +128,9 @@ def add_commands(group: click.Group) -> None:
         loaded = load_run(run)
         image, cond = loaded.scenes([target])
         other_image, other_cond = loaded.scenes([other])
-        frames = apps.morph(loaded.generator, cond, loaded.codes(image, cond), loaded.codes(other_image, other_cond),
-                            list(classes) or None, steps)
+        codes = apps.encode(loaded.encoder, image, cond)
+        other_codes = apps.encode(loaded.encoder, other_image, other_cond)
+        frames = apps.morph(loaded.generator, cond, codes, other_codes, list(classes) or None, steps)
         rows = {"label map": pad_row(cond["label"], steps), "image": pad_row(image, steps),
                 "other": pad_row(other_image, steps), "morph, t = 0 ... 1": frames[:, 0]}
         click.echo(loaded.write(rows, out, "morph"))
@@ -177,7 +147,7 @@ def add_commands(group: click.Group) -> None:
                   seed: int) -> None:
         """mCSD (higher is better) and mOCD (lower is better) over every class of the first images."""
         loaded = load_run(run)
-        _, cond = loaded.scenes([Scene(index=i) for i in range(min(images, len(loaded.restored.dataset)))])
+        _, cond = loaded.scenes([Scene(index=i) for i in range(min(images, len(loaded.dataset)))])
         params = MCSD.Params(net=net, backbone_weights=backbone_weights, lin_weights=lin_weights)
         metrics = [MCSD(params, loaded.generator.data), MOCD(params, loaded.generator.data)]
         for fake, group in apps.semantic_diversity(loaded.generator, cond, loaded.generator.num_classes, count, seed):

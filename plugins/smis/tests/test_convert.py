@@ -80,5 +80,5 @@ def test_a_checkpoint_of_another_setting_is_refused_by_name(registry, data, tiny
     with pytest.raises(ganforge.DataError, match="missing.pth: no such file"):
         convert.load_official(e, tmp_path / "missing.pth")
     (tmp_path / "empty.pth").write_bytes(b"")
-    with pytest.raises(ganforge.DataError, match="empty.pth: empty file; expected a checkpoint of SMIS"):
+    with pytest.raises(ganforge.DataError, match="empty.pth: empty file; expected a SMIS checkpoint"):
         convert.load_official(e, tmp_path / "empty.pth")

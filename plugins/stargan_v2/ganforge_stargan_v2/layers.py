@@ -16,6 +16,7 @@ from torch import nn
 
 import ganforge
 from ganforge import DataInfo
+from ganforge.resample_conv import conv_avg_pool
 
 
 def he_init(layer: nn.Conv2d | nn.Linear) -> nn.Module:
@@ -49,16 +50,18 @@ class ResBlock(nn.Module):
         self.skip = conv(dim_in, dim_out, 1, bias=False) if dim_in != dim_out else None
 
     def shortcut(self, x: torch.Tensor) -> torch.Tensor:
-        if self.skip is not None:
-            x = self.skip(x)
-        return F.avg_pool2d(x, 2) if self.downsample else x
+        # pool, then the bias-free 1x1 conv: the official order reversed, equal (both are
+        # linear and per pixel) at a quarter of the conv's cost
+        if self.downsample:
+            x = F.avg_pool2d(x, 2)
+        return self.skip(x) if self.skip is not None else x
 
     def residual(self, x: torch.Tensor) -> torch.Tensor:
         if self.normalize:
             x = self.norm1(x)
-        x = self.conv1(F.leaky_relu(x, 0.2))
-        if self.downsample:
-            x = F.avg_pool2d(x, 2)
+        x = F.leaky_relu(x, 0.2)
+        # conv then pool, as one stride-2 conv where that is faster (ganforge.resample_conv)
+        x = conv_avg_pool(self.conv1, x) if self.downsample else self.conv1(x)
         if self.normalize:
             x = self.norm2(x)
         return self.conv2(F.leaky_relu(x, 0.2))

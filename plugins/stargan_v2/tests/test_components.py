@@ -144,3 +144,51 @@ def test_generator_keeps_resolution_and_reads_only_its_fields():
     with torch.device("meta"):
         default = ganforge.build("generator", "stargan_v2", data, check=False)
     assert default.from_rgb.out_channels == 256 and sum(b.downsample for b in default.encoder) == 2
+
+
+def test_resblocks_reordered_and_strided_forms_equal_the_official_order():
+    """The downsampling block (pooled 1x1 skip, conv1 + pool as one stride-2 conv) and the
+    upsampling block (1x1 skip before the upsampling, upsample + conv1 as one transposed
+    conv) are as close to a float64 evaluation of the official order as the official
+    order in fp32 is: outputs and every gradient."""
+    import copy
+    import math
+
+    import torch.nn.functional as F
+
+    from ganforge.resample_conv import MIN_SIDE_POOL
+    from ganforge_stargan_v2.generator import AdaINResBlock
+    from ganforge_stargan_v2.layers import ResBlock
+
+    def official_down(block, x, cond):  # clovaai/stargan-v2 ResBlk: conv1x1 then pool; conv1 then pool
+        sc = F.avg_pool2d(block.skip(x), 2)
+        r = F.avg_pool2d(block.conv1(F.leaky_relu(block.norm1(x), 0.2)), 2)
+        r = block.conv2(F.leaky_relu(block.norm2(r), 0.2))
+        return (sc + r) / math.sqrt(2)
+
+    def official_up(block, x, cond):  # AdainResBlk: upsample then conv1x1; upsample then conv1
+        up = lambda t: F.interpolate(t, scale_factor=2, mode="nearest")  # noqa: E731
+        r = block.conv1(up(F.leaky_relu(block.norm1(x, cond), 0.2)))
+        r = block.conv2(F.leaky_relu(block.norm2(r, cond), 0.2))
+        return (r + block.skip(up(x))) / math.sqrt(2)
+
+    torch.manual_seed(0)
+    down = ResBlock(4, 8, normalize=True, downsample=True)
+    up = AdaINResBlock(8, 4, {"type": "adain", "style_dim": 3}, data_info(), upsample=True, shortcut=True)
+    style = torch.randn(2, 3)
+    for block, official, x in ((down, official_down, torch.randn(2, 4, MIN_SIDE_POOL, MIN_SIDE_POOL)),
+                               (up, official_up, torch.randn(2, 8, 16, 16))):
+        g = torch.randn_like(official(block, x, ganforge.Condition(style=style)))
+
+        def values(fn, block, x, style):
+            x, style = x.clone().requires_grad_(), style.clone()
+            out = fn(block, x, ganforge.Condition(style=style))
+            return [out, *torch.autograd.grad(out, [x, *block.parameters()], g.to(out.dtype))]
+
+        exact = copy.deepcopy(block).double()  # the official order in float64: the reference
+        ref = values(official, exact, x.double(), style.double())
+        ours = values(lambda b, x, c: b(x, c) if isinstance(b, AdaINResBlock) else b(x), block, x, style)
+        theirs = values(official, block, x, style)
+        for o, t, r in zip(ours, theirs, ref):  # both fp32 forms are as far from float64 (summation noise)
+            err_ours, err_theirs = float((o.detach() - r).abs().max()), float((t.detach() - r).abs().max())
+            assert err_ours <= 10 * err_theirs + 1e-6 * float(r.detach().abs().max()), (err_ours, err_theirs)

@@ -6,8 +6,11 @@ multiply over the K mostly-zero channels (SPADE's ADE20K generator spends a quar
 its forward FLOPs in such convs). `OneHotConv2d` is an `nn.Conv2d` (same parameters, same
 checkpoints, its plain ``forward`` still takes the dense map) with `lookup`, which takes
 the ids instead: the forward is an `embedding_bag` sum, its weight gradient a scatter-add,
-and the channels after the one-hot part (instance edges, an image) stay a small dense conv.
-Outputs equal the dense conv's up to fp32 summation order.
+and the channels beside the one-hot part (instance edges, an image, CoCosNet's warped
+exemplar before its label map) stay a small dense conv. Outputs equal the dense conv's up
+to fp32 summation order. Reflection padding (CoCosNet) is the caller's: pad the ids and
+the dense channels (``F.pad(..., mode="reflect")`` takes integer ids) and look up with
+``padding=0``.
 """
 
 from __future__ import annotations
@@ -18,27 +21,30 @@ from torch import nn
 
 
 class OneHotConv2d(nn.Conv2d):
-    """``nn.Conv2d`` over [one-hot(ids, num_classes) | extra] with a lookup path.
+    """``nn.Conv2d`` over [before | one-hot(ids, num_classes) | after] with a lookup path.
 
-    :param num_classes: K, the one-hot channels that come first in the input.
+    :param num_classes: K, the one-hot channels of the input.
+    :param onehot_at: the input channel where the one-hot block starts (0: it comes first).
     Other arguments as `nn.Conv2d` (zero padding, no dilation or groups).
     """
 
     def __init__(self, num_classes: int, in_channels: int, out_channels: int, kernel_size: int,
-                 stride: int = 1, padding: int = 0, bias: bool = True):
-        if not 0 < num_classes <= in_channels:
-            raise ValueError(f"OneHotConv2d: num_classes {num_classes} must lie in [1, in_channels={in_channels}]")
+                 stride: int = 1, padding: int = 0, bias: bool = True, onehot_at: int = 0):
+        if not 0 < num_classes <= in_channels - onehot_at or onehot_at < 0:
+            raise ValueError(f"OneHotConv2d: one-hot channels [{onehot_at}, {onehot_at + num_classes}) must lie "
+                             f"in [0, in_channels={in_channels})")
         super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=bias)
-        self.num_classes = num_classes
+        self.num_classes, self.onehot_at = num_classes, onehot_at
 
     def lookup(self, ids: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
-        """The conv of [one-hot(ids) | extra] without building the one-hot map.
+        """The conv of [before | one-hot(ids) | after] without building the one-hot map.
 
         :param ids: (B, H, W) integer ids in [0, num_classes) (checked at the data edge).
-        :param extra: (B, in_channels - num_classes, H, W) dense channels, or None when there are none.
+        :param extra: (B, in_channels - num_classes, H, W) the dense channels, those before the
+            one-hot block then those after it, or None when there are none.
         :returns: (B, out_channels, H', W') contiguous, as ``forward`` on the dense map.
         """
-        k, n_extra = self.num_classes, self.in_channels - self.num_classes
+        k, at, n_extra = self.num_classes, self.onehot_at, self.in_channels - self.num_classes
         if (extra.shape[1] if extra is not None else 0) != n_extra:
             raise ValueError(f"OneHotConv2d: expected {n_extra} extra channels, got "
                              f"{0 if extra is None else extra.shape[1]}")
@@ -51,10 +57,13 @@ class OneHotConv2d(nn.Conv2d):
         taps = [padded[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] + (i * kw + j)
                 for i in range(kh) for j in range(kw)]
         index = torch.stack(taps).view(kh * kw, b * ho * wo)
-        weight = self.weight[:, :k].permute(1, 2, 3, 0).reshape(k * kh * kw, self.out_channels)
+        full = self.weight  # read once: a parametrized weight (spectral norm) is recomputed per read
+        weight = full[:, at:at + k].permute(1, 2, 3, 0).reshape(k * kh * kw, self.out_channels)
         table = torch.cat([weight, weight.new_zeros(kh * kw, self.out_channels)])
         if n_extra:  # the dense part (with the bias) is the base the lookup adds into
-            base = F.conv2d(extra.to(table.dtype), self.weight[:, k:], self.bias, self.stride, self.padding)
+            dense = (full[:, :at] if at + k == self.in_channels else full[:, at + k:] if at == 0
+                     else torch.cat([full[:, :at], full[:, at + k:]], 1))
+            base = F.conv2d(extra.to(table.dtype), dense, self.bias, self.stride, self.padding)
         else:
             base = self.bias
         out = _Lookup.apply(index, table, base, b).view(b, self.out_channels, ho, wo)

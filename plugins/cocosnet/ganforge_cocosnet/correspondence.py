@@ -25,11 +25,13 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
-from ganforge_spade.layers import InitParams, conv2d
+from ganforge_spade import semantic
+from ganforge_spade.layers import InitParams, conv2d, onehot_conv2d
 
 from .correlation import match_features, normalize_features, warp
 from .layers import ResidualBlock, SPADEResnetBlock
-from .norm import CoCosNetSPADE, CoCosNetSPADEParams, field_channels, modulation_map
+from .norm import LABEL_FIELDS, CoCosNetSPADE, CoCosNetSPADEParams, field_channels, label_ids, label_onehot, \
+    modulation_map
 
 
 class CorrespondenceParams(InitParams):
@@ -51,6 +53,7 @@ class CorrespondenceParams(InitParams):
     spectral_norm: bool = Field(True, description="spectral norm on the adaptors' convs (norm_E spectralinstance)")
     chunk_size: int | None = Field(None, ge=1, description="compute the correlation this many query positions "
                                                            "at a time (same result, less memory); null: all at once")
+    lookup: bool = semantic.lookup_field()
 
 
 class DomainAdaptor(nn.Module):
@@ -63,17 +66,19 @@ class DomainAdaptor(nn.Module):
         nf, ks = p.ngf, p.adaptor_kernel
         in_ch = field_channels(field, data)
 
-        def unit(cin: int, cout: int, k: int, stride: int) -> nn.Sequential:
-            conv = conv2d(cin, cout, k, stride=stride, padding=1, bias=False, spectral=p.spectral_norm, init=p)
+        def unit(cin: int, cout: int, k: int, stride: int, onehot: bool = False) -> nn.Sequential:
+            make = (lambda *a, **kw: onehot_conv2d(cin, *a, **kw)) if onehot else conv2d
+            conv = make(cin, cout, k, stride=stride, padding=1, bias=False, spectral=p.spectral_norm, init=p)
             return nn.Sequential(conv, nn.InstanceNorm2d(cout))
 
-        self.layer1 = unit(in_ch, nf, 3, 1)
+        self.lookup = p.lookup and field in LABEL_FIELDS  # the label map's first conv as a lookup over its ids
+        self.layer1 = unit(in_ch, nf, 3, 1, onehot=field in LABEL_FIELDS)
         self.layer2 = unit(nf, 2 * nf, ks, 2)
         self.layer3 = unit(2 * nf, 4 * nf, 3, 1)
         self.layer4 = unit(4 * nf, 8 * nf, ks, 2 if p.down == 4 else 1)
         self.layer5 = unit(8 * nf, 8 * nf, 3, 1)
         norm = CoCosNetSPADEParams(inputs=(field,), param_free_norm=p.param_free_norm, init_type=p.init_type,
-                                   init_gain=p.init_gain)
+                                   init_gain=p.init_gain, lookup=p.lookup)
 
         def make_norm(channels: int) -> CoCosNetSPADE:
             return CoCosNetSPADE(norm, data, channels)
@@ -86,7 +91,11 @@ class DomainAdaptor(nn.Module):
         self.data = data
 
     def forward(self, cond: Condition) -> torch.Tensor:
-        x = self.layer1(modulation_map(cond, (self.field,), self.data, self.layer5[0].weight.dtype))
+        if self.lookup:
+            x = self.layer1[1](self.layer1[0].lookup(label_ids(cond, self.field, self.data, cond[self.field].shape[-2:])))
+        else:
+            # the dtype of a parameter as stored: reading a spectral-normed ``.weight`` would step its power iteration
+            x = self.layer1(modulation_map(cond, (self.field,), self.data, next(self.parameters()).dtype))
         for layer in (self.layer2, self.layer3, self.layer4, self.layer5):
             x = layer(F.leaky_relu(x, 0.2))
         for block in (self.head_0, self.G_middle_0, self.G_middle_1):
@@ -124,8 +133,8 @@ class CorrespondenceNetwork(ganforge.Encoder):
     def shared(self, features: torch.Tensor, cond: Condition, label_field: str) -> torch.Tensor:
         """The shared residual blocks, with the label map appended under ``maskmix``."""
         if self.params.maskmix:
-            labels = modulation_map(cond, (label_field,), self.data, features.dtype)
-            features = torch.cat([features, F.interpolate(labels, size=features.shape[-2:], mode="nearest")], 1)
+            features = torch.cat([features, label_onehot(cond, label_field, self.data, features.shape[-2:],
+                                                         features.dtype)], 1)
         return self.layer(features)
 
     def forward(self, image: torch.Tensor | None, cond: Condition) -> dict[str, torch.Tensor]:
@@ -139,8 +148,7 @@ class CorrespondenceNetwork(ganforge.Encoder):
 
         values = [F.avg_pool2d(exemplar, p.down)]
         if "exemplar_label" in cond and p.domain_field == "label":
-            ref_label = modulation_map(cond, ("exemplar_label",), self.data, exemplar.dtype)
-            values.append(F.interpolate(ref_label, size=(h, w), mode="nearest"))
+            values.append(label_onehot(cond, "exemplar_label", self.data, (h, w), exemplar.dtype))
         values = torch.cat(values, 1).to(query.dtype)
         channels = values.shape[1]
         warped = warp(query, key, values.flatten(2).transpose(1, 2), p.temperature, p.chunk_size)

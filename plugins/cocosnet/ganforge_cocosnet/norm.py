@@ -8,6 +8,13 @@ official ``--CBN_intype warp_mask``), the domain adaptors read their own input (
 map or the exemplar). ``norm`` is positional normalization (``--PONO``) by default. As in
 the official code the map reaches each layer's resolution by nearest resizing and the
 convs are reflection-padded.
+
+The first conv reads a one-hot label map (151 of the translation network's 154 channels
+on ADE20K): with ``lookup`` (default) it runs as an exact lookup over the label ids
+(`ganforge.onehot_conv.OneHotConv2d`, same weights), the other fields a small dense conv
+beside it -- the official code's dense conv over the one-hot map is, at 256x256, most of
+the translation network's FLOPs, and its input gradient (taken for the warped exemplar)
+would run over all 154 channels.
 """
 
 from __future__ import annotations
@@ -21,9 +28,9 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
-from ganforge.condition import field_table
+from ganforge.condition import check_label_range, field_table
 from ganforge_spade import semantic
-from ganforge_spade.layers import InitParams, conv2d, param_free_norm
+from ganforge_spade.layers import InitParams, conv2d, onehot_conv2d, param_free_norm
 
 from .layers import PositionalNorm2d
 
@@ -68,6 +75,39 @@ def _modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo, dt
     return torch.cat(maps, dim=1)
 
 
+def label_position(fields: tuple[str, ...], data: DataInfo) -> tuple[str, int] | None:
+    """The one label field of a modulation map and its first channel, or None (no label
+    field, or several: those stay a dense conv)."""
+    labels = [name for name in fields if name in LABEL_FIELDS]
+    if len(labels) != 1:
+        return None
+    at = fields.index(labels[0])
+    return labels[0], sum(field_channels(name, data) for name in fields[:at])
+
+
+def label_ids(cond: Condition, name: str, data: DataInfo, size: tuple[int, int], pad: int = 0) -> torch.Tensor:
+    """(B, H + 2 pad, W + 2 pad) ids of label field ``name`` at ``size``, reflection-padded
+    by ``pad``: what `OneHotConv2d.lookup` reads in place of the padded one-hot map (nearest
+    resizing and reflection commute with the one-hot). Checked and built once per Condition."""
+    def build() -> torch.Tensor:
+        classes = data.label_nc + int(data.contain_dontcare_label)
+        ids = cond[name]
+        if ids.device.type == "cpu" and not torch.compiler.is_compiling():
+            cond.memo(("cocosnet.checked", name), lambda: check_label_range(ids, classes, name))
+        ids = Condition(label=ids).resized(size)["label"]
+        return F.pad(ids[:, None], (pad,) * 4, mode="reflect")[:, 0] if pad else ids
+    return cond.memo(("cocosnet.label_ids", name, tuple(size), pad), build)
+
+
+def label_onehot(cond: Condition, name: str, data: DataInfo, size: tuple[int, int], dtype: torch.dtype
+                 ) -> torch.Tensor:
+    """One-hot map of label field ``name`` at ``size``, built there (equal to the
+    full-resolution map resized with nearest)."""
+    classes = data.label_nc + int(data.contain_dontcare_label)
+    return cond.memo(("cocosnet.onehot", name, tuple(size), dtype),
+                     lambda: Condition(label=label_ids(cond, name, data, size)).onehot(classes).to(dtype))
+
+
 class CoCosNetSPADEParams(InitParams):
     inputs: tuple[str, ...] = Field(("warped_exemplar", "label"),
                                     description="condition fields of the modulation map, concatenated in order")
@@ -75,6 +115,7 @@ class CoCosNetSPADEParams(InitParams):
         "positional", description="normalisation before modulation (official --PONO: positional)")
     nhidden: int = Field(128, ge=1, description="channels of the shared embedding of the modulation map")
     kernel_size: int = Field(3, ge=1, description="kernel of the three convs (odd)")
+    lookup: bool = semantic.lookup_field()
 
     @field_validator("inputs")
     @classmethod
@@ -97,7 +138,13 @@ class CoCosNetSPADE(ganforge.Normalizer):
         ks, pw = params.kernel_size, params.kernel_size // 2
         self.param_free_norm = (PositionalNorm2d() if params.param_free_norm == "positional"
                                 else param_free_norm(params.param_free_norm, num_features))
-        self.mlp_shared = nn.Sequential(nn.ReflectionPad2d(pw), conv2d(in_ch, params.nhidden, ks, init=params), nn.ReLU())
+        self.label_at = label_position(params.inputs, data)
+        if self.label_at is not None:
+            first = onehot_conv2d(field_channels(self.label_at[0], data), in_ch, params.nhidden, ks,
+                                  onehot_at=self.label_at[1], init=params)
+        else:
+            first = conv2d(in_ch, params.nhidden, ks, init=params)
+        self.mlp_shared = nn.Sequential(nn.ReflectionPad2d(pw), first, nn.ReLU())
         self.pad = nn.ReflectionPad2d(pw)
         self.mlp_gamma = conv2d(params.nhidden, num_features, ks, init=params)
         self.mlp_beta = conv2d(params.nhidden, num_features, ks, init=params)
@@ -107,7 +154,24 @@ class CoCosNetSPADE(ganforge.Normalizer):
         return frozenset(params.inputs)
 
     def forward(self, x: torch.Tensor, cond: Condition) -> torch.Tensor:
-        m = modulation_map(cond, self.params.inputs, self.data, x.dtype)
-        actv = self.mlp_shared(F.interpolate(m, size=x.shape[-2:], mode="nearest"))
+        size = tuple(x.shape[-2:])
+        if self.params.lookup and self.label_at is not None:
+            actv = self.mlp_shared[2](self.mlp_shared[1].lookup(*self.lookup_inputs(cond, size, x.dtype)))
+        else:
+            m = modulation_map(cond, self.params.inputs, self.data, x.dtype)
+            actv = self.mlp_shared(F.interpolate(m, size=size, mode="nearest"))
         gamma, beta = self.mlp_gamma(self.pad(actv)), self.mlp_beta(self.pad(actv))
         return self.param_free_norm(x) * (1 + gamma) + beta  # Eq. (5)
+
+    def lookup_inputs(self, cond: Condition, size: tuple[int, int], dtype: torch.dtype
+                      ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The padded label ids at ``size`` and the other fields, resized and padded alike."""
+        pad = self.params.kernel_size // 2
+        label = self.label_at[0]
+        dense = [cond[name].to(dtype) for name in self.params.inputs if name != label]
+        dense = [v if tuple(v.shape[-2:]) == size else F.interpolate(v, size=size, mode="nearest") for v in dense]
+        extra = None
+        if dense:
+            extra = torch.cat(dense, 1) if len(dense) > 1 else dense[0]
+            extra = F.pad(extra, (pad,) * 4, mode="reflect") if pad else extra
+        return label_ids(cond, label, self.data, size, pad), extra

@@ -55,6 +55,23 @@ class CoCosNetParams(ganforge.Params):
                                                        "(--warp_cycle_w); needs the encoder's cycle: true")
 
 
+def same_input_features(vgg, images: torch.Tensor, known: torch.Tensor, known_f: list[torch.Tensor]
+                        ) -> list[torch.Tensor]:
+    """``vgg(images)``, reusing ``known_f = vgg(known)`` for the samples where ``images``
+    equals ``known``: a self-exemplar (the official self-reference case, every sample of a
+    batch of one) is the real image, whose features the step already has."""
+    same = (images == known).flatten(1).all(1)
+    if bool(same.all()):
+        return known_f
+    if not bool(same.any()):
+        return vgg(images)
+    rest = vgg(images[~same])
+    out = [f.clone() for f in known_f]
+    for f, r in zip(out, rest):
+        f[~same] = r
+    return out
+
+
 class CoCosNet(ganforge.Strategy):
     """CoCosNet recipe: correspondence + translation trained jointly against a multi-scale D."""
 
@@ -117,7 +134,8 @@ class CoCosNet(ganforge.Strategy):
         vgg = self.contextual.vgg
         fake_f = vgg(fake)
         with torch.no_grad():
-            real_f, exemplar_f = vgg(real), vgg(exemplar)
+            real_f = vgg(real)
+            exemplar_f = same_input_features(vgg, exemplar, real, real_f)
         layer = PERCEPTUAL_LAYER[self.params.perceptual_layer]
         return {"g_fm": losses.feature_matching(fake_f, real_f, self_ref),
                 "g_perc": F.mse_loss(fake_f[layer].float(), real_f[layer].float()),

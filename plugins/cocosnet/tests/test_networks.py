@@ -7,8 +7,10 @@ import torch
 
 import ganforge
 from ganforge import Condition, DataInfo
+from ganforge.onehot_conv import OneHotConv2d
 from ganforge_cocosnet import losses
 from ganforge_cocosnet.pairing import ExemplarPairing, ExemplarPairingParams
+from ganforge_cocosnet.strategy import same_input_features
 
 
 def make_condition(data: DataInfo, batch: int = 2, seed: int = 0) -> tuple[torch.Tensor, Condition]:
@@ -117,3 +119,72 @@ def test_pairing_mixes_other_exemplars_and_self_exemplars(data):
     assert 10 < int(self_ref.sum()) < 54
     single = pairing.pair(image[:1], label[:1])
     assert single[2].item() == 1.0
+
+
+@pytest.mark.parametrize("kind", ["correspondence", "generator", "discriminator"])
+def test_lookup_equals_the_dense_convs_over_the_one_hot_maps(registry, tiny, data, kind, monkeypatch):
+    """lookup: true (default) and false give the same outputs and gradients from the same
+    weights (float64), border ids and the don't-care channel included."""
+    torch.manual_seed(0)
+    data = data.model_copy(update={"contain_dontcare_label": True, "resolution": (64, 64)})  # G: 2x2 at the start
+    kinds = {"correspondence": "encoder", "generator": "generator", "discriminator": "discriminator"}
+
+    def spec(lookup: bool) -> dict:
+        if kind == "generator":
+            return {**tiny[kind], "norm": {**tiny[kind]["norm"], "lookup": lookup}}
+        return {**tiny[kind], "lookup": lookup}
+
+    nets = [ganforge.build(kinds[kind], spec(lookup), data).double().train() for lookup in (True, False)]
+    calls = []
+    real_lookup = OneHotConv2d.lookup
+    monkeypatch.setattr(OneHotConv2d, "lookup", lambda self, *a: calls.append(self) or real_lookup(self, *a))
+    nets[1].load_state_dict(nets[0].state_dict())
+    image, cond = make_condition(data)
+    label = cond["label"].clone()
+    label[:, 0, :], label[:, :, -1] = data.label_nc, 0  # the don't-care id along a border
+    warped = torch.rand(2, 3, 64, 64, dtype=torch.float64) * 2 - 1
+    outs, grads = [], []
+    for net in nets:
+        calls.clear()
+        w = warped.clone().requires_grad_()
+        c = Condition(label=label, exemplar=cond["exemplar"].double(), exemplar_label=label.roll(1, 0),
+                      warped_exemplar=w)
+        if kind == "correspondence":
+            out = net(image.double(), c)
+            out = torch.cat([out["warped_exemplar"].flatten(), out["adapted_label"].flatten(),
+                             out["warped_exemplar_label"].flatten()])
+        elif kind == "generator":
+            out = net(c).flatten()
+        else:
+            o = net(w, c)
+            out = torch.cat([s.flatten() for s in o.scores] + [f.flatten() for scale in o.features for f in scale])
+        out.sin().sum().backward()
+        outs.append(out)
+        grads.append({n: p.grad for n, p in net.named_parameters()} | {"input": w.grad})
+        lookups = {"correspondence": 1 + 7, "generator": 2 * 3 + 3 * 4, "discriminator": 1}[kind]  # first convs
+        assert len(calls) == (lookups if net is nets[0] else 0)
+    torch.testing.assert_close(outs[0], outs[1], rtol=1e-9, atol=1e-9)
+    assert grads[0].keys() == grads[1].keys()
+    for name, g in grads[0].items():
+        if g is None:
+            assert grads[1][name] is None, name
+        else:
+            torch.testing.assert_close(g, grads[1][name], rtol=1e-8, atol=1e-9, msg=name)
+
+
+def test_exemplar_features_reuse_the_real_images_where_they_are_the_same():
+    """A self-exemplar's VGG features are the real image's: computed once, as if computed twice."""
+    torch.manual_seed(0)
+    convs = [torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.Conv2d(4, 5, 3, stride=2)]
+    vgg = lambda x: [x := torch.relu(c(x)) for c in convs]  # noqa: E731  (features at two layers, as VGG's)
+    real = torch.rand(3, 3, 16, 16) * 2 - 1
+    calls = []
+    counted = lambda x: calls.append(x.shape[0]) or vgg(x)  # noqa: E731
+    real_f = vgg(real)
+    for exemplar, batch in ((real.clone(), None), (real.roll(1, 0), 3), (torch.cat([real[:1], real[1:].flip(0)]), 2)):
+        calls.clear()
+        with torch.no_grad():
+            got = same_input_features(counted, exemplar, real, real_f)
+        assert calls == ([] if batch is None else [batch])
+        for g, w in zip(got, vgg(exemplar)):
+            torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-6)

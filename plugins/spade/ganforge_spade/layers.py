@@ -56,10 +56,13 @@ def conv2d(in_ch: int, out_ch: int, kernel_size: int, *, stride: int = 1, paddin
 
 
 def onehot_conv2d(num_classes: int, in_ch: int, out_ch: int, kernel_size: int, *, stride: int = 1,
-                  padding: int = 0, bias: bool = True, init: InitParams) -> OneHotConv2d:
-    """`conv2d` over [one-hot | extra] channels that can also run as an exact lookup."""
-    conv = OneHotConv2d(num_classes, in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias)
-    return init_layer(conv, init.init_type, init.init_gain)
+                  padding: int = 0, bias: bool = True, spectral: bool = False, onehot_at: int = 0,
+                  init: InitParams) -> nn.Module:
+    """`conv2d` over [before | one-hot | after] channels that can also run as an exact lookup."""
+    conv = OneHotConv2d(num_classes, in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias,
+                        onehot_at=onehot_at)
+    conv = init_layer(conv, init.init_type, init.init_gain)
+    return spectral_norm(conv) if spectral else conv
 
 
 def linear(in_features: int, out_features: int, init: InitParams) -> nn.Linear:

@@ -68,8 +68,7 @@ class CoCosNetGenerator(ganforge.Generator):
         return frozenset(params.inputs)
 
     def forward(self, cond: Condition) -> torch.Tensor:
-        m = modulation_map(cond, self.params.inputs, self.data, self.conv_img.weight.dtype)
-        x = self.fc(F.interpolate(m, size=self.start_size, mode="nearest"))
+        x = self.fc(modulation_map(cond, self.params.inputs, self.data, self.conv_img.weight.dtype, self.start_size))
         for name in BLOCKS:
             if name in ("G_middle_0", "up_0", "up_1", "up_2", "up_3"):
                 x = F.interpolate(x, scale_factor=2, mode="nearest")

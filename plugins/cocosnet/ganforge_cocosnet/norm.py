@@ -52,27 +52,32 @@ def field_channels(name: str, data: DataInfo) -> int:
 
 
 def modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo,
-                   dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """(B, sum of channels, H, W) in ``dtype``: the fields at full resolution, concatenated in
-    order; built once per Condition (every normalizer of a forward shares it) unless a field
-    carries a graph (a warped exemplar): a memo would hand a later pass a stale graph."""
+                   dtype: torch.dtype = torch.float32, size: tuple[int, int] | None = None) -> torch.Tensor:
+    """(B, sum of channels, H, W) in ``dtype``: the fields at ``size`` (default: their own,
+    full resolution), concatenated in order -- the full-resolution map resized with nearest,
+    built at ``size`` (label maps are resized as ids, then one-hot); built once per
+    Condition and size (every normalizer of a forward shares it) unless a field carries a
+    graph (a warped exemplar): a memo would hand a later pass a stale graph."""
     if any(cond[name].requires_grad for name in fields):
-        return _modulation_map(cond, fields, data, dtype)
-    key = ("cocosnet.modulation_map", fields, data.label_nc, data.contain_dontcare_label, dtype)
-    return cond.memo(key, lambda: _modulation_map(cond, fields, data, dtype))
+        return _modulation_map(cond, fields, data, dtype, size)
+    key = ("cocosnet.modulation_map", fields, data.label_nc, data.contain_dontcare_label, dtype, size)
+    return cond.memo(key, lambda: _modulation_map(cond, fields, data, dtype, size))
 
 
-def _modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo, dtype: torch.dtype) -> torch.Tensor:
-    maps = []
-    for name in fields:
-        value = cond[name]
-        if name in LABEL_FIELDS:
-            value = cond.onehot(data.label_nc + int(data.contain_dontcare_label), name)
-        maps.append(value.to(dtype))
-    sizes = {tuple(m.shape[-2:]) for m in maps}
+def _modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo, dtype: torch.dtype,
+                    size: tuple[int, int] | None) -> torch.Tensor:
+    sizes = {tuple(cond[name].shape[-2:]) for name in fields}
     if len(sizes) > 1:
         raise ValueError(f"modulation fields {fields} have different sizes {sorted(sizes)}")
-    return torch.cat(maps, dim=1)
+    size = tuple(size) if size is not None else sizes.pop()
+    maps = []
+    for name in fields:
+        if name in LABEL_FIELDS:
+            maps.append(label_onehot(cond, name, data, size, dtype))
+        else:
+            value = cond[name].to(dtype)
+            maps.append(value if tuple(value.shape[-2:]) == size else F.interpolate(value, size=size, mode="nearest"))
+    return torch.cat(maps, dim=1) if len(maps) > 1 else maps[0]
 
 
 def label_position(fields: tuple[str, ...], data: DataInfo) -> tuple[str, int] | None:
@@ -158,8 +163,7 @@ class CoCosNetSPADE(ganforge.Normalizer):
         if self.params.lookup and self.label_at is not None:
             actv = self.mlp_shared[2](self.mlp_shared[1].lookup(*self.lookup_inputs(cond, size, x.dtype)))
         else:
-            m = modulation_map(cond, self.params.inputs, self.data, x.dtype)
-            actv = self.mlp_shared(F.interpolate(m, size=size, mode="nearest"))
+            actv = self.mlp_shared(modulation_map(cond, self.params.inputs, self.data, x.dtype, size))
         gamma, beta = self.mlp_gamma(self.pad(actv)), self.mlp_beta(self.pad(actv))
         return self.param_free_norm(x) * (1 + gamma) + beta  # Eq. (5)
 
@@ -168,10 +172,8 @@ class CoCosNetSPADE(ganforge.Normalizer):
         """The padded label ids at ``size`` and the other fields, resized and padded alike."""
         pad = self.params.kernel_size // 2
         label = self.label_at[0]
-        dense = [cond[name].to(dtype) for name in self.params.inputs if name != label]
-        dense = [v if tuple(v.shape[-2:]) == size else F.interpolate(v, size=size, mode="nearest") for v in dense]
-        extra = None
-        if dense:
-            extra = torch.cat(dense, 1) if len(dense) > 1 else dense[0]
-            extra = F.pad(extra, (pad,) * 4, mode="reflect") if pad else extra
+        dense = tuple(name for name in self.params.inputs if name != label)
+        extra = modulation_map(cond, dense, self.data, dtype, size) if dense else None
+        if extra is not None and pad:
+            extra = F.pad(extra, (pad,) * 4, mode="reflect")
         return label_ids(cond, label, self.data, size, pad), extra

@@ -188,3 +188,27 @@ def test_exemplar_features_reuse_the_real_images_where_they_are_the_same():
         assert calls == ([] if batch is None else [batch])
         for g, w in zip(got, vgg(exemplar)):
             torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-6)
+
+
+def test_self_attention_is_the_sagan_formula_forward_and_gradients():
+    """out = gamma o(g beta^T) + x, beta = softmax(theta^T phi), computed as (beta g^T)^T."""
+    from ganforge_cocosnet.layers import SelfAttention
+    from ganforge_spade.layers import InitParams
+
+    torch.manual_seed(0)
+    attn = SelfAttention(16, False, InitParams()).double()
+    attn.gamma.data.fill_(0.7)
+    x = torch.randn(2, 16, 8, 6, dtype=torch.float64, requires_grad=True)
+    got = attn(x)
+    got.sin().sum().backward()
+    grads = [p.grad.clone() for p in (x, *attn.parameters())]
+    for p in (x, *attn.parameters()):
+        p.grad = None
+    theta = attn.theta(x).flatten(2)
+    phi, g = (torch.nn.functional.max_pool2d(m(x), 2).flatten(2) for m in (attn.phi, attn.g))
+    beta = torch.softmax(theta.transpose(1, 2) @ phi, dim=-1)
+    want = attn.gamma * attn.o((g @ beta.transpose(1, 2)).view(2, 8, 8, 6)) + x
+    want.sin().sum().backward()
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    for a, p in zip(grads, (x, *attn.parameters())):
+        torch.testing.assert_close(a, p.grad, rtol=1e-10, atol=1e-12)

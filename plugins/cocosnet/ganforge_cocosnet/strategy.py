@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 import torch
 import torch.nn.functional as F
 from pydantic import Field
+from torch.nn.utils import parametrize
 
 import ganforge
 from ganforge import AdversarialLoss, ComponentSpec, Condition, DataInfo, StepResult
@@ -117,8 +118,21 @@ class CoCosNet(ganforge.Strategy):
         return generator(full), outputs.get("correspondence", {})
 
     @staticmethod
-    def discriminate(run: Run, fake: torch.Tensor, real: torch.Tensor, cond: Condition):
-        """D on fake and real in one batch; returns the (fake, real) halves."""
+    def discriminate(run: Run, fake: torch.Tensor, real: torch.Tensor, cond: Condition, real_graph: bool = True):
+        """D on fake and real in one batch; returns the (fake, real) halves.
+
+        ``real_graph=False`` (the G step, where the real half's outputs are only targets):
+        D on the real images without a graph, the fake's pass with one -- the official
+        code's batch without the backward through its real half. Both passes read one
+        spectral-normed weight per layer (``parametrize.cached``): one power iteration,
+        as the batched pass does."""
+        if not real_graph:
+            label = Condition({"label": cond["label"]})
+            with parametrize.cached():
+                pred_fake = run.models["discriminator"](fake, label)
+                with torch.no_grad():
+                    pred_real = run.models["discriminator"](real, label)
+            return pred_fake, pred_real
         both = Condition({"label": torch.cat([cond["label"], cond["label"]])})
         out = run.models["discriminator"](torch.cat([fake, real]), both)
         b = fake.shape[0]
@@ -176,7 +190,7 @@ class CoCosNet(ganforge.Strategy):
         with run.frozen("discriminator"), run.autocast():
             fake, corr = self.translate(run, real, cond)
             batch[FAKE] = fake.detach()
-            pred_fake, pred_real = self.discriminate(run, fake, real, cond)
+            pred_fake, pred_real = self.discriminate(run, fake, real, cond, real_graph=False)
             logs = {"g_gan": self.gan_loss(pred_fake.scores, real=True, for_discriminator=False)}
             if self.feat is not None:
                 logs["g_feat"] = self.feat(pred_fake.features, pred_real.features)

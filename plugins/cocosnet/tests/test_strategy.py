@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import ganforge
+from ganforge import Condition
 from ganforge.testing import short_run, window_means
 
 TINY_RUN = {
@@ -62,9 +63,9 @@ def test_d_trains_on_the_fake_of_the_g_step_without_a_second_translation(registr
         made.append(out[0].detach().clone())
         return out
 
-    def recording_discriminate(run, fake, real, cond):
+    def recording_discriminate(run, fake, real, cond, real_graph=True):
         judged.append(fake.detach().clone())
-        return discriminate(run, fake, real, cond)
+        return discriminate(run, fake, real, cond, real_graph)
 
     monkeypatch.setattr(CoCosNet, "translate", staticmethod(counting_translate))
     monkeypatch.setattr(CoCosNet, "discriminate", staticmethod(recording_discriminate))
@@ -72,3 +73,31 @@ def test_d_trains_on_the_fake_of_the_g_step_without_a_second_translation(registr
     assert len(made) == 2 and len(judged) == 4  # per step: one translation, D on it in G's and D's phase
     assert torch.equal(judged[1], made[0]) and torch.equal(judged[3], made[1])
     assert {"d_fake", "d_real", "g_gan"} <= set(logs[-1])
+
+
+def test_g_steps_discriminator_pass_without_the_real_graph_equals_the_batched_pass(registry, tiny, data):
+    """real_graph=False: the same outputs, the same gradient to the fake and one power
+    iteration per spectral-normed layer, as D on [fake | real] in one batch."""
+    import copy
+    import types
+
+    from ganforge_cocosnet.strategy import CoCosNet
+
+    torch.manual_seed(0)
+    D = ganforge.build("discriminator", tiny["discriminator"], data).double().train()
+    twin = copy.deepcopy(D)
+    label = torch.randint(0, data.label_nc, (2, 32, 32))
+    real = torch.rand(2, 3, 32, 32, dtype=torch.float64)
+    outs = []
+    for net, real_graph in ((D, False), (twin, True)):
+        fake = torch.rand(2, 3, 32, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        fake.requires_grad_()
+        run = types.SimpleNamespace(models={"discriminator": net})
+        pred_fake, pred_real = CoCosNet.discriminate(run, fake, real, Condition(label=label), real_graph)
+        assert pred_real.scores[0].requires_grad == real_graph
+        sum(s.sum() for s in pred_fake.scores).backward()
+        outs.append([*pred_fake.scores, *pred_real.scores, *pred_real.features[0], fake.grad])
+    for a, b in zip(*outs):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    for (name, a), (_, b) in zip(D.named_buffers(), twin.named_buffers()):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-14, msg=name)  # the power iterations' u and v

@@ -67,11 +67,12 @@ class DomainAdaptor(nn.Module):
         in_ch = field_channels(field, data)
 
         def unit(cin: int, cout: int, k: int, stride: int, onehot: bool = False) -> nn.Sequential:
-            make = (lambda *a, **kw: onehot_conv2d(cin, *a, **kw)) if onehot else conv2d
-            conv = make(cin, cout, k, stride=stride, padding=1, bias=False, spectral=p.spectral_norm, init=p)
+            args = dict(stride=stride, padding=1, bias=False, spectral=p.spectral_norm, init=p)
+            conv = onehot_conv2d(cin, cin, cout, k, **args) if onehot else conv2d(cin, cout, k, **args)
             return nn.Sequential(conv, nn.InstanceNorm2d(cout))
 
-        self.lookup = p.lookup and field in LABEL_FIELDS  # the label map's first conv as a lookup over its ids
+        # a label map's first conv reads nothing but the one-hot map: a lookup over its ids
+        self.lookup = p.lookup and field in LABEL_FIELDS
         self.layer1 = unit(in_ch, nf, 3, 1, onehot=field in LABEL_FIELDS)
         self.layer2 = unit(nf, 2 * nf, ks, 2)
         self.layer3 = unit(2 * nf, 4 * nf, 3, 1)
@@ -92,7 +93,8 @@ class DomainAdaptor(nn.Module):
 
     def forward(self, cond: Condition) -> torch.Tensor:
         if self.lookup:
-            x = self.layer1[1](self.layer1[0].lookup(label_ids(cond, self.field, self.data, cond[self.field].shape[-2:])))
+            ids = label_ids(cond, self.field, self.data, cond[self.field].shape[-2:])
+            x = self.layer1[1](self.layer1[0].lookup(ids))
         else:
             # the dtype of a parameter as stored: reading a spectral-normed ``.weight`` would step its power iteration
             x = self.layer1(modulation_map(cond, (self.field,), self.data, next(self.parameters()).dtype))

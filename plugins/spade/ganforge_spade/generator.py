@@ -112,13 +112,6 @@ class SPADEGenerator(ganforge.Generator):
         self.blocks = nn.ModuleList(
             SPADEResnetBlock(fin, fout, params.norm, data, spectral=params.spectral_norm, init=params)
             for fin, fout in widths)
-        if self.start_size == (1, 1) and any(isinstance(m, nn.InstanceNorm2d) for m in self.blocks[0].modules()):
-            # torch refuses instance norm over a single pixel in training: say so before step 1
-            raise ganforge.ConfigError(
-                f"generator 'spade': its head starts at 1x1 (data.resolution {data.resolution[0]}x"
-                f"{data.resolution[1]}, num_upsampling_layers='{params.num_upsampling_layers}'), where instance "
-                f"norm has one value per channel; use a larger resolution or a batch norm "
-                f"(generator.norm.param_free_norm)")
         # An upsampling precedes every block except the head; with 'normal' not G_middle_1.
         upsample_before = [False, True, n_up >= 6] + [True] * (len(widths) - 3)
         self.upsamplers = upsamplers(params.upsample, data, upsample_before, widths)

@@ -71,14 +71,6 @@ def test_resolution_must_fit_the_upsamplings(spade, build):
         build(data)
 
 
-def test_instance_norm_needs_more_than_a_1x1_start(spade, build):
-    data = DataInfo(fields=frozenset({"label"}), resolution=(32, 32), label_nc=3)
-    with pytest.raises(ganforge.ConfigError, match=r"starts at 1x1 .*generator.norm.param_free_norm"):
-        build(data, norm={"type": "spade", "param_free_norm": "instance"})
-    build(DataInfo(fields=frozenset({"label"}), resolution=(64, 32), label_nc=3),
-          norm={"type": "spade", "param_free_norm": "instance"})  # a 2x1 start trains
-
-
 class ScaleByLabel(ganforge.Normalizer):
     """Test-local conditional norm: instance norm scaled by (1 + learned per-class weight)."""
 

@@ -1,11 +1,12 @@
 """A run reopened for a paper's application commands: one type for every plugin.
 
-SEAN's style transfer, SMIS's class resampling, CoCosNet's exemplar translation, BachGAN's
-boxes-to-scene synthesis and Attentive Normalization's samples all start the same way:
-reopen a run folder or a checkpoint (`ganforge.trainer.restore`), check that it has the
-networks the paper's operations drive (an error naming what is missing and what the run
-has), take scenes (`ganforge.scenes`), and write PNG grids of named rows beside the run.
-`open_app` does that once; a plugin's CLI keeps only its own operations::
+Every paper's application commands (SEAN's style transfer, SMIS's class resampling,
+StarGAN v2's reference-guided synthesis, NICE-GAN's translation, StyleGAN2's style mixing,
+Image2StyleGAN++'s embeddings ...) start the same way: reopen a run folder or a checkpoint
+(`ganforge.trainer.restore`), check that it has the networks the paper's operations drive
+(an error naming what is missing and what the run has), take scenes (`ganforge.scenes`)
+or image files at the networks' resolution (`AppRun.info`), and write PNG grids of named
+rows. `open_app` does that once; a plugin's CLI keeps only its own operations::
 
     app = open_app(run, "sean", "SEAN's applications need a style encoder providing "
                    "'region_style' (models.encoder: sean_style)", encoder="region_style")
@@ -39,14 +40,14 @@ class AppRun:
     """A run reopened for one paper's applications, in eval mode.
 
     ``generator`` and ``encoder`` are the networks the paper's operations drive (their EMA
-    copies when the run kept them; ``encoder`` is None when the paper drives none), and
+    copies when the run kept them; None when the paper drives none by that role), and
     `network` gives any other by its role; ``restored`` is the whole run
     (`ganforge.trainer.Restored`: config, data, networks, strategies, dataset); ``paper``
     prefixes the default file names."""
 
     restored: Restored
     paper: str
-    generator: nn.Module
+    generator: nn.Module | None
     encoder: nn.Module | None = None
 
     @property
@@ -105,19 +106,20 @@ class AppRun:
 
 
 def open_app(run_or_ckpt: str | os.PathLike, paper: str, needs: str, *,
-             generator: type | tuple[type, ...] = nn.Module, encoder: str | type | None = None,
+             generator: type | tuple[type, ...] | None = nn.Module, encoder: str | type | None = None,
              roles: Sequence[str] = (), strategy: type | None = None, dataset: bool = False) -> AppRun:
     """Reopen a run folder (its latest checkpoint) or a checkpoint file for ``paper``'s
-    applications. It must have a ``generator`` of that class (or capability, e.g.
-    `ganforge.capabilities.StyleLatentGenerator`); with ``encoder``, a network of kind
-    encoder providing that condition field (a name) or of that class (the first one in the
-    config's order); a network for each of ``roles`` (`AppRun.network`); with
-    ``strategy``, a strategy of that class (the paper's recipe, or one among the run's
-    strategies). Anything missing is a ConfigError: ``needs`` (what the paper needs, in
-    words), then what the run has. ``dataset``: build the dataset now and check the
-    networks against it, as ``ganforge eval`` does; by default only when an application
-    first uses it (`Restored`), so a checkpoint works on the user's files without its
-    dataset on disk."""
+    applications. It must have a ``generator`` of that class or capability (e.g.
+    `ganforge.capabilities.StyleLatentGenerator`; None: the paper drives no network of that
+    role, as NICE-GAN, whose ``generator_ab`` and ``generator_ba`` are ``roles``); with
+    ``encoder``, a network of kind encoder providing that condition field (a name) or of
+    that class (the first one in the config's order); a network for each of ``roles``
+    (`AppRun.network`); with ``strategy``, a strategy of that class (the paper's recipe, or
+    one among the run's strategies). Anything missing is a ConfigError: ``needs`` (what the
+    paper needs, in words), then what the run has. ``dataset``: build the dataset now and
+    check the networks against it, as ``ganforge eval`` does; by default only when an
+    application first uses it (`Restored`), so a checkpoint works on the user's files
+    without its dataset on disk."""
     from .trainer.restore import read_checkpoint, restore_state
 
     ckpt, state = read_checkpoint(run_or_ckpt)
@@ -127,11 +129,11 @@ def open_app(run_or_ckpt: str | os.PathLike, paper: str, needs: str, *,
     models, kinds = restored.run.models, restored.parts.kinds
     encoders = [r for r, k in kinds.items() if encoder is not None and k == "encoder" and r in models and (
         encoder in type(models[r]).provides if isinstance(encoder, str) else isinstance(models[r], encoder))]
-    if (not isinstance(models["generator"] if "generator" in models else None, generator)
-            or (encoder is not None and not encoders) or any(r not in models for r in roles)
+    has_generator = generator is None or isinstance(models["generator"] if "generator" in models else None, generator)
+    if (not has_generator or (encoder is not None and not encoders) or any(r not in models for r in roles)
             or (strategy is not None and not any(isinstance(s, strategy) for s in restored.parts.strategies))):
         raise ConfigError(f"{restored.checkpoint} (config): {needs}; this run has {_inventory(restored.config)}")
-    return AppRun(restored, paper, restored.network("generator"),
+    return AppRun(restored, paper, restored.network("generator") if generator is not None else None,
                   restored.network(encoders[0]) if encoder is not None else None)
 
 

@@ -27,7 +27,7 @@ def load_networks(path: str | os.PathLike) -> tuple[nn.ModuleDict, DataInfo]:
     from .strategy import NICEGAN
 
     app = open_app(path, "nice_gan", "NICE-GAN's translation needs a NICE-GAN run (strategy: nice_gan)",
-                   roles=DIRECTIONS["ab"], strategy=NICEGAN)
+                   generator=None, roles=DIRECTIONS["ab"], strategy=NICEGAN)
     return nn.ModuleDict(app.networks), app.info
 
 

@@ -72,9 +72,9 @@ class AppRun:
 
     @property
     def networks(self) -> dict[str, nn.Module]:
-        """Every network of the run by role, EMA copies where kept (SEMIT scores any
-        translator: its own run's networks or a StarGAN v2 run's)."""
-        return {role: self.network(role) for role in self.restored.run.models}
+        """Every network the checkpoint holds by role, EMA copies where kept (SEMIT scores
+        any translator: its own run's networks or a StarGAN v2 run's)."""
+        return {role: self.network(role) for role in self.restored.held}
 
     @property
     def dataset(self) -> Any:

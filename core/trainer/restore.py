@@ -114,11 +114,28 @@ class Restored:
         return self.run_dir / f"{name}_step_{self.step:08d}.png"
 
     def network(self, role: str) -> nn.Module:
-        """The EMA copy of ``role`` when the run kept one, else the trained network."""
+        """The EMA copy of ``role`` when the run kept one, else the trained network.
+
+        Its weights must be in the checkpoint, and so must its EMA copy when the trainer
+        averaged it (``ganforge import`` keeps only the EMA copies a release has): a damaged
+        file would otherwise give a network at its initialisation, or the raw weights where
+        the run averaged them. Networks an application does not ask for may be absent (a
+        checkpoint trimmed to its generator)."""
         if role not in self.run.models:
             raise GanforgeError(f"{self.checkpoint}: the run has no network {role!r}; it has "
                                 f"{', '.join(self.run.models)}")
+        ema = self.config.train.ema
+        averaged = ema.enabled and role in ema.roles and "imported" not in self.state
+        if role not in self.run.ema and (averaged or role not in self.state["models"]):
+            have = [f"{k}.{r}" for k in ("models", "ema") for r in self.state[k]]
+            raise DataError(f"{self.checkpoint}: holds no weights for {'ema' if averaged else 'models'}.{role} (a "
+                            f"damaged checkpoint? it has {', '.join(have) or 'none'})")
         return self.run.ema.get(role, self.run.models[role])
+
+    @property
+    def held(self) -> list[str]:
+        """The roles whose weights (or EMA copies) the checkpoint holds, in the config's order."""
+        return [r for r in self.run.models if r in self.state["models"] or r in self.run.ema]
 
 
 def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any],
@@ -129,7 +146,7 @@ def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any],
     parts = assemble(exp, info)
     run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False, kinds=dict(parts.kinds))
     parts.pm.hook.ganforge_setup(run=run)
-    _check_complete(exp, state, parts.models, source)
+    _check_sections(state, source)
     for role, weights in state["models"].items():
         load_checked(_network(parts.models, role, source), weights, f"{source} models.{role}")
     for role, weights in state["ema"].items():
@@ -140,21 +157,10 @@ def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any],
     return run, parts
 
 
-def _check_complete(exp: Experiment, state: dict[str, Any], models: Any, source: str) -> None:
-    """Every network the config builds has weights in ``state``, and so has the EMA copy of
-    each averaged role when the trainer wrote it (``ganforge import`` keeps only the EMA
-    copies a release has): otherwise a damaged file would leave a network at its
-    initialisation, or an application would silently use the raw weights for the average."""
+def _check_sections(state: dict[str, Any], source: str) -> None:
     for key in ("models", "ema"):
         if not isinstance(state[key], dict):
             raise DataError(f"{source}: {key!r} holds a {type(state[key]).__name__}, not networks by role")
-    averaged = exp.train.ema.roles if exp.train.ema.enabled and "imported" not in state else ()
-    missing = [f"models.{r}" for r in models if r not in state["models"]]
-    missing += [f"ema.{r}" for r in averaged if r in models and r not in state["ema"]]
-    if missing:
-        have = [f"{k}.{r}" for k in ("models", "ema") for r in state[k]]
-        raise DataError(f"{source}: holds no weights for {', '.join(missing)} (a damaged checkpoint? it has "
-                        f"{', '.join(have) or 'none'})")
 
 
 def _network(models: Any, role: str, source: str) -> nn.Module:

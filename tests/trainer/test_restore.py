@@ -35,9 +35,10 @@ def test_restore_errors_name_the_folder_and_the_role(registry, config_tree, tmp_
         restore(tmp_path / "run").network("encoder")
 
 
-def test_a_checkpoint_missing_a_network_or_its_ema_copy_is_refused_naming_both(registry, config_tree, tmp_path):
-    """A damaged file would otherwise leave a network at its initialisation, or give the raw
-    weights where the run averaged them; an imported release keeps only the EMA copies it has."""
+def test_a_network_without_weights_or_ema_copy_is_refused_naming_both(registry, config_tree, tmp_path):
+    """A damaged file would otherwise give a network at its initialisation, or the raw
+    weights where the run averaged them; an imported release keeps only the EMA copies it
+    has, and a network nobody asks for may be missing (a checkpoint trimmed to G)."""
     from ganforge import DataError
     from ganforge.trainer import checkpoint as ckpt
 
@@ -51,12 +52,13 @@ def test_a_checkpoint_missing_a_network_or_its_ema_copy_is_refused_naming_both(r
         ckpt.save(out, {k: v for k, v in {**state, **changes}.items() if k != "format"})
         return out
 
-    models = {r: w for r, w in state["models"].items() if r != "discriminator"}
+    trimmed = restore(damaged("no_d.pt", models={"generator": state["models"]["generator"]}))
+    assert trimmed.held == ["generator"] and trimmed.network("generator") is trimmed.run.ema["generator"]
     with pytest.raises(DataError, match=r"no_d.pt: holds no weights for models.discriminator \(a damaged checkpoint\? "
                                         r"it has models.generator, ema.generator\)$"):
-        restore(damaged("no_d.pt", models=models))
+        trimmed.network("discriminator")
     with pytest.raises(DataError, match=r"no_ema.pt: holds no weights for ema.generator \(a damaged checkpoint\?"):
-        restore(damaged("no_ema.pt", ema={}))
+        restore(damaged("no_ema.pt", ema={})).network("generator")
     with pytest.raises(DataError, match=r"bad.pt: 'models' holds a list, not networks by role"):
         restore(damaged("bad.pt", models=[]))
     imported = restore(damaged("imported.pt", ema={}, imported={"importer": "x"}))

@@ -35,9 +35,7 @@ def run_dir(tmp_path):
     torch.manual_seed(0)
     data = ganforge.DataInfo(fields=frozenset({"label"}), resolution=(RES, RES), label_nc=9)
     nets = apps.build_networks(MODELS, data)
-    D = ganforge.build("discriminator", MODELS["discriminator"], data, path="models.discriminator", check=False)
-    state = {"generator": nets.generator.state_dict(), "style_encoder": nets.style_encoder.state_dict(),
-             "discriminator": D.state_dict()}
+    state = {"generator": nets.generator.state_dict(), "style_encoder": nets.style_encoder.state_dict()}
     ckpt.save(tmp_path / "run" / "checkpoints" / ckpt.checkpoint_name(5),
               {"step": 5, "config": config.model_dump(mode="json"), "models": state, "ema": {}})
     for i in range(3):

@@ -150,7 +150,7 @@ def test_a_missing_or_damaged_run_is_one_error_line(run_dir, images, tmp_path, c
     (tmp_path / "empty" / "checkpoints").mkdir(parents=True)
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
     state = ckpt.load(ckpt.latest_checkpoint(run_dir[0]))
-    del state["models"]["style_encoder"], state["format"]
+    del state["models"]["style_encoder"], state["ema"]["style_encoder"], state["format"]
     ckpt.save(tmp_path / "partial.pt", state)
     for run, message in ((tmp_path / "empty", "empty: no checkpoints in"),
                          (tmp_path / "bad.pt", "bad.pt: cannot be read as a ganforge checkpoint"),

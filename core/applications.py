@@ -133,6 +133,8 @@ def open_app(run_or_ckpt: str | os.PathLike, paper: str, needs: str, *,
     if (not has_generator or (encoder is not None and not encoders) or any(r not in models for r in roles)
             or (strategy is not None and not any(isinstance(s, strategy) for s in restored.parts.strategies))):
         raise ConfigError(f"{restored.checkpoint} (config): {needs}; this run has {_inventory(restored.config)}")
+    for role in roles:  # their weights must be in the checkpoint too, as the generator's (`Restored.network`)
+        restored.network(role)
     return AppRun(restored, paper, restored.network("generator") if generator is not None else None,
                   restored.network(encoders[0]) if encoder is not None else None)
 

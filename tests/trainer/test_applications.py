@@ -90,3 +90,20 @@ def test_another_papers_run_is_refused_before_its_config_is_checked(registry, tm
     with pytest.raises(ConfigError, match=r"step_00000001.pt \(config\): tiny needs its counter; this run has no "
                                           r"networks; strategies: tiny_recipe$"):
         open_app(tmp_path, "tiny", "tiny needs its counter", strategy=CountSteps)
+
+
+def test_the_networks_a_paper_drives_must_have_weights_the_others_need_not(run_dir, tmp_path):
+    """A checkpoint trimmed to what an application uses opens; one lacking a network the
+    paper asks for (generator, encoder or a role) is one error naming the file and role."""
+    from ganforge import DataError
+    from ganforge.trainer import checkpoint as ckpt
+
+    state = ckpt.load(ckpt.latest_checkpoint(run_dir))
+    del state["format"], state["models"]["discriminator"], state["models"]["encoder"]
+    ckpt.save(tmp_path / "trimmed.pt", state)
+    app = open_app(tmp_path / "trimmed.pt", "tiny", "unused")
+    assert app.generator is app.restored.run.ema["generator"] and list(app.networks) == ["generator"]
+    for need in ({"encoder": "style"}, {"roles": ("encoder",)}):
+        with pytest.raises(DataError, match=r"trimmed.pt: holds no weights for models.encoder \(a damaged checkpoint\? "
+                                            r"it has models.generator, ema.generator\)$"):
+            open_app(tmp_path / "trimmed.pt", "tiny", "unused", **need)

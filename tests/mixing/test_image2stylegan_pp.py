@@ -84,7 +84,7 @@ def test_a_run_whose_generator_lacks_the_capability_is_refused_naming_it(ganforg
     from ganforge.trainer import checkpoint as ckpt
 
     spade = SYNTHETIC.parents[2] / "spade" / "configs" / "synthetic.yaml"
-    exp = load_config(spade, ["data.resolution=16", "models.generator.ngf=4", "models.generator.norm.nhidden=4",
+    exp = load_config(spade, ["data.resolution=32", "models.generator.ngf=4", "models.generator.norm.nhidden=4",
                               "models.discriminator.ndf=4"])
     models, _ = build_networks(exp, verify(exp))
     ckpt.save(tmp_path / "checkpoints" / ckpt.checkpoint_name(1), {

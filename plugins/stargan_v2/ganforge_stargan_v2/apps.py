@@ -16,6 +16,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
+from ganforge.config import Experiment
 
 
 KINDS = {"generator": "generator", "mapping": "encoder", "style_encoder": "encoder", "fan": "encoder"}
@@ -30,6 +31,7 @@ class Networks:
     style_encoder: nn.Module
     fan: nn.Module | None
     data: DataInfo
+    config: Experiment | None = None  # the run's, when loaded from one (its data is the evaluation's)
 
     @property
     def latent_dim(self) -> int:
@@ -69,7 +71,7 @@ def load_networks(path: str | os.PathLike) -> Networks:
     app = open_app(path, "stargan_v2", "StarGAN v2's applications need models.generator, models.mapping and "
                    "models.style_encoder", roles=("mapping", "style_encoder"))
     fan = app.network("fan") if "fan" in app.restored.run.models else None
-    return Networks(app.generator, app.network("mapping"), app.network("style_encoder"), fan, app.info)
+    return Networks(app.generator, app.network("mapping"), app.network("style_encoder"), fan, app.info, app.config)
 
 
 # -- the applications -------------------------------------------------------------------

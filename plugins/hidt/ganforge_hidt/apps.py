@@ -23,6 +23,7 @@ from ganforge.config import Experiment
 from ganforge.weights import load_checked, read_file, require_keys
 
 from .enhancement import FACTOR, enhance, realign, shifted_subimages
+from .generator import HiDTGenerator
 
 KINDS = {"generator": "generator", "style_encoder": "encoder"}
 
@@ -75,8 +76,8 @@ def load_networks(path: str | os.PathLike) -> Networks:
     the run's dataset need not be on disk."""
     from ganforge.applications import open_app
 
-    app = open_app(path, "hidt", "HiDT's applications need models.generator and models.style_encoder",
-                   roles=("style_encoder",))
+    app = open_app(path, "hidt", "HiDT's applications need a HiDT generator (models.generator: hidt) and "
+                   "models.style_encoder", generator=HiDTGenerator, roles=("style_encoder",))
     nets = Networks(app.generator, app.network("style_encoder"), app.info, config=app.config)
     if "enhancer" in app.restored.run.models:  # built for the run's size; G_enh is convolutional: rebuild it at 4x
         nets.enhancer = build_enhancer(FACTOR * nets.size, app.config.models["enhancer"].model_dump(mode="json"))

@@ -142,3 +142,4 @@ def test_missing_files_are_named(run_dir):
         apps.load_networks(run_dir / "bad.pt")
     with pytest.raises(ganforge.ConfigError, match=r"keeps no enhancer \(models.enhancer\); give --enhancer"):
         cli.enhance_command(run_dir / "run", [run_dir / "img0.png"], run_dir / "img1.png", None, run_dir / "x.png")
+

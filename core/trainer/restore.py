@@ -127,9 +127,10 @@ class Restored:
         ema = self.config.train.ema
         averaged = ema.enabled and role in ema.roles and "imported" not in self.state
         if role not in self.run.ema and (averaged or role not in self.state["models"]):
+            missing = [f"models.{role}"] * (role not in self.state["models"]) + [f"ema.{role}"] * averaged
             have = [f"{k}.{r}" for k in ("models", "ema") for r in self.state[k]]
-            raise DataError(f"{self.checkpoint}: holds no weights for {'ema' if averaged else 'models'}.{role} (a "
-                            f"damaged checkpoint? it has {', '.join(have) or 'none'})")
+            raise DataError(f"{self.checkpoint}: holds no weights for {', '.join(missing)} (a damaged checkpoint? "
+                            f"it has {', '.join(have) or 'none'})")
         return self.run.ema.get(role, self.run.models[role])
 
     @property

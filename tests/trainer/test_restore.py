@@ -59,6 +59,9 @@ def test_a_network_without_weights_or_ema_copy_is_refused_naming_both(registry, 
         trimmed.network("discriminator")
     with pytest.raises(DataError, match=r"no_ema.pt: holds no weights for ema.generator \(a damaged checkpoint\?"):
         restore(damaged("no_ema.pt", ema={})).network("generator")
+    with pytest.raises(DataError, match=r"no_g.pt: holds no weights for models.generator, ema.generator \(a damaged"):
+        restore(damaged("no_g.pt", ema={}, models={"discriminator": state["models"]["discriminator"]})).network(
+            "generator")
     with pytest.raises(DataError, match=r"bad.pt: 'models' holds a list, not networks by role"):
         restore(damaged("bad.pt", models=[]))
     imported = restore(damaged("imported.pt", ema={}, imported={"importer": "x"}))

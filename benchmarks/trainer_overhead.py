@@ -1,6 +1,6 @@
 """The trainer's step against a bare hand-written loop over the same networks and losses.
 
-    OMP_NUM_THREADS=1 python benchmarks/trainer_overhead.py --batch 1 --blocks 12 --threads 1
+    OMP_NUM_THREADS=1 python benchmarks/trainer_overhead.py --batch 1 --pairs 300 --threads 1
     OMP_NUM_THREADS=1 python benchmarks/trainer_overhead.py --parts --batch 1 --threads 1
     OMP_NUM_THREADS=1 python benchmarks/trainer_overhead.py --rss --steps 3 --batch 4 --threads 1
 
@@ -15,10 +15,10 @@ gradients every step; weights, buffers and EMA copies at log steps), the (disabl
 scaler, the after-step hooks, the log window and the progress bar, and every
 ``train.log_every`` steps a log line (metrics.jsonl, train.log, TensorBoard).
 
-Timing is in blocks of ``log_every`` steps, so each trainer block holds exactly one log
-step, alternating trainer, bare, bare, trainer, ... so both see the same machine load.
-Each block gives CPU (process) and wall time per step; printed are the medians, their
-ratio, and the spread of the ratios of adjacent (trainer, bare) block pairs. The goal is a
+Steps alternate one by one (trainer, bare, bare, trainer, ...) so that both see the same
+machine load; on a shared machine a step's CPU time varies by 10-20% from one step to the
+next, so what is printed is the mean difference per step (the trainer's log steps
+included at their rate) with its 95% interval, beside the medians. The goal is a
 trainer step within 2% of the bare one. Needs the SPADE plugin.
 
 ``--parts`` times each of the trainer's additions alone (median of repeated calls, warm
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--config", default="plugins/spade/configs/synthetic.yaml")
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--blocks", type=int, default=6, help="timed blocks of train.log_every steps per loop")
+    parser.add_argument("--pairs", type=int, default=100, help="timed steps per loop, alternating")
     parser.add_argument("--steps", type=int, default=3, help="--rss: steps after the warm-up")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--parts", action="store_true", help="CPU time of each trainer addition alone")
@@ -104,36 +104,35 @@ def main() -> None:
 
 
 def alternate(trainer: Trainer, raw, batch, args) -> dict:
-    every = trainer.cfg.log_every
     loops = {"trainer": lambda: trainer.advance(raw), "bare": lambda: bare_step(trainer, batch)}
-    while trainer.run.step % every:  # warm-up, up to a log step boundary
-        loops["trainer"]()
     for _ in range(2):
-        loops["bare"]()
-    per_step = {(loop, clock): [] for loop in loops for clock in ("cpu", "wall")}
-    order = [name for i in range(args.blocks) for name in (("trainer", "bare") if i % 2 == 0 else ("bare", "trainer"))]
-    for name in order:
-        c0, t0 = time.process_time(), time.perf_counter()
-        for _ in range(every):
+        for fn in loops.values():
+            fn()
+    times = {(loop, clock): [] for loop in loops for clock in ("cpu", "wall")}
+    for i in range(args.pairs):
+        for name in ("trainer", "bare") if i % 2 == 0 else ("bare", "trainer"):
+            c0, t0 = time.process_time(), time.perf_counter()
             loops[name]()
-        per_step[name, "cpu"].append((time.process_time() - c0) / every)
-        per_step[name, "wall"].append((time.perf_counter() - t0) / every)
+            times[name, "cpu"].append(time.process_time() - c0)
+            times[name, "wall"].append(time.perf_counter() - t0)
     load = os.getloadavg()
     print(f"{args.config} at {args.resolution}x{args.resolution}, batch {args.batch}, CPU, {args.threads} thread(s); "
-          f"{args.blocks} blocks of {every} steps per loop, alternating; load average {load[0]:.1f} {load[1]:.1f}")
+          f"{args.pairs} alternating step pairs (trainer log step every {trainer.cfg.log_every}); "
+          f"load average {load[0]:.1f} {load[1]:.1f}")
     result = {"config": args.config, "resolution": args.resolution, "batch": args.batch, "threads": args.threads,
-              "blocks": args.blocks, "block_steps": every, "load_average": load, "torch": torch.__version__}
+              "pairs": args.pairs, "log_every": trainer.cfg.log_every, "load_average": load, "torch": torch.__version__}
     for clock in ("cpu", "wall"):
-        t, b = per_step["trainer", clock], per_step["bare", clock]
-        ratios = sorted(x / y for x, y in zip(t, b))
-        mt, mb = statistics.median(t), statistics.median(b)
-        q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
-        print(f"{clock:<4} bare {mb * 1e3:8.1f} ms/step  trainer {mt * 1e3:8.1f} ms/step  "
-              f"difference {(mt - mb) * 1e3:+6.1f} ms ({(mt / mb - 1) * 100:+.2f}%)   block pairs: median "
-              f"{(statistics.median(ratios) - 1) * 100:+.2f}%, quartiles {(q[0] - 1) * 100:+.2f}% .. {(q[2] - 1) * 100:+.2f}%, "
-              f"range {(ratios[0] - 1) * 100:+.2f}% .. {(ratios[-1] - 1) * 100:+.2f}%")
-        result[clock] = {"bare_s": b, "trainer_s": t, "ratio_of_medians": mt / mb,
-                         "median_pair_ratio": statistics.median(ratios)}
+        t, b = times["trainer", clock], times["bare", clock]
+        diff = [x - y for x, y in zip(t, b)]
+        mean_b, mean_d = statistics.fmean(b), statistics.fmean(diff)
+        half = 1.96 * statistics.stdev(diff) / len(diff) ** 0.5  # 95% interval of the mean difference
+        print(f"{clock:<4} per step, mean: bare {mean_b * 1e3:7.1f} ms  trainer {statistics.fmean(t) * 1e3:7.1f} ms  "
+              f"difference {mean_d * 1e3:+6.2f} ms +- {half * 1e3:.2f} ({mean_d / mean_b * 100:+.2f}% +- "
+              f"{half / mean_b * 100:.2f}%);  medians: bare {statistics.median(b) * 1e3:7.1f}  trainer "
+              f"{statistics.median(t) * 1e3:7.1f}  pair difference {statistics.median(diff) * 1e3:+6.2f} ms")
+        result[clock] = {"bare_s": b, "trainer_s": t, "mean_difference_s": mean_d, "ci95_s": half,
+                         "ratio_of_means": statistics.fmean(t) / mean_b,
+                         "ratio_of_medians": statistics.median(t) / statistics.median(b)}
     return result
 
 

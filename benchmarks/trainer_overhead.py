@@ -162,10 +162,10 @@ def parts(trainer: Trainer, raw, batch) -> None:
         "log window + progress bar": lambda: ([window.setdefault(k, []).append(0.0) for k in names],
                                               trainer.progress.step()),
     }
-    for phase, names in trainer.phase_optims.items():
-        params = [p for n in names for g in trainer.optimizers[n].param_groups for p in g["params"]]
-        per_step[f"gradient check, {phase} ({len(params)} tensors, {sum(p.numel() for p in params) / 1e6:.2f} M)"] = \
-            lambda phase=phase, params=params: trainer._guard_gradients(phase, params)
+    for phase, optims in trainer.phase_optims.items():
+        params = [p for n in optims for g in trainer.optimizers[n].param_groups for p in g["params"]]
+        label = f"gradient check, {phase} ({len(params)} tensors, {sum(p.numel() for p in params) / 1e6:.2f} M)"
+        per_step[label] = lambda phase=phase, params=params: trainer._guard_gradients(phase, params)
     per_log = {"weights, buffers and EMA check": lambda: trainer._guard_weights(run.step),
                "log line (metrics.jsonl, train.log, TensorBoard)": lambda: trainer.progress.log(run.step, {"x": 1.0})}
     print(f"CPU ms per call (median of 200; warm caches), {torch.get_num_threads()} thread(s)")

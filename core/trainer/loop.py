@@ -202,15 +202,10 @@ class Trainer:
         try:
             if not self.resumed:
                 self._sample()
-            window = self.window
             stream = iter(self.batches)
             with stop_on_signals() as stop:
                 while self.run.step < self.cfg.steps:
-                    logs = self._checked_step(next(stream))
-                    for k, v in logs.items():
-                        window.setdefault(k, []).append(v)
-                    self.progress.step()
-                    self._periodic(window)
+                    self.advance(next(stream))
                     if stop.requested(self.world, self.device):
                         self._stop(stop)
             self.progress.message(f"finished at step {self.run.step}")
@@ -225,6 +220,15 @@ class Trainer:
             if self.lock is not None:
                 self.lock.close()
             shutdown(self.world, self.world_owned)
+
+    def advance(self, raw: dict[str, Any]) -> None:
+        """What `fit` does per batch: the step, its logs into the log window, the progress
+        bar, and whatever is due at the new step (log line and weight check, samples,
+        evaluation, checkpoint). ``benchmarks/trainer_overhead.py`` times this."""
+        for k, v in self._checked_step(raw).items():
+            self.window.setdefault(k, []).append(v)
+        self.progress.step()
+        self._periodic(self.window)
 
     def _checked_step(self, raw: dict[str, Any]) -> dict[str, float]:
         """`train_step`, with batch norm's refusal of a single value per channel turned into

@@ -22,7 +22,7 @@ from torch import nn
 from .. import registry as _registry
 from ..config import Experiment, check_components, ensure_plugins, from_dict, missing_plugins_hint, naming, verify
 from ..condition import Condition
-from ..errors import ConfigError, GanforgeError, GanforgeWarning
+from ..errors import DataError, GanforgeError, GanforgeWarning
 from ..interfaces import DataInfo
 from ..run import Run
 from ..scenes import Scene, load_scenes
@@ -32,26 +32,20 @@ from .checkpoint import latest_checkpoint
 from .checkpoint import load as load_checkpoint
 
 
-def open_checkpoint(run_or_ckpt: str | os.PathLike, recipe: str | None = None,
-                    paper: str = "") -> tuple[Path, dict[str, Any], Experiment]:
-    """(checkpoint path, its state, its config) for a run folder (latest checkpoint) or a file.
-    A paper's application passes its ``recipe`` so that another paper's run is refused by
-    name before its config is checked against this one's needs."""
+def read_checkpoint(run_or_ckpt: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
+    """(checkpoint path, its state) for a run folder (latest checkpoint) or a file, loaded
+    safely (`ganforge.trainer.checkpoint.load`); its config is not read yet."""
     path = Path(run_or_ckpt)
     ckpt_path = latest_checkpoint(path) if path.is_dir() else path
     if ckpt_path is None:
         raise GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt_path)
-    if recipe is not None:  # a registered recipe of another paper: refused before its config is checked
-        config = state.get("config")
-        found = config.get("strategy") if isinstance(config, dict) else None
-        found = found.get("type") if isinstance(found, dict) else found
-        if isinstance(found, str) and found != recipe and found in _registry.get_registry().names("strategy"):
-            raise ConfigError(f"{ckpt_path}: a {found!r} run, not a {paper or recipe} one")
-    exp = checkpoint_config(state, ckpt_path)  # unknown components: the plugins it names are reported
-    if recipe is not None and exp.strategy.type != recipe:
-        raise ConfigError(f"{ckpt_path}: a {exp.strategy.type!r} run, not a {paper or recipe} one")
-    return ckpt_path, state, exp
+    return ckpt_path, load_checkpoint(ckpt_path)
+
+
+def open_checkpoint(run_or_ckpt: str | os.PathLike) -> tuple[Path, dict[str, Any], Experiment]:
+    """(checkpoint path, its state, its config) for a run folder (latest checkpoint) or a file."""
+    ckpt_path, state = read_checkpoint(run_or_ckpt)
+    return ckpt_path, state, checkpoint_config(state, ckpt_path)  # unknown components: the plugins it names
 
 
 def output_folder(checkpoint: Path) -> Path:
@@ -120,11 +114,29 @@ class Restored:
         return self.run_dir / f"{name}_step_{self.step:08d}.png"
 
     def network(self, role: str) -> nn.Module:
-        """The EMA copy of ``role`` when the run kept one, else the trained network."""
+        """The EMA copy of ``role`` when the run kept one, else the trained network.
+
+        Its weights must be in the checkpoint, and so must its EMA copy when the trainer
+        averaged it (``ganforge import`` keeps only the EMA copies a release has): a damaged
+        file would otherwise give a network at its initialisation, or the raw weights where
+        the run averaged them. Networks an application does not ask for may be absent (a
+        checkpoint trimmed to its generator)."""
         if role not in self.run.models:
             raise GanforgeError(f"{self.checkpoint}: the run has no network {role!r}; it has "
                                 f"{', '.join(self.run.models)}")
+        ema = self.config.train.ema
+        averaged = ema.enabled and role in ema.roles and "imported" not in self.state
+        if role not in self.run.ema and (averaged or role not in self.state["models"]):
+            missing = [f"models.{role}"] * (role not in self.state["models"]) + [f"ema.{role}"] * averaged
+            have = [f"{k}.{r}" for k in ("models", "ema") for r in self.state[k]]
+            raise DataError(f"{self.checkpoint}: holds no weights for {', '.join(missing)} (a damaged checkpoint? "
+                            f"it has {', '.join(have) or 'none'})")
         return self.run.ema.get(role, self.run.models[role])
+
+    @property
+    def held(self) -> list[str]:
+        """The roles whose weights (or EMA copies) the checkpoint holds, in the config's order."""
+        return [r for r in self.run.models if r in self.state["models"] or r in self.run.ema]
 
 
 def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any],
@@ -135,6 +147,7 @@ def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any],
     parts = assemble(exp, info)
     run = Run(config=exp, data=info, models=parts.models, hook=parts.pm.hook, training=False, kinds=dict(parts.kinds))
     parts.pm.hook.ganforge_setup(run=run)
+    _check_sections(state, source)
     for role, weights in state["models"].items():
         load_checked(_network(parts.models, role, source), weights, f"{source} models.{role}")
     for role, weights in state["ema"].items():
@@ -143,6 +156,12 @@ def restore_networks(exp: Experiment, info: DataInfo, state: dict[str, Any],
     for module in [*parts.models.values(), *run.ema.values()]:
         module.eval()
     return run, parts
+
+
+def _check_sections(state: dict[str, Any], source: str) -> None:
+    for key in ("models", "ema"):
+        if not isinstance(state[key], dict):
+            raise DataError(f"{source}: {key!r} holds a {type(state[key]).__name__}, not networks by role")
 
 
 def _network(models: Any, role: str, source: str) -> nn.Module:
@@ -157,7 +176,12 @@ def restore(run_or_ckpt: str | os.PathLike, dataset: bool = True) -> Restored:
     ``dataset=False``: the networks are built from the config's description of the data
     and the dataset only when an application first uses it, so a checkpoint from
     ``ganforge import`` works on the user's own files without the dataset on disk."""
-    ckpt_path, state, exp = open_checkpoint(run_or_ckpt)
+    return restore_state(*read_checkpoint(run_or_ckpt), dataset=dataset)
+
+
+def restore_state(ckpt_path: Path, state: dict[str, Any], dataset: bool = True) -> Restored:
+    """`restore` of a checkpoint already read (`read_checkpoint`)."""
+    exp = checkpoint_config(state, ckpt_path)
     source = f"{ckpt_path} (config)"
     built = _registry.build("dataset", exp.data, path="data") if dataset else None
     info = verify(exp, built.info() if dataset else None, source=source)

@@ -74,3 +74,23 @@ def test_spade_generator_lacks_the_capability_and_is_refused(ganforge_registry):
                                                    "it lacks activation_names, mapping, mean_w, noise_shapes, num_ws, "
                                                    "synthesis, w_dim"):
         embed(G, objective, Schedule(w_steps=1))
+
+
+def test_a_run_whose_generator_lacks_the_capability_is_refused_naming_it(ganforge_registry, tmp_path):
+    """`load_generator` opens runs through `ganforge.applications.open_app`: a SPADE run is
+    one error naming the checkpoint, what Image2StyleGAN++ needs and what the run has."""
+    from ganforge.config import verify
+    from ganforge.trainer import build_networks
+    from ganforge.trainer import checkpoint as ckpt
+
+    spade = SYNTHETIC.parents[2] / "spade" / "configs" / "synthetic.yaml"
+    exp = load_config(spade, ["data.resolution=32", "models.generator.ngf=4", "models.generator.norm.nhidden=4",
+                              "models.discriminator.ndf=4"])
+    models, _ = build_networks(exp, verify(exp))
+    ckpt.save(tmp_path / "checkpoints" / ckpt.checkpoint_name(1), {
+        "config": exp.model_dump(mode="json"), "models": {r: m.state_dict() for r, m in models.items()}, "ema": {},
+        "step": 1})
+    with pytest.raises(ganforge.ConfigError, match=r"step_00000001.pt \(config\): Image2StyleGAN\+\+ needs a generator "
+                                                   r"with the StyleLatentGenerator capability .*; this run has "
+                                                   r"models.generator: spade, models.discriminator: multiscale_patch"):
+        apps.load_generator(tmp_path)

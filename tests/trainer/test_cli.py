@@ -129,7 +129,11 @@ def test_demo_trains_the_spade_package_config(registry, cli, monkeypatch, tmp_pa
     (package / "__init__.py").write_text("")
     config_tree["eval"] = {"metrics": ["tiny_l1"], "batches": 1}
     (package / "configs" / "synthetic_demo.yaml").write_text(yaml.safe_dump(config_tree))
+    # The stand-in must not outlive the test (a later test's `ganforge demo` would import it): undone
+    # last-first, setitem's undo drops whatever module the test imported, then delitem's restores the real one.
     monkeypatch.delitem(sys.modules, "ganforge_spade", raising=False)
+    monkeypatch.setitem(sys.modules, "ganforge_spade", None)
+    del sys.modules["ganforge_spade"]
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     assert cli_train.demo_config() == package / "configs" / "synthetic_demo.yaml"
     out = tmp_path / "demo"

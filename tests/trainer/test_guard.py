@@ -145,3 +145,20 @@ def test_a_run_away_loss_warns_while_still_finite(make_poisoned, tmp_path):
     assert watch.check(2, {"g_loss": 250.0, "d_loss": 90.0}) == []
     assert len(watch.check(3, {"g_loss": 301.0, "d_loss": 101.0})) == 2
     assert watch.check(4, {"g_loss": 1e9, "d_loss": 1e9}) == []  # once per loss
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+def test_all_finite_is_exact_in_every_dtype(dtype):
+    """A NaN or an Inf anywhere is found; finite values whose sum overflows (the fast
+    check's false alarm) are not; integer tensors are skipped; parameters build no graph."""
+    from ganforge.finite import all_finite
+
+    big = torch.finfo(dtype).max
+    weight = torch.nn.Parameter(torch.ones(4, 3, dtype=dtype))
+    finite = [weight, torch.full((5,), big, dtype=dtype), torch.arange(3)]
+    assert all_finite(finite) and all_finite([]) and all_finite([torch.arange(3)])
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        poisoned = torch.zeros(7, dtype=dtype)
+        poisoned[5] = bad
+        assert not all_finite([*finite, poisoned])
+    assert weight.grad is None

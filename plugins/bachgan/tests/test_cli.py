@@ -108,9 +108,12 @@ def test_synthesize_boxes_file_and_dataset_boxes(tmp_path):
 
 def test_synthesize_needs_a_bachgan_run(tmp_path):
     run = tiny_run(tmp_path / "run")
-    state = torch.load(run / "checkpoints" / checkpoint_name(5), weights_only=False)
+    state = ganforge.trainer.load_checkpoint(run / "checkpoints" / checkpoint_name(5))  # weights_only=True
     state["config"]["strategies"] = []  # without retrieval the generator's input is missing
     save(run / "checkpoints" / checkpoint_name(5), state)
     result = invoke("synthesize", run)
     assert result.exit_code != 0
-    assert "generator 'bachgan' needs condition field 'retrieved'" in str(result.exception)
+    # refused before its config is checked (where the generator would lack 'retrieved')
+    assert "(config): BachGAN's synthesis needs a BachGAN run (strategy 'background_retrieval' among its strategies); " \
+        "this run has models.generator: bachgan, models.discriminator: bachgan_patch; strategies: paired_conditional" \
+        in str(result.exception)

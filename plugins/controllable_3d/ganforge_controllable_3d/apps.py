@@ -26,12 +26,12 @@ Scene = dict[str, torch.Tensor]
 
 
 def load_generator(run_or_ckpt: str | os.PathLike) -> Controllable3DGenerator:
-    from ganforge.trainer import restore
+    """The generator (its EMA copy when kept) of a run folder or checkpoint
+    (`ganforge.applications.open_app`)."""
+    from ganforge.applications import open_app
 
-    G = restore(run_or_ckpt).network("generator")
-    if not isinstance(G, Controllable3DGenerator):
-        raise ganforge.ConfigError(f"{run_or_ckpt}: the generator is not 'controllable_3d'")
-    return G
+    return open_app(run_or_ckpt, "controllable_3d", "the 3D controls need generator 'controllable_3d'",
+                    generator=Controllable3DGenerator).generator
 
 
 def scene_of_seeds(G: Controllable3DGenerator, seeds: list[int]) -> Scene:

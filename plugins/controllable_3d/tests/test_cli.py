@@ -45,3 +45,19 @@ def test_control_commands_write_sequences(c3d, tmp_path):
     assert measured["objects_total"] == 8 and {"move_error_px", "camera_error_px", "consistency_3d_30deg"} <= set(measured)
     bad = invoke("remove", run, "--object", "9", "--out", tmp_path / "x.png")
     assert bad.exit_code != 0 and "--object 9" in str(bad.exception)
+
+
+def test_a_damaged_run_is_one_error_naming_the_file(c3d, tmp_path):
+    """Runs open through `ganforge.applications.open_app`: a checkpoint without the
+    generator's weights, or no checkpoint at all, is refused naming it."""
+    from ganforge.trainer import checkpoint as ckpt
+
+    run = write_run(tmp_path / "run")
+    state = ckpt.load(ckpt.latest_checkpoint(run))
+    del state["models"]["generator"], state["format"]
+    save(tmp_path / "partial.pt", state)
+    res = invoke("camera", tmp_path / "partial.pt", "--frames", "2", "--out", tmp_path / "x.png")
+    assert res.exit_code != 0 and "partial.pt: holds no weights for models.generator" in str(res.exception)
+    (tmp_path / "empty" / "checkpoints").mkdir(parents=True)
+    res = invoke("measure", tmp_path / "empty")
+    assert res.exit_code != 0 and "empty: no checkpoints in" in str(res.exception)

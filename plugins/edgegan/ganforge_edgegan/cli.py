@@ -24,12 +24,25 @@ import torch
 from PIL import Image
 
 import ganforge
+from ganforge.applications import AppRun, open_app
 from ganforge.data.io import read_rgb
 from ganforge.report import save_rows, saved_message
-from ganforge.trainer import restore
 
+from .background import BackgroundRecipe
 from .scene import compose, object_scores
 from .strategy import EdgeGANRecipe
+
+
+def open_foreground(run: str | Path) -> AppRun:
+    """A foreground run (`ganforge.applications.open_app`): E, G_E and G_I (EMA copies when kept)."""
+    return open_app(run, "edgegan", "EdgeGAN's objects need a foreground run (strategy: edgegan, with "
+                    "models.encoder)", roles=("encoder",), strategy=EdgeGANRecipe)
+
+
+def open_background(run: str | Path) -> AppRun:
+    """A background run: the pix2pix generator of background sketches."""
+    return open_app(run, "edgegan", "EdgeGAN's backgrounds need a background run (strategy: edgegan_background)",
+                    strategy=BackgroundRecipe)
 
 
 def strokes_from_file(path: str, size: tuple[int, int]) -> torch.Tensor:
@@ -70,8 +83,8 @@ def edgegan() -> None:
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="PNG to write")
 def compose_cmd(foreground, background, indices, sketch, background_sketch, box_rows, out) -> None:
     """Generate scene images from scene sketches (objects through E, G_E, G_I; background by pix2pix)."""
-    fg, bg = restore(foreground), restore(background)
-    generator, encoder = fg.network("generator"), fg.network("encoder")
+    fg, bg = open_foreground(foreground), open_background(background)
+    generator, encoder = fg.generator, fg.network("encoder")
     size = fg.config.strategy.params.get("size", 64)
     bg_size = tuple(bg.info.resolution)
     if sketch or background_sketch or box_rows:
@@ -87,7 +100,7 @@ def compose_cmd(foreground, background, indices, sketch, background_sketch, box_
     columns += " | real" if scenes[0][3] is not None else ""
     rows = {}
     for i, (obj, back, boxes, real) in enumerate(scenes):
-        c = compose(generator, encoder, bg.network("generator"), obj, back, boxes, size, bg_size)
+        c = compose(generator, encoder, bg.generator, obj, back, boxes, size, bg_size)
         cells = [c.scene_sketch, c.edges, c.composite, c.image] + ([real] if real is not None else [])
         rows[f"scene {i}: {columns}"] = torch.cat(cells).clamp(-1, 1)
     click.echo(f"{len(scenes)} scene(s)\n" + saved_message(*save_rows(rows, Path(out))))
@@ -103,15 +116,13 @@ compose_cmd.name = "compose"
 def objects(foreground, batches, batch_size) -> None:
     """Score a foreground run's sketch -> edge -> image path on its data's objects: SWD of the
     images against the real crops (x 1e3), L1 of G_E's edges to the real edges."""
-    fg = restore(foreground)
-    recipe = fg.parts.recipe
-    if not isinstance(recipe, EdgeGANRecipe):
-        raise click.BadParameter(f"{foreground} was trained by {type(recipe).__name__}, not the edgegan recipe")
+    fg = open_foreground(foreground)
+    recipe = fg.strategy(EdgeGANRecipe)
     torch.manual_seed(0)
     loader = torch.utils.data.DataLoader(fg.dataset, batch_size=batch_size, shuffle=False)
     fields = fg.info.fields
     pairs = ((b["image"], ganforge.Condition({k: v for k, v in b.items() if k in fields})) for _, b in
              zip(range(batches), loader))
     metric = ganforge.build("metric", {"type": "swd"}, fg.info)
-    scores = object_scores(recipe, fg.network("generator"), fg.network("encoder"), pairs, metric)
+    scores = object_scores(recipe, fg.generator, fg.network("encoder"), pairs, metric)
     click.echo(f"step {fg.step}: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))

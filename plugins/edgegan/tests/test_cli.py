@@ -76,4 +76,15 @@ def test_objects_scores_the_sketch_to_image_path(runs):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("step 1: swd") and "edge_l1" in result.output
     bad = invoke("objects", runs[1], "--batches", 1)
-    assert bad.exit_code != 0 and "not the edgegan recipe" in bad.output
+    assert bad.exit_code != 0 and "(config): EdgeGAN's objects need a foreground run (strategy: edgegan, with " \
+        "models.encoder); this run has models.generator: edgegan_background" in str(bad.exception)
+
+
+def test_compose_refuses_runs_in_the_wrong_places(runs, tmp_path):
+    """Through `ganforge.applications.open_app`: each run must be of its recipe."""
+    fg, bg = runs
+    swapped = invoke("compose", bg, fg, "--out", tmp_path / "x.png")
+    assert swapped.exit_code != 0 and "EdgeGAN's objects need a foreground run" in str(swapped.exception)
+    twice = invoke("compose", fg, fg, "--out", tmp_path / "x.png")
+    assert twice.exit_code != 0 and "EdgeGAN's backgrounds need a background run (strategy: edgegan_background); " \
+        "this run has models.generator: edgegan" in str(twice.exception)

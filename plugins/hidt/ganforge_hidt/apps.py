@@ -19,9 +19,11 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
+from ganforge.config import Experiment
 from ganforge.weights import load_checked, read_file, require_keys
 
 from .enhancement import FACTOR, enhance, realign, shifted_subimages
+from .generator import HiDTGenerator
 
 KINDS = {"generator": "generator", "style_encoder": "encoder"}
 
@@ -35,6 +37,7 @@ class Networks:
     style_encoder: nn.Module
     data: DataInfo
     enhancer: nn.Module | None = None
+    config: Experiment | None = None  # the run's, when loaded from one (its data renders hi-res batches)
 
     @property
     def size(self) -> int:
@@ -66,20 +69,19 @@ def _networks(built: dict[str, nn.Module], data: DataInfo) -> Networks:
 
 
 def load_networks(path: str | os.PathLike) -> Networks:
-    """Networks from a ganforge run folder (its latest checkpoint) or checkpoint (EMA
-    weights when there are any), e.g. one written by ``ganforge import hidt`` from the
-    official ``trained_models/generator/<daytime|wikiart>.pt``."""
-    from ganforge.config import verify
-    from ganforge.trainer import open_checkpoint, restore_networks
+    """Networks from a ganforge run folder (its latest checkpoint) or checkpoint
+    (`ganforge.applications.open_app`; EMA weights when there are any), e.g. one written
+    by ``ganforge import hidt`` from the official
+    ``trained_models/generator/<daytime|wikiart>.pt``. The applications read image files:
+    the run's dataset need not be on disk."""
+    from ganforge.applications import open_app
 
-    # Not `ganforge.trainer.restore`: the applications read images, not the run's dataset.
-    ckpt, state, exp = open_checkpoint(Path(path))
-    data = verify(exp, source=f"{ckpt} (config)")
-    run, _ = restore_networks(exp, data, state)
-    nets = _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data)
-    if "enhancer" in run.models:  # built for the run's size; G_enh is convolutional: rebuild it at 4x
-        nets.enhancer = build_enhancer(FACTOR * nets.size, exp.models["enhancer"].model_dump(mode="json"))
-        load_checked(nets.enhancer, run.models["enhancer"].state_dict(), f"{ckpt} models.enhancer")
+    app = open_app(path, "hidt", "HiDT's applications need a HiDT generator (models.generator: hidt) and "
+                   "models.style_encoder", generator=HiDTGenerator, roles=("style_encoder",))
+    nets = Networks(app.generator, app.network("style_encoder"), app.info, config=app.config)
+    if "enhancer" in app.restored.run.models:  # built for the run's size; G_enh is convolutional: rebuild it at 4x
+        nets.enhancer = build_enhancer(FACTOR * nets.size, app.config.models["enhancer"].model_dump(mode="json"))
+        load_checked(nets.enhancer, app.network("enhancer").state_dict(), f"{app.restored.checkpoint} models.enhancer")
     return nets
 
 

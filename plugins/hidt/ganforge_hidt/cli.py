@@ -106,10 +106,7 @@ def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out,
     if folder is not None:
         batches = apps.folder_batches(list_images(Path(folder), "--folder"), nets.size, batch_size, seed)
     else:
-        from ganforge.trainer import open_checkpoint
-
-        config = open_checkpoint(checkpoint)[1]["config"]
-        batches = apps.hires_batches(config, nets.size, batch_size, seed)
+        batches = apps.hires_batches(nets.config.model_dump(mode="json"), nets.size, batch_size, seed)
     torch.manual_seed(seed)
     spec = {"type": "hidt_enhancer", **(dict(zip(("nf", "nb", "gc"), width)) if width else {})}
     g_enh = apps.build_enhancer(apps.FACTOR * nets.size, spec)
@@ -122,10 +119,8 @@ def train_enhancer_command(checkpoint, folder, steps, batch_size, lr, seed, out,
 
 
 def swap_eval_command(checkpoint, samples) -> dict[str, float]:
-    from ganforge.trainer import open_checkpoint
-
-    config = open_checkpoint(checkpoint)[1]["config"]
-    return apps.synthetic_swap_scores(apps.load_networks(checkpoint), dict(config["data"]), samples)
+    nets = apps.load_networks(checkpoint)
+    return apps.synthetic_swap_scores(nets, nets.config.data.model_dump(mode="json"), samples)
 
 
 def add_commands(group: click.Group) -> None:

@@ -132,5 +132,14 @@ def test_missing_files_are_named(run_dir):
         apps.build_enhancer(64, weights=run_dir / "none.pt")
     with pytest.raises(ganforge.GanforgeError, match="no checkpoints"):
         apps.load_networks(run_dir)
+    state = ckpt.load(ckpt.latest_checkpoint(run_dir / "run"))
+    del state["models"]["style_encoder"], state["format"]
+    ckpt.save(run_dir / "partial.pt", state)
+    with pytest.raises(ganforge.DataError, match="partial.pt: holds no weights for models.style_encoder"):
+        apps.load_networks(run_dir / "partial.pt")
+    (run_dir / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ganforge.DataError, match="bad.pt: cannot be read as a ganforge checkpoint"):
+        apps.load_networks(run_dir / "bad.pt")
     with pytest.raises(ganforge.ConfigError, match=r"keeps no enhancer \(models.enhancer\); give --enhancer"):
         cli.enhance_command(run_dir / "run", [run_dir / "img0.png"], run_dir / "img1.png", None, run_dir / "x.png")
+

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 
 import ganforge
-from ganforge.capabilities import StyleLatentGenerator, require
+from ganforge.capabilities import StyleLatentGenerator
 from ganforge.metrics.images import to_uint8
 from ganforge.metrics.pixel import psnr_per_image, ssim_per_image
 
@@ -35,13 +35,15 @@ from .settings import Application, Crossover, FeatureTransfer, StyleTransfer
 
 
 def load_generator(checkpoint: str | os.PathLike) -> StyleLatentGenerator:
-    """The generator (its EMA copy when kept) of a ganforge run folder or checkpoint,
-    refused unless it has the `StyleLatentGenerator` capability."""
-    from ganforge.trainer import restore
+    """The generator (its EMA copy when kept) of a ganforge run folder or checkpoint
+    (`ganforge.applications.open_app`), refused unless it has the `StyleLatentGenerator`
+    capability; frozen, as only the latents are optimised."""
+    from ganforge.applications import open_app
 
-    G = restore(checkpoint).network("generator")
-    require(G, StyleLatentGenerator, WHO)
-    return G.requires_grad_(False) if isinstance(G, torch.nn.Module) else G
+    G = open_app(checkpoint, WHO, "Image2StyleGAN++ needs a generator with the StyleLatentGenerator capability "
+                 "(mapping, synthesis, noise inputs, named activations: ganforge.capabilities), e.g. "
+                 "models.generator: stylegan2", generator=StyleLatentGenerator).generator
+    return G.requires_grad_(False)
 
 
 def perceptual_loss(s: Application) -> PerceptualLoss:

@@ -15,19 +15,20 @@ DIRECTIONS = {"ab": ("discriminator_a", "generator_ab", "discriminator_b", "gene
 
 
 def load_networks(path: str | os.PathLike) -> tuple[nn.ModuleDict, DataInfo]:
-    """The four networks of a ganforge run folder (its latest checkpoint) or checkpoint,
-    in eval mode (EMA copies where the run kept them), with the DataInfo they were built for.
+    """The four networks of a ganforge run folder (its latest checkpoint) or checkpoint
+    (`ganforge.applications.open_app`), in eval mode (EMA copies where the run kept them),
+    with the DataInfo they were built for.
 
     The networks are rewired by ``ganforge_setup`` as in training, so a generator's reused
-    encoder layers are its discriminator's. Not `ganforge.trainer.restore`: translating
-    image files does not need the run's dataset on disk."""
-    from ganforge.config import verify
-    from ganforge.trainer import open_checkpoint, restore_networks
+    encoder layers are its discriminator's. Translating image files does not need the
+    run's dataset on disk."""
+    from ganforge.applications import open_app
 
-    ckpt, state, exp = open_checkpoint(path, recipe="nice_gan", paper="NICE-GAN")
-    data = verify(exp, source=f"{ckpt} (config)")
-    run, _ = restore_networks(exp, data, state)
-    return nn.ModuleDict({role: run.ema.get(role, net) for role, net in run.models.items()}), data
+    from .strategy import NICEGAN
+
+    app = open_app(path, "nice_gan", "NICE-GAN's translation needs a NICE-GAN run (strategy: nice_gan)",
+                   generator=None, roles=DIRECTIONS["ab"], strategy=NICEGAN)
+    return nn.ModuleDict(app.networks), app.info
 
 
 @torch.no_grad()

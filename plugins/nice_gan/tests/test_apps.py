@@ -69,5 +69,23 @@ def test_a_run_of_another_recipe_is_refused(tmp_path, ganforge_registry):
     path.parent.mkdir()
     ckpt.save(path, {"format": ckpt.FORMAT, "step": 1, "config": {"data": {"type": "synthetic"}, "strategy": {"type": "stargan_v2"}}, "models": {},
                      "ema": {}})
-    with pytest.raises(ganforge.ConfigError, match="a 'stargan_v2' run, not a NICE-GAN one"):
+    with pytest.raises(ganforge.ConfigError, match=r"step_00000001.pt \(config\): NICE-GAN's translation needs a "
+                                                   r"NICE-GAN run \(strategy: nice_gan\); this run has no networks; "
+                                                   r"strategies: stargan_v2$"):
         apps.load_networks(tmp_path)
+
+
+def test_a_damaged_run_is_refused_naming_the_file(run_dir, tmp_path):
+    """Through `ganforge.applications.open_app`: no checkpoint, an unreadable file, a
+    network without weights are each one error naming the file."""
+    (tmp_path / "empty" / "checkpoints").mkdir(parents=True)
+    with pytest.raises(ganforge.GanforgeError, match="empty: no checkpoints in"):
+        apps.load_networks(tmp_path / "empty")
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ganforge.DataError, match="bad.pt: cannot be read as a ganforge checkpoint"):
+        apps.load_networks(tmp_path / "bad.pt")
+    state = ckpt.load(ckpt.latest_checkpoint(run_dir[0]))
+    del state["models"]["generator_ab"], state["format"]
+    ckpt.save(tmp_path / "partial.pt", state)
+    with pytest.raises(ganforge.DataError, match=r"partial.pt: holds no weights for models.generator_ab"):
+        apps.load_networks(tmp_path / "partial.pt")

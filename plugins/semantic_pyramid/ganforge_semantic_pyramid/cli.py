@@ -1,7 +1,7 @@
 """``ganforge semantic-pyramid ...``: the paper's applications on a trained run.
 
 RUN is a ganforge run folder (its latest checkpoint) or a checkpoint file, reopened with
-`ganforge.trainer.restore` (the EMA generator when the run kept one). Images are files,
+`ganforge.applications.open_app` (the EMA generator when the run kept one). Images are files,
 resized to the run's resolution; each command writes one PNG grid.
 """
 
@@ -12,13 +12,14 @@ from pathlib import Path
 import click
 import torch
 
-import ganforge
+from ganforge.applications import open_app
 from ganforge.cli_types import SEED
 from ganforge.data.io import load_images
 from ganforge.report import save_rows, saved_message
 
 from . import apps
 from .classifier import LEVELS
+from .generator import SemanticPyramidGenerator
 
 run_arg = click.argument("run", type=click.Path(exists=True))
 image_opt = click.option("--image", "images", multiple=True, required=True, type=click.Path(exists=True),
@@ -30,14 +31,11 @@ seed_opt = click.option("--seed", type=SEED, default=0, show_default=True, help=
 out_opt = click.option("--out", type=click.Path(), required=True, help="PNG grid to write")
 
 
-def _open(run: str, images) -> tuple[torch.nn.Module, torch.Tensor]:
-    from ganforge.trainer import restore
-
-    restored = restore(run)
-    G = restored.network("generator")
-    if not hasattr(G, "classifier") or not hasattr(G, "synthesize"):
-        raise ganforge.ConfigError(f"{run}: the generator is not a 'semantic_pyramid' generator")
-    return G, load_images(list(images), restored.info.resolution)
+def _open(run: str, images) -> tuple[SemanticPyramidGenerator, torch.Tensor]:
+    """The run's generator and the images at its resolution."""
+    app = open_app(run, "semantic_pyramid", "Semantic Pyramid's applications need generator 'semantic_pyramid'",
+                   generator=SemanticPyramidGenerator)
+    return app.generator, load_images(list(images), app.info.resolution)
 
 
 def _write(rows: dict[str, torch.Tensor], out) -> str:

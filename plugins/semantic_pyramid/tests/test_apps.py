@@ -9,6 +9,7 @@ from PIL import Image
 import ganforge
 from ganforge.config import from_dict
 from ganforge.trainer import Trainer
+from ganforge.trainer import checkpoint as ckpt
 from ganforge_semantic_pyramid import apps
 from ganforge_semantic_pyramid.cli import add_commands
 
@@ -74,3 +75,9 @@ def test_cli_on_a_trained_run(semantic_pyramid, tiny, tmp_path):
                                       *args[1:], "--out", str(out)], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         assert Image.open(out).size[0] >= 32 and "rows, top to bottom: " in result.output
+    state = ckpt.load(ckpt.latest_checkpoint(tmp_path / "run"))  # a damaged copy: opened through open_app
+    del state["models"]["generator"], state["format"]
+    ckpt.save(tmp_path / "partial.pt", state)
+    result = runner.invoke(group, [*base, "generate", str(tmp_path / "partial.pt"), "--image", str(tmp_path / "a.png"),
+                                   "--out", str(tmp_path / "x.png")])
+    assert result.exit_code != 0 and "partial.pt: holds no weights for models.generator" in str(result.exception)

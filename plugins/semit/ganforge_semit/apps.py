@@ -12,21 +12,25 @@ import torch
 from torch import nn
 
 import ganforge
+from ganforge.applications import open_app
 from ganforge.config import load_config, verify
 from ganforge.data import SyntheticWorld
-from ganforge.trainer import build_networks, open_checkpoint, restore, restore_networks
+from ganforge.trainer import build_networks, open_checkpoint
+
+from .generator import SEMITGenerator
 
 Translate = Callable[[torch.Tensor, int], torch.Tensor]
 
 
 def load_run(run: str | Path, trained: bool = True) -> tuple[dict[str, nn.Module], ganforge.config.Experiment]:
     """Role -> network in eval mode (EMA copies where the run kept them) from a run folder
-    or checkpoint (`ganforge.trainer.restore`); ``trained=False`` (or a YAML config) gives
-    the networks at initialisation."""
+    or checkpoint (`ganforge.applications.open_app`: a SEMIT run or a StarGAN v2 one, any
+    translator with a generator); ``trained=False`` (or a YAML config) gives the networks
+    at initialisation."""
     path = Path(run)
     if trained and path.suffix not in {".yaml", ".yml"}:
-        restored = restore(path)
-        return {role: restored.network(role) for role in restored.run.models}, restored.config
+        app = open_app(path, "semit", "scoring needs a translation run (models.generator)")
+        return app.networks, app.config
     exp = load_config(path) if path.suffix in {".yaml", ".yml"} else open_checkpoint(path)[2]
     info = verify(exp, ganforge.build("dataset", exp.data, path="data").info(), source=str(path))
     torch.manual_seed(exp.train.seed)
@@ -34,18 +38,13 @@ def load_run(run: str | Path, trained: bool = True) -> tuple[dict[str, nn.Module
     return {role: m.eval() for role, m in models.items()}, exp
 
 
-def load_generator(path: str | Path) -> tuple[nn.Module, ganforge.DataInfo]:
+def load_generator(path: str | Path) -> tuple[SEMITGenerator, ganforge.DataInfo]:
     """The generator (its EMA copy when kept) of a run folder or checkpoint, e.g. one
-    written by ``ganforge import semit``, in eval mode, with the data it was built for.
-    Not `restore`: translating image files needs no dataset."""
-    ckpt, state, exp = open_checkpoint(Path(path))
-    data = verify(exp, source=f"{ckpt} (config)")
-    run, _ = restore_networks(exp, data, state, str(ckpt))
-    generator = run.ema.get("generator", run.models["generator"])
-    if not hasattr(generator, "translate"):
-        raise ganforge.ConfigError(f"{ckpt}: models.generator is {exp.models['generator'].type!r}, not a SEMIT "
-                                   "generator (few-shot translation needs one)")
-    return generator, data
+    written by ``ganforge import semit``, in eval mode, with the data it was built for
+    (`ganforge.applications.open_app`; translating image files needs no dataset)."""
+    app = open_app(path, "semit", "few-shot translation of image files needs a SEMIT generator "
+                   "(models.generator: semit)", generator=SEMITGenerator)
+    return app.generator, app.info
 
 
 @torch.no_grad()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import torch
@@ -17,6 +16,7 @@ from torch import nn
 
 import ganforge
 from ganforge import Condition, DataInfo
+from ganforge.config import Experiment
 
 
 KINDS = {"generator": "generator", "mapping": "encoder", "style_encoder": "encoder", "fan": "encoder"}
@@ -31,6 +31,7 @@ class Networks:
     style_encoder: nn.Module
     fan: nn.Module | None
     data: DataInfo
+    config: Experiment | None = None  # the run's, when loaded from one (its data is the evaluation's)
 
     @property
     def latent_dim(self) -> int:
@@ -61,16 +62,16 @@ def _networks(built: dict[str, nn.Module], data: DataInfo, source: str) -> Netwo
 
 def load_networks(path: str | os.PathLike) -> Networks:
     """Networks from a ganforge run folder (its latest checkpoint) or a ganforge checkpoint
-    (EMA weights preferred, as the paper samples with them), e.g. one written by
-    ``ganforge import stargan_v2`` from an official ``100000_nets_ema.ckpt``."""
-    from ganforge.config import verify
-    from ganforge.trainer import open_checkpoint, restore_networks
+    (`ganforge.applications.open_app`; EMA weights preferred, as the paper samples with
+    them), e.g. one written by ``ganforge import stargan_v2`` from an official
+    ``100000_nets_ema.ckpt``. The applications read image files: the run's dataset need
+    not be on disk."""
+    from ganforge.applications import open_app
 
-    # Not `ganforge.trainer.restore`: the applications read images, not the run's dataset.
-    ckpt, state, exp = open_checkpoint(Path(path))
-    data = verify(exp, source=f"{ckpt} (config)")
-    run, _ = restore_networks(exp, data, state)
-    return _networks({role: run.ema.get(role, net) for role, net in run.models.items()}, data, str(ckpt))
+    app = open_app(path, "stargan_v2", "StarGAN v2's applications need models.generator, models.mapping and "
+                   "models.style_encoder", roles=("mapping", "style_encoder"))
+    fan = app.network("fan") if "fan" in app.restored.run.models else None
+    return Networks(app.generator, app.network("mapping"), app.network("style_encoder"), fan, app.info, app.config)
 
 
 # -- the applications -------------------------------------------------------------------

@@ -111,7 +111,7 @@ def interpolate_command(checkpoint, sources, references, domain, steps, seed, ou
 def evaluate_command(checkpoint, mode, val_set, real_set, num_val, num_real, outputs, batch_size, seed,
                      fid_network, fid_weights, lpips_weights, lpips_lin) -> dict[str, float]:
     nets = apps.load_networks(checkpoint)
-    sources, reals = evaluate.protocol_images(evaluate.run_data(checkpoint), val_set, real_set,
+    sources, reals = evaluate.protocol_images(nets.config.data.model_dump(mode="json"), val_set, real_set,
                                               nets.data.num_domains, num_val, num_real)
     fid = {"type": "fid", "network": fid_network, "weights": fid_weights}
     diversity = {"type": "lpips_diversity", "backbone_weights": lpips_weights, "lin_weights": lpips_lin}

@@ -20,7 +20,6 @@ the FID Inception, so its numbers are not interchangeable with these.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Literal, Mapping, Sequence
 
 import torch
@@ -53,14 +52,6 @@ def images_by_domain(dataset: Dataset, num_domains: int, limit: int | None = Non
     if empty:
         raise ganforge.DataError(f"{name}: no images of domain {empty[0]} among its {len(dataset)} samples")
     return {d: torch.stack(g) for d, g in groups.items()}
-
-
-def run_data(checkpoint: str | os.PathLike) -> dict[str, Any]:
-    """The ``data`` section the networks were trained with (an imported official release
-    carries the config it was imported with)."""
-    from ganforge.trainer import open_checkpoint
-
-    return open_checkpoint(checkpoint)[1]["config"]["data"]
 
 
 def protocol_images(data: Mapping[str, Any], val_set: Sequence[str], real_set: Sequence[str], num_domains: int,

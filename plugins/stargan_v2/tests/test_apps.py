@@ -140,3 +140,22 @@ def test_applications_run_on_an_imported_official_release(tmp_path):
         assert torch.equal(nets.generator.state_dict()[k], v), k
     assert torch.equal(nets.fan.fan.l0.weight, fan.l0.weight)
     assert not nets.generator.training
+
+
+def test_a_missing_or_damaged_run_is_one_error_line(run_dir, images, tmp_path, capsys):
+    """Through `ganforge.applications.open_app`: no checkpoint, an unreadable file, a network
+    without weights each give one `error:` line naming the file, never a traceback."""
+    from ganforge.cli import main
+
+    (tmp_path / "empty" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    state = ckpt.load(ckpt.latest_checkpoint(run_dir[0]))
+    del state["models"]["style_encoder"], state["ema"]["style_encoder"], state["format"]
+    ckpt.save(tmp_path / "partial.pt", state)
+    for run, message in ((tmp_path / "empty", "empty: no checkpoints in"),
+                         (tmp_path / "bad.pt", "bad.pt: cannot be read as a ganforge checkpoint"),
+                         (tmp_path / "partial.pt", "partial.pt: holds no weights for models.style_encoder")):
+        with pytest.raises(SystemExit):
+            main(["stargan-v2", "latent", str(run), "--source", images[0], "--out", str(tmp_path / "x.png")])
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err and "Traceback" not in err, err

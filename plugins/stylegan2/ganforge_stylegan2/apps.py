@@ -6,38 +6,23 @@ sources, the rest from the column sources."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Sequence
 
 import torch
 
 import ganforge
-from ganforge.weights import load_checked
 
 from .generator import StyleGAN2Generator, style_mix
 
 
 def load_generator(path: str | os.PathLike) -> StyleGAN2Generator:
     """The averaged generator (G_ema when the checkpoint has one) of a ganforge run
-    folder (its latest checkpoint) or a ganforge checkpoint (e.g. from `ganforge import`)."""
-    from ganforge.config import describe_data
-    from ganforge.trainer import checkpoint_config, latest_checkpoint, load_checkpoint
+    folder (its latest checkpoint) or a ganforge checkpoint (e.g. from `ganforge import`),
+    through `ganforge.applications.open_app`."""
+    from ganforge.applications import open_app
 
-    path = Path(path)
-    ckpt = latest_checkpoint(path) if path.is_dir() else path
-    if ckpt is None:
-        raise ganforge.GanforgeError(f"{path}: no checkpoints in {path / 'checkpoints'}")
-    state = load_checkpoint(ckpt)
-    exp = checkpoint_config(state, ckpt)  # untrusted: its plugins are never imported
-    data, spec = describe_data(exp), exp.models["generator"]
-    G = ganforge.build("generator", spec, data, path="models.generator", check=False)
-    if not isinstance(G, StyleGAN2Generator):
-        raise ganforge.ConfigError(f"{ckpt}: models.generator is {type(G).__name__}, not a StyleGAN2 generator")
-    role = "ema" if "generator" in state["ema"] else "models"
-    if "generator" not in state[role]:
-        raise ganforge.DataError(f"{ckpt}: holds no generator weights (models: {', '.join(state['models']) or 'none'})")
-    load_checked(G, state[role]["generator"], f"{ckpt} {role}.generator")
-    return G.eval()
+    return open_app(path, "stylegan2", "StyleGAN2's applications need a StyleGAN2 generator "
+                    "(models.generator: stylegan2)", generator=StyleGAN2Generator).generator
 
 
 def seed_latents(seeds: Sequence[int], z_dim: int) -> torch.Tensor:

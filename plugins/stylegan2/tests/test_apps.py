@@ -146,3 +146,24 @@ def test_fixed_noise_reproduces_rosinality_randomize_noise_false(converted, tmp_
     assert invoke("generate", tmp_path / "model.pt", "--seeds", "0,1", "--noise", "fixed", "--out", out).exit_code == 0
     bad = invoke("generate", converted, "--seeds", "0", "--noise", "fixed", "--out", out)  # noise: random
     assert bad.exit_code != 0 and "holds no fixed noise maps" in str(bad.exception)
+
+
+def test_a_damaged_checkpoint_is_one_error_naming_it(converted, tmp_path):
+    """Through `ganforge.applications.open_app`: a checkpoint without the generator's
+    weights, or one that cannot be read, is refused naming the file; an imported release
+    without g_ema falls back to g."""
+    from ganforge.trainer import checkpoint as ckpt
+
+    state = ckpt.load(converted)
+    del state["format"]
+    ckpt.save(tmp_path / "no_g.pt", {**state, "models": {"discriminator": state["models"]["discriminator"]}, "ema": {}})
+    with pytest.raises(ganforge.DataError, match=r"no_g.pt: holds no weights for models.generator \(a damaged "
+                                                 r"checkpoint\? it has models.discriminator\)"):
+        apps.load_generator(tmp_path / "no_g.pt")
+    ckpt.save(tmp_path / "no_ema.pt", {**state, "ema": {}})
+    G = apps.load_generator(tmp_path / "no_ema.pt")
+    assert torch.equal(G.state_dict()["synthesis_network.blocks.0.const"],
+                       state["models"]["generator"]["synthesis_network.blocks.0.const"])
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ganforge.DataError, match="bad.pt: cannot be read as a ganforge checkpoint"):
+        apps.load_generator(tmp_path / "bad.pt")

@@ -160,7 +160,8 @@ class CorrespondenceNetwork(ganforge.Encoder):
         out = {"warped_exemplar": F.interpolate(warped_small, scale_factor=p.down, mode=mode),
                "warped_exemplar_small": warped_small, "adapted_label": adapted_label}
         if channels > exemplar.shape[1]:
-            out["warped_exemplar_label"] = warped[:, exemplar.shape[1]:].contiguous()  # soft label of the exemplar, warped
+            # the exemplar's soft label, warped
+            out["warped_exemplar_label"] = warped[:, exemplar.shape[1]:].contiguous()
         if p.cycle:  # r_{y->x->y}: the warp's transpose, softmax over input positions
             back = warp(key, query, warped_small.flatten(2).transpose(1, 2), p.temperature, p.chunk_size)
             out["warp_cycle"] = back.transpose(1, 2).reshape(b, -1, h, w)

@@ -14,7 +14,6 @@ from typing import ClassVar
 import torch
 import torch.nn.functional as F
 from pydantic import Field
-from torch import nn
 
 import ganforge
 from ganforge import ComponentSpec, Condition, DataInfo

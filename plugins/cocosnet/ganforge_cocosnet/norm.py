@@ -138,7 +138,8 @@ class CoCosNetSPADE(ganforge.Normalizer):
     def __init__(self, params: CoCosNetSPADEParams, data: DataInfo, num_features: int):
         super().__init__(params, data, num_features)
         if params.kernel_size % 2 == 0:
-            raise ganforge.ConfigError(f"normalizer 'cocosnet_spade': kernel_size must be odd, got {params.kernel_size}")
+            raise ganforge.ConfigError(
+                f"normalizer 'cocosnet_spade': kernel_size must be odd, got {params.kernel_size}")
         in_ch = sum(field_channels(f, data) for f in params.inputs)
         ks, pw = params.kernel_size, params.kernel_size // 2
         self.param_free_norm = (PositionalNorm2d() if params.param_free_norm == "positional"

@@ -94,7 +94,8 @@ def test_warp_mask_loss_ignores_classes_the_exemplar_lacks():
     perfect = torch.nn.functional.one_hot(label, 4).permute(0, 3, 1, 2).float()
     assert losses.warp_mask(perfect, label, exemplar_label, None) < 1e-6
     uniform = torch.full((1, 4, 2, 2), 0.25)
-    assert torch.isclose(losses.warp_mask(uniform, label, exemplar_label, None), torch.log(torch.tensor(4.0)), atol=1e-4)
+    mask = losses.warp_mask(uniform, label, exemplar_label, None)
+    assert torch.isclose(mask, torch.log(torch.tensor(4.0)), atol=1e-4)
     assert losses.warp_mask(uniform, label, exemplar_label, ignore_index=0) < losses.warp_mask(
         perfect.roll(1, 1), label, exemplar_label, None)
 

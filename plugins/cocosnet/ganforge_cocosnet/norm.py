@@ -64,12 +64,19 @@ def modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo,
     return cond.memo(key, lambda: _modulation_map(cond, fields, data, dtype, size))
 
 
-def _modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo, dtype: torch.dtype,
-                    size: tuple[int, int] | None) -> torch.Tensor:
+def field_size(cond: Condition, fields: tuple[str, ...]) -> tuple[int, int]:
+    """The one (H, W) of the modulation fields; fields of different sizes are an error
+    (resizing each to a layer's size would hide it)."""
     sizes = {tuple(cond[name].shape[-2:]) for name in fields}
     if len(sizes) > 1:
         raise ValueError(f"modulation fields {fields} have different sizes {sorted(sizes)}")
-    size = tuple(size) if size is not None else sizes.pop()
+    return sizes.pop()
+
+
+def _modulation_map(cond: Condition, fields: tuple[str, ...], data: DataInfo, dtype: torch.dtype,
+                    size: tuple[int, int] | None) -> torch.Tensor:
+    own = field_size(cond, fields)
+    size = tuple(size) if size is not None else own
     maps = []
     for name in fields:
         if name in LABEL_FIELDS:
@@ -171,6 +178,7 @@ class CoCosNetSPADE(ganforge.Normalizer):
     def lookup_inputs(self, cond: Condition, size: tuple[int, int], dtype: torch.dtype
                       ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The padded label ids at ``size`` and the other fields, resized and padded alike."""
+        field_size(cond, self.params.inputs)
         pad = self.params.kernel_size // 2
         label = self.label_at[0]
         dense = tuple(name for name in self.params.inputs if name != label)

@@ -173,6 +173,18 @@ def test_lookup_equals_the_dense_convs_over_the_one_hot_maps(registry, tiny, dat
             torch.testing.assert_close(g, grads[1][name], rtol=1e-8, atol=1e-9, msg=name)
 
 
+@pytest.mark.parametrize("lookup", [True, False])
+def test_modulation_fields_of_different_sizes_are_refused_on_both_paths(registry, data, lookup):
+    norm = ganforge.build("normalizer", {"type": "cocosnet_spade", "nhidden": 8, "lookup": lookup}, data,
+                          num_features=4)
+    label = torch.randint(0, data.label_nc, (1, 32, 32))
+    x = torch.randn(1, 4, 8, 8)
+    norm(x, Condition(label=label, warped_exemplar=torch.randn(1, 3, 32, 32)))  # same size: fine
+    with pytest.raises(ValueError, match=r"modulation fields \('warped_exemplar', 'label'\) have different sizes "
+                                         r"\[\(16, 16\), \(32, 32\)\]"):
+        norm(x, Condition(label=label, warped_exemplar=torch.randn(1, 3, 16, 16)))
+
+
 def test_exemplar_features_reuse_the_real_images_where_they_are_the_same():
     """A self-exemplar's VGG features are the real image's: computed once, as if computed twice."""
     torch.manual_seed(0)
